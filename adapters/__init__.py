@@ -1,0 +1,1 @@
+"""The outside world: storage, read models, payments, accounts."""

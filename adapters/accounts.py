@@ -1,0 +1,143 @@
+"""Accounts: the only place personal data (name, email, password) is kept."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from adapters import tables as t
+from domain.errors import DomainError
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+MIN_PASSWORD = 8
+
+
+class InvalidAccount(DomainError):
+    code = "invalid_account"
+
+
+class EmailTaken(InvalidAccount):
+    code = "email_taken"
+    field = "email"
+
+
+@dataclass(frozen=True)
+class AccountRecord:
+    id: UUID
+    email: str
+    name: str
+    role: str
+    city_id: UUID | None
+    created_at: datetime
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def check_new_account(email: str, name: str, password: str) -> tuple[str, str]:
+    email = normalise_email(email)
+    if not EMAIL.match(email) or len(email) > 254:
+        raise InvalidAccount("Enter a valid email address", field="email")
+    name = " ".join((name or "").split())
+    if not name or len(name) > 120:
+        raise InvalidAccount("Enter your name (up to 120 characters)", field="name")
+    if len(password or "") < MIN_PASSWORD:
+        raise InvalidAccount(
+            f"Choose a password of at least {MIN_PASSWORD} characters", field="password"
+        )
+    return email, name
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _record(row: sa.Row) -> AccountRecord:
+    return AccountRecord(row.id, row.email, row.name, row.role, row.city_id, row.created_at)
+
+
+class AccountStore:
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+
+    def email_taken(self, email: str) -> bool:
+        return self.by_email(email) is not None
+
+    def add(  # noqa: PLR0913
+        self, account_id: UUID, *, email: str, name: str, password: str, role: str,
+        city_id: UUID | None,
+    ) -> None:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    t.accounts.insert().values(
+                        id=account_id, email=normalise_email(email), name=name,
+                        password_hash=generate_password_hash(password), role=role,
+                        city_id=city_id, created_at=datetime.now(UTC),
+                    )
+                )
+        except sa.exc.IntegrityError:
+            raise EmailTaken("An account with this email already exists") from None
+
+    def by_email(self, email: str) -> AccountRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t.accounts).where(t.accounts.c.email == normalise_email(email))
+            ).first()
+        return _record(row) if row else None
+
+    def get(self, account_id: UUID) -> AccountRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t.accounts).where(t.accounts.c.id == account_id)).first()
+        return _record(row) if row else None
+
+    def all(self) -> list[AccountRecord]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.accounts).order_by(t.accounts.c.created_at)).all()
+        return [_record(row) for row in rows]
+
+    def authenticate(self, email: str, password: str) -> AccountRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t.accounts).where(t.accounts.c.email == normalise_email(email))
+            ).first()
+        if row is None or not check_password_hash(row.password_hash, password or ""):
+            return None
+        return _record(row)
+
+    def set_role(self, account_id: UUID, role: str, city_id: UUID | None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                t.accounts.update().where(t.accounts.c.id == account_id)
+                .values(role=role, city_id=city_id)
+            )
+
+    def issue_token(self, account_id: UUID) -> str:
+        token = secrets.token_urlsafe(32)
+        with self.engine.begin() as conn:
+            conn.execute(
+                t.api_tokens.insert().values(
+                    token_hash=_token_hash(token), account_id=account_id,
+                    created_at=datetime.now(UTC),
+                )
+            )
+        return token
+
+    def by_token(self, token: str) -> AccountRecord | None:
+        if not token:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t.accounts)
+                .join(t.api_tokens, t.api_tokens.c.account_id == t.accounts.c.id)
+                .where(t.api_tokens.c.token_hash == _token_hash(token))
+            ).first()
+        return _record(row) if row else None

@@ -1,0 +1,92 @@
+"""The one place that wires the platform together from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from adapters.accounts import AccountStore, EmailTaken, check_new_account
+from adapters.follower import ProjectionFollower
+from adapters.queries import ReadModelQueries
+from adapters.sandbox_payments import SandboxGateway
+from adapters.settings import Settings
+from adapters.storage import create_engine, event_store_env
+from domain.application import Civicfund
+from domain.clock import Clock, SystemClock
+from domain.payments import PaymentGateway
+
+
+class ConfigurationError(Exception):
+    pass
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    engine: sa.Engine
+    app: Civicfund
+    accounts: AccountStore
+    read: ReadModelQueries
+    projections: ProjectionFollower
+    payments: PaymentGateway
+    clock: Clock = field(default_factory=SystemClock)
+
+    def register(  # noqa: PLR0913
+        self, *, email: str, name: str, password: str, role: str = "citizen",
+        city_id: UUID | None = None,
+    ) -> UUID:
+        """Create an account: its role goes into the log, its personal data into `accounts`."""
+        email, name = check_new_account(email, name, password)
+        if self.accounts.email_taken(email):
+            raise EmailTaken("An account with this email already exists")
+        account_id = self.app.register_account(role, city_id)
+        self.accounts.add(
+            account_id, email=email, name=name, password=password, role=role, city_id=city_id
+        )
+        return account_id
+
+    def change_role(self, account_id: UUID, role: str, city_id: UUID | None) -> None:
+        self.app.change_account_role(account_id, role, city_id)
+        self.accounts.set_role(account_id, role, city_id if role == "city" else None)
+
+    def close(self) -> None:
+        self.app.close()
+        self.engine.dispose()
+
+
+def build_payments(settings: Settings) -> PaymentGateway:
+    if settings.payments == "sandbox":
+        return SandboxGateway()
+    raise ConfigurationError(
+        f"CIVICFUND_PAYMENTS={settings.payments!r} is not available yet: use 'sandbox'"
+    )
+
+
+def build_platform(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    payments: PaymentGateway | None = None,
+) -> Platform:
+    settings = settings or Settings.from_env()
+    clock = clock or SystemClock()
+    payments = payments or build_payments(settings)
+    engine = create_engine(settings.database_url)
+    app = Civicfund(
+        env=event_store_env(settings.database_url),
+        payments=payments,
+        clock=clock,
+        hold_max_days=settings.hold_max_days,
+    )
+    return Platform(
+        settings=settings,
+        engine=engine,
+        app=app,
+        accounts=AccountStore(engine),
+        read=ReadModelQueries(engine),
+        projections=ProjectionFollower(app, engine),
+        payments=payments,
+        clock=clock,
+    )

@@ -1,0 +1,118 @@
+"""Follows the event log and feeds projections, on SQLite and PostgreSQL alike.
+
+eventsourcing's subscriptions do not exist for SQLite, so the follower pulls: after every command
+the web calls `catch_up()`, and the worker calls it in a loop for changes made elsewhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import sqlalchemy as sa
+from eventsourcing.application import Application
+from sqlalchemy.exc import OperationalError
+
+from adapters import tables as t
+from adapters.projections import ReadModels
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+class PositionMoved(Exception):
+    """Another process advanced the projection first; our batch was rolled back."""
+
+
+class ProjectionFollower:
+    def __init__(self, app: Application, engine: sa.Engine, projection: ReadModels | None = None):
+        self.app = app
+        self.engine = engine
+        self.projection = projection or ReadModels()
+        self._local = threading.Lock()
+
+    def position(self) -> int:
+        with self.engine.connect() as conn:
+            return self._read_position(conn, lock=False)
+
+    def _read_position(self, conn: sa.Connection, *, lock: bool) -> int:
+        query = sa.select(t.projection_positions.c.position).where(
+            t.projection_positions.c.name == self.projection.name
+        )
+        if lock and conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        position = conn.execute(query).scalar()
+        if position is None:
+            conn.execute(
+                t.projection_positions.insert().values(name=self.projection.name, position=0)
+            )
+            return 0
+        return int(position)
+
+    def _process_batch(self, conn: sa.Connection) -> int:
+        start = self._read_position(conn, lock=True)
+        notifications = self.app.recorder.select_notifications(
+            start=start + 1, limit=BATCH
+        )
+        if not notifications:
+            return 0
+        for notification in notifications:
+            self.projection.apply(conn, self.app.mapper.to_domain_event(notification))
+        moved = conn.execute(
+            t.projection_positions.update()
+            .where(t.projection_positions.c.name == self.projection.name)
+            .where(t.projection_positions.c.position == start)
+            .values(position=notifications[-1].id)
+        )
+        if moved.rowcount != 1:
+            raise PositionMoved
+        return len(notifications)
+
+    def catch_up(self, attempts: int = 20) -> int:
+        """Apply every event not yet projected. Returns how many were applied here."""
+        applied = 0
+        with self._local:
+            failures = 0
+            while True:
+                try:
+                    with self.engine.begin() as conn:
+                        count = self._process_batch(conn)
+                except (PositionMoved, OperationalError) as error:
+                    # SQLite refuses a stale writer; another process got there first. Retry.
+                    failures += 1
+                    if failures >= attempts:
+                        log.warning("projection %s gave way: %s", self.projection.name, error)
+                        return applied
+                    time.sleep(0.02 * failures)
+                    continue
+                applied += count
+                if count < BATCH:
+                    return applied
+
+    def rebuild(self) -> int:
+        """Empty every read model and replay the whole log into them, in one transaction:
+        readers keep seeing the old rows until the new ones are complete."""
+        replayed = 0
+        with self._local, self.engine.begin() as conn:
+            for table in reversed(self.projection.tables):
+                conn.execute(table.delete())
+            conn.execute(
+                t.projection_positions.update()
+                .where(t.projection_positions.c.name == self.projection.name)
+                .values(position=0)
+            )
+            while True:
+                count = self._process_batch(conn)
+                replayed += count
+                if count < BATCH:
+                    return replayed
+
+    def follow(self, stop: threading.Event, interval: float = 0.5) -> None:
+        while not stop.is_set():
+            try:
+                self.catch_up()
+            except Exception:  # keep following; the next round retries
+                log.exception("projection follower failed; retrying")
+            stop.wait(interval)

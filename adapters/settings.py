@@ -1,0 +1,37 @@
+"""Configuration from the environment: one place that names every setting."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_INSTANCE = Path.cwd() / "instance"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{DEFAULT_INSTANCE / 'civicfund.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=default_database_url)
+    payments: str = "sandbox"
+    secret_key: str = ""
+    hold_max_days: int = 6
+    stripe_secret_key: str = ""
+    stripe_publishable_key: str = ""
+    stripe_api_base: str = ""
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(
+            database_url=env.get("CIVICFUND_DATABASE_URL") or default_database_url(),
+            payments=env.get("CIVICFUND_PAYMENTS", "sandbox"),
+            secret_key=env.get("CIVICFUND_SECRET_KEY", ""),
+            hold_max_days=int(env.get("CIVICFUND_HOLD_MAX_DAYS", "6")),
+            stripe_secret_key=env.get("CIVICFUND_STRIPE_SECRET_KEY", ""),
+            stripe_publishable_key=env.get("CIVICFUND_STRIPE_PUBLISHABLE_KEY", ""),
+            stripe_api_base=env.get("CIVICFUND_STRIPE_API_BASE", ""),
+        )

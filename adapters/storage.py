@@ -1,0 +1,73 @@
+"""One database URL serves both the event store and our SQL tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, make_url
+
+EVENTS_TABLE = {"sqlite": "stored_events", "postgresql": "civicfund_events"}
+
+
+def normalise_url(database_url: str) -> URL:
+    url = make_url(database_url)
+    if url.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ValueError("CIVICFUND_DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL")
+    return url
+
+
+def is_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def sqlite_path(url: URL) -> str:
+    path = url.database or ""
+    if not path or path == ":memory:":
+        raise ValueError("civicfund needs a SQLite file (the event store and tables share it)")
+    return str(Path(path).resolve())
+
+
+def create_engine(database_url: str) -> sa.Engine:
+    url = normalise_url(database_url)
+    if is_sqlite(url):
+        Path(sqlite_path(url)).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return sa.create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def event_store_env(database_url: str) -> dict[str, str]:
+    """The eventsourcing settings for the same database. Tables come from migrations."""
+    url = normalise_url(database_url)
+    env = {"CREATE_TABLE": "false"}
+    if is_sqlite(url):
+        env |= {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": sqlite_path(url),
+            "SQLITE_LOCK_TIMEOUT": "30",
+        }
+    else:
+        env |= {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": url.database or "",
+            "POSTGRES_HOST": url.host or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": url.username or "postgres",
+            "POSTGRES_PASSWORD": url.password or "",
+            "POSTGRES_POOL_SIZE": "10",
+            "POSTGRES_MAX_OVERFLOW": "10",
+            "POSTGRES_LOCK_TIMEOUT": "10",
+        }
+    return env

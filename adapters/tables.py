@@ -1,0 +1,101 @@
+"""Every SQL table civicfund owns besides the event store. Alembic revisions create them."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+# Personal data lives here and only here; events carry the opaque account id.
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False, unique=True),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("city_id", sa.Uuid, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("account_id", sa.Uuid, sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# -- read models, maintained by projections from the event log ------------------------------
+
+projection_positions = sa.Table(
+    "projection_positions",
+    metadata,
+    sa.Column("name", sa.String(60), primary_key=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
+)
+
+cities = sa.Table(
+    "rm_cities",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("name", sa.String(80), nullable=False, unique=True),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+projects = sa.Table(
+    "rm_projects",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("city_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("city_name", sa.String(80), nullable=False),
+    sa.Column("area", sa.String(80), nullable=False),
+    sa.Column("theme", sa.String(80), nullable=False, index=True),
+    sa.Column("title", sa.String(140), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("proposer", sa.String(140), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("minimum", sa.BigInteger, nullable=False),
+    sa.Column("optimum", sa.BigInteger, nullable=False),
+    sa.Column("budget_lines", sa.JSON, nullable=False),
+    sa.Column("funding_model", sa.String(30), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, index=True),
+    sa.Column("opens_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("closes_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("raised", sa.BigInteger, nullable=False, default=0),
+    sa.Column("backers", sa.Integer, nullable=False, default=0),
+    sa.Column("pledge_count", sa.Integer, nullable=False, default=0),
+    sa.Column("drafted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+pledges = sa.Table(
+    "rm_pledges",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("project_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("citizen_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("payment_method", sa.String(80), nullable=False),
+    sa.Column("payment_reference", sa.String(120), nullable=True),
+    sa.Column("made_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# One row per (project, citizen) with live pledges, so "backers" is counted incrementally.
+project_backers = sa.Table(
+    "rm_project_backers",
+    metadata,
+    sa.Column("project_id", sa.Uuid, primary_key=True),
+    sa.Column("citizen_id", sa.Uuid, primary_key=True),
+    sa.Column("live_pledges", sa.Integer, nullable=False),
+)
+
+READ_MODELS = (cities, projects, pledges, project_backers)

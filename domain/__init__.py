@@ -1,0 +1,1 @@
+"""The civicfund domain: pure Python on the standard library and eventsourcing only."""

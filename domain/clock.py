@@ -1,0 +1,31 @@
+"""Time is a port so deadlines can be tested."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that only moves when told to (tests and demos)."""
+
+    def __init__(self, start: datetime):
+        self._now = start
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **delta: float) -> None:
+        self._now = self._now + timedelta(**delta)
+
+    def set(self, moment: datetime) -> None:
+        self._now = moment

@@ -1,0 +1,61 @@
+"""Domain errors. Each carries a stable code the web layer shows to API clients."""
+
+
+class DomainError(Exception):
+    code = "domain_error"
+    field: str | None = None
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if field is not None:
+            self.field = field
+
+
+class InvalidAmount(DomainError):
+    code = "invalid_amount"
+    field = "amount"
+
+
+class CurrencyMismatch(DomainError):
+    code = "currency_mismatch"
+    field = "currency"
+
+
+class UnknownCurrency(DomainError):
+    code = "unknown_currency"
+    field = "currency"
+
+
+class InvalidProject(DomainError):
+    code = "invalid_project"
+
+
+class InvalidCity(DomainError):
+    code = "invalid_city"
+
+
+class CityAlreadyExists(DomainError):
+    code = "city_exists"
+    field = "name"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class CampaignNotOpen(DomainError):
+    code = "campaign_not_open"
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_state"
+
+
+class NotPermitted(DomainError):
+    code = "forbidden"
+
+
+class PaymentDeclined(DomainError):
+    code = "payment_declined"
+    field = "payment_method"

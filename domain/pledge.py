@@ -1,0 +1,103 @@
+"""A citizen's pledge: an amount promised to a project, charged only if it is funded."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import event
+
+from domain.aggregate import CivicAggregate
+from domain.errors import CurrencyMismatch, InvalidAmount, InvalidTransition, NotPermitted
+from domain.money import Money
+from domain.project import Project
+
+REQUESTED, AUTHORISED, CHARGED = "requested", "authorised", "charged"
+CANCELLED, RELEASED, PAYMENT_FAILED = "cancelled", "released", "payment_failed"
+DROPPED, REFUNDED = "dropped", "refunded"
+STATUSES = (REQUESTED, AUTHORISED, CHARGED, CANCELLED, RELEASED, PAYMENT_FAILED, DROPPED, REFUNDED)
+ACTIVE = (AUTHORISED, CHARGED, PAYMENT_FAILED)
+
+# Largest single pledge, in major units: about 1,000,000.00 EUR in each currency.
+DEFAULT_PLEDGE_LIMIT = 1_000_000
+PLEDGE_LIMITS = {
+    "HUF": 400_000_000, "NOK": 12_000_000, "SEK": 12_000_000, "DKK": 7_500_000,
+    "CZK": 25_000_000, "PLN": 4_500_000, "RON": 5_000_000, "ISK": 150_000_000,
+    "JPY": 160_000_000, "KRW": 1_500_000_000, "CLP": 1_000_000_000, "VND": 25_000_000_000,
+    "INR": 90_000_000, "ZAR": 20_000_000, "TRY": 35_000_000, "MXN": 20_000_000,
+    "BRL": 6_000_000, "HKD": 8_500_000, "BGN": 2_000_000,
+}
+
+
+def pledge_limit(currency: str) -> Money:
+    major = PLEDGE_LIMITS.get(currency, DEFAULT_PLEDGE_LIMIT)
+    return Money(major * 10 ** Money.zero(currency).exponent, currency)
+
+
+def check_pledge_amount(amount: Money, project_currency: str) -> None:
+    if amount.currency != project_currency:
+        raise CurrencyMismatch(f"This project takes {project_currency}, not {amount.currency}")
+    if not amount.is_positive():
+        raise InvalidAmount("A pledge must be more than zero")
+    limit = pledge_limit(amount.currency)
+    if amount > limit:
+        raise InvalidAmount(f"A single pledge is at most {limit.display()}")
+
+
+def new_pledge_id() -> UUID:
+    return uuid4()
+
+
+class Pledge(CivicAggregate):
+    @event("Made")
+    def __init__(
+        self, project_id: UUID, citizen_id: UUID, amount: Money, payment_method: str
+    ):
+        self.project_id = project_id
+        self.citizen_id = citizen_id
+        self.amount = amount
+        self.payment_method = payment_method
+        self.payment_reference: str | None = None
+        self.status = REQUESTED
+
+    @classmethod
+    def make(  # noqa: PLR0913
+        cls,
+        *,
+        pledge_id: UUID,
+        project: Project,
+        citizen_id: UUID,
+        amount: Money,
+        payment_method: str,
+        now: datetime,
+    ) -> Pledge:
+        project.check_taking_pledges(now)
+        check_pledge_amount(amount, project.currency)
+        return cls._create(
+            cls.Made,
+            id=pledge_id,
+            project_id=project.id,
+            citizen_id=citizen_id,
+            amount=amount,
+            payment_method=payment_method,
+        )
+
+    @event("Authorised")
+    def authorised(self, payment_reference: str, kind: str) -> None:
+        """The gateway placed a hold or saved the card (`kind` is "hold" or "saved_card")."""
+        self.payment_reference = payment_reference
+        self.payment_kind = kind
+        self.status = AUTHORISED
+
+    def cancel(self, *, by: UUID, project: Project, now: datetime) -> None:
+        if by != self.citizen_id:
+            raise NotPermitted("Only the citizen who made a pledge can cancel it")
+        if self.status != AUTHORISED:
+            raise InvalidTransition(f"This pledge is {self.status} and can no longer be cancelled")
+        if not project.is_taking_pledges(now):
+            raise InvalidTransition("The campaign has closed: pledges can no longer be cancelled")
+        self._cancelled()
+
+    @event("Cancelled")
+    def _cancelled(self) -> None:
+        self.status = CANCELLED

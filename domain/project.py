@@ -1,0 +1,164 @@
+"""A pilot project: budget lines, funding model, campaign window and lifecycle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from domain.aggregate import CivicAggregate
+from domain.errors import CampaignNotOpen, InvalidProject, InvalidTransition
+from domain.money import Money, total
+
+ALL_OR_NOTHING = "all_or_nothing"
+KEEP_WHAT_YOU_RAISE = "keep_what_you_raise"
+FUNDING_MODELS = (ALL_OR_NOTHING, KEEP_WHAT_YOU_RAISE)
+
+DRAFT, OPEN, FUNDED, UNFUNDED = "draft", "open", "funded", "unfunded"
+DELIVERING, COMPLETED, CANCELLED = "delivering", "completed", "cancelled"
+STATUSES = (DRAFT, OPEN, FUNDED, UNFUNDED, DELIVERING, COMPLETED, CANCELLED)
+
+MAX_BUDGET_LINES = 50
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    label: str
+    amount: Money
+    required: bool = True
+
+
+def _text(value: str, field: str, *, limit: int, required: bool = True) -> str:
+    value = " ".join((value or "").split()) if field != "summary" else (value or "").strip()
+    if required and not value:
+        raise InvalidProject(f"{field.replace('_', ' ').capitalize()} is required", field=field)
+    if len(value) > limit:
+        raise InvalidProject(f"{field.capitalize()} is at most {limit} characters", field=field)
+    return value
+
+
+class Project(CivicAggregate):
+    @event("Drafted")
+    def __init__(  # noqa: PLR0913 - the event carries the whole draft
+        self,
+        city_id: UUID,
+        area: str,
+        theme: str,
+        title: str,
+        summary: str,
+        proposer: str,
+        currency: str,
+        budget_lines: list[BudgetLine],
+        funding_model: str,
+        opens_at: datetime,
+        closes_at: datetime,
+    ):
+        self.city_id = city_id
+        self.area = area
+        self.theme = theme
+        self.title = title
+        self.summary = summary
+        self.proposer = proposer
+        self.currency = currency
+        self.budget_lines = list(budget_lines)
+        self.funding_model = funding_model
+        self.opens_at = opens_at
+        self.closes_at = closes_at
+        self.status = DRAFT
+
+    @classmethod
+    def draft(  # noqa: PLR0913
+        cls,
+        *,
+        city_id: UUID,
+        city_currency: str,
+        currency: str,
+        area: str,
+        theme: str,
+        title: str,
+        summary: str,
+        proposer: str,
+        budget_lines: list[BudgetLine],
+        funding_model: str,
+        opens_at: datetime,
+        closes_at: datetime,
+    ) -> Project:
+        if currency != city_currency:
+            raise InvalidProject(
+                f"Projects in this city are in {city_currency}, not {currency}", field="currency"
+            )
+        if funding_model not in FUNDING_MODELS:
+            raise InvalidProject(
+                "Funding model is all_or_nothing or keep_what_you_raise", field="funding_model"
+            )
+        if not budget_lines:
+            raise InvalidProject("Add at least one budget line", field="budget_lines")
+        if len(budget_lines) > MAX_BUDGET_LINES:
+            raise InvalidProject(f"At most {MAX_BUDGET_LINES} budget lines", field="budget_lines")
+        for line in budget_lines:
+            if not line.label.strip():
+                raise InvalidProject("Every budget line needs a label", field="budget_lines")
+            if line.amount.currency != currency:
+                raise InvalidProject(
+                    f"Budget lines are in {currency}, not {line.amount.currency}",
+                    field="budget_lines",
+                )
+            if not line.amount.is_positive():
+                raise InvalidProject("Budget line amounts must be positive", field="budget_lines")
+        if not any(line.required for line in budget_lines):
+            raise InvalidProject(
+                "At least one budget line must be required: required lines make the minimum",
+                field="budget_lines",
+            )
+        if opens_at.tzinfo is None or closes_at.tzinfo is None:
+            raise InvalidProject("Campaign dates need a time zone", field="closes_at")
+        if closes_at <= opens_at:
+            raise InvalidProject("The campaign must close after it opens", field="closes_at")
+        return cls(
+            city_id=city_id,
+            area=_text(area, "area", limit=80),
+            theme=_text(theme, "theme", limit=80),
+            title=_text(title, "title", limit=140),
+            summary=_text(summary, "summary", limit=4000),
+            proposer=_text(proposer, "proposer", limit=140),
+            currency=currency,
+            budget_lines=[
+                BudgetLine(" ".join(line.label.split())[:140], line.amount, line.required)
+                for line in budget_lines
+            ],
+            funding_model=funding_model,
+            opens_at=opens_at,
+            closes_at=closes_at,
+        )
+
+    @property
+    def minimum(self) -> Money:
+        return total([line.amount for line in self.budget_lines if line.required], self.currency)
+
+    @property
+    def optimum(self) -> Money:
+        return total([line.amount for line in self.budget_lines], self.currency)
+
+    def open_campaign(self, now: datetime) -> None:
+        if self.status != DRAFT:
+            raise InvalidTransition(f"Only a draft can open its campaign; this one is {self.status}")
+        if self.closes_at <= now:
+            raise InvalidTransition("The campaign window has already passed: it cannot open")
+        self._campaign_opened()
+
+    @event("CampaignOpened")
+    def _campaign_opened(self) -> None:
+        self.status = OPEN
+
+    def is_taking_pledges(self, now: datetime) -> bool:
+        return self.status == OPEN and self.opens_at <= now < self.closes_at
+
+    def check_taking_pledges(self, now: datetime) -> None:
+        if self.status != OPEN:
+            raise CampaignNotOpen(f"This project is not taking pledges: it is {self.status}")
+        if now < self.opens_at:
+            raise CampaignNotOpen("This campaign has not opened yet")
+        if now >= self.closes_at:
+            raise CampaignNotOpen("This campaign has closed")

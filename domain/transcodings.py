@@ -1,0 +1,35 @@
+"""How domain value objects are written into stored events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.persistence import Transcoding
+
+from domain.money import Money
+from domain.project import BudgetLine
+
+
+class MoneyAsDict(Transcoding):
+    type = Money
+    name = "money"
+
+    def encode(self, obj: Money) -> dict[str, Any]:
+        return {"minor": obj.minor, "currency": obj.currency}
+
+    def decode(self, data: dict[str, Any]) -> Money:
+        return Money(data["minor"], data["currency"])
+
+
+class BudgetLineAsDict(Transcoding):
+    type = BudgetLine
+    name = "budget_line"
+
+    def encode(self, obj: BudgetLine) -> dict[str, Any]:
+        return {"label": obj.label, "amount": obj.amount, "required": obj.required}
+
+    def decode(self, data: dict[str, Any]) -> BudgetLine:
+        return BudgetLine(data["label"], data["amount"], data["required"])
+
+
+TRANSCODINGS = (MoneyAsDict(), BudgetLineAsDict())

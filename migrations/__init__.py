@@ -1,0 +1,1 @@
+"""Alembic revisions for every table civicfund owns, the event store included."""

@@ -1,0 +1,1 @@
+"""Flask front-end: pages, JSON API and the `civicfund` CLI."""

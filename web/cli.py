@@ -1,0 +1,197 @@
+"""The `civicfund` command: Flask's CLI plus the platform's own commands."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from uuid import UUID
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+
+from adapters import migrate
+from adapters.settings import Settings
+from domain.context import SYSTEM, acting_as, new_correlation_id
+from domain.errors import DomainError
+
+
+def _create_app():
+    from web.app import create_app
+
+    return create_app()
+
+
+def _platform():
+    return current_app.extensions["civicfund"]
+
+
+def as_cli(run):
+    """Run a use case as the system actor under a fresh correlation id; report domain errors."""
+    try:
+        with acting_as(SYSTEM, new_correlation_id("cli")):
+            result = run()
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    _platform().projections.catch_up()
+    return result
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+def cli() -> None:
+    """civicfund: civic crowdfunding and co-investment on one event-sourced core."""
+
+
+# -- database --------------------------------------------------------------------------------
+
+@cli.group("db")
+def db() -> None:
+    """Database schema (Alembic)."""
+
+
+@db.command("upgrade", with_appcontext=False)
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Create or upgrade every table, the event store included."""
+    url = Settings.from_env().database_url
+    migrate.upgrade(url, revision)
+    click.echo(f"Database is at revision {migrate.current(url)}.")
+
+
+# -- cities ----------------------------------------------------------------------------------
+
+@cli.group("cities")
+def cities() -> None:
+    """Cities that post pilots."""
+
+
+@cities.command("add")
+@click.argument("name")
+@click.option("--currency", required=True, help="ISO 4217 code, e.g. EUR")
+@click.option("--country", default="", help="ISO 3166 two-letter code, e.g. PT")
+@click.option("--timezone", "timezone", default="UTC", show_default=True)
+def cities_add(name: str, currency: str, country: str, timezone: str) -> None:
+    """Add a city (admin)."""
+    if not country:
+        raise click.UsageError("--country is required (a two-letter code such as GB)")
+    city_id = as_cli(lambda: _platform().app.add_city(
+        name, currency=currency, country=country, timezone=timezone
+    ))
+    click.echo(f"Added {name} ({currency.upper()}): {city_id}")
+
+
+@cities.command("list")
+def cities_list() -> None:
+    """List cities."""
+    for city in _platform().read.cities():
+        click.echo(f"{city.id}  {city.name:<20} {city.country}  {city.currency}  {city.timezone}")
+
+
+# -- users -----------------------------------------------------------------------------------
+
+@cli.group("users")
+def users() -> None:
+    """Accounts and API tokens."""
+
+
+def _city_id(name: str | None) -> UUID | None:
+    if not name:
+        return None
+    city = _platform().read.city_named(name)
+    if city is None:
+        raise click.ClickException(f"No city called {name!r}; add it with `civicfund cities add`")
+    return city.id
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", required=True,
+              type=click.Choice(["citizen", "city", "investor", "auditor", "admin"]))
+@click.option("--password", required=True)
+@click.option("--city", "city", default=None, help="The city a city officer works for")
+@click.option("--name", default=None)
+def users_create(email: str, role: str, password: str, city: str | None, name: str | None) -> None:
+    """Create an account."""
+    if role == "city" and not city:
+        raise click.UsageError("A city officer needs --city")
+    city_id = _city_id(city) if role == "city" else None
+    account_id = as_cli(lambda: _platform().register(
+        email=email, name=name or email.split("@")[0], password=password, role=role,
+        city_id=city_id,
+    ))
+    click.echo(f"Created {role} {email}: {account_id}")
+
+
+@users.command("token")
+@click.argument("email")
+def users_token(email: str) -> None:
+    """Print a new API bearer token for EMAIL (alone on the last line)."""
+    account = _platform().accounts.by_email(email)
+    if account is None:
+        raise click.ClickException(f"No account with email {email}")
+    token = _platform().accounts.issue_token(account.id)
+    click.echo(f"API token for {account.email} ({account.role}); send it as 'Authorization: Bearer <token>':")
+    click.echo(token)
+
+
+# -- projections and worker ------------------------------------------------------------------
+
+@cli.group("projections")
+def projections() -> None:
+    """Read models kept from the event log."""
+
+
+@projections.command("rebuild")
+def projections_rebuild() -> None:
+    """Empty the read models and replay the whole event log into them."""
+    count = _platform().projections.rebuild()
+    click.echo(f"Rebuilt the read models from {count} events.")
+
+
+@projections.command("catch-up")
+def projections_catch_up() -> None:
+    """Apply events not yet projected, once."""
+    click.echo(f"Applied {_platform().projections.catch_up()} events.")
+
+
+@cli.command("worker")
+@click.option("--interval", default=0.5, show_default=True, help="Seconds between rounds")
+def worker(interval: float) -> None:
+    """Background work: keep read models following the log."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo("civicfund worker: following the event log (Ctrl+C to stop)")
+    _platform().projections.follow(stop, interval)
+
+
+@cli.command("demo", with_appcontext=False)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Load the demo data and exit")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Load demo data (once) and serve the platform."""
+    from web.app import create_app
+    from web.demo import DEMO_PASSWORDS, load_demo
+
+    settings = Settings.from_env()
+    migrate.upgrade(settings.database_url)
+    app = create_app()
+    platform = app.extensions["civicfund"]
+    added = load_demo(platform)
+    click.echo("Demo data loaded." if added else "Demo data was already there; nothing added.")
+    click.echo("Demo accounts (email / password / role):")
+    for email, password, role in DEMO_PASSWORDS:
+        click.echo(f"  {email:<32} {password:<16} {role}")
+    if no_serve:
+        return
+    stop = threading.Event()
+    threading.Thread(target=platform.projections.follow, args=(stop,), daemon=True).start()
+    click.echo(f"Serving civicfund at http://{host}:{port}")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+    stop.set()
+
+
+def main() -> None:
+    sys.exit(cli())  # pragma: no cover

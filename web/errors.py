@@ -1,0 +1,82 @@
+"""No request ends in a bare 500: errors become a page or a JSON error with a stable code."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from domain.errors import CampaignNotOpen, DomainError, InvalidTransition, NotFound, NotPermitted
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorised",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+    500: "internal_error",
+}
+
+
+def status_for(error: DomainError) -> int:
+    if isinstance(error, NotFound):
+        return 404
+    if isinstance(error, NotPermitted):
+        return 403
+    if isinstance(error, CampaignNotOpen | InvalidTransition):
+        return 409
+    return 422
+
+
+def wants_json() -> bool:
+    return request.path.startswith(("/api/", "/webhooks/"))
+
+
+def json_error(status: int, code: str, message: str, fields: dict | None = None):
+    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    return jsonify(body), status
+
+
+def error_page(status: int, title: str, message: str):
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError):
+        message = "This form has expired or was not sent from civicfund. Reload the page and try again."
+        if wants_json():
+            return json_error(400, "csrf_failed", message)
+        return error_page(400, "Form expired", message)
+
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError):
+        status = status_for(error)
+        if wants_json():
+            fields = {error.field: [error.message]} if error.field else {}
+            return json_error(status, error.code, error.message, fields)
+        return error_page(status, "That didn't work", error.message)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        status = error.code or 500
+        if wants_json():
+            return json_error(status, HTTP_CODES.get(status, "http_error"), error.description or "")
+        return error_page(status, error.name, error.description or "")
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        message = "Something went wrong on our side. Please try again; if it keeps happening, quote the request id below."
+        if wants_json():
+            return json_error(500, "internal_error", message)
+        return error_page(500, "Something went wrong", message)

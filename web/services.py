@@ -1,0 +1,35 @@
+"""Access to the wired platform from a request, and running commands as the signed-in user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import current_app, g
+from flask_login import current_user
+
+from adapters.bootstrap import Platform
+from domain.context import Actor, acting_as
+
+T = TypeVar("T")
+
+ANONYMOUS = Actor(account_id="anonymous", role="anonymous")
+
+
+def platform() -> Platform:
+    return current_app.extensions["civicfund"]
+
+
+def current_actor() -> Actor:
+    if current_user and current_user.is_authenticated:
+        return current_user.actor
+    return ANONYMOUS
+
+
+def command(run: Callable[[], T], *, actor: Actor | None = None) -> T:
+    """Run a use case as the current user under this request's correlation id, then bring the
+    read models up to date so the next page shows the change."""
+    with acting_as(actor or current_actor(), g.get("correlation_id")):
+        result = run()
+    platform().projections.catch_up()
+    return result
