@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from adapters import tables as t
 from domain.errors import DomainError
+from domain.text import has_control_characters
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MIN_PASSWORD = 8
@@ -46,6 +47,8 @@ def check_new_account(email: str, name: str, password: str) -> tuple[str, str]:
     email = normalise_email(email)
     if not EMAIL.match(email) or len(email) > 254:
         raise InvalidAccount("Enter a valid email address", field="email")
+    if has_control_characters(name or "") or has_control_characters(email or ""):
+        raise InvalidAccount("Names and emails cannot contain control characters", field="name")
     name = " ".join((name or "").split())
     if not name or len(name) > 120:
         raise InvalidAccount("Enter your name (up to 120 characters)", field="name")
@@ -71,7 +74,7 @@ class AccountStore:
     def email_taken(self, email: str) -> bool:
         return self.by_email(email) is not None
 
-    def add(  # noqa: PLR0913
+    def add(
         self, account_id: UUID, *, email: str, name: str, password: str, role: str,
         city_id: UUID | None,
     ) -> None:

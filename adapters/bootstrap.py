@@ -33,7 +33,7 @@ class Platform:
     payments: PaymentGateway
     clock: Clock = field(default_factory=SystemClock)
 
-    def register(  # noqa: PLR0913
+    def register(
         self, *, email: str, name: str, password: str, role: str = "citizen",
         city_id: UUID | None = None,
     ) -> UUID:

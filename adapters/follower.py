@@ -12,7 +12,7 @@ import time
 
 import sqlalchemy as sa
 from eventsourcing.application import Application
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from adapters import tables as t
 from adapters.projections import ReadModels
@@ -43,21 +43,34 @@ class ProjectionFollower:
         )
         if lock and conn.dialect.name == "postgresql":
             query = query.with_for_update()
+        if lock and conn.dialect.name == "sqlite":
+            # A no-op write takes SQLite's write lock before the read, so a second follower
+            # waits here instead of projecting the same events again from a stale position.
+            conn.execute(
+                t.projection_positions.update()
+                .where(t.projection_positions.c.name == self.projection.name)
+                .values(position=t.projection_positions.c.position)
+            )
         position = conn.execute(query).scalar()
         if position is None:
-            conn.execute(
-                t.projection_positions.insert().values(name=self.projection.name, position=0)
-            )
+            if lock:
+                conn.execute(
+                    t.projection_positions.insert().values(name=self.projection.name, position=0)
+                )
             return 0
         return int(position)
 
     def _process_batch(self, conn: sa.Connection) -> int:
-        start = self._read_position(conn, lock=True)
+        # Read the events before taking the lock: while a follower holds SQLite's write lock,
+        # eventsourcing's pool cannot hand out a reader if a save is waiting for that lock.
+        start = self._read_position(conn, lock=False)
         notifications = self.app.recorder.select_notifications(
             start=start + 1, limit=BATCH
         )
         if not notifications:
             return 0
+        if self._read_position(conn, lock=True) != start:
+            raise PositionMoved
         for notification in notifications:
             self.projection.apply(conn, self.app.mapper.to_domain_event(notification))
         moved = conn.execute(
@@ -79,7 +92,7 @@ class ProjectionFollower:
                 try:
                     with self.engine.begin() as conn:
                         count = self._process_batch(conn)
-                except (PositionMoved, OperationalError) as error:
+                except (PositionMoved, OperationalError, IntegrityError) as error:
                     # SQLite refuses a stale writer; another process got there first. Retry.
                     failures += 1
                     if failures >= attempts:

@@ -139,7 +139,7 @@ class ReadModelQueries:
             sa.select(t.projects.c.theme).distinct().order_by(t.projects.c.theme)
         )]
 
-    def projects(  # noqa: PLR0913
+    def projects(
         self,
         *,
         city_id: UUID | None = None,

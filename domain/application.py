@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,8 @@ from domain.payments import PaymentGateway, idempotency_key
 from domain.pledge import Pledge, new_pledge_id
 from domain.project import BudgetLine, Project
 from domain.transcodings import TRANSCODINGS
+
+PAYMENT_METHOD = re.compile(r"^[A-Za-z0-9_]{1,80}$")
 
 # Campaigns closing sooner than this get a card hold at pledge time; longer ones save the card.
 DEFAULT_HOLD_MAX_DAYS = 6
@@ -113,7 +116,7 @@ class Civicfund(Application[UUID]):
 
     # -- projects --------------------------------------------------------------------------
 
-    def draft_project(  # noqa: PLR0913
+    def draft_project(
         self,
         *,
         city_id: UUID,
@@ -168,6 +171,8 @@ class Civicfund(Application[UUID]):
         """
         if current_actor().role != "citizen":
             raise NotPermitted("Only citizens can pledge")
+        if current_actor().account_id != str(citizen_id):
+            raise NotPermitted("A citizen can only pledge in their own name")
         project = self.get_project(project_id)
         now = self.clock.now()
         pledge_id = new_pledge_id()
@@ -179,7 +184,7 @@ class Civicfund(Application[UUID]):
             payment_method=(payment_method or "").strip(),
             now=now,
         )
-        if not pledge.payment_method:
+        if not PAYMENT_METHOD.match(pledge.payment_method):
             raise PaymentDeclined("Choose a payment method")
         hold = (project.closes_at - now).total_seconds() <= self.hold_max_days * 86400
         authorisation = self.payments.authorise(
@@ -194,6 +199,9 @@ class Civicfund(Application[UUID]):
         return pledge.id
 
     def cancel_pledge(self, pledge_id: UUID, *, citizen_id: UUID) -> None:
+        actor = current_actor()
+        if not actor.is_admin and actor.account_id != str(citizen_id):
+            raise NotPermitted("Only the citizen who made a pledge can cancel it")
         pledge = self.get_pledge(pledge_id)
         project = self.get_project(pledge.project_id)
         pledge.cancel(by=citizen_id, project=project, now=self.clock.now())

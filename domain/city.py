@@ -11,6 +11,7 @@ from eventsourcing.domain import event
 from domain.aggregate import CivicAggregate
 from domain.errors import InvalidCity
 from domain.money import currency_exponent
+from domain.text import has_control_characters
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
@@ -34,6 +35,8 @@ class City(CivicAggregate):
 
     @classmethod
     def add(cls, name: str, country: str, currency: str, timezone: str) -> City:
+        if has_control_characters(name or ""):
+            raise InvalidCity("City names cannot contain control characters", field="name")
         name = " ".join((name or "").split())
         if not name or len(name) > 80:
             raise InvalidCity("A city needs a name of 1 to 80 characters", field="name")

@@ -51,7 +51,9 @@ class Money:
         if not isinstance(text, str):
             raise InvalidAmount("Write the amount as a decimal string, e.g. \"25.00\"")
         if not _DECIMAL_TEXT.match(text):
-            raise InvalidAmount(f"{text.strip()!r} is not an amount: use digits and a decimal point")
+            raise InvalidAmount(
+                f"{text.strip()!r} is not an amount: use digits and a decimal point"
+            )
         try:
             value = Decimal(text.strip())
         except InvalidOperation:
@@ -61,7 +63,10 @@ class Money:
             if exponent == 0:
                 raise InvalidAmount(f"{currency} has no minor unit: use whole amounts")
             raise InvalidAmount(f"{currency} amounts have at most {exponent} decimal places")
-        return cls(int(value.scaleb(exponent)), currency)
+        # Exact integer arithmetic: Decimal.scaleb would round to the context's 28 digits.
+        sign, digits, value_exponent = value.as_tuple()
+        minor = int("".join(map(str, digits))) * 10 ** (value_exponent + exponent)
+        return cls(-minor if sign else minor, currency)
 
     @property
     def exponent(self) -> int:

@@ -61,7 +61,7 @@ class Pledge(CivicAggregate):
         self.status = REQUESTED
 
     @classmethod
-    def make(  # noqa: PLR0913
+    def make(
         cls,
         *,
         pledge_id: UUID,

@@ -11,6 +11,7 @@ from eventsourcing.domain import event
 from domain.aggregate import CivicAggregate
 from domain.errors import CampaignNotOpen, InvalidProject, InvalidTransition
 from domain.money import Money, total
+from domain.text import has_control_characters
 
 ALL_OR_NOTHING = "all_or_nothing"
 KEEP_WHAT_YOU_RAISE = "keep_what_you_raise"
@@ -21,6 +22,11 @@ DELIVERING, COMPLETED, CANCELLED = "delivering", "completed", "cancelled"
 STATUSES = (DRAFT, OPEN, FUNDED, UNFUNDED, DELIVERING, COMPLETED, CANCELLED)
 
 MAX_BUDGET_LINES = 50
+# Largest single budget line, in major units of any currency: far above any pilot, far below
+# what a 64-bit minor-unit total of fifty lines could overflow.
+MAX_BUDGET_LINE_MAJOR = 10_000_000_000
+# Keeps the optimum of 50 lines far inside a signed 64-bit integer (the SQL read models).
+MAX_BUDGET_LINE_MINOR = 10**15
 
 
 @dataclass(frozen=True)
@@ -31,7 +37,12 @@ class BudgetLine:
 
 
 def _text(value: str, field: str, *, limit: int, required: bool = True) -> str:
-    value = " ".join((value or "").split()) if field != "summary" else (value or "").strip()
+    multiline = field == "summary"
+    if has_control_characters(value or ""):
+        raise InvalidProject(
+            f"{field.capitalize()} contains characters that cannot be stored", field=field
+        )
+    value = (value or "").strip() if multiline else " ".join((value or "").split())
     if required and not value:
         raise InvalidProject(f"{field.replace('_', ' ').capitalize()} is required", field=field)
     if len(value) > limit:
@@ -41,7 +52,7 @@ def _text(value: str, field: str, *, limit: int, required: bool = True) -> str:
 
 class Project(CivicAggregate):
     @event("Drafted")
-    def __init__(  # noqa: PLR0913 - the event carries the whole draft
+    def __init__(
         self,
         city_id: UUID,
         area: str,
@@ -69,7 +80,7 @@ class Project(CivicAggregate):
         self.status = DRAFT
 
     @classmethod
-    def draft(  # noqa: PLR0913
+    def draft(
         cls,
         *,
         city_id: UUID,
@@ -107,6 +118,21 @@ class Project(CivicAggregate):
                 )
             if not line.amount.is_positive():
                 raise InvalidProject("Budget line amounts must be positive", field="budget_lines")
+            if line.amount.minor > MAX_BUDGET_LINE_MAJOR * 10**line.amount.exponent:
+                raise InvalidProject(
+                    f"A budget line is at most {MAX_BUDGET_LINE_MAJOR:,} {currency}",
+                    field="budget_lines",
+                )
+            if has_control_characters(line.label):
+                raise InvalidProject(
+                    "Budget line labels cannot contain control characters", field="budget_lines"
+                )
+            if line.amount.minor > MAX_BUDGET_LINE_MINOR:
+                raise InvalidProject(
+                    "A budget line is at most "
+                    f"{Money(MAX_BUDGET_LINE_MINOR, currency).display()}",
+                    field="budget_lines",
+                )
         if not any(line.required for line in budget_lines):
             raise InvalidProject(
                 "At least one budget line must be required: required lines make the minimum",
@@ -143,7 +169,9 @@ class Project(CivicAggregate):
 
     def open_campaign(self, now: datetime) -> None:
         if self.status != DRAFT:
-            raise InvalidTransition(f"Only a draft can open its campaign; this one is {self.status}")
+            raise InvalidTransition(
+                f"Only a draft can open its campaign; this one is {self.status}"
+            )
         if self.closes_at <= now:
             raise InvalidTransition("The campaign window has already passed: it cannot open")
         self._campaign_opened()

@@ -55,7 +55,7 @@ def postgres_available() -> bool:
 @pytest.fixture
 def postgres_url(postgres_available: bool) -> Iterator[str]:
     if not postgres_available:
-        pytest.skip("no PostgreSQL reachable (set CIVICFUND_TEST_POSTGRES_URL); CI always runs these")
+        pytest.skip("no PostgreSQL reachable (CIVICFUND_TEST_POSTGRES_URL); CI runs these")
     name = f"civicfund_test_{uuid.uuid4().hex[:12]}"
     admin = _psycopg_dsn(POSTGRES_ADMIN_URL)
     with psycopg.connect(admin, autocommit=True) as conn:
@@ -146,7 +146,7 @@ class World:
     def officer(self, city_id: UUID, email: str | None = None) -> UUID:
         return self.account("city", email, city_id=city_id)
 
-    def project(  # noqa: PLR0913
+    def project(
         self, city_id: UUID, officer_id: UUID, *, title: str = "Smart bike lanes",
         lines: tuple[tuple[str, str, bool], ...] = (("Sensors", "8000.00", True),
                                                     ("Signage", "2000.00", False)),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +45,6 @@ def create_app(config: dict[str, Any] | None = None, platform: Platform | None =
     if platform is None:
         platform = build_platform(app.config.get("CIVICFUND_SETTINGS") or Settings.from_env())
     app.extensions["civicfund"] = platform
-    app.config.setdefault("SECRET_KEY", _secret_key(platform.settings, app.instance_path))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(platform.settings, app.instance_path)
 
@@ -89,6 +87,3 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in BLUEPRINTS():
         app.register_blueprint(blueprint)
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

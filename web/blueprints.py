@@ -14,7 +14,7 @@ MODULES = (
 )
 
 
-def BLUEPRINTS():  # noqa: N802
+def BLUEPRINTS():
     for name in MODULES:
         try:
             module = importlib.import_module(name)

@@ -131,7 +131,10 @@ def users_token(email: str) -> None:
     if account is None:
         raise click.ClickException(f"No account with email {email}")
     token = _platform().accounts.issue_token(account.id)
-    click.echo(f"API token for {account.email} ({account.role}); send it as 'Authorization: Bearer <token>':")
+    click.echo(
+        f"API token for {account.email} ({account.role}); "
+        "send it as 'Authorization: Bearer <token>':"
+    )
     click.echo(token)
 
 
@@ -189,7 +192,10 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     stop = threading.Event()
     threading.Thread(target=platform.projections.follow, args=(stop,), daemon=True).start()
     click.echo(f"Serving civicfund at http://{host}:{port}")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    # Not app.run(): Flask ignores it inside a `flask` CLI command (FLASK_RUN_FROM_CLI).
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False)
     stop.set()
 
 

@@ -53,7 +53,10 @@ def error_page(status: int, title: str, message: str):
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
-        message = "This form has expired or was not sent from civicfund. Reload the page and try again."
+        message = (
+            "This form has expired or was not sent from civicfund. "
+            "Reload the page and try again."
+        )
         if wants_json():
             return json_error(400, "csrf_failed", message)
         return error_page(400, "Form expired", message)
@@ -76,7 +79,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        message = "Something went wrong on our side. Please try again; if it keeps happening, quote the request id below."
+        message = (
+            "Something went wrong on our side. Please try again; "
+            "if it keeps happening, quote the request id below."
+        )
         if wants_json():
             return json_error(500, "internal_error", message)
         return error_page(500, "Something went wrong", message)

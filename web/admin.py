@@ -1,0 +1,177 @@
+"""Admin pages: the platform at a glance, cities, and accounts with their roles."""
+
+from __future__ import annotations
+
+from collections import Counter
+from uuid import UUID
+from zoneinfo import available_timezones
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from domain.account import InvalidRole
+from domain.context import ROLES
+from domain.errors import CityAlreadyExists, InvalidCity, NotFound, UnknownCurrency
+from domain.money import CURRENCY_EXPONENTS
+from web.errors import error_page
+from web.extensions import login_manager
+from web.project_form import has_control_characters
+from web.services import command, platform
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+ROLE_WORDS = {
+    "citizen": "Citizen",
+    "city": "City officer",
+    "investor": "Investor",
+    "auditor": "Auditor",
+    "admin": "Administrator",
+}
+CITY_FIELDS = ("name", "currency", "country", "timezone")
+TIMEZONES = sorted(zone for zone in available_timezones() if "/" in zone and zone[0].isupper())
+
+
+@bp.before_request
+def _admins_only():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.has_role("admin"):
+        return error_page(
+            403,
+            "For administrators only",
+            "These pages manage cities and accounts. Your account is not an administrator's.",
+        )
+    return None
+
+
+@bp.context_processor
+def _words() -> dict:
+    return {"role_words": ROLE_WORDS}
+
+
+@bp.get("")
+def dashboard():
+    accounts = platform().accounts.all()
+    return render_template(
+        "admin/dashboard.html",
+        totals=platform().read.totals(),
+        accounts=len(accounts),
+        by_role=Counter(account.role for account in accounts),
+        roles=ROLES,
+    )
+
+
+# -- cities --------------------------------------------------------------------------------------
+
+@bp.route("/cities", methods=["GET", "POST"])
+def cities():
+    if request.method == "GET":
+        return _cities_page({"currency": "EUR"}, {})
+    values = {name: request.form.get(name, "").strip() for name in CITY_FIELDS}
+    errors = {
+        name: message
+        for name, message in (
+            ("name", "Enter the city's name"),
+            ("currency", "Choose the city's currency"),
+            ("country", "Enter the two-letter country code, for example PT"),
+            ("timezone", "Enter the city's time zone, for example Europe/Lisbon"),
+        )
+        if not values[name]
+    }
+    for name in CITY_FIELDS:
+        if has_control_characters(values[name]):
+            errors.setdefault(name, "Remove the control characters from this text")
+    if errors:
+        return _cities_page(values, errors, status=422)
+    try:
+        command(lambda: platform().app.add_city(
+            values["name"], currency=values["currency"].upper(), country=values["country"],
+            timezone=values["timezone"],
+        ))
+    except (InvalidCity, UnknownCurrency, CityAlreadyExists) as problem:
+        field = problem.field if problem.field in CITY_FIELDS else "name"
+        return _cities_page(values, {field: problem.message}, status=422)
+    flash(f"{' '.join(values['name'].split())} is added. Its officers can now draft pilots.",
+          "success")
+    return redirect(url_for("admin.cities"), code=303)
+
+
+def _cities_page(values: dict, errors: dict, status: int = 200):
+    order = [name for name in CITY_FIELDS if name in errors]
+    html = render_template(
+        "admin/cities.html",
+        cities=platform().read.cities(),
+        currencies=sorted(CURRENCY_EXPONENTS),
+        timezones=TIMEZONES,
+        values=values,
+        errors=errors,
+        summary=[(name, errors[name]) for name in order],
+    )
+    return html, status
+
+
+# -- accounts ------------------------------------------------------------------------------------
+
+@bp.get("/accounts")
+def accounts():
+    return _accounts_page()
+
+
+@bp.post("/accounts/<uuid:account_id>/role")
+def change_role(account_id: UUID):
+    account = platform().accounts.get(account_id)
+    if account is None:
+        raise NotFound(f"No account with id {account_id}")
+    role = request.form.get("role", "")
+    city_id, problem = _chosen_city(request.form.get("city", ""))
+    if problem is None and account_id == current_user.account_id:
+        problem = InvalidRole(
+            "You cannot change your own role: ask another administrator", field="role"
+        )
+    if problem is None:
+        try:
+            command(lambda: platform().change_role(
+                account_id, role, city_id if role == "city" else None
+            ))
+        except InvalidRole as refused:
+            problem = refused
+    if problem is not None:
+        field = "city" if problem.field == "city" else "role"
+        return _accounts_page({account_id: {field: problem.message}}, status=422)
+    city = platform().read.city(city_id) if role == "city" and city_id else None
+    where = f" of {city.name}" if city else ""
+    flash(f"{account.name} is now {ROLE_WORDS.get(role, role).lower()}{where}.", "success")
+    return redirect(url_for("admin.accounts") + f"#account-{account_id}", code=303)
+
+
+def _chosen_city(text: str) -> tuple[UUID | None, InvalidRole | None]:
+    if not text.strip():
+        return None, None
+    try:
+        city_id = UUID(text.strip())
+    except ValueError:
+        return None, InvalidRole("Choose a city from the list", field="city")
+    if platform().read.city(city_id) is None:
+        return None, InvalidRole("That city does not exist", field="city")
+    return city_id, None
+
+
+def _accounts_page(errors: dict | None = None, status: int = 200):
+    errors = errors or {}
+    cities = platform().read.cities()
+    summary = [
+        (f"{field}-{account_id}", message)
+        for account_id, fields in errors.items()
+        for field, message in fields.items()
+    ]
+    html = render_template(
+        "admin/accounts.html",
+        accounts=platform().accounts.all(),
+        cities=cities,
+        city_names={city.id: city.name for city in cities},
+        roles=ROLES,
+        errors=errors,
+        summary=summary,
+        attempted=request.form if errors else {},
+    )
+    return html, status
