@@ -18,6 +18,7 @@ from domain.text import has_control_characters
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MIN_PASSWORD = 8
+DEFAULT_PASSWORD_METHOD = "scrypt"
 
 
 class InvalidAccount(DomainError):
@@ -68,8 +69,9 @@ def _record(row: sa.Row) -> AccountRecord:
 
 
 class AccountStore:
-    def __init__(self, engine: sa.Engine):
+    def __init__(self, engine: sa.Engine, password_method: str = DEFAULT_PASSWORD_METHOD):
         self.engine = engine
+        self.password_method = password_method
 
     def email_taken(self, email: str) -> bool:
         return self.by_email(email) is not None
@@ -83,7 +85,7 @@ class AccountStore:
                 conn.execute(
                     t.accounts.insert().values(
                         id=account_id, email=normalise_email(email), name=name,
-                        password_hash=generate_password_hash(password), role=role,
+                        password_hash=generate_password_hash(password, self.password_method), role=role,
                         city_id=city_id, created_at=datetime.now(UTC),
                     )
                 )

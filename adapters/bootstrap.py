@@ -84,7 +84,7 @@ def build_platform(
         settings=settings,
         engine=engine,
         app=app,
-        accounts=AccountStore(engine),
+        accounts=AccountStore(engine, settings.password_method),
         read=ReadModelQueries(engine),
         projections=ProjectionFollower(app, engine),
         payments=payments,

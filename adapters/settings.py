@@ -22,6 +22,7 @@ class Settings:
     stripe_secret_key: str = ""
     stripe_publishable_key: str = ""
     stripe_api_base: str = ""
+    password_method: str = "scrypt"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -34,4 +35,5 @@ class Settings:
             stripe_secret_key=env.get("CIVICFUND_STRIPE_SECRET_KEY", ""),
             stripe_publishable_key=env.get("CIVICFUND_STRIPE_PUBLISHABLE_KEY", ""),
             stripe_api_base=env.get("CIVICFUND_STRIPE_API_BASE", ""),
+            password_method=env.get("CIVICFUND_PASSWORD_HASH", "scrypt"),
         )

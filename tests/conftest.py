@@ -43,6 +43,17 @@ def postgres_reachable() -> bool:
         return False
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Mark every test that runs on PostgreSQL, so `-m postgres` selects them."""
+    for item in items:
+        params = getattr(item, "callspec", None)
+        on_postgres = "postgres_url" in item.fixturenames or (
+            params is not None and params.params.get("any_platform") == "postgres"
+        )
+        if on_postgres:
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture(scope="session")
 def postgres_available() -> bool:
     if postgres_reachable():
@@ -76,7 +87,12 @@ def clock() -> FixedClock:
     return FixedClock(START)
 
 
+# Tests hash passwords cheaply: scrypt's deliberate slowness would dominate the suite's time.
+TEST_PASSWORD_METHOD = "pbkdf2:sha256:1000"
+
+
 def make_platform(url: str, clock: FixedClock | None = None, **settings) -> Platform:
+    settings.setdefault("password_method", TEST_PASSWORD_METHOD)
     migrate.upgrade(url)
     return build_platform(Settings(database_url=url, **settings), clock=clock)
 
