@@ -72,9 +72,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
         status = error.code or 500
+        # Keep the headers the exception carries (Allow on 405, WWW-Authenticate on 401).
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if wants_json():
-            return json_error(status, HTTP_CODES.get(status, "http_error"), error.description or "")
-        return error_page(status, error.name, error.description or "")
+            code = HTTP_CODES.get(status, "http_error")
+            body, _ = json_error(status, code, error.description or "")
+            return body, status, headers
+        page, _ = error_page(status, error.name, error.description or "")
+        return page, status, headers
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

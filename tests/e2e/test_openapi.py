@@ -1,0 +1,124 @@
+"""GET /api/v1/openapi.json describes the whole API as OpenAPI 3."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+@pytest.fixture
+def document(client) -> dict:
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.is_json
+    return response.json
+
+
+def flask_to_openapi(rule: str) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def resolve(document: dict, node: dict) -> dict:
+    while "$ref" in node:
+        *_, kind, name = node["$ref"].split("/")
+        node = document["components"][kind][name]
+    return node
+
+
+def all_refs(node) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if "$ref" in node else []
+        return found + [ref for value in node.values() for ref in all_refs(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in all_refs(value)]
+    return []
+
+
+def test_it_is_an_openapi_3_document(document):
+    assert document["openapi"].startswith("3.")
+    assert document["info"]["title"]
+    assert document["info"]["version"]
+    assert document["components"]["securitySchemes"]["bearer"] == {
+        "type": "http", "scheme": "bearer", "description": "POST /api/v1/tokens",
+    }
+
+
+def test_it_lists_every_route_the_api_serves(app, document):
+    served = {
+        (flask_to_openapi(rule.rule), method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    documented = {
+        (path, method)
+        for path, item in document["paths"].items()
+        for method in item
+        if method in HTTP_METHODS
+    }
+
+    assert ("/api/v1/projects/{project_id}/pledges", "post") in served
+    assert documented == served
+
+
+def test_every_operation_has_a_success_answer_and_documented_errors(document):
+    error_schema = document["components"]["schemas"]["Error"]
+    assert error_schema["properties"]["error"]
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            assert operation["summary"], (path, method)
+            statuses = set(operation["responses"])
+            assert statuses & {"200", "201"}, (path, method)
+            for status in statuses - {"200", "201"}:
+                response = resolve(document, operation["responses"][status])
+                schema = response["content"]["application/json"]["schema"]
+                assert resolve(document, schema) == error_schema, (path, method, status)
+
+
+def test_operations_that_need_a_token_say_so(document):
+    needs_token = {
+        ("/api/v1/projects", "post"), ("/api/v1/projects/{project_id}/open", "post"),
+        ("/api/v1/projects/{project_id}/pledges", "post"), ("/api/v1/me/pledges", "get"),
+        ("/api/v1/pledges/{pledge_id}", "delete"), ("/api/v1/pledges/{pledge_id}", "get"),
+    }
+    for path, method in needs_token:
+        operation = document["paths"][path][method]
+        assert operation["security"] == [{"bearer": []}]
+        assert "401" in operation["responses"]
+
+
+def test_request_schemas_declare_amounts_as_strings(document):
+    def request_schema(path: str) -> dict:
+        body = document["paths"][path]["post"]["requestBody"]
+        return resolve(document, body["content"]["application/json"]["schema"])
+
+    pledge = request_schema("/api/v1/projects/{project_id}/pledges")
+    project = request_schema("/api/v1/projects")
+    line = resolve(document, project["properties"]["budget_lines"]["items"])
+
+    for amount in (pledge["properties"]["amount"], line["properties"]["amount"]):
+        assert amount["type"] == "string"
+        assert re.fullmatch(amount["pattern"], "25.00")
+        assert not re.fullmatch(amount["pattern"], "-25.00")
+    assert "amount" in pledge["required"]
+    assert pledge["additionalProperties"] is False
+    assert project["additionalProperties"] is False
+
+
+def test_answers_declare_amounts_as_strings(document):
+    schemas = document["components"]["schemas"]
+    for name in ("minimum", "optimum", "raised"):
+        assert schemas["Project"]["properties"][name]["type"] == "string"
+    assert schemas["Pledge"]["properties"]["amount"]["type"] == "string"
+    assert set(schemas["Project"]["properties"]["status"]["enum"]) >= {
+        "draft", "open", "funded", "unfunded", "delivering", "completed", "cancelled",
+    }
+
+
+def test_every_reference_resolves(document):
+    for ref in all_refs(document):
+        *_, kind, name = ref.split("/")
+        assert name in document["components"][kind], ref

@@ -1,0 +1,189 @@
+"""GET /api/v1/openapi.json: the OpenAPI 3 document of every route the API blueprint serves.
+
+Paths come from the app's URL map, so a route cannot exist without appearing here; what each
+operation takes and answers is declared below, from the same marshmallow schemas the views use.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask, current_app, jsonify
+
+from web.api import bp
+from web.api.schemas import (
+    ErrorSchema,
+    PledgeCreateSchema,
+    PledgeListSchema,
+    PledgeSchema,
+    ProjectCreateSchema,
+    ProjectFilterSchema,
+    ProjectListSchema,
+    ProjectSchema,
+    TokenRequestSchema,
+    TokenSchema,
+)
+
+OPENAPI_VERSION = "3.0.3"
+_CONVERTER = re.compile(r"<(?:[a-z_]+(?:\([^)]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
+
+ERRORS = {
+    "MalformedJson": "400 malformed_json: the body is not a JSON object",
+    "Unauthorised": "401 unauthorised: no valid bearer token (see WWW-Authenticate)",
+    "InvalidCredentials": "401 invalid_credentials: that email and password match no account",
+    "Forbidden": "403 forbidden: the token's role may not do this",
+    "NotFound": "404 not_found: no such resource, or one this caller may not see",
+    "Conflict": "409 campaign_not_open or invalid_state: not possible in the current state",
+    "UnsupportedMediaType": "415 unsupported_media_type: send Content-Type: application/json",
+    "Invalid": (
+        "422 invalid (fields refused by the schema, including unknown fields) or a domain code: "
+        "invalid_amount, currency_mismatch, unknown_currency, invalid_project, invalid_city, "
+        "payment_declined"
+    ),
+}
+
+
+def _body(schema: Any, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _request(schema: Any, *, required: bool = True) -> dict:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def _uuid(name: str, what: str) -> dict:
+    return {"in": "path", "name": name, "required": True, "description": f"The {what}'s id",
+            "schema": {"type": "string", "format": "uuid"}}
+
+
+WRITE_ERRORS = {"400": "MalformedJson", "415": "UnsupportedMediaType", "422": "Invalid"}
+SECURED = [{"bearer": []}]
+
+OPERATIONS: dict[str, dict[str, dict]] = {
+    "api.issue_token": {"post": {
+        "summary": "Trade an email and password for a bearer token",
+        "tags": ["tokens"],
+        "requestBody": _request(TokenRequestSchema),
+        "responses": {"201": _body(TokenSchema, "A new token"), **WRITE_ERRORS,
+                      "401": "InvalidCredentials"},
+    }},
+    "api.list_projects": {"get": {
+        "summary": "Projects that are not drafts (drafts: status=draft, for their officers)",
+        "tags": ["projects"],
+        "parameters": [{"in": "query", "schema": ProjectFilterSchema}],
+        "responses": {"200": _body(ProjectListSchema, "Projects, soonest closing first"),
+                      "401": "Unauthorised", "422": "Invalid"},
+    }},
+    "api.create_project": {"post": {
+        "summary": "Draft a project in the officer's city",
+        "tags": ["projects"],
+        "security": SECURED,
+        "requestBody": _request(ProjectCreateSchema),
+        "responses": {"201": _body(ProjectSchema, "The draft (see its Location header)"),
+                      **WRITE_ERRORS, "401": "Unauthorised", "403": "Forbidden"},
+    }},
+    "api.get_project": {"get": {
+        "summary": "One project with its figures",
+        "tags": ["projects"],
+        "parameters": [_uuid("project_id", "project")],
+        "responses": {"200": _body(ProjectSchema, "The project"), "401": "Unauthorised",
+                      "404": "NotFound"},
+    }},
+    "api.open_campaign": {"post": {
+        "summary": "Open a draft's campaign to pledges",
+        "tags": ["projects"],
+        "security": SECURED,
+        "parameters": [_uuid("project_id", "project")],
+        "responses": {"200": _body(ProjectSchema, "The project, now open"), **WRITE_ERRORS,
+                      "401": "Unauthorised", "403": "Forbidden", "404": "NotFound",
+                      "409": "Conflict"},
+    }},
+    "api.make_pledge": {"post": {
+        "summary": "Pledge to a project whose campaign is open",
+        "tags": ["pledges"],
+        "security": SECURED,
+        "parameters": [_uuid("project_id", "project")],
+        "requestBody": _request(PledgeCreateSchema),
+        "responses": {"201": _body(PledgeSchema, "The pledge, authorised"), **WRITE_ERRORS,
+                      "401": "Unauthorised", "403": "Forbidden", "404": "NotFound",
+                      "409": "Conflict"},
+    }},
+    "api.my_pledges": {"get": {
+        "summary": "The token holder's pledges, newest first",
+        "tags": ["pledges"],
+        "security": SECURED,
+        "responses": {"200": _body(PledgeListSchema, "Pledges"), "401": "Unauthorised"},
+    }},
+    "api.get_pledge": {"get": {
+        "summary": "One of the token holder's pledges",
+        "tags": ["pledges"],
+        "security": SECURED,
+        "parameters": [_uuid("pledge_id", "pledge")],
+        "responses": {"200": _body(PledgeSchema, "The pledge"), "401": "Unauthorised",
+                      "404": "NotFound"},
+    }},
+    "api.cancel_pledge": {"delete": {
+        "summary": "Cancel one's pledge while the campaign takes pledges",
+        "tags": ["pledges"],
+        "security": SECURED,
+        "parameters": [_uuid("pledge_id", "pledge")],
+        "responses": {"200": _body(PledgeSchema, "The pledge, cancelled"),
+                      "401": "Unauthorised", "403": "Forbidden", "404": "NotFound",
+                      "409": "Conflict"},
+    }},
+    "api.openapi_document": {"get": {
+        "summary": "This document",
+        "tags": ["meta"],
+        "responses": {"200": {"description": "The OpenAPI 3 document",
+                              "content": {"application/json": {"schema": {"type": "object"}}}}},
+    }},
+}
+
+
+def openapi_path(rule: str) -> str:
+    """Flask's /projects/<uuid:project_id> as OpenAPI's /projects/{project_id}."""
+    return _CONVERTER.sub(r"{\1}", rule)
+
+
+def build_document(app: Flask) -> dict:
+    spec = APISpec(
+        title="civicfund API",
+        version="1",
+        openapi_version=OPENAPI_VERSION,
+        plugins=[MarshmallowPlugin()],
+        info={"description": (
+            "Civic crowdfunding. Amounts are decimal strings in the currency's major unit "
+            '("25.00"), never JSON numbers. Unknown fields are refused. Every error is '
+            '{"error": {"code", "message", "fields"}} with a 4xx status.'
+        )},
+    )
+    spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "description": "POST /api/v1/tokens"}
+    )
+    spec.components.schema("Error", schema=ErrorSchema)
+    for name, description in ERRORS.items():
+        spec.components.response(name, _body("Error", description))
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.endpoint.startswith(f"{bp.name}."):
+            continue
+        declared = copy.deepcopy(OPERATIONS.get(rule.endpoint, {}))
+        methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+        # An undeclared operation stays out, and tests/e2e/test_openapi.py notices.
+        operations = {m.lower(): declared[m.lower()] for m in methods if m.lower() in declared}
+        for method, operation in operations.items():
+            operation.setdefault("operationId", f"{rule.endpoint.split('.', 1)[1]}_{method}")
+        if operations:
+            spec.path(path=openapi_path(rule.rule), operations=operations)
+    return spec.to_dict()
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    document = current_app.extensions.get("civicfund_openapi")
+    if document is None:
+        document = current_app.extensions["civicfund_openapi"] = build_document(current_app)
+    return jsonify(document)

@@ -1,0 +1,270 @@
+"""What the API accepts and answers, as marshmallow schemas (they also make the OpenAPI document).
+
+Requests refuse unknown fields. Amounts travel as decimal strings ("25.00"): a JSON number is
+refused because a float cannot hold cents exactly. The currency-specific checks (decimal places,
+pledge limits) stay in the domain, which answers with its own stable codes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from domain.money import Money
+from domain.pledge import STATUSES as PLEDGE_STATUSES
+from domain.project import FUNDING_MODELS, MAX_BUDGET_LINES
+from domain.project import STATUSES as PROJECT_STATUSES
+
+AMOUNT_PATTERN = r"^[0-9]{1,13}(\.[0-9]{1,9})?$"
+_AMOUNT = re.compile(AMOUNT_PATTERN)
+_MAX_INTEGER_DIGITS = 13  # keeps any sum of budget lines inside a 64-bit column
+
+
+class AmountField(fields.String):
+    """A positive amount written as a JSON string decimal, e.g. "25.00"; never a JSON number."""
+
+    default_error_messages = {
+        "not_text": (
+            'Write the amount as a string decimal such as "25.00": a JSON number loses cents'
+        ),
+        "not_amount": '{text!r} is not an amount: use digits and a decimal point, e.g. "25.00"',
+        "not_positive": "The amount must be more than zero",
+        "too_large": "That amount is too large",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {
+            "pattern": AMOUNT_PATTERN,
+            "example": "25.00",
+            "description": "A decimal string in the currency's major unit, e.g. \"25.00\".",
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if isinstance(value, Money):
+            return value.to_decimal_string()
+        return super()._serialize(value, attr, obj, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if not isinstance(value, str):
+            raise self.make_error("not_text")
+        text = value
+        if text.startswith("-") and _AMOUNT.match(text[1:]):
+            raise self.make_error("not_positive")
+        if not _AMOUNT.match(text):
+            whole = text.partition(".")[0]
+            if whole.isdigit() and whole.isascii() and len(whole) > _MAX_INTEGER_DIGITS:
+                raise self.make_error("too_large")
+            raise self.make_error("not_amount", text=text[:40])
+        if not any(ch in "123456789" for ch in text):
+            raise self.make_error("not_positive")
+        return text
+
+
+class StrictBoolean(fields.Boolean):
+    """true or false only: not 1, "yes" or "true" as text."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class Moment(fields.AwareDateTime):
+    """An ISO 8601 date and time with its time zone, stored in UTC."""
+
+    default_error_messages = {
+        "invalid_awareness": "Give a date and time with a time zone, e.g. 2027-03-01T09:00:00Z",
+        "out_of_range": "Use a date between the years 2000 and 2100",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="iso", **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            moment = moment.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise self.make_error("out_of_range") from None
+        if not 2000 <= moment.year <= 2100:
+            raise self.make_error("out_of_range")
+        return moment
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class Text(fields.String):
+    """Text without NUL or other control characters (PostgreSQL refuses NUL in text columns)."""
+
+    default_error_messages = {"control": "Remove the control characters from this text"}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if _CONTROL.search(text):
+            raise self.make_error("control")
+        return text
+
+
+def _text(limit: int, **kwargs: Any) -> Text:
+    return Text(validate=validate.Length(min=1, max=limit), **kwargs)
+
+
+class RequestSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+# -- requests ----------------------------------------------------------------------------------
+
+class TokenRequestSchema(RequestSchema):
+    email = _text(254, required=True, metadata={"example": "citizen@example.org"})
+    password = _text(1000, required=True, load_only=True)
+
+
+class BudgetLineInSchema(RequestSchema):
+    label = _text(140, required=True, metadata={"example": "Air-quality sensors"})
+    amount = AmountField(required=True)
+    required = StrictBoolean(
+        load_default=True,
+        metadata={"description": "Required lines make the minimum; all lines the optimum."},
+    )
+
+
+class ProjectCreateSchema(RequestSchema):
+    title = _text(140, required=True)
+    summary = _text(4000, required=True)
+    city = _text(80, required=True, metadata={"description": "The city's name", "example": "Porto"})
+    area = _text(80, required=True, metadata={"example": "Bonfim"})
+    theme = _text(80, required=True, metadata={"example": "Mobility"})
+    currency = Text(
+        required=True, validate=validate.Length(equal=3),
+        metadata={"description": "ISO 4217 code; must be the city's currency", "example": "EUR"},
+    )
+    budget_lines = fields.List(
+        fields.Nested(BudgetLineInSchema), required=True,
+        validate=validate.Length(min=1, max=MAX_BUDGET_LINES),
+    )
+    funding_model = Text(required=True, validate=validate.OneOf(FUNDING_MODELS))
+    opens_at = Moment(required=True)
+    closes_at = Moment(required=True)
+    proposer = _text(
+        140, metadata={"description": "Who proposes the pilot; defaults to the city's name"}
+    )
+
+
+class PledgeCreateSchema(RequestSchema):
+    amount = AmountField(required=True)
+    currency = Text(
+        validate=validate.Length(equal=3),
+        metadata={"description": "If given, must be the project's currency", "example": "EUR"},
+    )
+    payment_method = _text(
+        80, load_default="pm_card_visa",
+        metadata={"description": "A sandbox test card such as pm_card_visa",
+                  "example": "pm_card_visa"},
+    )
+
+
+class EmptySchema(RequestSchema):
+    """A body that carries nothing (optional; `{}` if sent)."""
+
+
+class ProjectFilterSchema(RequestSchema):
+    city = _text(80, metadata={"description": "A city's name"})
+    theme = _text(80)
+    status = Text(validate=validate.OneOf(PROJECT_STATUSES))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=100))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+# -- responses ---------------------------------------------------------------------------------
+
+class TokenSchema(Schema):
+    token = fields.String(required=True)
+    account_id = fields.UUID(required=True)
+    role = fields.String(required=True)
+
+
+class BudgetLineSchema(Schema):
+    label = fields.String(required=True)
+    amount = AmountField(required=True)
+    required = fields.Boolean(required=True)
+
+
+class ProjectSchema(Schema):
+    id = fields.UUID(required=True)
+    title = fields.String(required=True)
+    summary = fields.String(required=True)
+    proposer = fields.String(required=True)
+    city = fields.String(attribute="city_name", required=True)
+    area = fields.String(required=True)
+    theme = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(PROJECT_STATUSES))
+    currency = fields.String(required=True)
+    minimum = AmountField(required=True)
+    optimum = AmountField(required=True)
+    raised = AmountField(required=True)
+    backers = fields.Integer(required=True)
+    opens_at = fields.AwareDateTime(format="iso", required=True)
+    closes_at = fields.AwareDateTime(format="iso", required=True)
+    funding_model = fields.String(required=True, validate=validate.OneOf(FUNDING_MODELS))
+    budget_lines = fields.List(fields.Nested(BudgetLineSchema), required=True)
+
+
+class ProjectListSchema(Schema):
+    projects = fields.List(fields.Nested(ProjectSchema), required=True)
+
+
+class PledgeSchema(Schema):
+    id = fields.UUID(required=True)
+    project_id = fields.UUID(required=True)
+    amount = AmountField(required=True)
+    currency = fields.String(attribute="amount.currency", required=True)
+    status = fields.String(required=True, validate=validate.OneOf(PLEDGE_STATUSES))
+    created_at = fields.AwareDateTime(format="iso", attribute="made_at", required=True)
+
+
+class PledgeListSchema(Schema):
+    pledges = fields.List(fields.Nested(PledgeSchema), required=True)
+
+
+class ErrorDetailSchema(Schema):
+    code = fields.String(required=True, metadata={"example": "invalid"})
+    message = fields.String(required=True)
+    fields_ = fields.Dict(
+        data_key="fields", keys=fields.String(), values=fields.List(fields.String()),
+        required=True,
+        metadata={"description": "Messages per field; nested fields are dotted, "
+                                 "e.g. budget_lines.0.amount"},
+    )
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+def field_messages(error: ValidationError) -> dict[str, list[str]]:
+    """marshmallow's nested messages as {"budget_lines.0.amount": ["..."]}."""
+    flat: dict[str, list[str]] = {}
+
+    def walk(messages: Any, path: str) -> None:
+        if isinstance(messages, dict):
+            for key, inner in messages.items():
+                walk(inner, f"{path}.{key}" if path else str(key))
+        elif isinstance(messages, list | tuple):
+            for item in messages:
+                if isinstance(item, dict | list | tuple):
+                    walk(item, path)
+                else:
+                    flat.setdefault(path or "_body", []).append(str(item))
+        else:
+            flat.setdefault(path or "_body", []).append(str(messages))
+
+    walk(error.messages, "")
+    return flat
