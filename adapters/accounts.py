@@ -18,7 +18,7 @@ from domain.text import has_control_characters
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MIN_PASSWORD = 8
-DEFAULT_PASSWORD_METHOD = "scrypt"
+DEFAULT_PASSWORD_METHOD = "scrypt"  # noqa: S105 - a hash method name, not a password
 
 
 class InvalidAccount(DomainError):
@@ -85,7 +85,8 @@ class AccountStore:
                 conn.execute(
                     t.accounts.insert().values(
                         id=account_id, email=normalise_email(email), name=name,
-                        password_hash=generate_password_hash(password, self.password_method), role=role,
+                        password_hash=generate_password_hash(password, self.password_method),
+                        role=role,
                         city_id=city_id, created_at=datetime.now(UTC),
                     )
                 )

@@ -22,7 +22,7 @@ class Settings:
     stripe_secret_key: str = ""
     stripe_publishable_key: str = ""
     stripe_api_base: str = ""
-    password_method: str = "scrypt"
+    password_method: str = "scrypt"  # noqa: S105 - a hash method name
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

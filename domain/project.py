@@ -25,8 +25,6 @@ MAX_BUDGET_LINES = 50
 # Largest single budget line, in major units of any currency: far above any pilot, far below
 # what a 64-bit minor-unit total of fifty lines could overflow.
 MAX_BUDGET_LINE_MAJOR = 10_000_000_000
-# Keeps the optimum of 50 lines far inside a signed 64-bit integer (the SQL read models).
-MAX_BUDGET_LINE_MINOR = 10**15
 
 
 @dataclass(frozen=True)
@@ -126,12 +124,6 @@ class Project(CivicAggregate):
             if has_control_characters(line.label):
                 raise InvalidProject(
                     "Budget line labels cannot contain control characters", field="budget_lines"
-                )
-            if line.amount.minor > MAX_BUDGET_LINE_MINOR:
-                raise InvalidProject(
-                    "A budget line is at most "
-                    f"{Money(MAX_BUDGET_LINE_MINOR, currency).display()}",
-                    field="budget_lines",
                 )
         if not any(line.required for line in budget_lines):
             raise InvalidProject(

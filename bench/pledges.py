@@ -1,0 +1,487 @@
+"""Benchmarks for issue 2, each printed beside a baseline measured in the same run.
+
+    .venv/bin/python bench/pledges.py [--pledges N] [--postgres-url URL] [--page-on sqlite,postgres]
+
+(a) Pledge commands per second through the application on PostgreSQL (`Civicfund.make_pledge`
+    as a citizen, sandbox payments, one open project; one thread, sequential, after a warm-up),
+    beside the commit rate of a plain psycopg transaction inserting the same rows into a table of
+    the same shape. Target: app / raw >= 0.5.
+(b) The project page's server time with 1,000 projects and 100,000 pledges in the read models,
+    p50/p95 over random projects, beside a trivial request served by the same app.
+    Target: p95 <= 20 ms.
+
+Machines are noisy: the two sides of each comparison are interleaved in rounds and the medians
+compared. The figures are not assertions; nothing here runs in the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform as host
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+
+from adapters import migrate
+from adapters import tables as t
+from adapters.bootstrap import Platform, build_platform
+from adapters.sandbox_payments import SandboxGateway
+from adapters.settings import Settings
+from domain.context import SYSTEM, Actor, acting_as
+from domain.money import Money
+from domain.project import BudgetLine
+
+DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PLEDGE_RATIO_TARGET = 0.5
+PAGE_P95_TARGET_MS = 20.0
+EVENTS_PER_PLEDGE = 2  # Pledge.Made + Pledge.Authorised, saved together
+CHUNK = 25  # pledges per turn when the two sides of (a) alternate
+
+
+# -- databases ---------------------------------------------------------------------------------
+
+def psycopg_dsn(url: str) -> str:
+    return sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@contextlib.contextmanager
+def bench_database(admin_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database `civicfund_bench_<random>`, migrated, dropped afterwards."""
+    name = f"civicfund_bench_{uuid.uuid4().hex[:12]}"
+    admin = psycopg_dsn(admin_url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def sqlite_database() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="civicfund_bench_") as folder:
+        url = f"sqlite:///{Path(folder) / 'civicfund.sqlite3'}"
+        migrate.upgrade(url)
+        yield url
+
+
+@contextlib.contextmanager
+def running_platform(url: str) -> Iterator[Platform]:
+    platform = build_platform(Settings(database_url=url), payments=SandboxGateway())
+    try:
+        yield platform
+    finally:
+        platform.close()
+
+
+def median_rate(counts_and_seconds: list[tuple[int, float]]) -> float:
+    return statistics.median(count / seconds for count, seconds in counts_and_seconds)
+
+
+def timed(run: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+# -- (a) pledge commands per second ------------------------------------------------------------
+
+class PledgeCommands:
+    """One open project in one city, and a citizen pledging to it again and again."""
+
+    def __init__(self, platform: Platform, *, citizens: int = 20) -> None:
+        self.platform = platform
+        app = platform.app
+        now = platform.clock.now()
+        with acting_as(SYSTEM, "bench-seed"):
+            city_id = app.add_city("Porto", currency="EUR", country="PT",
+                                   timezone="Europe/Lisbon")
+            officer = platform.register(email="officer@bench.example", name="Bench Officer",
+                                        password="bench password", role="city", city_id=city_id)
+        with acting_as(Actor(str(officer), "city"), "bench-seed"):
+            self.project_id = app.draft_project(
+                city_id=city_id, area="Baixa", theme="Mobility", title="Smart bike lanes",
+                summary="Sensors count bikes on the new lanes.", proposer="Friends of the Park",
+                budget_lines=[BudgetLine("Sensors", Money.parse("8000.00", "EUR"), True),
+                              BudgetLine("Signage", Money.parse("2000.00", "EUR"), False)],
+                funding_model="all_or_nothing", opens_at=now - timedelta(hours=1),
+                closes_at=now + timedelta(days=30),
+            )
+            app.open_campaign(self.project_id)
+        # Accounts in the log only: the command needs a citizen id and a citizen actor.
+        with acting_as(SYSTEM, "bench-seed"):
+            self.citizens = [app.register_account("citizen") for _ in range(citizens)]
+        self.amount = Money.parse("25.00", "EUR")
+
+    def pledge(self, index: int) -> None:
+        citizen = self.citizens[index % len(self.citizens)]
+        with acting_as(Actor(str(citizen), "citizen")):
+            self.platform.app.make_pledge(
+                project_id=self.project_id, citizen_id=citizen, amount=self.amount,
+                payment_method="pm_card_visa",
+            )
+
+    def run(self, count: int) -> None:
+        for index in range(count):
+            self.pledge(index)
+
+    def run_with_read_models(self, count: int) -> None:
+        """What a web request does: the command, then the read models catch up."""
+        for index in range(count):
+            self.pledge(index)
+            self.platform.projections.catch_up()
+
+
+RAW_TABLE_DDL = (
+    "CREATE TABLE bench_raw_events ("
+    "originator_id uuid NOT NULL, originator_version bigint NOT NULL, topic text, "
+    "state bytea, notification_id bigserial, "
+    "PRIMARY KEY (originator_id, originator_version))",
+    "CREATE UNIQUE INDEX bench_raw_events_notification_id_idx "
+    "ON bench_raw_events (notification_id ASC)",
+)
+RAW_INSERT = (
+    "INSERT INTO bench_raw_events (originator_id, originator_version, topic, state) "
+    "VALUES (%s, %s, %s, %s), (%s, %s, %s, %s) RETURNING notification_id"
+)
+
+
+class RawInserts:
+    """The same rows written with plain psycopg: one connection, one transaction per pledge."""
+
+    def __init__(self, url: str, samples: list[tuple[str, bytes]]) -> None:
+        assert len(samples) == EVENTS_PER_PLEDGE
+        self.samples = samples
+        self.conn = psycopg.connect(psycopg_dsn(url))
+        for statement in RAW_TABLE_DDL:
+            self.conn.execute(statement)
+        self.conn.commit()
+
+    def run(self, count: int) -> None:
+        (made_topic, made_state), (auth_topic, auth_state) = self.samples
+        conn = self.conn
+        for _ in range(count):
+            pledge_id = uuid.uuid4()
+            with conn.cursor() as cursor:
+                cursor.execute(RAW_INSERT, (pledge_id, 1, made_topic, made_state,
+                                            pledge_id, 2, auth_topic, auth_state))
+                cursor.fetchall()
+            conn.commit()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def stored_pledge_events(url: str) -> list[tuple[str, bytes]]:
+    """A real Made and Authorised event as stored, so the raw rows carry the same bytes."""
+    with psycopg.connect(psycopg_dsn(url)) as conn:
+        rows = conn.execute(
+            "SELECT topic, state FROM civicfund_events WHERE topic LIKE %s "
+            "ORDER BY notification_id DESC LIMIT 2", ("%Pledge.%",)
+        ).fetchall()
+    return [(topic, bytes(state)) for topic, state in sorted(rows, key=lambda r: "Authorised"
+                                                              in r[0])]
+
+
+def bench_pledges(admin_url: str, count: int, rounds: int, warmup: int,
+                  with_read_models: bool) -> bool:
+    print(f"(a) Pledge commands on PostgreSQL: {rounds} rounds x {count} pledges, "
+          f"warm-up {warmup}, one thread, app and raw alternating every {CHUNK}")
+    with bench_database(admin_url) as url, running_platform(url) as platform:
+        commands = PledgeCommands(platform)
+        commands.run(warmup)
+        samples = stored_pledge_events(url)
+        raw = RawInserts(url, samples)
+        raw.run(warmup)
+        app_runs: list[tuple[int, float]] = []
+        raw_runs: list[tuple[int, float]] = []
+        full_runs: list[tuple[int, float]] = []
+        try:
+            for round_number in range(rounds):
+                if with_read_models:
+                    # Bring the read models level first so this round times only its own work.
+                    platform.projections.catch_up()
+                sides = {"app": commands.run, "raw": raw.run}
+                if with_read_models:
+                    sides["full"] = commands.run_with_read_models
+                seconds = dict.fromkeys(sides, 0.0)
+                # Alternate small chunks so both sides see the same moments of a noisy machine.
+                done = 0
+                while done < count:
+                    chunk = min(CHUNK, count - done)
+                    order = list(sides) if (done // CHUNK) % 2 == 0 else list(reversed(sides))
+                    for name in order:
+                        seconds[name] += timed(lambda run=sides[name], n=chunk: run(n))
+                    done += chunk
+                app_runs.append((count, seconds["app"]))
+                raw_runs.append((count, seconds["raw"]))
+                if with_read_models:
+                    full_runs.append((count, seconds["full"]))
+                print("    round {}: app {:7.0f}/s   raw {:7.0f}/s   ratio {:.2f}{}".format(
+                    round_number + 1, count / seconds["app"], count / seconds["raw"],
+                    seconds["raw"] / seconds["app"],
+                    f"   app+read models {count / seconds['full']:7.0f}/s"
+                    if with_read_models else ""))
+        finally:
+            raw.close()
+        sizes = ", ".join(f"{topic.rsplit('.', 1)[-1]} {len(state)} B" for topic, state in samples)
+
+    app_rate, raw_rate = median_rate(app_runs), median_rate(raw_runs)
+    # Each round's ratio compares moments with the same noise; report the median of those.
+    ratio = statistics.median(raw[1] / app[1] for app, raw in zip(app_runs, raw_runs, strict=True))
+    ok = ratio >= PLEDGE_RATIO_TARGET
+    print(f"  app  make_pledge (authorise in sandbox + save {EVENTS_PER_PLEDGE} events):"
+          f" {app_rate:8.0f} pledges/s  (median)")
+    print(f"  raw  psycopg INSERT {EVENTS_PER_PLEDGE} rows + COMMIT per pledge:"
+          f"          {raw_rate:8.0f} commits/s  (median)")
+    if full_runs:
+        print(f"  info make_pledge + projections.catch_up() (what a web request does):"
+              f" {median_rate(full_runs):.0f}/s")
+    print(f"  ratio app/raw = {ratio:.2f} (median of the rounds' ratios)   "
+          f"target >= {PLEDGE_RATIO_TARGET}   {'PASS' if ok else 'FAIL'}")
+    print("  'Equivalent' means: same table shape (uuid, bigint, text, bytea, bigserial, same "
+          "primary key and notification_id index),")
+    print(f"  the same rows per transaction ({EVENTS_PER_PLEDGE}) with the same topics and "
+          f"state bytes ({sizes}), one commit each.")
+    print("  The raw side does nothing else: no aggregate load, no rule checks, no payment call,"
+          " no serialisation,")
+    print("  no LOCK TABLE / NOTIFY, one dedicated connection (no pool checkout). "
+          "It is the ceiling for one thread.")
+    return ok
+
+
+# -- (b) the project page ----------------------------------------------------------------------
+
+CITIES = (("Manchester", "GB", "GBP", "Europe/London"), ("Dublin", "IE", "EUR", "Europe/Dublin"),
+          ("Porto", "PT", "EUR", "Europe/Lisbon"), ("Eindhoven", "NL", "EUR", "Europe/Amsterdam"),
+          ("Stavanger", "NO", "NOK", "Europe/Oslo"), ("Zagreb", "HR", "EUR", "Europe/Zagreb"),
+          ("Miskolc", "HU", "HUF", "Europe/Budapest"))
+THEMES = ("Mobility", "Energy", "Air quality", "Water", "Public space", "Waste", "Lighting",
+          "Digital services", "Green roofs", "Safety")
+AREAS = ("Centre", "Old Town", "Harbour", "North", "South", "University quarter", "Riverside",
+         "Station district", "East End", "Garden suburb")
+PILOTS = ("smart bike lanes", "LED street lights with presence sensors", "air-quality sensor "
+          "network", "solar benches", "rain gardens", "community battery", "noise monitors",
+          "school street cameras", "smart bins", "EV charging hub", "heat-map of tree canopy",
+          "flood early warning", "open data portal", "bus stop displays", "shared cargo bikes")
+LINE_LABELS = ("Sensors and installation", "Data platform (first year)", "Signage",
+               "Community workshops", "Maintenance contract", "Evaluation by the university",
+               "Accessibility audit", "Contingency", "Hardware", "Permits and surveys")
+STATUSES = ("open",) * 14 + ("funded", "funded", "unfunded", "delivering", "completed",
+                             "cancelled")
+PLEDGE_STATUSES = ("authorised",) * 18 + ("cancelled", "released")
+EXPONENT = {"HUF": 2, "NOK": 2, "GBP": 2, "EUR": 2}
+
+
+def seed_read_models(
+    engine: sa.Engine, projects: int, pledges: int, seed: int = 7
+) -> list[uuid.UUID]:
+    """Rows as the projections would leave them, bulk-inserted with executemany."""
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    city_rows = [
+        {"id": uuid.uuid4(), "name": name, "country": country, "currency": currency,
+         "timezone": tz, "added_at": now - timedelta(days=400)}
+        for name, country, currency, tz in CITIES
+    ]
+    project_rows = []
+    for number in range(projects):
+        city = rng.choice(city_rows)
+        scale = 100 if city["currency"] != "NOK" else 1000
+        lines = [
+            {"label": label, "amount": rng.randrange(500, 60_000) * scale,
+             "required": index < 2 or rng.random() < 0.5}
+            for index, label in enumerate(rng.sample(LINE_LABELS, rng.randint(3, 7)))
+        ]
+        pilot = rng.choice(PILOTS)
+        opens = now - timedelta(days=rng.randint(1, 60))
+        project_rows.append({
+            "id": uuid.uuid4(), "city_id": city["id"], "city_name": city["name"],
+            "area": rng.choice(AREAS), "theme": rng.choice(THEMES),
+            "title": f"{pilot.capitalize()} #{number + 1}",
+            "summary": (f"A twelve-month pilot of {pilot} in {city['name']}. " * 6
+                        + "Residents chose it in the participatory budget; the city matches "
+                          "every euro raised above the minimum.\n\n") * 2,
+            "proposer": f"{rng.choice(AREAS)} residents' association",
+            "currency": city["currency"],
+            "minimum": sum(line["amount"] for line in lines if line["required"]),
+            "optimum": sum(line["amount"] for line in lines),
+            "budget_lines": lines, "funding_model": rng.choice(
+                ("all_or_nothing", "keep_what_you_raise")),
+            "status": rng.choice(STATUSES), "opens_at": opens,
+            "closes_at": opens + timedelta(days=rng.choice((30, 45, 60, 90))),
+            "raised": 0, "backers": 0, "pledge_count": 0, "drafted_at": opens - timedelta(days=7),
+            "updated_at": now,
+        })
+
+    # A few popular projects take most pledges, as in real campaigns.
+    weights = [rng.paretovariate(1.2) for _ in project_rows]
+    citizens = [uuid.uuid4() for _ in range(max(1, pledges // 4))]
+    live: Counter[tuple[uuid.UUID, uuid.UUID]] = Counter()
+    seen: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    raised: Counter[uuid.UUID] = Counter()
+    counted: Counter[uuid.UUID] = Counter()
+    pledge_rows = []
+    for project in rng.choices(project_rows, weights=weights, k=pledges):
+        citizen = rng.choice(citizens)
+        status = rng.choice(PLEDGE_STATUSES)
+        amount = rng.choice((5, 10, 20, 25, 50, 100, 250)) * 10 ** EXPONENT[project["currency"]]
+        made = project["opens_at"] + timedelta(minutes=rng.randint(1, 40_000))
+        key = (project["id"], citizen)
+        seen.add(key)
+        if status == "authorised":
+            live[key] += 1
+            raised[project["id"]] += amount
+            counted[project["id"]] += 1
+        pledge_rows.append({
+            "id": uuid.uuid4(), "project_id": project["id"], "citizen_id": citizen,
+            "amount": amount, "currency": project["currency"], "status": status,
+            "payment_method": "pm_card_visa",
+            "payment_reference": f"seti_sandbox_{uuid.uuid4().hex[:24]}",
+            "made_at": made, "updated_at": made,
+        })
+    backers: defaultdict[uuid.UUID, int] = defaultdict(int)
+    backer_rows = []
+    for project_id, citizen in seen:
+        backer_rows.append({"project_id": project_id, "citizen_id": citizen,
+                            "live_pledges": live[(project_id, citizen)]})
+        if live[(project_id, citizen)]:
+            backers[project_id] += 1
+    for row in project_rows:
+        row.update(raised=raised[row["id"]], backers=backers[row["id"]],
+                   pledge_count=counted[row["id"]])
+
+    with engine.begin() as conn:
+        conn.execute(t.cities.insert(), city_rows)
+        conn.execute(t.projects.insert(), project_rows)
+        for start in range(0, len(pledge_rows), 10_000):
+            conn.execute(t.pledges.insert(), pledge_rows[start:start + 10_000])
+        for start in range(0, len(backer_rows), 10_000):
+            conn.execute(t.project_backers.insert(), backer_rows[start:start + 10_000])
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("ANALYZE"))
+    return [row["id"] for row in project_rows if row["status"] != "draft"]
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def bench_page(backend: str, url: str, projects: int, pledges: int, requests: int,
+               warmup: int) -> bool:
+    from web.app import create_app
+
+    with running_platform(url) as platform:
+        start = time.perf_counter()
+        project_ids = seed_read_models(platform.engine, projects, pledges)
+        seeded = time.perf_counter() - start
+        app = create_app({"SECRET_KEY": "bench-only"}, platform=platform)
+        client = app.test_client()
+        rules = {rule.rule for rule in app.url_map.iter_rules()}
+        targets = [("page", "/projects/{}")]
+        if "/api/v1/projects/<uuid:project_id>" in rules:
+            targets.append(("api", "/api/v1/projects/{}"))
+        targets += [("static", "/static/style.css"), ("404", "/no-such-page")]
+        print(f"(b) Project page on {backend}: {projects} projects, {pledges} pledges in the "
+              f"read models (seeded in {seeded:.1f} s), {requests} requests after {warmup} "
+              f"warm-up")
+        rng = random.Random(11)
+        times: dict[str, list[float]] = {name: [] for name, _ in targets}
+        for number in range(warmup + requests):
+            project_id = rng.choice(project_ids)
+            for name, pattern in targets:
+                path = pattern.format(project_id)
+                began = time.perf_counter()
+                response = client.get(path)
+                elapsed = (time.perf_counter() - began) * 1000
+                response.close()
+                expected = 404 if name == "404" else 200
+                if response.status_code != expected:
+                    raise SystemExit(f"GET {path} answered {response.status_code}")
+                if name == "page" and b'id="raised"' not in response.data:
+                    raise SystemExit(f"GET {path} has no raised total: not the project page")
+                if number >= warmup:
+                    times[name].append(elapsed)
+
+    describe = {"page": "GET /projects/<id>        ", "api": "GET /api/v1/projects/<id> ",
+                "static": "GET /static/style.css    ", "404": "GET /no-such-page (404)  "}
+    for name, _ in targets:
+        samples = times[name]
+        print(f"  {describe[name]} p50 {percentile(samples, 0.5):6.2f} ms   "
+              f"p95 {percentile(samples, 0.95):6.2f} ms")
+    page_p95 = percentile(times["page"], 0.95)
+    base_p50 = percentile(times["static"], 0.5)
+    print(f"  page p50 / static p50 = {percentile(times['page'], 0.5) / base_p50:.1f}x   "
+          f"page p95 {page_p95:.2f} ms   target <= {PAGE_P95_TARGET_MS:.0f} ms   "
+          f"{'PASS' if page_p95 <= PAGE_P95_TARGET_MS else 'FAIL'}")
+    print("  Server time = the Flask test client's full request (routing, query, template), "
+          "no network or browser.")
+    return page_p95 <= PAGE_P95_TARGET_MS
+
+
+# -- main ----------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pledges", type=int, default=500, help="pledges per round (a)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--postgres-url", default=os.environ.get("CIVICFUND_BENCH_POSTGRES_URL",
+                                                                 DEFAULT_ADMIN_URL),
+                        help="admin URL; a database civicfund_bench_<random> is made and dropped")
+    parser.add_argument("--read-models", action="store_true",
+                        help="(a) also time make_pledge + projections.catch_up() (info only)")
+    parser.add_argument("--page-on", default="sqlite",
+                        help="(b) comma-separated: sqlite, postgres (default sqlite)")
+    parser.add_argument("--projects", type=int, default=1000)
+    parser.add_argument("--page-pledges", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--skip-pledges", action="store_true")
+    parser.add_argument("--skip-page", action="store_true")
+    args = parser.parse_args(argv)
+
+    print(f"civicfund bench, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python "
+          f"{host.python_version()}, {os.cpu_count()} CPUs, {host.machine()}")
+    with psycopg.connect(psycopg_dsn(args.postgres_url)) as conn:
+        print(f"PostgreSQL: {conn.execute('SHOW server_version').fetchone()[0]}, "
+              f"synchronous_commit={conn.execute('SHOW synchronous_commit').fetchone()[0]}, "
+              f"fsync={conn.execute('SHOW fsync').fetchone()[0]}")
+    results = []
+    if not args.skip_pledges:
+        results.append(bench_pledges(args.postgres_url, args.pledges, args.rounds, args.warmup,
+                                     args.read_models))
+    if not args.skip_page:
+        for backend in [b.strip() for b in args.page_on.split(",") if b.strip()]:
+            if backend == "sqlite":
+                database = sqlite_database()
+            elif backend == "postgres":
+                database = bench_database(args.postgres_url)
+            else:
+                parser.error(f"--page-on takes sqlite and/or postgres, not {backend!r}")
+            with database as url:
+                results.append(bench_page(backend, url, args.projects, args.page_pledges,
+                                          args.requests, warmup=50))
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""A citizen pledges to a pilot, sees the pledge, and cancels it while the campaign is open."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import InputRequired, ValidationError
+
+from adapters.queries import PledgeView, ProjectView
+from adapters.sandbox_payments import TEST_CARDS
+from domain.errors import CampaignNotOpen, DomainError, NotFound
+from domain.money import Money
+from domain.pledge import pledge_limit
+from web.errors import status_for
+from web.public import visible_project
+from web.services import command, platform
+
+bp = Blueprint("pledges", __name__)
+
+DEFAULT_CARD = "pm_card_visa"
+
+
+class PledgeForm(FlaskForm):
+    amount = StringField("Amount", validators=[InputRequired("Enter the amount you pledge")])
+    # Radio buttons of TEST_CARDS; a plain field so the check below owns the message.
+    payment_method = StringField(
+        "Payment method",
+        default=DEFAULT_CARD,
+        validators=[InputRequired("Choose a payment method")],
+    )
+
+    def validate_payment_method(self, field) -> None:
+        if field.data not in dict(TEST_CARDS):
+            raise ValidationError("Choose one of the sandbox test cards listed")
+
+
+def _citizens_only(what: str, project: ProjectView | None = None):
+    return render_template("pledges/citizens_only.html", what=what, project=project), 403
+
+
+def _add_error(field, message: str) -> None:
+    field.errors = [*field.errors, message]
+
+
+def _pledge_form_page(project: ProjectView, form: PledgeForm, status: int, message=None):
+    return render_template(
+        "pledges/new.html",
+        project=project,
+        form=form,
+        limit=pledge_limit(project.currency),
+        cards=TEST_CARDS,
+        form_error=message,
+    ), status
+
+
+@bp.route("/projects/<uuid:project_id>/pledge", methods=["GET", "POST"])
+@login_required
+def pledge(project_id: UUID):
+    project = visible_project(project_id)
+    if not current_user.has_role("citizen"):
+        return _citizens_only("pledge to a pilot", project)
+    form = PledgeForm()
+    now = platform().clock.now()
+    if not project.is_taking_pledges(now):
+        reason = (
+            f"Pledges open on {project.opens_at:%-d %b %Y}."
+            if project.status == "open" and now < project.opens_at
+            else "This pilot's campaign is not taking pledges."
+        )
+        return _pledge_form_page(project, form, 409, reason)
+    if request.method == "GET":
+        return _pledge_form_page(project, form, 200)
+    if not form.validate():
+        return _pledge_form_page(project, form, 422)
+    try:
+        amount = Money.parse(form.amount.data, project.currency)
+        pledge_id = command(
+            lambda: platform().app.make_pledge(
+                project_id=project.id,
+                citizen_id=current_user.account_id,
+                amount=amount,
+                payment_method=form.payment_method.data,
+            )
+        )
+    except CampaignNotOpen as error:
+        return _pledge_form_page(project, form, 409, error.message)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        field = form.payment_method if error.field == "payment_method" else form.amount
+        _add_error(field, error.message)
+        return _pledge_form_page(project, form, status_for(error))
+    flash(
+        f"Thank you! You pledged {amount.display()} to {project.title}. "
+        "You are charged only if the pilot is funded.",
+        "success",
+    )
+    return redirect(url_for("pledges.detail", pledge_id=pledge_id), 303)
+
+
+def _own_pledge(pledge_id: UUID) -> PledgeView:
+    """The signed-in citizen's pledge; anyone else's, or none, is a 404."""
+    found = platform().read.pledge(pledge_id)
+    if found is None or found.citizen_id != current_user.account_id:
+        abort(404, description="There is no pledge of yours at this address.")
+    return found
+
+
+def can_cancel(pledge: PledgeView) -> bool:
+    now = platform().clock.now()
+    return pledge.status == "authorised" and pledge.project_status == "open" and (
+        now < pledge.closes_at
+    )
+
+
+@bp.get("/pledges/<uuid:pledge_id>")
+@login_required
+def detail(pledge_id: UUID):
+    pledge = _own_pledge(pledge_id)
+    project = platform().read.project(pledge.project_id)
+    return render_template(
+        "pledges/detail.html",
+        pledge=pledge,
+        project=project,
+        card_names=dict(TEST_CARDS),
+        cancellable=can_cancel(pledge),
+    )
+
+
+def _my_pledges_page(status: int = 200, error: str | None = None):
+    pledges = platform().read.pledges_of(current_user.account_id)
+    return render_template(
+        "pledges/mine.html",
+        pledges=pledges,
+        cancellable={p.id for p in pledges if can_cancel(p)},
+        error=error,
+    ), status
+
+
+@bp.get("/me/pledges")
+@login_required
+def mine():
+    if not current_user.has_role("citizen"):
+        return _citizens_only("have pledges")
+    return _my_pledges_page()
+
+
+@bp.post("/pledges/<uuid:pledge_id>/cancel")
+@login_required
+def cancel(pledge_id: UUID):
+    pledge = _own_pledge(pledge_id)
+    try:
+        command(
+            lambda: platform().app.cancel_pledge(pledge_id, citizen_id=current_user.account_id)
+        )
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        return _my_pledges_page(status_for(error), f"Your pledge was not cancelled: {error}")
+    flash(
+        f"Your pledge of {pledge.amount.display()} to {pledge.project_title} is cancelled. "
+        "You will not be charged.",
+        "success",
+    )
+    return redirect(url_for("pledges.mine"), 303)

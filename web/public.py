@@ -1,0 +1,102 @@
+"""What anyone can read: the home page, the list of pilots and a pilot's page."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+
+from adapters.queries import ProjectView
+from web.services import platform
+
+bp = Blueprint("public", __name__)
+
+# Statuses a visitor can filter by; drafts are never public.
+PUBLIC_STATUSES = ("open", "funded", "unfunded", "delivering", "completed", "cancelled")
+PER_PAGE = 24
+FEATURED = 6
+
+
+def has_control_characters(text: str) -> bool:
+    """PostgreSQL refuses NUL in text, so such input is refused before it reaches a query."""
+    return any(ord(char) < 32 for char in text)
+
+
+def may_see_draft(project: ProjectView) -> bool:
+    """Drafts are visible only to officers of the project's city and to administrators."""
+    if not current_user.is_authenticated:
+        return False
+    if current_user.has_role("admin"):
+        return True
+    return current_user.has_role("city") and current_user.city_id == project.city_id
+
+
+def visible_project(project_id: UUID) -> ProjectView:
+    """The project as the read model has it, or a 404 for unknown ids and others' drafts."""
+    project = platform().read.project(project_id)
+    if project is None or (project.status == "draft" and not may_see_draft(project)):
+        abort(404, description="There is no pilot at this address.")
+    return project
+
+
+@bp.get("/")
+def home():
+    read = platform().read
+    now = platform().clock.now()
+    open_projects = read.projects(status="open", limit=FEATURED * 4)
+    featured = [p for p in open_projects if p.is_taking_pledges(now)][:FEATURED]
+    return render_template(
+        "public/home.html", totals=read.totals(), featured=featured, cities=read.cities()
+    )
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 10_000 else 1
+
+
+@bp.get("/projects")
+def projects():
+    read = platform().read
+    city_name = request.args.get("city", "").strip()
+    theme = request.args.get("theme", "").strip()
+    status = request.args.get("status", "").strip()
+    page = _page_number()
+
+    problems = []
+    if any(has_control_characters(value) for value in (city_name, theme, status)):
+        problems.append("Filters are plain text: remove the control characters from the address.")
+        city_name, theme, status = "", "", ""
+    city = read.city_named(city_name) if city_name else None
+    if city_name and city is None:
+        problems.append(f"There is no city called “{city_name}” on civicfund.")
+    if status and status not in PUBLIC_STATUSES:
+        problems.append(f"“{status}” is not a status pilots can have.")
+
+    found: list[ProjectView] = []
+    if not problems:
+        found = read.projects(
+            city_id=city.id if city else None,
+            theme=theme or None,
+            status=status or None,
+            limit=PER_PAGE + 1,
+            offset=(page - 1) * PER_PAGE,
+        )
+    return render_template(
+        "public/projects.html",
+        projects=found[:PER_PAGE],
+        has_next=len(found) > PER_PAGE,
+        page=page,
+        cities=read.cities(),
+        themes=read.themes(),
+        statuses=PUBLIC_STATUSES,
+        chosen={"city": city.name if city else city_name, "theme": theme, "status": status},
+        problems=problems,
+        filtered=bool(city_name or theme or status or problems),
+    )
+
+
+@bp.get("/projects/<uuid:project_id>")
+def project(project_id: UUID):
+    return render_template("public/project.html", project=visible_project(project_id))
