@@ -59,3 +59,9 @@ class NotPermitted(DomainError):
 class PaymentDeclined(DomainError):
     code = "payment_declined"
     field = "payment_method"
+
+
+class ConcurrentChange(DomainError):
+    """What a decision was based on changed before it could be recorded; nothing was saved."""
+
+    code = "conflict"

@@ -8,7 +8,14 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from domain.errors import CampaignNotOpen, DomainError, InvalidTransition, NotFound, NotPermitted
+from domain.errors import (
+    CampaignNotOpen,
+    ConcurrentChange,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    NotPermitted,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +39,7 @@ def status_for(error: DomainError) -> int:
         return 404
     if isinstance(error, NotPermitted):
         return 403
-    if isinstance(error, CampaignNotOpen | InvalidTransition):
+    if isinstance(error, CampaignNotOpen | InvalidTransition | ConcurrentChange):
         return 409
     return 422
 

@@ -1,0 +1,298 @@
+"""Pledging through the pages: the form, the confirmation, my pledges, cancelling, bad input."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from domain.money import Money
+from domain.pledge import pledge_limit
+from tests.conftest import PASSWORD, csrf_from, login
+
+
+def text_of(html: str, element_id: str) -> str:
+    match = re.search(rf'id="{element_id}"[^>]*>(.*?)</', html, re.S)
+    assert match, f"no element with id {element_id}"
+    return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
+
+
+def events(platform) -> int:
+    return platform.app.recorder.max_notification_id() or 0
+
+
+@pytest.fixture
+def pilot(world):
+    porto = world.city("Porto", "EUR", "PT", "Europe/Lisbon")
+    officer = world.officer(porto)
+    project_id = world.project(porto, officer, title="Smart bike lanes")
+    return {"city": porto, "officer": officer, "project": project_id}
+
+
+@pytest.fixture
+def citizen(client, world):
+    account_id = world.citizen()
+    login(client, world.emails[account_id])
+    return account_id
+
+
+def pledge(client, project_id, amount, payment_method="pm_card_visa", **extra):
+    page = client.get(f"/projects/{project_id}/pledge")
+    data = {"amount": amount, "payment_method": payment_method,
+            "csrf_token": csrf_from(page.text), **extra}
+    return client.post(f"/projects/{project_id}/pledge", data=data)
+
+
+def figures(client, project_id) -> tuple[str, str]:
+    page = client.get(f"/projects/{project_id}")
+    return text_of(page.text, "raised"), text_of(page.text, "backers")
+
+
+def test_register_pledge_see_it_and_cancel_it(client, pilot, platform):
+    project_id = pilot["project"]
+    assert figures(client, project_id) == ("EUR 0.00", "0")
+
+    page = client.get("/register")
+    registered = client.post("/register", data={
+        "name": "Rita Sousa", "email": "rita@example.org", "password": PASSWORD,
+        "csrf_token": csrf_from(page.text),
+    }, follow_redirects=True)
+    assert "Rita Sousa · citizen" in registered.text
+
+    form = client.get(f"/projects/{project_id}/pledge")
+    assert form.status_code == 200
+    assert "You are charged only if the pilot is funded" in form.text
+    assert "EUR" in form.text and pledge_limit("EUR").display() in form.text
+    assert "sandbox" in form.text and 'value="pm_card_visa" checked' in form.text
+
+    answer = pledge(client, project_id, "40.00")
+    assert answer.status_code == 303
+    confirmation = client.get(answer.headers["Location"])
+    assert confirmation.status_code == 200
+    assert "Thank you! You pledged EUR 40.00 to Smart bike lanes" in confirmation.text
+    assert "charged only if funded" in text_of(confirmation.text, "pledge-status")
+    assert "What happens next" in confirmation.text
+    assert figures(client, project_id) == ("EUR 40.00", "1")
+
+    mine = client.get("/me/pledges")
+    assert "Smart bike lanes" in mine.text and "EUR 40.00" in mine.text
+    assert "Card authorised" in mine.text
+    pledge_id = answer.headers["Location"].rsplit("/", 1)[1]
+    cancelled = client.post(f"/pledges/{pledge_id}/cancel",
+                            data={"csrf_token": csrf_from(mine.text)}, follow_redirects=True)
+    assert cancelled.status_code == 200
+    assert "is cancelled. You will not be charged" in cancelled.text
+    assert "Cancelled" in cancelled.text
+    assert f'action="/pledges/{pledge_id}/cancel"' not in cancelled.text
+    assert figures(client, project_id) == ("EUR 0.00", "0")
+    assert platform.read.pledge(uuid.UUID(pledge_id)).status == "cancelled"
+
+
+def test_a_second_pledge_adds_to_the_total_but_not_to_the_backers(client, pilot, citizen):
+    pledge(client, pilot["project"], "10.00")
+    pledge(client, pilot["project"], "2.50")
+    assert figures(client, pilot["project"]) == ("EUR 12.50", "1")
+
+
+def test_a_visitor_is_asked_to_log_in_first(client, pilot):
+    answer = client.get(f"/projects/{pilot['project']}/pledge")
+    assert answer.status_code == 302
+    assert "/login?next=" in answer.headers["Location"]
+
+
+@pytest.mark.parametrize(("amount", "message"), [
+    ("0", "more than zero"),
+    ("0.00", "more than zero"),
+    ("-5", "more than zero"),
+    ("abc", "is not an amount"),
+    ("1.234", "at most 2 decimal places"),
+    ("1,000", "is not an amount"),
+    ("", "Enter the amount you pledge"),
+    ("1e3", "is not an amount"),
+    ("99999999999999999999999999", "A single pledge is at most"),
+])
+def test_bad_amounts_record_nothing_and_say_why(client, pilot, citizen, platform, amount, message):
+    before = events(platform)
+    answer = pledge(client, pilot["project"], amount)
+    assert answer.status_code == 422
+    assert message in answer.text
+    assert 'id="amount-error"' in answer.text and 'aria-invalid="true"' in answer.text
+    assert 'role="alert"' in answer.text
+    assert events(platform) == before
+    assert figures(client, pilot["project"]) == ("EUR 0.00", "0")
+
+
+def test_amount_just_above_the_pledge_limit_is_refused(client, pilot, citizen, platform):
+    limit = pledge_limit("EUR")
+    over = Money(limit.minor + 1, "EUR").to_decimal_string()
+    before = events(platform)
+    answer = pledge(client, pilot["project"], over)
+    assert answer.status_code == 422
+    assert f"A single pledge is at most {limit.display()}" in answer.text
+    assert events(platform) == before
+
+
+def test_amounts_follow_the_citys_currency(client, world, citizen, platform):
+    """Miskolc pledges in forints; a zero-decimal currency takes whole amounts only."""
+    miskolc = world.city("Miskolc", "HUF", "HU", "Europe/Budapest")
+    lights = world.project(miskolc, world.officer(miskolc), title="Adaptive street lights",
+                           lines=(("Lamps", "3000000", True),))
+    reykjavik = world.city("Reykjavik", "ISK", "IS", "Atlantic/Reykjavik")
+    heat = world.project(reykjavik, world.officer(reykjavik), title="Geothermal bus stops",
+                         lines=(("Pipes", "900000", True),))
+    before = events(platform)
+
+    form = client.get(f"/projects/{lights}/pledge")
+    assert "In HUF" in form.text and pledge_limit("HUF").display() in form.text
+    refused = pledge(client, lights, "10.123")
+    assert refused.status_code == 422 and "HUF amounts have at most" in refused.text
+    refused = pledge(client, heat, "10.5")
+    assert refused.status_code == 422 and "ISK has no minor unit" in refused.text
+    assert events(platform) == before
+
+    assert pledge(client, lights, "5000").status_code == 303
+    assert figures(client, lights) == ("HUF 5,000.00", "1")
+    assert pledge(client, heat, "1500").status_code == 303
+    assert figures(client, heat) == ("ISK 1,500", "1")
+
+
+def test_declined_card_records_nothing_and_says_so_next_to_the_card(
+    client, pilot, citizen, platform,
+):
+    before = events(platform)
+    answer = pledge(client, pilot["project"], "20.00", payment_method="pm_card_chargeDeclined")
+    assert answer.status_code == 422
+    assert "Your card was declined" in answer.text
+    assert 'id="payment_method-error"' in answer.text
+    assert 'value="20.00"' in answer.text  # the amount is kept for a second try
+    assert events(platform) == before
+
+
+@pytest.mark.parametrize("payment_method", ["", "pm_card_stolen", "<script>"])
+def test_unknown_payment_methods_are_refused(client, pilot, citizen, platform, payment_method):
+    before = events(platform)
+    answer = pledge(client, pilot["project"], "20.00", payment_method=payment_method)
+    assert answer.status_code == 422
+    assert "payment method" in answer.text.lower() or "test cards" in answer.text
+    assert "<script>" not in answer.text  # what was sent is escaped, never markup
+    assert events(platform) == before
+
+
+def test_closed_campaign_refuses_pledges(client, world, pilot, citizen, platform):
+    soon = world.project(pilot["city"], pilot["officer"], title="Short campaign",
+                         closes_in=timedelta(hours=2))
+    page = client.get(f"/projects/{soon}/pledge")
+    token = csrf_from(page.text)
+    world.clock.set(world.clock.now() + timedelta(hours=3))
+    before = events(platform)
+    answer = client.post(f"/projects/{soon}/pledge", data={
+        "amount": "10.00", "payment_method": "pm_card_visa", "csrf_token": token,
+    })
+    assert answer.status_code == 409
+    assert "not taking pledges" in answer.text
+    assert 'name="amount"' not in answer.text
+    assert events(platform) == before
+    assert client.get(f"/projects/{soon}/pledge").status_code == 409
+
+
+def test_a_draft_cannot_be_pledged_to_and_stays_hidden(client, world, pilot, citizen, platform):
+    draft = world.project(pilot["city"], pilot["officer"], title="Draft", open_campaign=False)
+    token = csrf_from(client.get("/").text)
+    before = events(platform)
+    assert client.get(f"/projects/{draft}/pledge").status_code == 404
+    answer = client.post(f"/projects/{draft}/pledge", data={
+        "amount": "10.00", "payment_method": "pm_card_visa", "csrf_token": token,
+    })
+    assert answer.status_code == 404
+    assert events(platform) == before
+
+
+def test_an_officer_cannot_pledge(client, world, pilot, platform):
+    login(client, world.emails[pilot["officer"]])
+    page = client.get(f"/projects/{pilot['project']}/pledge")
+    assert page.status_code == 403
+    assert "Only citizens can pledge" in page.text
+    before = events(platform)
+    answer = client.post(f"/projects/{pilot['project']}/pledge", data={
+        "amount": "10.00", "payment_method": "pm_card_visa", "csrf_token": csrf_from(page.text),
+    })
+    assert answer.status_code == 403
+    assert events(platform) == before
+    assert client.get("/me/pledges").status_code == 403
+
+
+def test_a_pledge_without_csrf_token_is_refused(client, pilot, citizen, platform):
+    before = events(platform)
+    answer = client.post(f"/projects/{pilot['project']}/pledge", data={
+        "amount": "10.00", "payment_method": "pm_card_visa",
+    })
+    assert answer.status_code == 400
+    assert events(platform) == before
+    assert figures(client, pilot["project"]) == ("EUR 0.00", "0")
+
+
+def test_pledging_to_unknown_or_malformed_projects_is_404(client, citizen):
+    assert client.get(f"/projects/{uuid.uuid4()}/pledge").status_code == 404
+    assert client.get("/projects/nope/pledge").status_code == 404
+
+
+def test_someone_elses_pledge_is_404_and_cannot_be_cancelled(client, world, pilot, platform):
+    owner = world.citizen()
+    pledge_id = world.pledge(pilot["project"], owner, "30.00")
+    login(client, world.emails[world.citizen()])
+    assert client.get(f"/pledges/{pledge_id}").status_code == 404
+    before = events(platform)
+    answer = client.post(f"/pledges/{pledge_id}/cancel",
+                         data={"csrf_token": csrf_from(client.get("/").text)})
+    assert answer.status_code == 404
+    assert events(platform) == before
+    assert figures(client, pilot["project"]) == ("EUR 30.00", "1")
+
+
+@pytest.mark.parametrize("path", [f"/pledges/{uuid.uuid4()}", "/pledges/12", "/pledges/x%20y"])
+def test_unknown_and_malformed_pledge_ids_are_404(client, citizen, path):
+    page = client.get(path)
+    assert page.status_code == 404
+    assert "<h1" in page.text
+
+
+def test_cancel_without_csrf_token_is_refused(client, world, pilot, citizen, platform):
+    pledge_id = world.pledge(pilot["project"], citizen, "30.00")
+    before = events(platform)
+    assert client.post(f"/pledges/{pledge_id}/cancel").status_code == 400
+    assert events(platform) == before
+    assert figures(client, pilot["project"]) == ("EUR 30.00", "1")
+
+
+def test_cancelling_twice_is_refused_clearly(client, world, pilot, citizen, platform):
+    pledge_id = world.pledge(pilot["project"], citizen, "30.00")
+    token = csrf_from(client.get("/me/pledges").text)
+    first = client.post(f"/pledges/{pledge_id}/cancel", data={"csrf_token": token})
+    assert first.status_code == 303
+    before = events(platform)
+    again = client.post(f"/pledges/{pledge_id}/cancel", data={"csrf_token": token})
+    assert again.status_code == 409
+    assert "Your pledge was not cancelled" in again.text and 'role="alert"' in again.text
+    assert events(platform) == before
+
+
+def test_no_cancel_after_the_campaign_closes(client, world, pilot, citizen, platform):
+    pledge_id = world.pledge(pilot["project"], citizen, "30.00")
+    token = csrf_from(client.get("/me/pledges").text)
+    assert f"/pledges/{pledge_id}/cancel" in client.get("/me/pledges").text
+    world.clock.set(world.clock.now() + timedelta(days=31))
+    mine = client.get("/me/pledges")
+    assert f"/pledges/{pledge_id}/cancel" not in mine.text
+    before = events(platform)
+    answer = client.post(f"/pledges/{pledge_id}/cancel", data={"csrf_token": token})
+    assert answer.status_code == 409
+    assert "campaign has closed" in answer.text
+    assert events(platform) == before
+
+
+def test_my_pledges_empty_state(client, citizen):
+    page = client.get("/me/pledges")
+    assert page.status_code == 200
+    assert "You have not pledged to any pilot yet" in page.text

@@ -1,0 +1,187 @@
+"""The `civicfund` command: schema, cities, users, tokens and projections."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from adapters.bootstrap import build_platform
+from adapters.settings import Settings
+from tests.conftest import TEST_PASSWORD_METHOD
+from web.cli import cli
+
+
+@pytest.fixture
+def civicfund(sqlite_url, monkeypatch, tmp_path):
+    """Runs `civicfund ARGS...` against a fresh SQLite file; returns the click Result."""
+    monkeypatch.setenv("CIVICFUND_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("CIVICFUND_SECRET_KEY", "cli-test-secret")
+    monkeypatch.setenv("CIVICFUND_PASSWORD_HASH", TEST_PASSWORD_METHOD)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture
+def upgraded(civicfund):
+    assert civicfund("db", "upgrade").exit_code == 0
+    return civicfund
+
+
+@pytest.fixture
+def inspect(sqlite_url):
+    """A platform on the same database, to see what the commands did."""
+    platforms = []
+
+    def open_platform():
+        platforms.append(build_platform(
+            Settings(database_url=sqlite_url, password_method=TEST_PASSWORD_METHOD)
+        ))
+        return platforms[-1]
+
+    yield open_platform
+    for platform in platforms:
+        platform.close()
+
+
+def test_db_upgrade_creates_the_schema_and_can_run_again(civicfund):
+    first = civicfund("db", "upgrade")
+    assert first.exit_code == 0, first.output
+    assert "0001" in first.output
+    again = civicfund("db", "upgrade")
+    assert again.exit_code == 0, again.output
+    assert "0001" in again.output
+
+
+def test_cities_add_adds_a_city_that_lists_and_reads(upgraded, inspect):
+    added = upgraded("cities", "add", "Stavanger", "--currency", "nok", "--country", "NO",
+                     "--timezone", "Europe/Oslo")
+    assert added.exit_code == 0, added.output
+    assert "Added Stavanger (NOK)" in added.output
+    city = inspect().read.city_named("stavanger")
+    assert (city.name, city.currency, city.country, city.timezone) == (
+        "Stavanger", "NOK", "NO", "Europe/Oslo")
+    listed = upgraded("cities", "list")
+    assert "Stavanger" in listed.output and "NOK" in listed.output
+
+
+def test_adding_a_city_twice_fails_with_a_clear_message_whatever_the_case(upgraded, inspect):
+    assert upgraded("cities", "add", "Porto", "--currency", "EUR", "--country", "PT").exit_code == 0
+    again = upgraded("cities", "add", "PORTO", "--currency", "EUR", "--country", "PT")
+    assert again.exit_code != 0
+    assert "already exists" in again.output
+    assert len(inspect().read.cities()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--currency", "XYZ", "--country", "PT"), "not a currency"),
+        (("--currency", "EUR", "--country", "Portugal"), "two-letter"),
+        (("--currency", "EUR", "--country", "PT", "--timezone", "Mars/Base"), "time zone"),
+        (("--currency", "EUR"), "--country"),
+    ],
+)
+def test_a_city_with_bad_details_is_refused_with_a_message(upgraded, inspect, args, message):
+    refused = upgraded("cities", "add", "Porto", *args)
+    assert refused.exit_code != 0
+    assert message in refused.output
+    assert inspect().read.cities() == []
+
+
+def test_users_create_makes_an_account_that_can_log_in(upgraded, inspect):
+    created = upgraded("users", "create", "Ana@Example.org", "--role", "citizen",
+                       "--password", "long enough pw", "--name", "Ana Lima")
+    assert created.exit_code == 0, created.output
+    platform = inspect()
+    account = platform.accounts.authenticate("ana@example.org", "long enough pw")
+    assert (account.name, account.role) == ("Ana Lima", "citizen")
+    assert platform.app.get_account(account.id).role == "citizen"
+
+
+def test_a_city_officer_is_created_for_their_city(upgraded, inspect):
+    upgraded("cities", "add", "Dublin", "--currency", "EUR", "--country", "IE")
+    created = upgraded("users", "create", "officer@dublin.ie", "--role", "city",
+                       "--password", "long enough pw", "--city", "dublin")
+    assert created.exit_code == 0, created.output
+    platform = inspect()
+    account = platform.accounts.by_email("officer@dublin.ie")
+    assert account.city_id == platform.read.city_named("Dublin").id
+    assert platform.app.get_account(account.id).city_id == account.city_id
+
+
+def test_a_city_officer_needs_a_city(upgraded, inspect):
+    refused = upgraded("users", "create", "officer@example.org", "--role", "city",
+                       "--password", "long enough pw")
+    assert refused.exit_code != 0
+    assert "--city" in refused.output
+    assert inspect().accounts.by_email("officer@example.org") is None
+
+
+def test_a_city_officer_for_an_unknown_city_is_refused(upgraded, inspect):
+    refused = upgraded("users", "create", "officer@example.org", "--role", "city",
+                       "--password", "long enough pw", "--city", "Atlantis")
+    assert refused.exit_code != 0
+    assert "No city called 'Atlantis'" in refused.output
+    assert inspect().accounts.by_email("officer@example.org") is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("not-an-email", "--role", "citizen", "--password", "long enough pw"), "valid email"),
+        (("a@example.org", "--role", "citizen", "--password", "short"), "at least"),
+        (("a@example.org", "--role", "wizard", "--password", "long enough pw"), "wizard"),
+    ],
+)
+def test_bad_account_details_are_refused_with_a_message(upgraded, args, message):
+    refused = upgraded("users", "create", *args)
+    assert refused.exit_code != 0
+    assert message in refused.output
+
+
+def test_creating_the_same_email_twice_is_refused(upgraded, inspect):
+    args = ("--role", "citizen", "--password", "long enough pw")
+    assert upgraded("users", "create", "ana@example.org", *args).exit_code == 0
+    again = upgraded("users", "create", "ANA@example.org", *args)
+    assert again.exit_code != 0
+    assert "already exists" in again.output
+    assert len(inspect().accounts.all()) == 1
+
+
+def test_users_token_prints_a_token_alone_on_its_last_line_that_authenticates(upgraded, inspect):
+    upgraded("users", "create", "ana@example.org", "--role", "auditor",
+             "--password", "long enough pw")
+    printed = upgraded("users", "token", "ana@example.org")
+    assert printed.exit_code == 0, printed.output
+    token = printed.output.rstrip("\n").splitlines()[-1]
+    assert token == token.strip() and " " not in token and len(token) >= 32
+    account = inspect().accounts.by_token(token)
+    assert (account.email, account.role) == ("ana@example.org", "auditor")
+    # A second token works too, and differs.
+    other = upgraded("users", "token", "ana@example.org").output.rstrip("\n").splitlines()[-1]
+    assert other != token and inspect().accounts.by_token(other).email == "ana@example.org"
+
+
+def test_a_token_for_an_unknown_email_is_refused(upgraded):
+    refused = upgraded("users", "token", "nobody@example.org")
+    assert refused.exit_code != 0
+    assert "No account" in refused.output
+
+
+def test_projections_rebuild_replays_the_log_into_the_same_read_models(upgraded, inspect):
+    upgraded("cities", "add", "Porto", "--currency", "EUR", "--country", "PT")
+    upgraded("cities", "add", "Miskolc", "--currency", "HUF", "--country", "HU",
+             "--timezone", "Europe/Budapest")
+    before = inspect().read.cities()
+
+    rebuilt = upgraded("projections", "rebuild")
+
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "Rebuilt the read models from 2 events" in rebuilt.output
+    assert inspect().read.cities() == before
+    assert upgraded("projections", "catch-up").output.strip() == "Applied 0 events."
