@@ -9,17 +9,44 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from uuid import UUID
 
 import sqlalchemy as sa
 from eventsourcing.application import Application
+from eventsourcing.persistence import Notification
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from adapters import tables as t
 from adapters.projections import ReadModels
+from adapters.storage import EVENTS_TABLE
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
+
+
+def read_log(conn: sa.Connection, *, after: int, limit: int) -> list[Notification]:
+    """Events after a position, in log order, read on the caller's connection."""
+    table = EVENTS_TABLE[conn.dialect.name]
+    position = "rowid" if conn.dialect.name == "sqlite" else "notification_id"
+    rows = conn.execute(
+        sa.text(
+            f"SELECT {position} AS id, originator_id, originator_version, topic, state "  # noqa: S608
+            f"FROM {table} WHERE {position} > :after ORDER BY {position} LIMIT :limit"
+        ),
+        {"after": after, "limit": limit},
+    )
+    return [
+        Notification(
+            id=row.id,
+            originator_id=row.originator_id if isinstance(row.originator_id, UUID)
+            else UUID(row.originator_id),
+            originator_version=row.originator_version,
+            topic=row.topic,
+            state=bytes(row.state),
+        )
+        for row in rows
+    ]
 
 
 class PositionMoved(Exception):
@@ -61,16 +88,13 @@ class ProjectionFollower:
         return int(position)
 
     def _process_batch(self, conn: sa.Connection) -> int:
-        # Read the events before taking the lock: while a follower holds SQLite's write lock,
-        # eventsourcing's pool cannot hand out a reader if a save is waiting for that lock.
-        start = self._read_position(conn, lock=False)
-        notifications = self.app.recorder.select_notifications(
-            start=start + 1, limit=BATCH
-        )
+        # Lock the position first (PostgreSQL: the row; SQLite: the database, by a no-op write),
+        # then read the log on this same connection: one transaction sees the position, the
+        # events after it and the rows it writes, so two followers can never apply an event twice.
+        start = self._read_position(conn, lock=True)
+        notifications = read_log(conn, after=start, limit=BATCH)
         if not notifications:
             return 0
-        if self._read_position(conn, lock=True) != start:
-            raise PositionMoved
         for notification in notifications:
             self.projection.apply(conn, self.app.mapper.to_domain_event(notification))
         moved = conn.execute(

@@ -16,7 +16,7 @@ CURRENCY_EXPONENTS: dict[str, int] = {
     "SGD": 2, "HKD": 2, "TRY": 2, "KWD": 3, "BHD": 3, "JOD": 3, "TND": 3,
 }
 
-_DECIMAL_TEXT = re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
+_DECIMAL_TEXT = re.compile(r"^\s*-?[0-9]+(\.[0-9]+)?\s*$")
 
 
 def currency_exponent(currency: str) -> int:

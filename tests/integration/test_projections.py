@@ -208,3 +208,33 @@ def test_a_rebuild_produces_exactly_the_live_rows(any_platform, clock):
         view = any_platform.read.project(project_id)
         mine = [made[p][1] for p, _ in live if made[p][0] == project_id]
         assert (view.raised.minor, view.pledge_count) == (sum(mine), len(mine))
+
+
+def test_a_rebuild_while_pledges_keep_arriving_finishes_and_loses_nothing(any_platform, clock):
+    world = World(any_platform, clock)
+    city = world.city()
+    project = world.project(city, world.officer(city))
+    citizens = [world.citizen() for _ in range(3)]
+    for citizen in citizens:
+        pledge_quietly(any_platform, project, citizen, "5.00")
+    any_platform.projections.catch_up()
+
+    errors: list[BaseException] = []
+
+    def keep_pledging() -> None:
+        try:
+            for i in range(30):
+                pledge_quietly(any_platform, project, citizens[i % 3], "1.00")
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    pledger = threading.Thread(target=keep_pledging)
+    pledger.start()
+    for _ in range(3):
+        any_platform.projections.rebuild()
+    pledger.join(timeout=120)
+    any_platform.projections.catch_up()
+
+    assert errors == []
+    assert any_platform.read.project(project).raised == Money.parse("45.00", "EUR")
+    assert any_platform.read.project(project).pledge_count == 33

@@ -208,3 +208,12 @@ def test_allocated_parts_always_sum_to_the_whole():
 def test_allocation_needs_non_negative_weights_with_a_positive_sum(weights):
     with pytest.raises(InvalidAmount):
         Money(100, "EUR").allocate(weights)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\u0661\u0662.\u0665\u0660", "\uff11\uff12", "12.\uff150"],  # Arabic-Indic, fullwidth
+)
+def test_digits_other_than_ascii_are_refused(text):
+    with pytest.raises(InvalidAmount):
+        Money.parse(text, "EUR")
