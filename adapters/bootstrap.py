@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from adapters.accounts import AccountStore, EmailTaken, check_new_account
 from adapters.follower import ProjectionFollower
 from adapters.queries import ReadModelQueries
-from adapters.sandbox_payments import SandboxGateway
+from adapters.sandbox_payments import SandboxGateway, SqlStore
 from adapters.settings import Settings
+from adapters.settlement import ReadModelPledgeIndex
 from adapters.storage import create_engine, event_store_env
 from domain.application import Civicfund
 from domain.clock import Clock, SystemClock
@@ -56,9 +57,9 @@ class Platform:
         self.engine.dispose()
 
 
-def build_payments(settings: Settings) -> PaymentGateway:
+def build_payments(settings: Settings, engine: sa.Engine) -> PaymentGateway:
     if settings.payments == "sandbox":
-        return SandboxGateway()
+        return SandboxGateway(SqlStore(engine))
     raise ConfigurationError(
         f"CIVICFUND_PAYMENTS={settings.payments!r} is not available yet: use 'sandbox'"
     )
@@ -72,21 +73,25 @@ def build_platform(
 ) -> Platform:
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
-    payments = payments or build_payments(settings)
     engine = create_engine(settings.database_url)
+    payments = payments or build_payments(settings, engine)
+    pledge_index = ReadModelPledgeIndex(engine)
     app = Civicfund(
         env=event_store_env(settings.database_url),
         payments=payments,
         clock=clock,
         hold_max_days=settings.hold_max_days,
+        pledge_index=pledge_index,
     )
+    projections = ProjectionFollower(app, engine)
+    pledge_index.projections = projections
     return Platform(
         settings=settings,
         engine=engine,
         app=app,
         accounts=AccountStore(engine, settings.password_method),
         read=ReadModelQueries(engine),
-        projections=ProjectionFollower(app, engine),
+        projections=projections,
         payments=payments,
         clock=clock,
     )

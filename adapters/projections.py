@@ -15,10 +15,18 @@ from sqlalchemy.engine import Connection
 
 from adapters import tables as t
 from domain.city import City
-from domain.pledge import ACTIVE, Pledge
+from domain.pledge import AUTHORISED, CHARGED, PAYMENT_FAILED, Pledge
 from domain.project import Project
 
 Handler = Callable[[Connection, Any], None]
+
+
+def _bucket(status: str) -> str | None:
+    if status in (AUTHORISED, CHARGED):
+        return "raised"
+    if status == PAYMENT_FAILED:
+        return "pending"
+    return None
 
 
 class ReadModels:
@@ -35,6 +43,21 @@ class ReadModels:
             Pledge.Made: self.pledge_made,
             Pledge.Authorised: self.pledge_authorised,
             Pledge.Cancelled: self.pledge_cancelled,
+            Project.CampaignClosed: self.campaign_closed,
+            Project.SettlementCompleted: self.settlement_completed,
+            Project.PayoutRecorded: self.payout_recorded,
+            Project.Cancelled: self.project_cancelled,
+            Project.DeliveryStarted: self.delivery_started,
+            Project.Completed: self.project_completed,
+            Project.MilestonePlanned: self.milestone_planned,
+            Project.MilestoneCompleted: self.milestone_completed,
+            Project.UpdatePosted: self.update_posted,
+            Pledge.Charged: self.pledge_charged,
+            Pledge.ChargeFailed: self.pledge_charge_failed,
+            Pledge.PaymentMethodChanged: self.pledge_card_changed,
+            Pledge.Released: self.pledge_released,
+            Pledge.Dropped: self.pledge_dropped,
+            Pledge.Refunded: self.pledge_refunded,
         }
 
     def apply(self, conn: Connection, event: Any) -> None:
@@ -70,7 +93,8 @@ class ReadModels:
                 minimum=sum(line["amount"] for line in lines if line["required"]),
                 optimum=sum(line["amount"] for line in lines),
                 budget_lines=lines, funding_model=e.funding_model, status="draft",
-                opens_at=e.opens_at, closes_at=e.closes_at, raised=0, backers=0,
+                opens_at=e.opens_at, closes_at=e.closes_at, raised=0, backers=0, pending=0,
+                settled=False,
                 pledge_count=0, drafted_at=e.timestamp, updated_at=e.timestamp,
             )
         )
@@ -99,24 +123,30 @@ class ReadModels:
         return conn.execute(sa.select(t.pledges).where(t.pledges.c.id == pledge_id)).one()
 
     def _move_pledge(self, conn: Connection, e: Any, status: str, **values) -> None:
-        """Change a pledge's status and keep its project's raised total and backers in step."""
+        """Change a pledge's status and keep its project's totals and backers in step: authorised
+        and charged pledges count as raised, failed payments (still fixable) as pending."""
         pledge = self._pledge(conn, e.originator_id)
-        was_live, is_live = pledge.status in ACTIVE, status in ACTIVE
         conn.execute(
             t.pledges.update().where(t.pledges.c.id == pledge.id)
             .values(status=status, updated_at=e.timestamp, **values)
         )
-        if was_live == is_live:
+        before, after = _bucket(pledge.status), _bucket(status)
+        if before == after:
             return
-        step = 1 if is_live else -1
-        backer_change = self._count_backer(conn, pledge.project_id, pledge.citizen_id, step)
-        conn.execute(
-            t.projects.update().where(t.projects.c.id == pledge.project_id).values(
-                raised=t.projects.c.raised + step * pledge.amount,
-                pledge_count=t.projects.c.pledge_count + step,
-                backers=t.projects.c.backers + backer_change,
-                updated_at=e.timestamp,
+        change: dict[str, Any] = {"updated_at": e.timestamp}
+        for bucket, step in ((before, -1), (after, 1)):
+            if bucket is not None:
+                column = t.projects.c[bucket]
+                change[bucket] = change.get(bucket, column) + step * pledge.amount
+        was_live, is_live = before is not None, after is not None
+        if was_live != is_live:
+            step = 1 if is_live else -1
+            change["pledge_count"] = t.projects.c.pledge_count + step
+            change["backers"] = t.projects.c.backers + self._count_backer(
+                conn, pledge.project_id, pledge.citizen_id, step
             )
+        conn.execute(
+            t.projects.update().where(t.projects.c.id == pledge.project_id).values(**change)
         )
 
     def _count_backer(self, conn: Connection, project_id: Any, citizen_id: Any, step: int) -> int:
@@ -146,3 +176,68 @@ class ReadModels:
 
     def pledge_cancelled(self, conn: Connection, e: Pledge.Cancelled) -> None:
         self._move_pledge(conn, e, "cancelled")
+
+    def pledge_charged(self, conn: Connection, e: Pledge.Charged) -> None:
+        self._move_pledge(conn, e, "charged", fix_by=None, failure=None)
+
+    def pledge_charge_failed(self, conn: Connection, e: Pledge.ChargeFailed) -> None:
+        self._move_pledge(conn, e, "payment_failed", fix_by=e.fix_by, failure=e.message)
+
+    def pledge_card_changed(self, conn: Connection, e: Pledge.PaymentMethodChanged) -> None:
+        conn.execute(
+            t.pledges.update().where(t.pledges.c.id == e.originator_id).values(
+                payment_method=e.payment_method, payment_reference=e.reference,
+                updated_at=e.timestamp,
+            )
+        )
+
+    def pledge_released(self, conn: Connection, e: Pledge.Released) -> None:
+        self._move_pledge(conn, e, "released", fix_by=None)
+
+    def pledge_dropped(self, conn: Connection, e: Pledge.Dropped) -> None:
+        self._move_pledge(conn, e, "dropped", fix_by=None)
+
+    def pledge_refunded(self, conn: Connection, e: Pledge.Refunded) -> None:
+        self._move_pledge(conn, e, "refunded")
+
+    # -- campaign outcome and delivery -----------------------------------------------------
+
+    def campaign_closed(self, conn: Connection, e: Project.CampaignClosed) -> None:
+        self._set_project(conn, e.originator_id, e.timestamp, status=e.outcome)
+
+    def settlement_completed(self, conn: Connection, e: Project.SettlementCompleted) -> None:
+        self._set_project(conn, e.originator_id, e.timestamp, settled=True)
+
+    def payout_recorded(self, conn: Connection, e: Project.PayoutRecorded) -> None:
+        self._set_project(conn, e.originator_id, e.timestamp, payout=e.amount.minor)
+
+    def project_cancelled(self, conn: Connection, e: Project.Cancelled) -> None:
+        self._set_project(conn, e.originator_id, e.timestamp, status="cancelled", settled=False)
+
+    def delivery_started(self, conn: Connection, e: Project.DeliveryStarted) -> None:
+        self._set_project(conn, e.originator_id, e.timestamp, status="delivering")
+
+    def project_completed(self, conn: Connection, e: Project.Completed) -> None:
+        self._set_project(conn, e.originator_id, e.timestamp, status="completed")
+
+    def milestone_planned(self, conn: Connection, e: Project.MilestonePlanned) -> None:
+        number = conn.execute(
+            sa.select(sa.func.count()).select_from(t.milestones)
+            .where(t.milestones.c.project_id == e.originator_id)
+        ).scalar_one() + 1
+        conn.execute(t.milestones.insert().values(
+            project_id=e.originator_id, number=number, title=e.title, due=e.due,
+        ))
+
+    def milestone_completed(self, conn: Connection, e: Project.MilestoneCompleted) -> None:
+        conn.execute(
+            t.milestones.update()
+            .where(t.milestones.c.project_id == e.originator_id)
+            .where(t.milestones.c.number == e.number)
+            .values(completed_at=e.at)
+        )
+
+    def update_posted(self, conn: Connection, e: Project.UpdatePosted) -> None:
+        conn.execute(t.updates.insert().values(
+            project_id=e.originator_id, title=e.title, body=e.body, posted_at=e.timestamp,
+        ))

@@ -55,6 +55,7 @@ class ProjectView:
     status: str
     opens_at: datetime
     closes_at: datetime
+    timezone: str = "UTC"  # the city's IANA zone: campaign times are shown in it
 
     @property
     def percent_of_minimum(self) -> int:
@@ -89,6 +90,8 @@ class PledgeView:
     made_at: datetime
     project_status: str
     closes_at: datetime
+    funding_model: str = "all_or_nothing"
+    timezone: str = "UTC"  # the project's city zone
 
 
 def _project(row: Any) -> ProjectView:
@@ -105,6 +108,14 @@ def _project(row: Any) -> ProjectView:
         ),
         funding_model=row.funding_model, status=row.status,
         opens_at=_aware(row.opens_at), closes_at=_aware(row.closes_at),
+        timezone=row.timezone or "UTC",
+    )
+
+
+def _with_city_zone(query: Any) -> Any:
+    """Adds the city's time zone to a query over projects (a primary-key join)."""
+    return query.add_columns(t.cities.c.timezone).outerjoin(
+        t.cities, t.cities.c.id == t.projects.c.city_id
     )
 
 
@@ -149,7 +160,7 @@ class ReadModelQueries:
         limit: int = 100,
         offset: int = 0,
     ) -> list[ProjectView]:
-        query = sa.select(t.projects)
+        query = _with_city_zone(sa.select(t.projects))
         if city_id is not None:
             query = query.where(t.projects.c.city_id == city_id)
         if theme:
@@ -162,7 +173,9 @@ class ReadModelQueries:
         return [_project(r) for r in self._all(query)]
 
     def project(self, project_id: UUID) -> ProjectView | None:
-        rows = self._all(sa.select(t.projects).where(t.projects.c.id == project_id))
+        rows = self._all(
+            _with_city_zone(sa.select(t.projects)).where(t.projects.c.id == project_id)
+        )
         return _project(rows[0]) if rows else None
 
     def totals(self) -> dict[str, int]:
@@ -183,8 +196,9 @@ class ReadModelQueries:
     def _pledges(self, *conditions: Any) -> list[PledgeView]:
         query = (
             sa.select(t.pledges, t.projects.c.title, t.projects.c.status.label("project_status"),
-                      t.projects.c.closes_at)
+                      t.projects.c.closes_at, t.projects.c.funding_model, t.cities.c.timezone)
             .join(t.projects, t.projects.c.id == t.pledges.c.project_id)
+            .outerjoin(t.cities, t.cities.c.id == t.projects.c.city_id)
             .where(*conditions)
             .order_by(t.pledges.c.made_at.desc())
         )
@@ -194,9 +208,13 @@ class ReadModelQueries:
                 amount=Money(r.amount, r.currency), status=r.status,
                 payment_method=r.payment_method, made_at=_aware(r.made_at),
                 project_status=r.project_status, closes_at=_aware(r.closes_at),
+                funding_model=r.funding_model, timezone=r.timezone or "UTC",
             )
             for r in self._all(query)
         ]
+
+    def pledges_of_project(self, project_id: UUID) -> list[PledgeView]:
+        return self._pledges(t.pledges.c.project_id == project_id)
 
     def pledges_of(self, citizen_id: UUID) -> list[PledgeView]:
         return self._pledges(t.pledges.c.citizen_id == citizen_id)

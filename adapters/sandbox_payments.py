@@ -1,14 +1,32 @@
-"""An offline payment gateway that behaves like Stripe for Stripe's test payment methods."""
+"""An offline payment gateway that behaves like Stripe for Stripe's test payment methods.
+
+Its ledger (intents, charges and the answers given per idempotency key) lives in a store: in
+memory for unit tests, or SQL tables in the platform's database, so a settlement killed half-way
+and restarted in another process gets the same answers for the same keys, as with Stripe.
+"""
 
 from __future__ import annotations
 
+import json
 import threading
-from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
 from uuid import UUID, uuid5
 
+import sqlalchemy as sa
+
+from adapters import tables as t
 from domain.errors import PaymentDeclined
 from domain.money import Money
-from domain.payments import HOLD, SAVED_CARD, Authorisation
+from domain.payments import (
+    AUTHENTICATION_REQUIRED,
+    DECLINED,
+    HOLD,
+    SAVED_CARD,
+    SUCCEEDED,
+    Authorisation,
+    ChargeResult,
+)
 
 _NAMESPACE = UUID("6c3b8f0e-5a0c-4d0e-9b8c-2f6d1f7e4a11")
 
@@ -19,9 +37,11 @@ DECLINED_AT_PLEDGE = {
     "pm_card_chargeDeclinedExpiredCard": "Your card has expired.",
     "pm_card_chargeDeclinedIncorrectCvc": "Your card's security code is incorrect.",
 }
+DECLINED_AT_CHARGE = {"pm_card_chargeCustomerFail": "Your card was declined."}
+AUTHENTICATES_OFF_SESSION = {"pm_card_authenticationRequired"}
 ACCEPTED = {
     "pm_card_visa", "pm_card_mastercard", "pm_card_amex", "pm_card_visa_debit",
-    "pm_card_chargeCustomerFail", "pm_card_authenticationRequired",
+    *DECLINED_AT_CHARGE, *AUTHENTICATES_OFF_SESSION,
 }
 TEST_CARDS = [
     ("pm_card_visa", "Visa — succeeds"),
@@ -32,60 +52,200 @@ TEST_CARDS = [
 ]
 
 
-@dataclass
-class _Intent:
-    reference: str
-    kind: str
-    amount: Money
-    payment_method: str
-    status: str
+def _reference(prefix: str, key: str) -> str:
+    return f"{prefix}_sandbox_{uuid5(_NAMESPACE, key).hex[:24]}"
 
 
-@dataclass
+class SandboxStore(Protocol):
+    def answer(self, key: str) -> dict[str, Any] | None: ...
+    def intent(self, reference: str) -> dict[str, Any] | None: ...
+    def record(
+        self, key: str, answer: dict[str, Any], intent: dict[str, Any] | None,
+        charge: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Store the answer (and intent and charge changes) once; returns the first answer."""
+        ...
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.answers: dict[str, dict[str, Any]] = {}
+        self.intents: dict[str, dict[str, Any]] = {}
+        self._charges: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def answer(self, key: str) -> dict[str, Any] | None:
+        return self.answers.get(key)
+
+    def intent(self, reference: str) -> dict[str, Any] | None:
+        found = self.intents.get(reference)
+        return dict(found) if found else None
+
+    def record(self, key, answer, intent, charge=None):
+        with self._lock:
+            if key in self.answers:
+                return self.answers[key]
+            self.answers[key] = answer
+            if intent is not None:
+                self.intents[intent["reference"]] = dict(intent)
+            if charge is not None:
+                self._charges.append(dict(charge))
+            return answer
+
+    def charges(self) -> list[dict[str, Any]]:
+        return list(self._charges)
+
+
+class SqlStore:
+    """The ledger in SQL tables; one transaction per gateway call."""
+
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+
+    def answer(self, key: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            text = conn.execute(
+                sa.select(t.sandbox_requests.c.answer)
+                .where(t.sandbox_requests.c.idempotency_key == key)
+            ).scalar()
+        return json.loads(text) if text else None
+
+    def intent(self, reference: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t.sandbox_intents).where(t.sandbox_intents.c.reference == reference)
+            ).first()
+        return dict(row._mapping) if row else None
+
+    def record(self, key, answer, intent, charge=None):
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(t.sandbox_requests.insert().values(
+                    idempotency_key=key, answer=json.dumps(answer), created_at=datetime.now(UTC)
+                ))
+                if intent is not None:
+                    moved = conn.execute(
+                        t.sandbox_intents.update()
+                        .where(t.sandbox_intents.c.reference == intent["reference"])
+                        .values(**intent)
+                    )
+                    if moved.rowcount == 0:
+                        conn.execute(t.sandbox_intents.insert().values(**intent))
+                if charge is not None:
+                    conn.execute(t.sandbox_charges.insert().values(**charge))
+        except sa.exc.IntegrityError:
+            return self.answer(key) or answer
+        return answer
+
+    def charges(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(sa.select(t.sandbox_charges))]
+
+
 class SandboxGateway:
-    """Thread-safe, in-process; idempotency keys return the first result, as Stripe's do."""
+    """Idempotency keys return the first answer, as Stripe's do, declines included."""
 
-    intents: dict[str, _Intent] = field(default_factory=dict)
-    _by_key: dict[str, object] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(self, store: SandboxStore | None = None):
+        self.store = store or MemoryStore()
+
+    def charges(self) -> list[dict[str, Any]]:
+        """Every money movement the sandbox made (one per successful charge)."""
+        return self.store.charges()
+
+    @property
+    def intents(self) -> dict[str, Any]:
+        """Every intent by reference (tests look at their states)."""
+        if isinstance(self.store, MemoryStore):
+            return {ref: _IntentView(i) for ref, i in self.store.intents.items()}
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.sandbox_intents)).all()
+        return {r.reference: _IntentView(dict(r._mapping)) for r in rows}
 
     def authorise(
-        self,
-        *,
-        pledge_id: UUID,
-        amount: Money,
-        payment_method: str,
-        hold: bool,
+        self, *, pledge_id: UUID, amount: Money, payment_method: str, hold: bool,
         idempotency_key: str,
     ) -> Authorisation:
-        with self._lock:
-            earlier = self._by_key.get(idempotency_key)
-            if isinstance(earlier, PaymentDeclined):
-                raise earlier
-            if isinstance(earlier, Authorisation):
-                return earlier
-            if payment_method in DECLINED_AT_PLEDGE:
-                error = PaymentDeclined(DECLINED_AT_PLEDGE[payment_method])
-                self._by_key[idempotency_key] = error
-                raise error
-            if payment_method not in ACCEPTED:
-                raise PaymentDeclined(
-                    f"{payment_method!r} is not a sandbox test card; try pm_card_visa"
-                )
-            kind = HOLD if hold else SAVED_CARD
-            prefix = "pi" if hold else "seti"
-            reference = f"{prefix}_sandbox_{uuid5(_NAMESPACE, idempotency_key).hex[:24]}"
-            status = "requires_capture" if hold else "succeeded"
-            self.intents[reference] = _Intent(reference, kind, amount, payment_method, status)
-            authorisation = Authorisation(reference=reference, kind=kind)
-            self._by_key[idempotency_key] = authorisation
-            return authorisation
+        earlier = self.store.answer(idempotency_key)
+        if earlier is None:
+            earlier = self._authorise(pledge_id, amount, payment_method, hold, idempotency_key)
+        if earlier["outcome"] == DECLINED:
+            raise PaymentDeclined(earlier["message"])
+        return Authorisation(reference=earlier["reference"], kind=earlier["kind"])
+
+    def _authorise(self, pledge_id, amount, payment_method, hold, key) -> dict[str, Any]:
+        if payment_method in DECLINED_AT_PLEDGE:
+            answer = {"outcome": DECLINED, "message": DECLINED_AT_PLEDGE[payment_method]}
+            return self.store.record(key, answer, None)
+        if payment_method not in ACCEPTED:
+            # Not remembered: a typo is not a decline Stripe would replay.
+            return {"outcome": DECLINED,
+                    "message": f"{payment_method!r} is not a sandbox test card; try pm_card_visa"}
+        kind = HOLD if hold else SAVED_CARD
+        reference = _reference("pi" if hold else "seti", key)
+        intent = {
+            "reference": reference, "kind": kind, "pledge_id": str(pledge_id),
+            "amount": amount.minor, "currency": amount.currency, "payment_method": payment_method,
+            "status": "requires_capture" if hold else "succeeded", "refunded": 0,
+        }
+        answer = {"outcome": SUCCEEDED, "reference": reference, "kind": kind}
+        return self.store.record(key, answer, intent)
 
     def release(self, *, reference: str, idempotency_key: str) -> None:
-        with self._lock:
-            if idempotency_key in self._by_key:
-                return
-            intent = self.intents.get(reference)
-            if intent is not None:
-                intent.status = "canceled"
-            self._by_key[idempotency_key] = None
+        if self.store.answer(idempotency_key) is not None:
+            return
+        intent = self.store.intent(reference)
+        if intent is not None and intent["status"] in ("requires_capture", "succeeded"):
+            intent["status"] = "canceled" if intent["kind"] == HOLD else "detached"
+        else:
+            intent = None
+        self.store.record(idempotency_key, {"outcome": "released"}, intent)
+
+    def charge(
+        self, *, pledge_id: UUID, reference: str, amount: Money, idempotency_key: str
+    ) -> ChargeResult:
+        answer = self.store.answer(idempotency_key)
+        if answer is None:
+            answer = self._charge(pledge_id, reference, amount, idempotency_key)
+        return ChargeResult(
+            outcome=answer["outcome"], reference=answer.get("reference"),
+            message=answer.get("message", ""),
+        )
+
+    def _charge(self, pledge_id, reference, amount, key) -> dict[str, Any]:
+        intent = self.store.intent(reference)
+        if intent is None or intent["status"] not in ("requires_capture", "succeeded"):
+            answer = {"outcome": DECLINED, "message": "The card can no longer be charged."}
+            return self.store.record(key, answer, None)
+        method = intent["payment_method"]
+        off_session = intent["kind"] == SAVED_CARD
+        if method in DECLINED_AT_CHARGE:
+            answer = {"outcome": DECLINED, "message": DECLINED_AT_CHARGE[method]}
+            return self.store.record(key, answer, None)
+        if off_session and method in AUTHENTICATES_OFF_SESSION:
+            answer = {"outcome": AUTHENTICATION_REQUIRED,
+                      "message": "Your bank asks you to confirm this payment."}
+            return self.store.record(key, answer, None)
+        payment = reference if not off_session else _reference("pi", key)
+        if not off_session:
+            intent["status"] = "captured"
+        charge = {"reference": payment, "intent": reference, "pledge_id": str(pledge_id),
+                  "amount": amount.minor, "currency": amount.currency,
+                  "created_at": datetime.now(UTC)}
+        answer = {"outcome": SUCCEEDED, "reference": payment}
+        return self.store.record(key, answer, intent if not off_session else None, charge)
+
+    def refund(self, *, charge_reference: str, amount: Money, idempotency_key: str) -> str:
+        earlier = self.store.answer(idempotency_key)
+        if earlier is not None:
+            return earlier["reference"]
+        answer = {"outcome": "refunded", "reference": _reference("re", idempotency_key)}
+        return self.store.record(idempotency_key, answer, None)["reference"]
+
+
+class _IntentView:
+    def __init__(self, intent: dict[str, Any]):
+        self.reference = intent["reference"]
+        self.kind = intent["kind"]
+        self.status = intent["status"]
+        self.payment_method = intent["payment_method"]
+        self.amount = Money(intent["amount"], intent["currency"])

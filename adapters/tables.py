@@ -72,6 +72,9 @@ projects = sa.Table(
     sa.Column("pledge_count", sa.Integer, nullable=False, default=0),
     sa.Column("drafted_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("pending", sa.BigInteger, nullable=False, default=0),
+    sa.Column("settled", sa.Boolean, nullable=False, default=False),
+    sa.Column("payout", sa.BigInteger, nullable=True),
 )
 
 pledges = sa.Table(
@@ -87,6 +90,8 @@ pledges = sa.Table(
     sa.Column("payment_reference", sa.String(120), nullable=True),
     sa.Column("made_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("fix_by", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("failure", sa.String(300), nullable=True),
 )
 
 # One row per (project, citizen) with live pledges, so "backers" is counted incrementally.
@@ -98,4 +103,58 @@ project_backers = sa.Table(
     sa.Column("live_pledges", sa.Integer, nullable=False),
 )
 
-READ_MODELS = (cities, projects, pledges, project_backers)
+milestones = sa.Table(
+    "rm_milestones",
+    metadata,
+    sa.Column("project_id", sa.Uuid, primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("title", sa.String(140), nullable=False),
+    sa.Column("due", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+updates = sa.Table(
+    "rm_updates",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("project_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("title", sa.String(140), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("posted_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+READ_MODELS = (cities, projects, pledges, project_backers, milestones, updates)
+
+# -- the offline sandbox's ledger (payments that never leave this database) --------------------
+
+sandbox_requests = sa.Table(
+    "sandbox_requests",
+    metadata,
+    sa.Column("idempotency_key", sa.String(255), primary_key=True),
+    sa.Column("answer", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+sandbox_intents = sa.Table(
+    "sandbox_intents",
+    metadata,
+    sa.Column("reference", sa.String(80), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("pledge_id", sa.String(36), nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("payment_method", sa.String(80), nullable=False),
+    sa.Column("status", sa.String(30), nullable=False),
+    sa.Column("refunded", sa.BigInteger, nullable=False),
+)
+
+sandbox_charges = sa.Table(
+    "sandbox_charges",
+    metadata,
+    sa.Column("reference", sa.String(80), primary_key=True),
+    sa.Column("intent", sa.String(80), nullable=False),
+    sa.Column("pledge_id", sa.String(36), nullable=False, index=True),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -1,4 +1,11 @@
-"""The payment port: what the domain needs from a card processor."""
+"""The payment port: what the domain needs from a card processor.
+
+Two ways to secure a pledge, chosen by how far away the campaign's close is:
+- HOLD: a manual-capture payment intent placed at pledge time, captured at close (card holds last
+  about 7 days, so only for campaigns closing soon);
+- SAVED_CARD: the card is saved for off-session use at pledge time and charged at close.
+Every call carries a deterministic idempotency key, so a retried call can never act twice.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +17,27 @@ from domain.money import Money
 
 HOLD, SAVED_CARD = "hold", "saved_card"
 
+# Outcomes of a charge at close.
+SUCCEEDED = "succeeded"
+DECLINED = "declined"  # e.g. card_declined, insufficient funds, expired
+AUTHENTICATION_REQUIRED = "authentication_required"  # the customer must confirm it themselves
+
 
 @dataclass(frozen=True)
 class Authorisation:
-    reference: str
-    kind: str  # HOLD (manual-capture intent) or SAVED_CARD (set-up for an off-session charge)
+    reference: str  # the hold (payment intent id) or the saved card (setup intent id)
+    kind: str  # HOLD or SAVED_CARD
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    outcome: str  # SUCCEEDED, DECLINED or AUTHENTICATION_REQUIRED
+    reference: str | None = None  # the payment that moved the money, when it succeeded
+    message: str = ""  # plain words for the citizen when it did not
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome == SUCCEEDED
 
 
 class PaymentGateway(Protocol):
@@ -32,6 +55,17 @@ class PaymentGateway(Protocol):
 
     def release(self, *, reference: str, idempotency_key: str) -> None:
         """Cancel a hold or forget a saved card; never charges."""
+        ...
+
+    def charge(
+        self, *, pledge_id: UUID, reference: str, amount: Money, idempotency_key: str
+    ) -> ChargeResult:
+        """Capture the hold or charge the saved card off-session. Never raises for a decline:
+        the outcome says what happened."""
+        ...
+
+    def refund(self, *, charge_reference: str, amount: Money, idempotency_key: str) -> str:
+        """Give back a charge (whole or part); returns the refund's reference."""
         ...
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import event
@@ -17,6 +17,8 @@ CANCELLED, RELEASED, PAYMENT_FAILED = "cancelled", "released", "payment_failed"
 DROPPED, REFUNDED = "dropped", "refunded"
 STATUSES = (REQUESTED, AUTHORISED, CHARGED, CANCELLED, RELEASED, PAYMENT_FAILED, DROPPED, REFUNDED)
 ACTIVE = (AUTHORISED, CHARGED, PAYMENT_FAILED)
+SETTLED = (CHARGED, PAYMENT_FAILED, RELEASED, CANCELLED, DROPPED, REFUNDED)
+FIX_WINDOW = timedelta(days=7)
 
 # Largest single pledge, in major units: about 1,000,000.00 EUR in each currency.
 DEFAULT_PLEDGE_LIMIT = 1_000_000
@@ -101,3 +103,76 @@ class Pledge(CivicAggregate):
     @event("Cancelled")
     def _cancelled(self) -> None:
         self.status = CANCELLED
+
+    # -- settlement ------------------------------------------------------------------------
+
+    def charge_succeeded(self, *, reference: str) -> None:
+        if self.status not in (AUTHORISED, PAYMENT_FAILED):
+            raise InvalidTransition(f"A pledge that is {self.status} cannot be charged")
+        self._charged(reference=reference)
+
+    @event("Charged")
+    def _charged(self, reference: str) -> None:
+        self.status = CHARGED
+        self.charge_reference = reference
+
+    def charge_failed(self, *, outcome: str, message: str, now: datetime) -> None:
+        """The citizen gets a window to fix their card; the first failure starts it."""
+        if self.status not in (AUTHORISED, PAYMENT_FAILED):
+            raise InvalidTransition(f"A pledge that is {self.status} cannot fail a charge")
+        fix_by = self.fix_by if self.status == PAYMENT_FAILED else now + FIX_WINDOW
+        self._charge_failed(outcome=outcome, message=message[:300], fix_by=fix_by)
+
+    @event("ChargeFailed")
+    def _charge_failed(self, outcome: str, message: str, fix_by: datetime) -> None:
+        self.status = PAYMENT_FAILED
+        self.fix_by = fix_by
+        self.failure = message
+        self.failed_attempts = getattr(self, "failed_attempts", 0) + 1
+
+    def can_be_fixed(self, now: datetime) -> bool:
+        return self.status == PAYMENT_FAILED and now < self.fix_by
+
+    def change_payment_method(
+        self, *, by: UUID, payment_method: str, reference: str, kind: str, now: datetime
+    ) -> None:
+        if by != self.citizen_id:
+            raise NotPermitted("Only the citizen who made a pledge can change its card")
+        if not self.can_be_fixed(now):
+            raise InvalidTransition("This pledge's card can no longer be changed")
+        self._payment_method_changed(payment_method=payment_method, reference=reference, kind=kind)
+
+    @event("PaymentMethodChanged")
+    def _payment_method_changed(self, payment_method: str, reference: str, kind: str) -> None:
+        self.payment_method = payment_method
+        self.payment_reference = reference
+        self.payment_kind = kind
+
+    def release(self) -> None:
+        """The project was not funded or was cancelled: nothing is charged."""
+        if self.status not in (AUTHORISED, PAYMENT_FAILED):
+            raise InvalidTransition(f"A pledge that is {self.status} cannot be released")
+        self._released()
+
+    @event("Released")
+    def _released(self) -> None:
+        self.status = RELEASED
+
+    def drop(self, now: datetime) -> None:
+        if self.status != PAYMENT_FAILED or now < self.fix_by:
+            raise InvalidTransition("Only a failed payment past its fix window is dropped")
+        self._dropped()
+
+    @event("Dropped")
+    def _dropped(self) -> None:
+        self.status = DROPPED
+
+    def refunded(self, *, reference: str) -> None:
+        if self.status != CHARGED:
+            raise InvalidTransition(f"A pledge that is {self.status} has nothing to refund")
+        self._refunded(reference=reference)
+
+    @event("Refunded")
+    def _refunded(self, reference: str) -> None:
+        self.status = REFUNDED
+        self.refund_reference = reference

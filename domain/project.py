@@ -28,14 +28,23 @@ MAX_BUDGET_LINE_MAJOR = 10_000_000_000
 
 
 @dataclass(frozen=True)
+class Milestone:
+    title: str
+    due: datetime
+    completed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class BudgetLine:
     label: str
     amount: Money
     required: bool = True
 
 
-def _text(value: str, field: str, *, limit: int, required: bool = True) -> str:
-    multiline = field == "summary"
+def _text(
+    value: str, field: str, *, limit: int, required: bool = True, multiline: bool = False
+) -> str:
+    multiline = multiline or field == "summary"
     if has_control_characters(value or ""):
         raise InvalidProject(
             f"{field.capitalize()} contains characters that cannot be stored", field=field
@@ -76,6 +85,10 @@ class Project(CivicAggregate):
         self.opens_at = opens_at
         self.closes_at = closes_at
         self.status = DRAFT
+        self.closing = False
+        self.counted_pledges: list[UUID] = []
+        self.settled = False
+        self.milestones: list[Milestone] = []
 
     @classmethod
     def draft(
@@ -173,12 +186,151 @@ class Project(CivicAggregate):
         self.status = OPEN
 
     def is_taking_pledges(self, now: datetime) -> bool:
-        return self.status == OPEN and self.opens_at <= now < self.closes_at
+        return (
+            self.status == OPEN and not self.closing and self.opens_at <= now < self.closes_at
+        )
 
     def check_taking_pledges(self, now: datetime) -> None:
         if self.status != OPEN:
             raise CampaignNotOpen(f"This project is not taking pledges: it is {self.status}")
+        if self.closing:
+            raise CampaignNotOpen("This campaign is closing")
         if now < self.opens_at:
             raise CampaignNotOpen("This campaign has not opened yet")
         if now >= self.closes_at:
             raise CampaignNotOpen("This campaign has closed")
+
+    # -- closing and settling --------------------------------------------------------------
+
+    def is_due_to_close(self, now: datetime) -> bool:
+        return self.status == OPEN and (self.closing or now >= self.closes_at)
+
+    def start_closing(self, now: datetime, *, early: bool = False, raised: Money | None = None):
+        """Stop taking pledges. Early closes need the optimum reached (`raised` so far)."""
+        if self.status != OPEN:
+            raise InvalidTransition(f"Only an open campaign can close; this one is {self.status}")
+        if self.closing:
+            return
+        if early:
+            if raised is None or raised < self.optimum:
+                raise InvalidTransition(
+                    f"A campaign can close early only once its optimum of "
+                    f"{self.optimum.display()} is reached",
+                )
+        elif now < self.closes_at:
+            raise InvalidTransition("This campaign closes on its deadline")
+        self._closing_started(early=early)
+
+    @event("ClosingStarted")
+    def _closing_started(self, early: bool) -> None:
+        self.closing = True
+        self.closed_early = early
+
+    def outcome_for(self, raised: Money) -> str:
+        """All-or-nothing is funded when the crowd reached the minimum; keep-what-you-raise keeps
+        whatever was raised."""
+        if self.funding_model == ALL_OR_NOTHING:
+            return FUNDED if raised >= self.minimum else UNFUNDED
+        return FUNDED if raised.is_positive() else UNFUNDED
+
+    def decide(self, *, raised: Money, pledge_ids: list[UUID]) -> str:
+        if self.status != OPEN or not self.closing:
+            raise InvalidTransition("A campaign is decided once, after it starts closing")
+        outcome = self.outcome_for(raised)
+        self._campaign_closed(outcome=outcome, raised=raised, pledge_ids=list(pledge_ids))
+        return outcome
+
+    @event("CampaignClosed")
+    def _campaign_closed(self, outcome: str, raised: Money, pledge_ids: list[UUID]) -> None:
+        self.status = outcome
+        self.closing = False
+        self.counted_pledges = list(pledge_ids)
+        self.decided_total = raised
+
+    def complete_settlement(self, *, charged: Money, failed: int) -> None:
+        if self.settled:
+            return
+        if self.status not in (FUNDED, UNFUNDED, CANCELLED):
+            raise InvalidTransition(f"Nothing to settle: the project is {self.status}")
+        self._settlement_completed(charged=charged, failed=failed)
+
+    @event("SettlementCompleted")
+    def _settlement_completed(self, charged: Money, failed: int) -> None:
+        self.settled = True
+
+    def record_payout(self, *, amount: Money, to: str) -> None:
+        """What the delivery owner is owed after funding: raised minus refunds and fees."""
+        self._payout_recorded(amount=amount, to=to)
+
+    @event("PayoutRecorded")
+    def _payout_recorded(self, amount: Money, to: str) -> None:
+        self.payout = amount
+
+    def cancel(self, *, reason: str) -> None:
+        if self.status not in (DRAFT, OPEN, FUNDED, DELIVERING):
+            raise InvalidTransition(f"A project that is {self.status} cannot be cancelled")
+        reason = _text(reason, "reason", limit=500)
+        self._cancelled(reason=reason, previous=self.status)
+
+    @event("Cancelled")
+    def _cancelled(self, reason: str, previous: str) -> None:
+        self.status = CANCELLED
+        self.closing = False
+        self.settled = False
+
+    # -- delivery --------------------------------------------------------------------------
+
+    def start_delivery(self) -> None:
+        if self.status != FUNDED:
+            raise InvalidTransition(f"Only a funded project starts delivery; this is {self.status}")
+        self._delivery_started()
+
+    @event("DeliveryStarted")
+    def _delivery_started(self) -> None:
+        self.status = DELIVERING
+
+    def plan_milestone(self, *, title: str, due: datetime) -> None:
+        if self.status in (CANCELLED, COMPLETED, UNFUNDED):
+            raise InvalidTransition(f"A project that is {self.status} takes no new milestones")
+        if len(self.milestones) >= 30:
+            raise InvalidProject("At most 30 milestones", field="title")
+        self._milestone_planned(title=_text(title, "title", limit=140), due=due)
+
+    @event("MilestonePlanned")
+    def _milestone_planned(self, title: str, due: datetime) -> None:
+        self.milestones.append(Milestone(title=title, due=due))
+
+    def complete_milestone(self, number: int, *, now: datetime) -> None:
+        if self.status != DELIVERING:
+            raise InvalidTransition("Milestones are completed while the project is delivering")
+        if not 1 <= number <= len(self.milestones):
+            raise InvalidProject(f"There is no milestone {number}", field="milestone")
+        if self.milestones[number - 1].completed_at is not None:
+            raise InvalidTransition(f"Milestone {number} is already complete")
+        self._milestone_completed(number=number, at=now)
+
+    @event("MilestoneCompleted")
+    def _milestone_completed(self, number: int, at: datetime) -> None:
+        done = self.milestones[number - 1]
+        self.milestones[number - 1] = Milestone(done.title, done.due, at)
+
+    def post_update(self, *, title: str, body: str) -> None:
+        if self.status in (DRAFT,):
+            raise InvalidTransition("Delivery updates start once the campaign is open")
+        self._update_posted(title=_text(title, "title", limit=140),
+                            body=_text(body, "body", limit=4000, multiline=True))
+
+    @event("UpdatePosted")
+    def _update_posted(self, title: str, body: str) -> None:
+        pass
+
+    def complete(self) -> None:
+        if self.status != DELIVERING:
+            raise InvalidTransition("Only a delivering project can be completed")
+        if any(m.completed_at is None for m in self.milestones):
+            raise InvalidTransition("Complete every milestone first")
+        self._completed()
+
+    @event("Completed")
+    def _completed(self) -> None:
+        self.status = COMPLETED

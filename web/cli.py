@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
@@ -13,6 +14,7 @@ from flask.cli import FlaskGroup
 
 from adapters import migrate
 from adapters.settings import Settings
+from adapters.settlement import settle_due
 from domain.context import SYSTEM, acting_as, new_correlation_id
 from domain.errors import DomainError
 
@@ -159,14 +161,49 @@ def projections_catch_up() -> None:
 
 
 @cli.command("worker")
-@click.option("--interval", default=0.5, show_default=True, help="Seconds between rounds")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between rounds")
 def worker(interval: float) -> None:
-    """Background work: keep read models following the log."""
+    """Background work: keep read models following the log, close campaigns at their deadline
+    and settle them, drop payments whose fix window has passed."""
+    platform = _platform()
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    click.echo("civicfund worker: following the event log (Ctrl+C to stop)")
-    _platform().projections.follow(stop, interval)
+    click.echo("civicfund worker: following the log and settling due campaigns (Ctrl+C to stop)")
+    while not stop.is_set():
+        try:
+            for report in settle_due(platform.app, platform.engine, platform.projections):
+                if report.acted:
+                    click.echo(describe(report))
+        except Exception:  # keep working; the next round retries where this one stopped
+            logging.getLogger(__name__).exception("worker round failed; retrying")
+        stop.wait(interval)
+
+
+@cli.command("settle")
+@click.option("--project", "project_id", type=click.UUID, default=None,
+              help="Settle this project only (it must be due)")
+def settle(project_id: UUID | None) -> None:
+    """Close due campaigns and settle them, once (for cron or by hand). Safe to re-run."""
+    platform = _platform()
+    if project_id is not None and platform.read.project(project_id) is None:
+        raise click.ClickException(f"No project with id {project_id}")
+    reports = settle_due(platform.app, platform.engine, platform.projections, project_id)
+    acted = [report for report in reports if report.acted]
+    for report in acted:
+        click.echo(describe(report))
+    if not acted:
+        click.echo("Nothing was due.")
+
+
+def describe(report) -> str:
+    words = [f"{report.project_id}:"]
+    if report.outcome:
+        words.append(report.outcome)
+    for label in ("charged", "failed", "released", "refunded"):
+        if getattr(report, label):
+            words.append(f"{getattr(report, label)} {label}")
+    return " ".join(words)
 
 
 @cli.command("demo", with_appcontext=False)

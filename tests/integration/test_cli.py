@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
+from adapters import migrate
 from adapters.bootstrap import build_platform
 from adapters.settings import Settings
 from tests.conftest import TEST_PASSWORD_METHOD
@@ -51,10 +52,10 @@ def inspect(sqlite_url):
 def test_db_upgrade_creates_the_schema_and_can_run_again(civicfund):
     first = civicfund("db", "upgrade")
     assert first.exit_code == 0, first.output
-    assert "0001" in first.output
+    assert migrate.head() in first.output
     again = civicfund("db", "upgrade")
     assert again.exit_code == 0, again.output
-    assert "0001" in again.output
+    assert migrate.head() in again.output
 
 
 def test_cities_add_adds_a_city_that_lists_and_reads(upgraded, inspect):

@@ -1,0 +1,54 @@
+"""What settling a campaign needs from outside the aggregates, and what it reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+from uuid import UUID
+
+from eventsourcing.application import Application
+
+
+class PledgeIndex(Protocol):
+    def pledges_of(self, project_id: UUID) -> list[UUID]:
+        """Every pledge of the project recorded in the log so far, whatever its state."""
+        ...
+
+
+class LogPledgeIndex:
+    """Finds a project's pledges by reading the whole log: exact, and fine for small logs and
+    tests; the platform uses the read model instead."""
+
+    def __init__(self, app: Application):
+        self.app = app
+
+    def pledges_of(self, project_id: UUID) -> list[UUID]:
+        found: list[UUID] = []
+        position = 0
+        while True:
+            batch = self.app.recorder.select_notifications(
+                start=position + 1, limit=1000, topics=("domain.pledge:Pledge.Made",)
+            )
+            for notification in batch:
+                made = self.app.mapper.to_domain_event(notification)
+                if made.project_id == project_id:
+                    found.append(made.originator_id)
+            if len(batch) < 1000:
+                return found
+            position = batch[-1].id
+
+
+@dataclass
+class SettlementReport:
+    project_id: UUID
+    outcome: str = ""
+    charged: int = 0
+    failed: int = 0
+    released: int = 0
+    refunded: int = 0
+    skipped: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def acted(self) -> bool:
+        return bool(self.outcome or self.charged or self.failed or self.released or self.refunded)
