@@ -9,11 +9,13 @@ import sqlalchemy as sa
 
 from adapters.accounts import AccountStore, EmailTaken, check_new_account
 from adapters.follower import ProjectionFollower
+from adapters.mail import Outbox, SmtpSettings
 from adapters.queries import ReadModelQueries
 from adapters.sandbox_payments import SandboxGateway, SqlStore
 from adapters.settings import Settings
 from adapters.settlement import ReadModelPledgeIndex
 from adapters.storage import create_engine, event_store_env
+from adapters.stripe_payments import StripeGateway
 from domain.application import Civicfund
 from domain.clock import Clock, SystemClock
 from domain.payments import PaymentGateway
@@ -33,6 +35,23 @@ class Platform:
     projections: ProjectionFollower
     payments: PaymentGateway
     clock: Clock = field(default_factory=SystemClock)
+    outbox: Outbox | None = None
+
+    def send_mail(self) -> int:
+        """Send what waits in the outbox, if SMTP is configured. Returns how many were sent."""
+        if not self.settings.smtp_host or self.outbox is None:
+            return 0
+        smtp = SmtpSettings(
+            host=self.settings.smtp_host, port=self.settings.smtp_port,
+            username=self.settings.smtp_username, password=self.settings.smtp_password,
+            sender=self.settings.smtp_from, starttls=self.settings.smtp_starttls,
+        )
+
+        def address_of(account_id: UUID) -> str | None:
+            account = self.accounts.get(account_id)
+            return account.email if account else None
+
+        return self.outbox.send_pending(smtp, address_of)
 
     def register(
         self, *, email: str, name: str, password: str, role: str = "citizen",
@@ -60,8 +79,15 @@ class Platform:
 def build_payments(settings: Settings, engine: sa.Engine) -> PaymentGateway:
     if settings.payments == "sandbox":
         return SandboxGateway(SqlStore(engine))
+    if settings.payments == "stripe":
+        if not settings.stripe_secret_key:
+            raise ConfigurationError(
+                "CIVICFUND_PAYMENTS=stripe needs CIVICFUND_STRIPE_SECRET_KEY (and, for the pledge "
+                "page, CIVICFUND_STRIPE_PUBLISHABLE_KEY)"
+            )
+        return StripeGateway(settings.stripe_secret_key, settings.stripe_api_base or None)
     raise ConfigurationError(
-        f"CIVICFUND_PAYMENTS={settings.payments!r} is not available yet: use 'sandbox'"
+        f"CIVICFUND_PAYMENTS={settings.payments!r} is not a payment mode: use sandbox or stripe"
     )
 
 
@@ -94,4 +120,5 @@ def build_platform(
         projections=projections,
         payments=payments,
         clock=clock,
+        outbox=Outbox(engine),
     )

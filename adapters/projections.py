@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters import tables as t
+from adapters.mail import write_mail
 from domain.city import City
 from domain.pledge import AUTHORISED, CHARGED, PAYMENT_FAILED, Pledge
 from domain.project import Project
@@ -64,6 +65,7 @@ class ReadModels:
         handler = self.handlers.get(type(event))
         if handler is not None:
             handler(conn, event)
+            write_mail(conn, event)
 
     # -- cities ----------------------------------------------------------------------------
 

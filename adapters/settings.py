@@ -22,7 +22,13 @@ class Settings:
     stripe_secret_key: str = ""
     stripe_publishable_key: str = ""
     stripe_api_base: str = ""
-    password_method: str = "scrypt"  # noqa: S105 - a hash method name
+    password_method: str = "scrypt"  # noqa: S105 - a hash method name, not a password
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "civicfund <no-reply@civicfund.invalid>"
+    smtp_starttls: bool = True
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -36,4 +42,11 @@ class Settings:
             stripe_publishable_key=env.get("CIVICFUND_STRIPE_PUBLISHABLE_KEY", ""),
             stripe_api_base=env.get("CIVICFUND_STRIPE_API_BASE", ""),
             password_method=env.get("CIVICFUND_PASSWORD_HASH", "scrypt"),
+            smtp_host=env.get("CIVICFUND_SMTP_HOST", ""),
+            smtp_port=int(env.get("CIVICFUND_SMTP_PORT", "587")),
+            smtp_username=env.get("CIVICFUND_SMTP_USERNAME", ""),
+            smtp_password=env.get("CIVICFUND_SMTP_PASSWORD", ""),
+            smtp_from=env.get("CIVICFUND_SMTP_FROM", "civicfund <no-reply@civicfund.invalid>"),
+            smtp_starttls=env.get("CIVICFUND_SMTP_STARTTLS", "true").lower()
+            not in ("0", "false", "no"),
         )

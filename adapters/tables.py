@@ -125,6 +125,22 @@ updates = sa.Table(
 
 READ_MODELS = (cities, projects, pledges, project_backers, milestones, updates)
 
+# Mail to people, written from events exactly once (keyed by the event) and sent by the worker.
+# Not a read model: a rebuild leaves it alone and replays add nothing to it.
+mail_outbox = sa.Table(
+    "mail_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("event_key", sa.String(80), nullable=False, unique=True),
+    sa.Column("account_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("pledge_id", sa.Uuid, nullable=True, index=True),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+)
+
 # -- the offline sandbox's ledger (payments that never leave this database) --------------------
 
 sandbox_requests = sa.Table(

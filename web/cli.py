@@ -164,7 +164,7 @@ def projections_catch_up() -> None:
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between rounds")
 def worker(interval: float) -> None:
     """Background work: keep read models following the log, close campaigns at their deadline
-    and settle them, drop payments whose fix window has passed."""
+    and settle them, drop payments whose fix window has passed, send mail (if SMTP is set)."""
     platform = _platform()
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -175,6 +175,7 @@ def worker(interval: float) -> None:
             for report in settle_due(platform.app, platform.engine, platform.projections):
                 if report.acted:
                     click.echo(describe(report))
+            platform.send_mail()
         except Exception:  # keep working; the next round retries where this one stopped
             logging.getLogger(__name__).exception("worker round failed; retrying")
         stop.wait(interval)

@@ -44,6 +44,18 @@ def upgrade() -> None:
         sa.Column("posted_at", when(), nullable=False),
     )
     op.create_table(
+        "mail_outbox",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("event_key", sa.String(80), nullable=False, unique=True),
+        sa.Column("account_id", sa.Uuid, nullable=False, index=True),
+        sa.Column("pledge_id", sa.Uuid, nullable=True, index=True),
+        sa.Column("kind", sa.String(30), nullable=False),
+        sa.Column("subject", sa.String(200), nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("created_at", when(), nullable=False),
+        sa.Column("sent_at", when(), nullable=True),
+    )
+    op.create_table(
         "sandbox_requests",
         sa.Column("idempotency_key", sa.String(255), primary_key=True),
         sa.Column("answer", sa.Text, nullable=False),
@@ -72,7 +84,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("sandbox_charges", "sandbox_intents", "sandbox_requests", "rm_updates",
+    for table in ("sandbox_charges", "sandbox_intents", "sandbox_requests", "mail_outbox",
+                  "rm_updates",
                   "rm_milestones"):
         op.drop_table(table)
     with op.batch_alter_table("rm_pledges") as batch:

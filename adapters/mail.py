@@ -1,0 +1,153 @@
+"""Mail to citizens: receipts and notices written to the outbox from events, sent by the worker.
+
+Each message is keyed by the event that caused it, so replaying the log (a rebuild) never writes
+a message twice. Messages name the account, not its address: the address is looked up when the
+mail is sent, so personal data stays out of the log and out of the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from adapters import tables as t
+from domain.pledge import Pledge
+
+log = logging.getLogger(__name__)
+
+CONFIRMATION, RECEIPT, REFUND, FAILED, RELEASED, DROPPED = (
+    "confirmation", "receipt", "refund", "payment_failed", "released", "dropped"
+)
+
+
+def _pledge_and_project(conn: Connection, pledge_id: Any) -> Any:
+    return conn.execute(
+        sa.select(t.pledges, t.projects.c.title, t.projects.c.funding_model)
+        .join(t.projects, t.projects.c.id == t.pledges.c.project_id)
+        .where(t.pledges.c.id == pledge_id)
+    ).one()
+
+
+def _amount(row: Any) -> str:
+    from domain.money import Money
+
+    return Money(row.amount, row.currency).display()
+
+
+def compose(kind: str, row: Any, event: Any) -> tuple[str, str]:
+    """Subject and body of a message about a pledge."""
+    amount, title = _amount(row), row.title
+    if kind == CONFIRMATION:
+        when = ("only if the pilot reaches its minimum by the close"
+                if row.funding_model == "all_or_nothing" else "when the campaign closes")
+        return (f"Your pledge of {amount} to {title}",
+                f"Thank you. Your pledge of {amount} to {title} is recorded and your card is "
+                f"authorised. You will be charged {when}. You can cancel it until then.")
+    if kind == RECEIPT:
+        return (f"Receipt: {amount} for {title}",
+                f"{title} is funded and your card was charged {amount}. "
+                f"Payment reference: {event.reference}.")
+    if kind == REFUND:
+        return (f"Refund: {amount} for {title}",
+                f"{title} was cancelled by its city. Your {amount} has been refunded to your card. "
+                f"Refund reference: {event.reference}.")
+    if kind == FAILED:
+        return (f"Action needed: your payment for {title}",
+                f"{title} is funded, but charging your card {amount} did not work "
+                f"({event.message}). Please give another card before "
+                f"{event.fix_by:%d %b %Y %H:%M} UTC on your pledge page, or your pledge will be "
+                "dropped.")
+    if kind == RELEASED:
+        return (f"No charge: {title}",
+                f"{title} did not go ahead, so your pledge of {amount} was released. "
+                "Nothing was charged.")
+    return (f"Your pledge to {title} was dropped",
+            f"We could not charge your card for {title} within the seven days, so your pledge "
+            f"of {amount} was dropped. Nothing was charged.")
+
+
+MESSAGES = {
+    Pledge.Authorised: CONFIRMATION,
+    Pledge.Charged: RECEIPT,
+    Pledge.Refunded: REFUND,
+    Pledge.ChargeFailed: FAILED,
+    Pledge.Released: RELEASED,
+    Pledge.Dropped: DROPPED,
+}
+
+
+def write_mail(conn: Connection, event: Any) -> None:
+    """Called by the read-model projection, in its transaction, after the pledge row moved."""
+    kind = MESSAGES.get(type(event))
+    if kind is None:
+        return
+    key = f"{event.originator_id}:{event.originator_version}"
+    exists = conn.execute(
+        sa.select(t.mail_outbox.c.id).where(t.mail_outbox.c.event_key == key)
+    ).first()
+    if exists:
+        return
+    row = _pledge_and_project(conn, event.originator_id)
+    subject, body = compose(kind, row, event)
+    conn.execute(t.mail_outbox.insert().values(
+        event_key=key, account_id=row.citizen_id, pledge_id=row.id, kind=kind,
+        subject=subject[:200], body=body, created_at=event.timestamp,
+    ))
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    username: str = ""
+    password: str = ""
+    sender: str = "civicfund <no-reply@civicfund.invalid>"
+    starttls: bool = True
+
+
+class Outbox:
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+
+    def messages(self, *, account_id: Any = None, pledge_id: Any = None, limit: int = 200):
+        query = sa.select(t.mail_outbox).order_by(t.mail_outbox.c.id.desc()).limit(limit)
+        if account_id is not None:
+            query = query.where(t.mail_outbox.c.account_id == account_id)
+        if pledge_id is not None:
+            query = query.where(t.mail_outbox.c.pledge_id == pledge_id)
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).all())
+
+    def send_pending(self, smtp: SmtpSettings, address_of) -> int:
+        """Send unsent messages; each is marked sent after its own delivery."""
+        with self.engine.connect() as conn:
+            pending = conn.execute(
+                sa.select(t.mail_outbox).where(t.mail_outbox.c.sent_at.is_(None))
+                .order_by(t.mail_outbox.c.id).limit(100)
+            ).all()
+        sent = 0
+        for message in pending:
+            address = address_of(message.account_id)
+            if address:
+                mail = EmailMessage()
+                mail["From"], mail["To"], mail["Subject"] = smtp.sender, address, message.subject
+                mail.set_content(message.body)
+                with smtplib.SMTP(smtp.host, smtp.port, timeout=30) as server:
+                    if smtp.starttls:
+                        server.starttls()
+                    if smtp.username:
+                        server.login(smtp.username, smtp.password)
+                    server.send_message(mail)
+            # An erased account has no address: its message is settled without sending.
+            with self.engine.begin() as conn:
+                conn.execute(t.mail_outbox.update().where(t.mail_outbox.c.id == message.id)
+                             .values(sent_at=datetime.now(UTC)))
+            sent += 1
+        return sent
