@@ -56,6 +56,9 @@ class ProjectView:
     opens_at: datetime
     closes_at: datetime
     timezone: str = "UTC"  # the city's IANA zone: campaign times are shown in it
+    pending: Money | None = None  # failed payments still inside their fix window
+    settled: bool = False
+    payout: Money | None = None
 
     @property
     def percent_of_minimum(self) -> int:
@@ -92,6 +95,8 @@ class PledgeView:
     closes_at: datetime
     funding_model: str = "all_or_nothing"
     timezone: str = "UTC"  # the project's city zone
+    fix_by: datetime | None = None  # a failed payment can be fixed until then
+    failure: str | None = None
 
 
 def _project(row: Any) -> ProjectView:
@@ -109,6 +114,9 @@ def _project(row: Any) -> ProjectView:
         funding_model=row.funding_model, status=row.status,
         opens_at=_aware(row.opens_at), closes_at=_aware(row.closes_at),
         timezone=row.timezone or "UTC",
+        pending=Money(row.pending or 0, currency),
+        settled=bool(row.settled),
+        payout=Money(row.payout, currency) if row.payout is not None else None,
     )
 
 
@@ -178,6 +186,12 @@ class ReadModelQueries:
         )
         return _project(rows[0]) if rows else None
 
+    def milestones(self, project_id: UUID) -> list[MilestoneView]:
+        return milestones(self.engine, project_id)
+
+    def updates(self, project_id: UUID) -> list[UpdateView]:
+        return updates(self.engine, project_id)
+
     def totals(self) -> dict[str, int]:
         with self.engine.connect() as conn:
             live = conn.execute(
@@ -209,6 +223,7 @@ class ReadModelQueries:
                 payment_method=r.payment_method, made_at=_aware(r.made_at),
                 project_status=r.project_status, closes_at=_aware(r.closes_at),
                 funding_model=r.funding_model, timezone=r.timezone or "UTC",
+                fix_by=_aware(r.fix_by) if r.fix_by else None, failure=r.failure,
             )
             for r in self._all(query)
         ]
@@ -222,3 +237,40 @@ class ReadModelQueries:
     def pledge(self, pledge_id: UUID) -> PledgeView | None:
         found = self._pledges(t.pledges.c.id == pledge_id)
         return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class MilestoneView:
+    number: int
+    title: str
+    due: datetime
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class UpdateView:
+    title: str
+    body: str
+    posted_at: datetime
+
+
+def milestones(engine: sa.Engine, project_id: UUID) -> list[MilestoneView]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(t.milestones).where(t.milestones.c.project_id == project_id)
+            .order_by(t.milestones.c.number)
+        ).all()
+    return [
+        MilestoneView(r.number, r.title, _aware(r.due),
+                      _aware(r.completed_at) if r.completed_at else None)
+        for r in rows
+    ]
+
+
+def updates(engine: sa.Engine, project_id: UUID) -> list[UpdateView]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(t.updates).where(t.updates.c.project_id == project_id)
+            .order_by(t.updates.c.id.desc())
+        ).all()
+    return [UpdateView(r.title, r.body, _aware(r.posted_at)) for r in rows]

@@ -433,3 +433,48 @@ class Civicfund(Application[UUID]):
     @staticmethod
     def _total(pledges: list[Pledge], currency: str) -> Money:
         return total([p.amount for p in pledges], currency)
+
+    # -- delivery --------------------------------------------------------------------------
+
+    def _manage(self, project_id: UUID) -> Project:
+        project = self.get_project(project_id)
+        self._require_officer_of(project.city_id)
+        return project
+
+    def start_delivery(self, project_id: UUID) -> None:
+        project = self._manage(project_id)
+        project.start_delivery()
+        self.save(project)
+
+    def plan_milestone(self, project_id: UUID, *, title: str, due: datetime) -> None:
+        project = self._manage(project_id)
+        project.plan_milestone(title=title, due=due)
+        self.save(project)
+
+    def complete_milestone(self, project_id: UUID, number: int) -> None:
+        project = self._manage(project_id)
+        project.complete_milestone(number, now=self.clock.now())
+        self.save(project)
+
+    def post_update(self, project_id: UUID, *, title: str, body: str) -> None:
+        project = self._manage(project_id)
+        project.post_update(title=title, body=body)
+        self.save(project)
+
+    def complete_project(self, project_id: UUID) -> None:
+        project = self._manage(project_id)
+        project.complete()
+        self.save(project)
+
+    # -- what the card processor tells us later --------------------------------------------
+
+    def confirm_charge(self, pledge_id: UUID, *, reference: str) -> bool:
+        """The processor reports a payment for this pledge succeeded (e.g. the citizen
+        authenticated it themselves). Records it once; returns whether anything changed."""
+        pledge = self.get_pledge(pledge_id)
+        project = self.get_project(pledge.project_id)
+        if pledge.status != PAYMENT_FAILED or project.status not in (FUNDED,):
+            return False
+        pledge.charge_succeeded(reference=reference)
+        self.save(pledge)
+        return True
