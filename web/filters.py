@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 
@@ -17,16 +18,27 @@ STATUS_WORDS = {
     "completed": "Completed",
     "cancelled": "Cancelled",
     "requested": "Requested",
-    "authorised": "Card authorised — charged only if funded",
+    "authorised": "Authorised — not charged yet",
     "charged": "Charged",
     "released": "Released — not charged",
     "payment_failed": "Payment failed — please update your card",
     "dropped": "Dropped",
     "refunded": "Refunded",
 }
+# An authorised pledge, said precisely once the project's funding model is known.
+AUTHORISED_WORDS = {
+    "all_or_nothing": "Authorised — charged only if the minimum is reached",
+    "keep_what_you_raise": "Authorised — charged when the campaign closes",
+}
 FUNDING_MODEL_WORDS = {
     "all_or_nothing": "All or nothing",
     "keep_what_you_raise": "Keep what you raise",
+}
+# When a pledge is charged, in one sentence per funding model (pages and flash messages).
+WHEN_CHARGED = {
+    "all_or_nothing": "You are charged only if the pilot reaches its minimum by the close; "
+                      "otherwise nobody pays.",
+    "keep_what_you_raise": "You are charged when the campaign closes, whatever the total raised.",
 }
 
 
@@ -46,8 +58,31 @@ def datetime_(value: datetime) -> str:
     return value.strftime("%-d %b %Y, %H:%M UTC")
 
 
-def status_words(value: str) -> str:
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_datetime(value: datetime, timezone: str | None) -> str:
+    """The moment as people in the city read it: "10 Dec 2026, 10:30 WET"."""
+    return value.astimezone(_zone(timezone)).strftime("%-d %b %Y, %H:%M %Z")
+
+
+def local_date(value: datetime, timezone: str | None) -> str:
+    """The calendar day of the moment in the city: a 23:30 UTC close is the next day in Zagreb."""
+    return value.astimezone(_zone(timezone)).strftime("%-d %b %Y")
+
+
+def status_words(value: str, funding_model: str | None = None) -> str:
+    if value == "authorised" and funding_model in AUTHORISED_WORDS:
+        return AUTHORISED_WORDS[funding_model]
     return STATUS_WORDS.get(value, value.replace("_", " ").capitalize())
+
+
+def when_charged(funding_model: str) -> str:
+    return WHEN_CHARGED.get(funding_model, "")
 
 
 def register(app: Flask) -> None:
@@ -55,5 +90,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(amount, "amount")
     app.add_template_filter(date, "date")
     app.add_template_filter(datetime_, "datetime")
+    app.add_template_filter(local_datetime, "local_datetime")
+    app.add_template_filter(local_date, "local_date")
     app.add_template_filter(status_words, "status_words")
+    app.add_template_filter(when_charged, "when_charged")
     app.add_template_filter(lambda v: FUNDING_MODEL_WORDS.get(v, v), "funding_model")

@@ -16,6 +16,7 @@ from domain.errors import CampaignNotOpen, DomainError, NotFound
 from domain.money import Money
 from domain.pledge import pledge_limit
 from web.errors import status_for
+from web.filters import local_datetime, when_charged
 from web.public import visible_project
 from web.services import command, platform
 
@@ -67,7 +68,7 @@ def pledge(project_id: UUID):
     now = platform().clock.now()
     if not project.is_taking_pledges(now):
         reason = (
-            f"Pledges open on {project.opens_at:%-d %b %Y}."
+            f"Pledges open on {local_datetime(project.opens_at, project.timezone)}."
             if project.status == "open" and now < project.opens_at
             else "This pilot's campaign is not taking pledges."
         )
@@ -96,7 +97,7 @@ def pledge(project_id: UUID):
         return _pledge_form_page(project, form, status_for(error))
     flash(
         f"Thank you! You pledged {amount.display()} to {project.title}. "
-        "You are charged only if the pilot is funded.",
+        f"{when_charged(project.funding_model)}",
         "success",
     )
     return redirect(url_for("pledges.detail", pledge_id=pledge_id), 303)

@@ -11,6 +11,10 @@ import pytest
 from domain.money import Money
 from domain.pledge import pledge_limit
 from tests.conftest import PASSWORD, csrf_from, login
+from web.filters import status_words
+
+# Pages must not lean on deprecated library behaviour (e.g. wtforms choices given as tuples).
+pytestmark = pytest.mark.filterwarnings("error::DeprecationWarning")
 
 
 def text_of(html: str, element_id: str) -> str:
@@ -63,7 +67,7 @@ def test_register_pledge_see_it_and_cancel_it(client, pilot, platform):
 
     form = client.get(f"/projects/{project_id}/pledge")
     assert form.status_code == 200
-    assert "You are charged only if the pilot is funded" in form.text
+    assert "You are charged only if the pilot reaches its minimum" in form.text
     assert "EUR" in form.text and pledge_limit("EUR").display() in form.text
     assert "sandbox" in form.text and 'value="pm_card_visa" checked' in form.text
 
@@ -72,13 +76,14 @@ def test_register_pledge_see_it_and_cancel_it(client, pilot, platform):
     confirmation = client.get(answer.headers["Location"])
     assert confirmation.status_code == 200
     assert "Thank you! You pledged EUR 40.00 to Smart bike lanes" in confirmation.text
-    assert "charged only if funded" in text_of(confirmation.text, "pledge-status")
+    assert "You are charged only if the pilot reaches its minimum" in confirmation.text
+    assert "charged only if the minimum is reached" in text_of(confirmation.text, "pledge-status")
     assert "What happens next" in confirmation.text
     assert figures(client, project_id) == ("EUR 40.00", "1")
 
     mine = client.get("/me/pledges")
     assert "Smart bike lanes" in mine.text and "EUR 40.00" in mine.text
-    assert "Card authorised" in mine.text
+    assert "Authorised — charged only if the minimum is reached" in mine.text
     pledge_id = answer.headers["Location"].rsplit("/", 1)[1]
     cancelled = client.post(f"/pledges/{pledge_id}/cancel",
                             data={"csrf_token": csrf_from(mine.text)}, follow_redirects=True)
@@ -88,6 +93,42 @@ def test_register_pledge_see_it_and_cancel_it(client, pilot, platform):
     assert f'action="/pledges/{pledge_id}/cancel"' not in cancelled.text
     assert figures(client, project_id) == ("EUR 0.00", "0")
     assert platform.read.pledge(uuid.UUID(pledge_id)).status == "cancelled"
+
+
+def visible_text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_a_keep_what_you_raise_pledge_is_said_to_be_charged_at_the_close(
+    client, world, pilot, citizen, clock,
+):
+    kept = world.project(
+        pilot["city"], pilot["officer"], title="Noise monitors",
+        funding_model="keep_what_you_raise", closes_in=timedelta(days=13, hours=22, minutes=30),
+    )
+    form = visible_text(client.get(f"/projects/{kept}/pledge").text)
+    assert "You are charged when the campaign closes, whatever the total." in form
+    assert "10 Dec 2026, 10:30 WET" in form  # 2026-12-10 10:30 UTC, in Porto's zone
+    assert "only if" not in form
+
+    answer = pledge(client, kept, "15.00")
+    confirmation = client.get(answer.headers["Location"])
+    page = visible_text(confirmation.text)
+    assert ("You pledged EUR 15.00 to Noise monitors. "
+            "You are charged when the campaign closes") in page
+    assert text_of(confirmation.text, "pledge-status") == (
+        "Authorised — charged when the campaign closes"
+    )
+    assert "only if" not in page
+    mine = visible_text(client.get("/me/pledges").text)
+    assert "Authorised — charged when the campaign closes" in mine
+    assert "only if" not in mine
+
+
+def test_an_authorised_pledge_without_its_funding_model_is_worded_neutrally():
+    assert status_words("authorised") == "Authorised — not charged yet"
+    assert "only if" not in status_words("authorised", "keep_what_you_raise")
+    assert "minimum" in status_words("authorised", "all_or_nothing")
 
 
 def test_a_second_pledge_adds_to_the_total_but_not_to_the_backers(client, pilot, citizen):

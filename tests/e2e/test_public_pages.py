@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.conftest import csrf_from, login
+
+# Pages must not lean on deprecated library behaviour (e.g. wtforms choices given as tuples).
+pytestmark = pytest.mark.filterwarnings("error::DeprecationWarning")
 
 
 def text_of(html: str, element_id: str) -> str:
@@ -59,8 +62,9 @@ def test_list_shows_each_pilot_as_a_card_with_its_figures(client, seeded):
     assert page.status_code == 200
     assert "Smart bike lanes" in page.text and "Adaptive street lights" in page.text
     assert "EUR 100.50" in page.text  # raised on the bike lanes: 25.00 + 75.50
-    assert "raised of EUR 8,000.00 minimum" in page.text
-    assert "HUF 3,000,000.00 minimum" in page.text
+    visible = re.sub(r"<[^>]+>", "", page.text)
+    assert "raised of EUR 8,000.00 minimum" in visible
+    assert "HUF 3,000,000.00 minimum" in visible
     assert "30 days left" in page.text
     assert 'role="progressbar"' in page.text
 
@@ -132,6 +136,55 @@ def test_project_page_shows_progress_backers_days_left_and_budget(client, seeded
     assert "nobody is charged" in page.text  # all-or-nothing, in plain words
     assert "progress-marker" in page.text  # where the minimum lies on the optimum bar
     assert f'href="/projects/{seeded["lanes"]}/pledge"' in page.text
+
+
+def visible_text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_keep_what_you_raise_page_says_pledges_are_charged_at_the_close(client, world, seeded):
+    kept = world.project(
+        seeded["porto"], seeded["porto_officer"], title="Noise monitors",
+        funding_model="keep_what_you_raise",
+    )
+    page = visible_text(client.get(f"/projects/{kept}").text)
+    assert "Keep what you raise" in page
+    assert "only if funded" not in page and "charged only if" not in page
+    assert "You are charged when the campaign closes, whatever the total raised." in page
+
+
+def test_all_or_nothing_page_says_pledges_are_charged_only_if_the_minimum_is_reached(
+    client, seeded,
+):
+    page = visible_text(client.get(f"/projects/{seeded['lanes']}").text)
+    assert "You are charged only if the pilot reaches its minimum by the close" in page
+    assert "only if funded" not in page
+
+
+@pytest.mark.parametrize("city, currency, country, zone, shown", [
+    ("Porto", "EUR", "PT", "Europe/Lisbon", "10 Dec 2026, 10:30 WET"),
+    ("Miskolc", "HUF", "HU", "Europe/Budapest", "10 Dec 2026, 11:30 CET"),
+    ("Manchester", "GBP", "GB", "Europe/London", "10 Dec 2026, 10:30 GMT"),
+])
+def test_campaign_times_show_in_the_citys_own_time_zone(
+    client, world, clock, city, currency, country, zone, shown,
+):
+    city_id = world.city(city, currency, country, zone)
+    closes = datetime(2026, 12, 10, 10, 30, tzinfo=UTC)
+    project = world.project(
+        city_id, world.officer(city_id), closes_in=closes - clock.now(),
+        lines=(("Sensors", "800000.00", True),),
+    )
+    page = visible_text(client.get(f"/projects/{project}").text)
+    assert f"Closes {shown}." in page
+    assert "UTC" not in page
+
+
+def test_progress_key_names_the_minimum_and_the_optimum(client, seeded):
+    page = client.get(f"/projects/{seeded['lanes']}").text
+    key = re.search(r'<ul class="progress-key".*?</ul>', page, re.S)
+    assert key, "the bar has a key"
+    assert "minimum" in key.group(0) and "optimum" in key.group(0)
 
 
 def test_closed_campaign_shows_closed_and_no_pledge_button(client, world, seeded):
