@@ -160,25 +160,29 @@ def projections_catch_up() -> None:
     click.echo(f"Applied {_platform().projections.catch_up()} events.")
 
 
+def work_rounds(platform, stop: threading.Event, interval: float, echo=click.echo) -> None:
+    """Follow the log, settle due campaigns, drop expired failures, send mail; until stopped."""
+    while not stop.is_set():
+        try:
+            for report in settle_due(platform.app, platform.engine, platform.projections):
+                if report.acted:
+                    echo(describe(report))
+            platform.send_mail()
+        except Exception:  # keep working; the next round retries where this one stopped
+            logging.getLogger(__name__).exception("worker round failed; retrying")
+        stop.wait(interval)
+
+
 @cli.command("worker")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between rounds")
 def worker(interval: float) -> None:
     """Background work: keep read models following the log, close campaigns at their deadline
     and settle them, drop payments whose fix window has passed, send mail (if SMTP is set)."""
-    platform = _platform()
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     click.echo("civicfund worker: following the log and settling due campaigns (Ctrl+C to stop)")
-    while not stop.is_set():
-        try:
-            for report in settle_due(platform.app, platform.engine, platform.projections):
-                if report.acted:
-                    click.echo(describe(report))
-            platform.send_mail()
-        except Exception:  # keep working; the next round retries where this one stopped
-            logging.getLogger(__name__).exception("worker round failed; retrying")
-        stop.wait(interval)
+    work_rounds(_platform(), stop, interval)
 
 
 @cli.command("settle")
@@ -228,7 +232,8 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     if no_serve:
         return
     stop = threading.Event()
-    threading.Thread(target=platform.projections.follow, args=(stop,), daemon=True).start()
+    # The demo runs the worker's rounds in the same process, so its campaigns close on time.
+    threading.Thread(target=work_rounds, args=(platform, stop, 1.0), daemon=True).start()
     click.echo(f"Serving civicfund at http://{host}:{port}")
     # Not app.run(): Flask ignores it inside a `flask` CLI command (FLASK_RUN_FROM_CLI).
     from werkzeug.serving import run_simple

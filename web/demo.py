@@ -114,9 +114,22 @@ class DemoPilot:
     pledged_share: float = 0.0
     backers: int = 0
     draft: bool = False
+    # A campaign window of minutes, so a demo visitor sees it close and settle by itself.
+    closes_in_minutes: int = 0
 
 
 PILOTS = (
+    DemoPilot(
+        "Zagreb", "zagreb", "Solar bench with phone charging on Zrinjevac", "Donji grad",
+        "Energy", "Zrinjevac Neighbourhood Council",
+        "One solar-powered bench with two USB charging points and a free Wi-Fi hotspot, as a "
+        "one-month trial before the city decides on twenty more. This campaign closes a few "
+        "minutes after the demo starts: watch it close and settle by itself.",
+        (("Solar bench with battery", "2400.00", True),
+         ("Installation and foundation", "600.00", True),
+         ("Usage counter and report", "300.00", False)),
+        ALL_OR_NOTHING, 1, 0, 1.08, 6, closes_in_minutes=3,
+    ),
     DemoPilot(
         "Manchester", "manchester", "Air-quality sensor network for Ancoats", "Ancoats",
         "Air quality", "Ancoats Clean Air Group",
@@ -342,7 +355,8 @@ def _post_pilots(platform: Platform, cities: dict[str, UUID], accounts: dict[str
             closes_at = opens_at + timedelta(days=pilot.closes_in_days)
         else:
             opens_at = now - timedelta(days=pilot.opened_days_ago)
-            closes_at = now + timedelta(days=pilot.closes_in_days)
+            closes_at = now + (timedelta(minutes=pilot.closes_in_minutes)
+                               if pilot.closes_in_minutes else timedelta(days=pilot.closes_in_days))
         with acting_as(officer, new_correlation_id("demo")):
             project_id = platform.app.draft_project(
                 city_id=cities[pilot.city], area=pilot.area, theme=pilot.theme,
