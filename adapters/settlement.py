@@ -48,13 +48,13 @@ def due_projects(engine: sa.Engine, now: datetime) -> list[UUID]:
         ).scalars())
 
 
-def expired_failures(engine: sa.Engine, now: datetime) -> list[UUID]:
+def failed_payments(engine: sa.Engine) -> list[tuple[UUID, datetime]]:
+    """Pledges whose charge failed, with the end of their fix window."""
     with engine.connect() as conn:
-        return list(conn.execute(
-            sa.select(t.pledges.c.id)
+        return [(row.id, row.fix_by) for row in conn.execute(
+            sa.select(t.pledges.c.id, t.pledges.c.fix_by)
             .where(t.pledges.c.status == "payment_failed")
-            .where(t.pledges.c.fix_by <= now)
-        ).scalars())
+        )]
 
 
 def settle_due(
@@ -73,8 +73,10 @@ def settle_due(
             except DomainError as error:
                 log.warning("could not settle %s: %s", target, error.message)
         projections.catch_up()
-    for pledge_id in expired_failures(engine, now):
-        with acting_as(SYSTEM, new_correlation_id("drop")):
+    for pledge_id, _fix_by in failed_payments(engine):
+        # The pledge decides: retry the card when a retry is due, drop it once the window ends.
+        with acting_as(SYSTEM, new_correlation_id("retry")):
+            app.retry_charge(pledge_id)
             app.drop_unpaid(pledge_id)
     projections.catch_up()
     return reports

@@ -413,6 +413,13 @@ class Civicfund(Application[UUID]):
         self.save(pledge)
         return self._charge(pledge)
 
+    def retry_charge(self, pledge_id: UUID) -> bool | None:
+        """Try a failed pledge's card again if its retry is due. None when nothing was tried."""
+        pledge = self.get_pledge(pledge_id)
+        if not pledge.is_due_for_retry(self.clock.now()):
+            return None
+        return self._charge(pledge)
+
     def drop_unpaid(self, pledge_id: UUID) -> bool:
         """A failed payment whose fix window has passed is dropped. Returns whether it was."""
         pledge = self.get_pledge(pledge_id)

@@ -19,6 +19,8 @@ STATUSES = (REQUESTED, AUTHORISED, CHARGED, CANCELLED, RELEASED, PAYMENT_FAILED,
 ACTIVE = (AUTHORISED, CHARGED, PAYMENT_FAILED)
 SETTLED = (CHARGED, PAYMENT_FAILED, RELEASED, CANCELLED, DROPPED, REFUNDED)
 FIX_WINDOW = timedelta(days=7)
+# After a failed charge the same card is tried again this long after the first failure.
+RETRIES_AFTER = (timedelta(days=1), timedelta(days=3), timedelta(days=5))
 
 # Largest single pledge, in major units: about 1,000,000.00 EUR in each currency.
 DEFAULT_PLEDGE_LIMIT = 1_000_000
@@ -132,6 +134,16 @@ class Pledge(CivicAggregate):
 
     def can_be_fixed(self, now: datetime) -> bool:
         return self.status == PAYMENT_FAILED and now < self.fix_by
+
+    def is_due_for_retry(self, now: datetime) -> bool:
+        """Whether the card on file should be tried again now (a few times in the window)."""
+        if not self.can_be_fixed(now):
+            return False
+        attempts = getattr(self, "failed_attempts", 1)
+        if attempts > len(RETRIES_AFTER):
+            return False
+        first_failure = self.fix_by - FIX_WINDOW
+        return now >= first_failure + RETRIES_AFTER[attempts - 1]
 
     def change_payment_method(
         self, *, by: UUID, payment_method: str, reference: str, kind: str, now: datetime

@@ -300,3 +300,39 @@ def test_a_pledge_of_another_citizen_cannot_have_its_card_changed():
     with acting_as(Actor(str(other), "citizen"), "x"), pytest.raises(NotPermitted):
         campaign.app.change_pledge_card(bad, citizen_id=owner, payment_method="pm_card_visa")
     assert campaign.status(bad) == "payment_failed"
+
+
+def test_a_failed_card_is_tried_again_after_one_three_and_five_days_then_dropped():
+    campaign = Campaign()
+    campaign.pledge("100.00")
+    bad = campaign.pledge("20.00", "pm_card_chargeCustomerFail")
+    campaign.after_deadline()
+    campaign.settle()
+
+    tried_on = []
+    for hour in range(1, 7 * 24 + 1):
+        campaign.clock.advance(hours=1)
+        if campaign.app.retry_charge(bad) is not None:
+            tried_on.append(hour / 24)
+        campaign.app.drop_unpaid(bad)
+
+    assert tried_on == [1.0, 3.0, 5.0]
+    assert campaign.app.get_pledge(bad).failed_attempts == 4
+    assert campaign.status(bad) == "dropped"
+
+
+def test_a_retry_that_goes_through_charges_the_pledge_once():
+    campaign = Campaign()
+    campaign.pledge("100.00")
+    flaky = campaign.pledge("20.00", "pm_card_chargeCustomerFail")
+    campaign.after_deadline()
+    campaign.settle()
+    # The bank now accepts the card on file (as a sandbox intent of a good card would).
+    reference = campaign.app.get_pledge(flaky).payment_reference
+    campaign.gateway.store.intents[reference]["payment_method"] = "pm_card_visa"
+
+    campaign.clock.advance(days=1)
+    assert campaign.app.retry_charge(flaky) is True
+    assert campaign.app.retry_charge(flaky) is None
+    assert campaign.status(flaky) == "charged"
+    assert campaign.charged_total() == eur("120.00")
