@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -29,10 +30,19 @@ CONFIRMATION, RECEIPT, REFUND, FAILED, RELEASED, DROPPED = (
 
 def _pledge_and_project(conn: Connection, pledge_id: Any) -> Any:
     return conn.execute(
-        sa.select(t.pledges, t.projects.c.title, t.projects.c.funding_model)
+        sa.select(t.pledges, t.projects.c.title, t.projects.c.funding_model, t.cities.c.timezone)
         .join(t.projects, t.projects.c.id == t.pledges.c.project_id)
+        .join(t.cities, t.cities.c.id == t.projects.c.city_id)
         .where(t.pledges.c.id == pledge_id)
     ).one()
+
+
+def _local(moment: datetime, zone: str) -> str:
+    try:
+        local = moment.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        local = moment
+    return f"{local:%-d %b %Y, %H:%M} {local.tzname()}"
 
 
 def _amount(row: Any) -> str:
@@ -59,11 +69,12 @@ def compose(kind: str, row: Any, event: Any) -> tuple[str, str]:
                 f"{title} was cancelled by its city. Your {amount} has been refunded to your card. "
                 f"Refund reference: {event.reference}.")
     if kind == FAILED:
+        reason = event.message.rstrip(". ")
         return (f"Action needed: your payment for {title}",
-                f"{title} is funded, but charging your card {amount} did not work "
-                f"({event.message}). Please give another card before "
-                f"{event.fix_by:%d %b %Y %H:%M} UTC on your pledge page, or your pledge will be "
-                "dropped.")
+                f"{title} is funded, but charging your card {amount} did not work: {reason}. "
+                f"Please give another card on your pledge page before "
+                f"{_local(event.fix_by, row.timezone)}, or your pledge will be dropped. "
+                "We will also try your card again in the meantime.")
     if kind == RELEASED:
         return (f"No charge: {title}",
                 f"{title} did not go ahead, so your pledge of {amount} was released. "
