@@ -97,6 +97,7 @@ class PledgeView:
     timezone: str = "UTC"  # the project's city zone
     fix_by: datetime | None = None  # a failed payment can be fixed until then
     failure: str | None = None
+    updated_at: datetime | None = None  # when its status last changed (e.g. when it was charged)
 
 
 def _project(row: Any) -> ProjectView:
@@ -224,6 +225,7 @@ class ReadModelQueries:
                 project_status=r.project_status, closes_at=_aware(r.closes_at),
                 funding_model=r.funding_model, timezone=r.timezone or "UTC",
                 fix_by=_aware(r.fix_by) if r.fix_by else None, failure=r.failure,
+                updated_at=_aware(r.updated_at),
             )
             for r in self._all(query)
         ]

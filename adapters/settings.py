@@ -22,6 +22,7 @@ class Settings:
     stripe_secret_key: str = ""
     stripe_publishable_key: str = ""
     stripe_api_base: str = ""
+    stripe_webhook_secret: str = ""
     password_method: str = "scrypt"  # noqa: S105 - a hash method name, not a password
     smtp_host: str = ""
     smtp_port: int = 587
@@ -41,6 +42,7 @@ class Settings:
             stripe_secret_key=env.get("CIVICFUND_STRIPE_SECRET_KEY", ""),
             stripe_publishable_key=env.get("CIVICFUND_STRIPE_PUBLISHABLE_KEY", ""),
             stripe_api_base=env.get("CIVICFUND_STRIPE_API_BASE", ""),
+            stripe_webhook_secret=env.get("CIVICFUND_STRIPE_WEBHOOK_SECRET", ""),
             password_method=env.get("CIVICFUND_PASSWORD_HASH", "scrypt"),
             smtp_host=env.get("CIVICFUND_SMTP_HOST", ""),
             smtp_port=int(env.get("CIVICFUND_SMTP_PORT", "587")),

@@ -14,6 +14,7 @@ HUF is a two-decimal currency in Stripe's amounts).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -302,8 +303,43 @@ class StripeGateway:
             return earlier.data[0].id
         return refund.id
 
+    # -- reading back (webhooks) --------------------------------------------------------------
+
+    def retrieve_payment(self, reference: str) -> StripePayment:
+        """Stripe's current word on a PaymentIntent (pi_), SetupIntent (seti_) or charge (ch_,
+        read through its PaymentIntent): what a webhook event is about, read fresh."""
+        if reference.startswith("ch_"):
+            charge = _calling_stripe(lambda: self.client.v1.charges.retrieve(reference))
+            intent_id = _id_of(getattr(charge, "payment_intent", None))
+            if intent_id is None:
+                return StripePayment(reference, charge.status, _metadata_value(charge,
+                                                                                PLEDGE_METADATA))
+            reference = intent_id
+        if reference.startswith("seti_"):
+            setup = _calling_stripe(lambda: self.client.v1.setup_intents.retrieve(reference))
+            return StripePayment(reference, setup.status, _metadata_value(setup, PLEDGE_METADATA))
+        if not reference.startswith("pi_"):
+            raise PaymentRequestRejected(f"{reference!r} is not a payment civicfund reads")
+        intent = self._intent(reference)
+        return StripePayment(
+            reference, intent.status, _metadata_value(intent, PLEDGE_METADATA),
+            amount_minor=intent.amount, currency=(intent.currency or "").upper(),
+        )
+
     def _intent(self, reference: str) -> Any:
         return _calling_stripe(lambda: self.client.v1.payment_intents.retrieve(reference))
+
+
+@dataclass(frozen=True)
+class StripePayment:
+    """A payment as Stripe holds it now. `pledge_id` is the civicfund_pledge_id metadata as
+    written (not checked); amount and currency are known for PaymentIntents only."""
+
+    reference: str
+    status: str
+    pledge_id: str | None
+    amount_minor: int | None = None
+    currency: str | None = None
 
 
 # -- helpers --------------------------------------------------------------------------------

@@ -141,6 +141,21 @@ mail_outbox = sa.Table(
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
 )
 
+# Stripe's webhook events, each recorded once by its id; processed_at stays empty until the event
+# has been acted on (or found to need nothing), so the worker retries the rest.
+stripe_webhook_events = sa.Table(
+    "stripe_webhook_events",
+    metadata,
+    sa.Column("event_id", sa.String(255), primary_key=True),
+    sa.Column("type", sa.String(100), nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True, index=True),
+    sa.Column("pledge_id", sa.Uuid, nullable=True, index=True),
+    sa.Column("outcome", sa.String(300), nullable=True),
+    sa.Column("retry_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("payload", sa.Text, nullable=False),
+)
+
 # -- the offline sandbox's ledger (payments that never leave this database) --------------------
 
 sandbox_requests = sa.Table(

@@ -52,6 +52,12 @@ class InvalidTransition(DomainError):
     code = "invalid_state"
 
 
+class OptimumNotReached(InvalidTransition):
+    """An early close asked for before the campaign reached its optimum."""
+
+    code = "optimum_not_reached"
+
+
 class NotPermitted(DomainError):
     code = "forbidden"
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.aggregate import CivicAggregate
-from domain.errors import CampaignNotOpen, InvalidProject, InvalidTransition
+from domain.errors import CampaignNotOpen, InvalidProject, InvalidTransition, OptimumNotReached
 from domain.money import Money, total
 from domain.text import has_control_characters
 
@@ -213,7 +213,7 @@ class Project(CivicAggregate):
             return
         if early:
             if raised is None or raised < self.optimum:
-                raise InvalidTransition(
+                raise OptimumNotReached(
                     f"A campaign can close early only once its optimum of "
                     f"{self.optimum.display()} is reached",
                 )

@@ -8,6 +8,7 @@ state stays in memory.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import http.client
 import socket
 import threading
@@ -73,11 +74,18 @@ class LocalStripe:
         asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=10)
 
 
+_shared: LocalStripe | None = None
+
+
 @contextmanager
 def running_localstripe() -> Iterator[LocalStripe]:
-    server = LocalStripe()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    """The one localstripe of this test process, emptied. localstripe's aiohttp app is a single
+    object that binds to the first event loop serving it, so a second server (another test
+    module's) could never start: one is started on first use and stopped at exit."""
+    global _shared
+    if _shared is None:
+        _shared = LocalStripe()
+        _shared.start()
+        atexit.register(_shared.stop)
+    _shared.reset()
+    yield _shared

@@ -175,3 +175,34 @@ def _accounts_page(errors: dict | None = None, status: int = 200):
         attempted=request.form if errors else {},
     )
     return html, status
+
+
+# -- mail ----------------------------------------------------------------------------------------
+
+MAIL_KINDS = {
+    "confirmation": "Pledge confirmation",
+    "receipt": "Receipt",
+    "refund": "Refund",
+    "payment_failed": "Payment failed",
+    "released": "Released",
+    "dropped": "Dropped",
+}
+MAIL_SHOWN = 200
+
+
+@bp.get("/mail")
+def mail():
+    """The newest messages in the outbox, with whom they go to and whether they were sent."""
+    outbox = platform().outbox
+    rows = outbox.messages(limit=MAIL_SHOWN) if outbox is not None else []
+    people = {
+        account_id: platform().accounts.get(account_id)
+        for account_id in {row.account_id for row in rows}
+    }
+    return render_template(
+        "admin/mail.html",
+        messages=[(row, people.get(row.account_id)) for row in rows],
+        shown=MAIL_SHOWN,
+        kinds=MAIL_KINDS,
+        smtp=bool(platform().settings.smtp_host),
+    )

@@ -11,6 +11,7 @@ MODULES = (
     "web.console",
     "web.admin",
     "web.api",
+    "web.webhooks",
 )
 
 

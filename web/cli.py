@@ -15,6 +15,7 @@ from flask.cli import FlaskGroup
 from adapters import migrate
 from adapters.settings import Settings
 from adapters.settlement import settle_due
+from adapters.stripe_webhooks import process_pending_webhooks
 from domain.context import SYSTEM, acting_as, new_correlation_id
 from domain.errors import DomainError
 
@@ -167,6 +168,7 @@ def work_rounds(platform, stop: threading.Event, interval: float, echo=click.ech
             for report in settle_due(platform.app, platform.engine, platform.projections):
                 if report.acted:
                     echo(describe(report))
+            process_pending_webhooks(platform)
             platform.send_mail()
         except Exception:  # keep working; the next round retries where this one stopped
             logging.getLogger(__name__).exception("worker round failed; retrying")

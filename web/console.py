@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -12,6 +14,7 @@ from flask_login import current_user
 from adapters.queries import CityView, ProjectView
 from domain.errors import (
     CurrencyMismatch,
+    DomainError,
     InvalidAmount,
     InvalidCity,
     InvalidProject,
@@ -21,12 +24,18 @@ from domain.errors import (
     UnknownCurrency,
 )
 from domain.money import Money
-from web.errors import error_page
+from domain.pledge import FIX_WINDOW
+from domain.settlement import SettlementReport
+from web.console_forms import ActionForm, CancelForm, MilestoneForm, UpdateForm
+from web.errors import error_page, status_for
 from web.extensions import login_manager
+from web.filters import local_date
 from web.project_form import ProjectForm
 from web.services import command, platform
 
 bp = Blueprint("console", __name__, url_prefix="/console")
+
+T = TypeVar("T")
 
 FORM_PROBLEMS = (InvalidProject, InvalidAmount, UnknownCurrency, CurrencyMismatch, InvalidCity)
 
@@ -94,9 +103,44 @@ def home():
 
 @bp.get("/projects/<uuid:project_id>")
 def project(project_id: UUID):
-    return render_template(
-        "console/project.html", city=_officer_city(), project=_own_project(project_id)
+    return _project_page(_own_project(project_id))
+
+
+def _project_page(
+    project: ProjectView,
+    *,
+    status: int = 200,
+    problem: str | None = None,
+    cancel: CancelForm | None = None,
+    milestone: MilestoneForm | None = None,
+    update: UpdateForm | None = None,
+):
+    """The pilot's console page, with a refusal or a form's errors when an action failed."""
+    forms = {
+        "cancel_form": cancel or CancelForm(formdata=None),
+        "milestone_form": milestone or MilestoneForm(formdata=None),
+        "update_form": update or UpdateForm(formdata=None),
+    }
+    summary = [
+        (field.id, error)
+        for form in (cancel, milestone, update) if form is not None
+        for field in form if field.type != "CSRFTokenField"
+        for error in field.errors
+    ]
+    missing = project.optimum - project.raised if project.raised < project.optimum else None
+    html = render_template(
+        "console/project.html",
+        city=_officer_city(),
+        project=project,
+        milestones=platform().read.milestones(project.id),
+        updates=platform().read.updates(project.id),
+        missing_for_early_close=missing,
+        problem=problem,
+        summary=summary,
+        errors={anchor: message for anchor, message in reversed(summary)},
+        **forms,
     )
+    return html, status
 
 
 @bp.post("/projects/<uuid:project_id>/open")
@@ -109,6 +153,154 @@ def open_campaign(project_id: UUID):
     else:
         flash(f"The campaign for “{project.title}” is open: citizens can now pledge.", "success")
     return redirect(_back_to(project_id), code=303)
+
+
+# -- closing, cancelling and delivering a pilot -----------------------------------------------
+
+def _run(
+    project: ProjectView, use_case: Callable[[], T], form_name: str | None = None,
+    form: Any = None, fields: dict[str, str] | None = None,
+) -> tuple[T | None, Any]:
+    """Runs a use case on the pilot; a refusal comes back as its console page with a 4xx, next
+    to the form field it concerns when there is one."""
+    try:
+        return command(use_case), None
+    except NotFound:
+        raise
+    except DomainError as problem:
+        refreshed = platform().read.project(project.id) or project
+        field_name = (fields or {}).get(problem.field or "")
+        if form is not None and field_name:
+            field = form[field_name]
+            field.errors = [*field.errors, problem.message]
+            return None, _project_page(refreshed, status=status_for(problem), **{form_name: form})
+        return None, _project_page(refreshed, status=status_for(problem),
+                                   problem=problem.message)
+
+
+def _to_project(project_id: UUID, anchor: str = ""):
+    return redirect(url_for("console.project", project_id=project_id) + anchor, code=303)
+
+
+def _settlement_words(report: SettlementReport) -> str:
+    parts = [
+        f"{count} {noun}{'' if count == 1 else 's'} {verb}"
+        for count, noun, verb in (
+            (report.charged, "pledge", "charged"),
+            (report.failed, "payment", "failed"),
+            (report.released, "pledge", "released"),
+            (report.refunded, "pledge", "refunded"),
+        )
+        if count
+    ]
+    said = ", ".join(parts) if parts else "no pledges to settle"
+    if report.failed:
+        said += (f" — backers whose card failed have {FIX_WINDOW.days} days to give another "
+                 "card, and are told so by mail")
+    return said + "."
+
+
+@bp.post("/projects/<uuid:project_id>/close")
+def close_campaign(project_id: UUID):
+    project = _own_project(project_id)
+    if not ActionForm().validate():
+        return _project_page(project, status=400, problem="The form was incomplete: try again.")
+    report, refused = _run(project, lambda: platform().app.close_campaign_early(project_id))
+    if refused:
+        return refused
+    outcome = "funded" if report.outcome == "funded" else (report.outcome or "closed")
+    flash(f"The campaign for “{project.title}” is closed and the pilot is {outcome}: "
+          f"{_settlement_words(report)}", "success")
+    return _to_project(project_id)
+
+
+@bp.post("/projects/<uuid:project_id>/cancel")
+def cancel_project(project_id: UUID):
+    project = _own_project(project_id)
+    form = CancelForm()
+    if not form.validate():
+        return _project_page(project, status=422, cancel=form)
+    report, refused = _run(
+        project, lambda: platform().app.cancel_project(project_id, reason=form.reason.data),
+        "cancel", form, {"reason": "reason"},
+    )
+    if refused:
+        return refused
+    flash(f"“{project.title}” is cancelled: {_settlement_words(report)}", "success")
+    return _to_project(project_id)
+
+
+@bp.post("/projects/<uuid:project_id>/delivery")
+def start_delivery(project_id: UUID):
+    project = _own_project(project_id)
+    if not ActionForm().validate():
+        return _project_page(project, status=400, problem="The form was incomplete: try again.")
+    _, refused = _run(project, lambda: platform().app.start_delivery(project_id))
+    if refused:
+        return refused
+    flash(f"Delivery of “{project.title}” has started. Plan its milestones and post updates "
+          "as the work goes on.", "success")
+    return _to_project(project_id, "#delivery")
+
+
+@bp.post("/projects/<uuid:project_id>/milestones")
+def plan_milestone(project_id: UUID):
+    project = _own_project(project_id)
+    form = MilestoneForm()
+    due = None
+    if form.validate():
+        due = form.due_moment(project.timezone, platform().clock.now())
+    if due is None:
+        return _project_page(project, status=422, milestone=form)
+    title = form.milestone_title.data
+    _, refused = _run(
+        project, lambda: platform().app.plan_milestone(project_id, title=title, due=due),
+        "milestone", form, {"title": "milestone_title"},
+    )
+    if refused:
+        return refused
+    flash(f"Milestone “{' '.join(title.split())}” is planned for "
+          f"{local_date(due, project.timezone)}.", "success")
+    return _to_project(project_id, "#delivery")
+
+
+@bp.post("/projects/<uuid:project_id>/milestones/<int:number>/complete")
+def complete_milestone(project_id: UUID, number: int):
+    project = _own_project(project_id)
+    if not ActionForm().validate():
+        return _project_page(project, status=400, problem="The form was incomplete: try again.")
+    _, refused = _run(project, lambda: platform().app.complete_milestone(project_id, number))
+    if refused:
+        return refused
+    flash(f"Milestone {number} is marked complete.", "success")
+    return _to_project(project_id, "#delivery")
+
+
+@bp.post("/projects/<uuid:project_id>/updates")
+def post_update(project_id: UUID):
+    project = _own_project(project_id)
+    form = UpdateForm()
+    if not form.validate():
+        return _project_page(project, status=422, update=form)
+    _, refused = _run(project, lambda: platform().app.post_update(
+        project_id, title=form.update_title.data, body=form.body.data
+    ), "update", form, {"title": "update_title", "body": "body"})
+    if refused:
+        return refused
+    flash("Your update is posted on the pilot's public page.", "success")
+    return _to_project(project_id, "#updates")
+
+
+@bp.post("/projects/<uuid:project_id>/complete")
+def complete_project(project_id: UUID):
+    project = _own_project(project_id)
+    if not ActionForm().validate():
+        return _project_page(project, status=400, problem="The form was incomplete: try again.")
+    _, refused = _run(project, lambda: platform().app.complete_project(project_id))
+    if refused:
+        return refused
+    flash(f"“{project.title}” is completed. Thank you for delivering it.", "success")
+    return _to_project(project_id)
 
 
 def _back_to(project_id: UUID) -> str:

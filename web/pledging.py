@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from uuid import UUID
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -19,6 +21,7 @@ from web.errors import status_for
 from web.filters import local_datetime, when_charged
 from web.public import visible_project
 from web.services import command, platform
+from web.stripe_element import collects_cards_with_stripe, is_payment_method_id
 
 bp = Blueprint("pledges", __name__)
 
@@ -32,6 +35,24 @@ class PledgeForm(FlaskForm):
         "Payment method",
         default=DEFAULT_CARD,
         validators=[InputRequired("Choose a payment method")],
+    )
+
+    def validate_payment_method(self, field) -> None:
+        if collects_cards_with_stripe():
+            if not is_payment_method_id(field.data):
+                raise ValidationError("Enter your card details in the card form")
+            return
+        if field.data not in dict(TEST_CARDS):
+            raise ValidationError("Choose one of the sandbox test cards listed")
+
+
+class CardForm(FlaskForm):
+    """Another card for a pledge whose charge failed."""
+
+    payment_method = StringField(
+        "Card to charge",
+        default=DEFAULT_CARD,
+        validators=[InputRequired("Choose a card")],
     )
 
     def validate_payment_method(self, field) -> None:
@@ -54,6 +75,7 @@ def _pledge_form_page(project: ProjectView, form: PledgeForm, status: int, messa
         form=form,
         limit=pledge_limit(project.currency),
         cards=TEST_CARDS,
+        stripe_publishable_key=platform().settings.stripe_publishable_key,
         form_error=message,
     ), status
 
@@ -118,18 +140,97 @@ def can_cancel(pledge: PledgeView) -> bool:
     )
 
 
-@bp.get("/pledges/<uuid:pledge_id>")
-@login_required
-def detail(pledge_id: UUID):
-    pledge = _own_pledge(pledge_id)
-    project = platform().read.project(pledge.project_id)
+def can_fix_card(pledge: PledgeView) -> bool:
+    """A failed payment can take another card until its fix window ends."""
+    return (
+        pledge.status == "payment_failed"
+        and pledge.fix_by is not None
+        and platform().clock.now() < pledge.fix_by
+    )
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: str
+    subject: str
+    body: str
+    created_at: datetime
+
+
+def _messages(pledge_id: UUID) -> list[Message]:
+    """What the outbox holds for this pledge, newest first (times made UTC-aware: SQLite
+    gives them back naive)."""
+    outbox = platform().outbox
+    rows = outbox.messages(pledge_id=pledge_id) if outbox is not None else []
+    return [
+        Message(row.kind, row.subject, row.body, _aware(row.created_at)) for row in rows
+    ]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _detail_page(
+    pledge: PledgeView, *, form: CardForm | None = None, status: int = 200,
+    problem: str | None = None,
+):
     return render_template(
         "pledges/detail.html",
         pledge=pledge,
-        project=project,
+        project=platform().read.project(pledge.project_id),
         card_names=dict(TEST_CARDS),
+        cards=TEST_CARDS,
         cancellable=can_cancel(pledge),
-    )
+        fixable=can_fix_card(pledge),
+        card_form=form or CardForm(formdata=None),
+        messages=_messages(pledge.id),
+        problem=problem,
+    ), status
+
+
+@bp.get("/pledges/<uuid:pledge_id>")
+@login_required
+def detail(pledge_id: UUID):
+    return _detail_page(_own_pledge(pledge_id))
+
+
+@bp.post("/pledges/<uuid:pledge_id>/card")
+@login_required
+def change_card(pledge_id: UUID):
+    pledge = _own_pledge(pledge_id)
+    form = CardForm()
+    if not can_fix_card(pledge):
+        return _detail_page(pledge, status=409, problem=(
+            "This pledge's card can no longer be changed: "
+            + ("its payment is not waiting for a new card." if pledge.status != "payment_failed"
+               else "the time to fix it has passed.")
+        ))
+    if not form.validate():
+        return _detail_page(pledge, form=form, status=422)
+    try:
+        charged = command(lambda: platform().app.change_pledge_card(
+            pledge_id, citizen_id=current_user.account_id,
+            payment_method=form.payment_method.data,
+        ))
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        fresh = platform().read.pledge(pledge_id) or pledge
+        if error.field == "payment_method":
+            _add_error(form.payment_method, error.message)
+            return _detail_page(fresh, form=form, status=status_for(error))
+        return _detail_page(fresh, status=status_for(error), problem=error.message)
+    fresh = platform().read.pledge(pledge_id) or pledge
+    if charged:
+        flash(f"Thank you: your new card was charged {pledge.amount.display()} "
+              f"for {pledge.project_title}.", "success")
+    else:
+        reason = (fresh.failure or "the charge did not go through").rstrip(".")
+        deadline = (f" Try another card before {local_datetime(fresh.fix_by, fresh.timezone)}."
+                    if fresh.fix_by else "")
+        flash(f"Your card is still failing: {reason}.{deadline}", "error")
+    return redirect(url_for("pledges.detail", pledge_id=pledge_id), 303)
 
 
 def _my_pledges_page(status: int = 200, error: str | None = None):
@@ -138,6 +239,7 @@ def _my_pledges_page(status: int = 200, error: str | None = None):
         "pledges/mine.html",
         pledges=pledges,
         cancellable={p.id for p in pledges if can_cancel(p)},
+        fixable={p.id for p in pledges if can_fix_card(p)},
         error=error,
     ), status
 

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from adapters.queries import ProjectView
+from domain.pledge import FIX_WINDOW
 from web.services import platform
 
 bp = Blueprint("public", __name__)
@@ -99,4 +100,12 @@ def projects():
 
 @bp.get("/projects/<uuid:project_id>")
 def project(project_id: UUID):
-    return render_template("public/project.html", project=visible_project(project_id))
+    found = visible_project(project_id)
+    read = platform().read
+    return render_template(
+        "public/project.html",
+        project=found,
+        milestones=read.milestones(found.id),
+        updates=read.updates(found.id),
+        fix_days=FIX_WINDOW.days,
+    )

@@ -40,6 +40,7 @@ def test_a_citizen_pledges_and_the_total_moves(world, client):
     assert made["amount"] == "25.50"
     assert made["currency"] == "EUR"
     assert made["status"] == "authorised"
+    assert made["fix_by"] is None and made["failure"] is None
     assert datetime.fromisoformat(made["created_at"]).tzinfo is not None
     assert response.headers["Location"].endswith(f"/api/v1/pledges/{made['id']}")
     assert client.get(response.headers["Location"], headers=bearer(token)).json == made

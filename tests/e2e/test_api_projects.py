@@ -83,6 +83,8 @@ def test_projects_list_their_figures_as_exact_decimal_strings(world, client):
     assert found["minimum"] == "8000.05"
     assert found["optimum"] == "10000.00"
     assert found["raised"] == "25.30"
+    assert found["pending"] == "0.00"
+    assert found["settled"] is False
     assert found["backers"] == 2
     assert found["budget_lines"] == [
         {"label": "Benches", "amount": "8000.05", "required": True},

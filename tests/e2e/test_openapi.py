@@ -83,6 +83,15 @@ def test_operations_that_need_a_token_say_so(document):
         ("/api/v1/projects", "post"), ("/api/v1/projects/{project_id}/open", "post"),
         ("/api/v1/projects/{project_id}/pledges", "post"), ("/api/v1/me/pledges", "get"),
         ("/api/v1/pledges/{pledge_id}", "delete"), ("/api/v1/pledges/{pledge_id}", "get"),
+        ("/api/v1/projects/{project_id}/close", "post"),
+        ("/api/v1/projects/{project_id}/cancel", "post"),
+        ("/api/v1/pledges/{pledge_id}/payment-method", "post"),
+        ("/api/v1/pledges/{pledge_id}/receipts", "get"),
+        ("/api/v1/projects/{project_id}/updates", "post"),
+        ("/api/v1/projects/{project_id}/milestones", "post"),
+        ("/api/v1/projects/{project_id}/milestones/{number}/complete", "post"),
+        ("/api/v1/projects/{project_id}/delivery", "post"),
+        ("/api/v1/projects/{project_id}/complete", "post"),
     }
     for path, method in needs_token:
         operation = document["paths"][path][method]
@@ -110,12 +119,21 @@ def test_request_schemas_declare_amounts_as_strings(document):
 
 def test_answers_declare_amounts_as_strings(document):
     schemas = document["components"]["schemas"]
-    for name in ("minimum", "optimum", "raised"):
+    for name in ("minimum", "optimum", "raised", "pending"):
         assert schemas["Project"]["properties"][name]["type"] == "string"
+    assert schemas["Project"]["properties"]["settled"]["type"] == "boolean"
     assert schemas["Pledge"]["properties"]["amount"]["type"] == "string"
+    assert schemas["Pledge"]["properties"]["fix_by"]["nullable"] is True
     assert set(schemas["Project"]["properties"]["status"]["enum"]) >= {
         "draft", "open", "funded", "unfunded", "delivering", "completed", "cancelled",
     }
+
+
+def test_an_early_close_documents_its_refusal_code(document):
+    operation = document["paths"]["/api/v1/projects/{project_id}/close"]["post"]
+    conflict = resolve(document, operation["responses"]["409"])
+
+    assert "optimum_not_reached" in conflict["description"]
 
 
 def test_every_reference_resolves(document):

@@ -17,15 +17,24 @@ from flask import Flask, current_app, jsonify
 from web.api import bp
 from web.api.schemas import (
     ErrorSchema,
+    MilestoneCreateSchema,
+    MilestoneListSchema,
+    MilestoneSchema,
+    PaymentMethodSchema,
     PledgeCreateSchema,
     PledgeListSchema,
     PledgeSchema,
+    ProjectCancelSchema,
     ProjectCreateSchema,
     ProjectFilterSchema,
     ProjectListSchema,
     ProjectSchema,
+    ReceiptListSchema,
     TokenRequestSchema,
     TokenSchema,
+    UpdateCreateSchema,
+    UpdateListSchema,
+    UpdateSchema,
 )
 
 OPENAPI_VERSION = "3.0.3"
@@ -37,7 +46,10 @@ ERRORS = {
     "InvalidCredentials": "401 invalid_credentials: that email and password match no account",
     "Forbidden": "403 forbidden: the token's role may not do this",
     "NotFound": "404 not_found: no such resource, or one this caller may not see",
-    "Conflict": "409 campaign_not_open or invalid_state: not possible in the current state",
+    "Conflict": (
+        "409 campaign_not_open, invalid_state or optimum_not_reached: not possible in the "
+        "current state"
+    ),
     "UnsupportedMediaType": "415 unsupported_media_type: send Content-Type: application/json",
     "Invalid": (
         "422 invalid (fields refused by the schema, including unknown fields) or a domain code: "
@@ -58,6 +70,11 @@ def _request(schema: Any, *, required: bool = True) -> dict:
 def _uuid(name: str, what: str) -> dict:
     return {"in": "path", "name": name, "required": True, "description": f"The {what}'s id",
             "schema": {"type": "string", "format": "uuid"}}
+
+
+MILESTONE_NUMBER = {"in": "path", "name": "number", "required": True,
+                    "description": "The milestone's number, 1 for the first planned",
+                    "schema": {"type": "integer", "minimum": 1}}
 
 
 WRITE_ERRORS = {"400": "MalformedJson", "415": "UnsupportedMediaType", "422": "Invalid"}
@@ -134,6 +151,105 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "responses": {"200": _body(PledgeSchema, "The pledge, cancelled"),
                       "401": "Unauthorised", "403": "Forbidden", "404": "NotFound",
                       "409": "Conflict"},
+    }},
+    "api.close_campaign": {"post": {
+        "summary": "Close an open campaign early, once its optimum is reached; it settles at once",
+        "tags": ["settlement"],
+        "security": SECURED,
+        "parameters": [_uuid("project_id", "project")],
+        "responses": {"200": _body(ProjectSchema, "The project, funded and settled"),
+                      **WRITE_ERRORS, "401": "Unauthorised", "403": "Forbidden",
+                      "404": "NotFound", "409": "Conflict"},
+    }},
+    "api.cancel_project": {"post": {
+        "summary": "Cancel a project: holds are released and charged pledges refunded",
+        "tags": ["settlement"],
+        "security": SECURED,
+        "parameters": [_uuid("project_id", "project")],
+        "requestBody": _request(ProjectCancelSchema),
+        "responses": {"200": _body(ProjectSchema, "The project, cancelled"), **WRITE_ERRORS,
+                      "401": "Unauthorised", "403": "Forbidden", "404": "NotFound",
+                      "409": "Conflict"},
+    }},
+    "api.change_payment_method": {"post": {
+        "summary": "Give a new card for a pledge whose charge failed; it is charged at once",
+        "tags": ["settlement"],
+        "security": SECURED,
+        "parameters": [_uuid("pledge_id", "pledge")],
+        "requestBody": _request(PaymentMethodSchema),
+        "responses": {"200": _body(PledgeSchema, "The pledge: charged, or still payment_failed "
+                                                 "with the reason in failure"),
+                      **WRITE_ERRORS, "401": "Unauthorised", "404": "NotFound",
+                      "409": "Conflict"},
+    }},
+    "api.pledge_receipts": {"get": {
+        "summary": "The confirmation, receipts and notices sent about one's pledge, newest first",
+        "tags": ["pledges"],
+        "security": SECURED,
+        "parameters": [_uuid("pledge_id", "pledge")],
+        "responses": {"200": _body(ReceiptListSchema, "Messages"), "401": "Unauthorised",
+                      "404": "NotFound"},
+    }},
+    "api.start_delivery": {"post": {
+        "summary": "Start delivering a funded project",
+        "tags": ["delivery"],
+        "security": SECURED,
+        "parameters": [_uuid("project_id", "project")],
+        "responses": {"200": _body(ProjectSchema, "The project, delivering"), **WRITE_ERRORS,
+                      "401": "Unauthorised", "403": "Forbidden", "404": "NotFound",
+                      "409": "Conflict"},
+    }},
+    "api.complete_project": {"post": {
+        "summary": "Complete a delivering project whose milestones are all complete",
+        "tags": ["delivery"],
+        "security": SECURED,
+        "parameters": [_uuid("project_id", "project")],
+        "responses": {"200": _body(ProjectSchema, "The project, completed"), **WRITE_ERRORS,
+                      "401": "Unauthorised", "403": "Forbidden", "404": "NotFound",
+                      "409": "Conflict"},
+    }},
+    "api.list_updates": {"get": {
+        "summary": "A project's delivery updates, newest first",
+        "tags": ["delivery"],
+        "parameters": [_uuid("project_id", "project")],
+        "responses": {"200": _body(UpdateListSchema, "Updates"), "401": "Unauthorised",
+                      "404": "NotFound"},
+    }},
+    "api.post_update": {"post": {
+        "summary": "Post an update on a project (from the campaign's opening on)",
+        "tags": ["delivery"],
+        "security": SECURED,
+        "parameters": [_uuid("project_id", "project")],
+        "requestBody": _request(UpdateCreateSchema),
+        "responses": {"201": _body(UpdateSchema, "The update"), **WRITE_ERRORS,
+                      "401": "Unauthorised", "403": "Forbidden", "404": "NotFound",
+                      "409": "Conflict"},
+    }},
+    "api.list_milestones": {"get": {
+        "summary": "A project's milestones in the order they were planned",
+        "tags": ["delivery"],
+        "parameters": [_uuid("project_id", "project")],
+        "responses": {"200": _body(MilestoneListSchema, "Milestones"), "401": "Unauthorised",
+                      "404": "NotFound"},
+    }},
+    "api.plan_milestone": {"post": {
+        "summary": "Plan a milestone (numbered in the order planned)",
+        "tags": ["delivery"],
+        "security": SECURED,
+        "parameters": [_uuid("project_id", "project")],
+        "requestBody": _request(MilestoneCreateSchema),
+        "responses": {"201": _body(MilestoneSchema, "The milestone"), **WRITE_ERRORS,
+                      "401": "Unauthorised", "403": "Forbidden", "404": "NotFound",
+                      "409": "Conflict"},
+    }},
+    "api.complete_milestone": {"post": {
+        "summary": "Mark a milestone complete while the project is delivering",
+        "tags": ["delivery"],
+        "security": SECURED,
+        "parameters": [_uuid("project_id", "project"), MILESTONE_NUMBER],
+        "responses": {"200": _body(MilestoneSchema, "The milestone, completed"),
+                      **WRITE_ERRORS, "401": "Unauthorised", "403": "Forbidden",
+                      "404": "NotFound", "409": "Conflict"},
     }},
     "api.openapi_document": {"get": {
         "summary": "This document",

@@ -40,6 +40,14 @@ def visible_project(project_id: UUID, user: User | None) -> ProjectView:
     return project
 
 
+def managed_project(project_id: UUID, user: User) -> ProjectView:
+    """The project, which this caller must manage: an officer of its city, or an admin."""
+    project = visible_project(project_id, user)
+    if not manages_city(user, project.city_id):
+        raise forbidden("Only officers of this project's city can manage it")
+    return project
+
+
 def project_json(project: ProjectView) -> dict:
     return ProjectSchema().dump(project)
 

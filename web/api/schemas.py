@@ -175,6 +175,32 @@ class EmptySchema(RequestSchema):
     """A body that carries nothing (optional; `{}` if sent)."""
 
 
+class ProjectCancelSchema(RequestSchema):
+    reason = _text(
+        500, required=True,
+        metadata={"description": "Why the city cancels; shown to backers",
+                  "example": "The site is no longer available"},
+    )
+
+
+class PaymentMethodSchema(RequestSchema):
+    payment_method = _text(
+        80, required=True,
+        metadata={"description": "A new card, e.g. the sandbox test card pm_card_visa",
+                  "example": "pm_card_visa"},
+    )
+
+
+class UpdateCreateSchema(RequestSchema):
+    title = _text(140, required=True, metadata={"example": "Sensors installed"})
+    body = _text(4000, required=True)
+
+
+class MilestoneCreateSchema(RequestSchema):
+    title = _text(140, required=True, metadata={"example": "Install the sensors"})
+    due = Moment(required=True)
+
+
 class ProjectFilterSchema(RequestSchema):
     city = _text(80, metadata={"description": "A city's name"})
     theme = _text(80)
@@ -209,7 +235,17 @@ class ProjectSchema(Schema):
     currency = fields.String(required=True)
     minimum = AmountField(required=True)
     optimum = AmountField(required=True)
-    raised = AmountField(required=True)
+    raised = AmountField(
+        required=True,
+        metadata={"description": "Authorised and charged pledges; once settled, charged only"},
+    )
+    pending = AmountField(
+        required=True,
+        metadata={"description": "Failed payments the citizens may still fix", "example": "0.00"},
+    )
+    settled = fields.Boolean(
+        required=True, metadata={"description": "Every counted pledge has been settled"},
+    )
     backers = fields.Integer(required=True)
     opens_at = fields.AwareDateTime(format="iso", required=True)
     closes_at = fields.AwareDateTime(format="iso", required=True)
@@ -228,10 +264,54 @@ class PledgeSchema(Schema):
     currency = fields.String(attribute="amount.currency", required=True)
     status = fields.String(required=True, validate=validate.OneOf(PLEDGE_STATUSES))
     created_at = fields.AwareDateTime(format="iso", attribute="made_at", required=True)
+    fix_by = fields.AwareDateTime(
+        format="iso", required=True, allow_none=True,
+        metadata={"description": "A failed payment can be fixed until then; else null"},
+    )
+    failure = fields.String(
+        required=True, allow_none=True,
+        metadata={"description": "Why the last charge failed; null unless payment_failed"},
+    )
 
 
 class PledgeListSchema(Schema):
     pledges = fields.List(fields.Nested(PledgeSchema), required=True)
+
+
+class ReceiptSchema(Schema):
+    kind = fields.String(
+        required=True,
+        metadata={"description": "confirmation, receipt, refund, payment_failed, released or "
+                                 "dropped"},
+    )
+    subject = fields.String(required=True)
+    body = fields.String(required=True)
+    created_at = fields.AwareDateTime(format="iso", required=True)
+
+
+class ReceiptListSchema(Schema):
+    receipts = fields.List(fields.Nested(ReceiptSchema), required=True)
+
+
+class UpdateSchema(Schema):
+    title = fields.String(required=True)
+    body = fields.String(required=True)
+    posted_at = fields.AwareDateTime(format="iso", required=True)
+
+
+class UpdateListSchema(Schema):
+    updates = fields.List(fields.Nested(UpdateSchema), required=True)
+
+
+class MilestoneSchema(Schema):
+    number = fields.Integer(required=True, metadata={"description": "1 for the first planned"})
+    title = fields.String(required=True)
+    due = fields.AwareDateTime(format="iso", required=True)
+    completed_at = fields.AwareDateTime(format="iso", required=True, allow_none=True)
+
+
+class MilestoneListSchema(Schema):
+    milestones = fields.List(fields.Nested(MilestoneSchema), required=True)
 
 
 class ErrorDetailSchema(Schema):
