@@ -56,6 +56,10 @@ class CardForm(FlaskForm):
     )
 
     def validate_payment_method(self, field) -> None:
+        if collects_cards_with_stripe():
+            if not is_payment_method_id(field.data):
+                raise ValidationError("Enter your new card's details in the card form")
+            return
         if field.data not in dict(TEST_CARDS):
             raise ValidationError("Choose one of the sandbox test cards listed")
 
@@ -184,6 +188,7 @@ def _detail_page(
         cancellable=can_cancel(pledge),
         fixable=can_fix_card(pledge),
         card_form=form or CardForm(formdata=None),
+        stripe_publishable_key=platform().settings.stripe_publishable_key,
         messages=_messages(pledge.id),
         problem=problem,
     ), status

@@ -4,6 +4,7 @@ js.stripe.com, so here the page's markup is checked and the id is posted as the 
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -14,7 +15,9 @@ import stripe
 from adapters import migrate
 from adapters.bootstrap import Platform, build_platform
 from adapters.settings import Settings
+from adapters.settlement import settle_due
 from adapters.stripe_payments import StripeGateway
+from domain.money import Money
 from tests.conftest import TEST_PASSWORD_METHOD, csrf_from, login
 from tests.localstripe_server import LocalStripe, running_localstripe
 
@@ -292,3 +295,33 @@ def test_in_a_browser_the_element_hands_its_payment_method_to_the_form(
     [pledge] = world.platform.read.pledges_of(citizen)
     [saved] = stripe_view.v1.setup_intents.list().data
     assert saved.metadata["civicfund_pledge_id"] == str(pledge.id)
+
+
+def test_in_stripe_mode_a_card_declined_at_close_is_replaced_on_the_pledge_page(
+    client, world, platform, signed_in, clock
+):
+    project_id = a_pilot(world, timedelta(days=10))
+    backer = world.citizen()
+    world.pledge(project_id, backer, "8000.00")
+    assert post_pledge(client, project_id, "25.00", "pm_card_chargeCustomerFail").status_code == 303
+    [pledge] = platform.read.pledges_of(signed_in)
+    clock.advance(days=11)
+    settle_due(platform.app, platform.engine, platform.projections)
+    assert platform.read.pledge(pledge.id).status == "payment_failed"
+
+    page = client.get(f"/pledges/{pledge.id}")
+    assert page.status_code == 200
+    assert 'id="payment-element"' in page.text
+    assert not CARD_RADIO.search(page.text), "sandbox test cards offered in stripe mode"
+    assert "(sandbox)" not in page.text
+
+    refused = client.post(f"/pledges/{pledge.id}/card",
+                          data={"payment_method": "tok_visa", "csrf_token": csrf_from(page.text)})
+    assert refused.status_code == 422
+    assert "Enter your new card's details in the card form" in html.unescape(refused.text)
+
+    fixed = client.post(f"/pledges/{pledge.id}/card",
+                        data={"payment_method": "pm_card_visa", "csrf_token": csrf_from(page.text)})
+    assert fixed.status_code == 303
+    assert platform.read.pledge(pledge.id).status == "charged"
+    assert platform.read.project(project_id).raised == Money.parse("8025.00", "EUR")
