@@ -53,6 +53,7 @@ class ReadModels:
             Project.MilestonePlanned: self.milestone_planned,
             Project.MilestoneCompleted: self.milestone_completed,
             Project.UpdatePosted: self.update_posted,
+            Project.DeliveryOwnerAssigned: self.delivery_owner_assigned,
             Pledge.Charged: self.pledge_charged,
             Pledge.ChargeFailed: self.pledge_charge_failed,
             Pledge.PaymentMethodChanged: self.pledge_card_changed,
@@ -211,7 +212,10 @@ class ReadModels:
         self._set_project(conn, e.originator_id, e.timestamp, settled=True)
 
     def payout_recorded(self, conn: Connection, e: Project.PayoutRecorded) -> None:
-        self._set_project(conn, e.originator_id, e.timestamp, payout=e.amount.minor)
+        self._set_project(
+            conn, e.originator_id, e.timestamp,
+            payout=sa.func.coalesce(t.projects.c.payout, 0) + e.amount.minor,
+        )
 
     def project_cancelled(self, conn: Connection, e: Project.Cancelled) -> None:
         self._set_project(conn, e.originator_id, e.timestamp, status="cancelled", settled=False)
@@ -243,3 +247,6 @@ class ReadModels:
         conn.execute(t.updates.insert().values(
             project_id=e.originator_id, title=e.title, body=e.body, posted_at=e.timestamp,
         ))
+
+    def delivery_owner_assigned(self, conn: Connection, e: Project.DeliveryOwnerAssigned) -> None:
+        self._set_project(conn, e.originator_id, e.timestamp, delivery_owner_id=e.account_id)

@@ -20,6 +20,7 @@ from domain.errors import (
     ConcurrentChange,
     DomainError,
     InvalidCity,
+    InvalidProject,
     InvalidTransition,
     NotFound,
     NotPermitted,
@@ -28,7 +29,7 @@ from domain.errors import (
 from domain.money import Money, total
 from domain.payments import SAVED_CARD, PaymentGateway, idempotency_key
 from domain.pledge import AUTHORISED, CHARGED, PAYMENT_FAILED, Pledge, new_pledge_id
-from domain.project import CANCELLED, FUNDED, OPEN, UNFUNDED, BudgetLine, Project
+from domain.project import CANCELLED, DELIVERING, FUNDED, OPEN, UNFUNDED, BudgetLine, Project
 from domain.settlement import LogPledgeIndex, PledgeIndex, SettlementReport
 from domain.transcodings import TRANSCODINGS
 
@@ -361,7 +362,16 @@ class Civicfund(Application[UUID]):
                 outcome=result.outcome, message=result.message, now=self.clock.now()
             )
         self.save(pledge)
+        if result.succeeded:
+            self._owe_late_charge(pledge)
         return result.succeeded
+
+    def _owe_late_charge(self, pledge: Pledge) -> None:
+        """A charge that goes through after settlement is owed to the delivery owner too."""
+        project = self.get_project(pledge.project_id)
+        if project.settled and project.status in (FUNDED, DELIVERING):
+            project.record_payout(amount=pledge.amount, to=project.proposer)
+            self.save(project)
 
     def _finish_settlement(self, project: Project) -> None:
         pledges = [self.get_pledge(pledge_id) for pledge_id in project.counted_pledges]
@@ -448,23 +458,53 @@ class Civicfund(Application[UUID]):
         self._require_officer_of(project.city_id)
         return project
 
+    def _deliver(self, project_id: UUID) -> Project:
+        """A project whose delivery the actor runs: an officer of its city, an admin, or the
+        proposer account the city made its delivery owner."""
+        project = self.get_project(project_id)
+        actor = current_actor()
+        if actor.role != "proposer":
+            self._require_officer_of(project.city_id)
+            return project
+        if project.delivery_owner_id is None or actor.account_id != str(
+            project.delivery_owner_id
+        ):
+            raise NotPermitted("Only this project's delivery owner or its city's officers can "
+                               "do this")
+        if self.get_account(project.delivery_owner_id).role != "proposer":
+            raise NotPermitted("This account no longer holds the proposer role")
+        return project
+
+    def assign_delivery_owner(self, project_id: UUID, account_id: UUID) -> None:
+        """An officer makes a proposer's account the owner of the project's delivery."""
+        project = self._manage(project_id)
+        try:
+            account = self.get_account(account_id)
+        except NotFound:
+            raise InvalidProject("There is no account with that id", field="account") from None
+        if account.role != "proposer":
+            raise InvalidProject("Only a proposer's account can own a project's delivery",
+                                 field="account")
+        project.assign_delivery_owner(account.id)
+        self.save(project)
+
     def start_delivery(self, project_id: UUID) -> None:
         project = self._manage(project_id)
         project.start_delivery()
         self.save(project)
 
     def plan_milestone(self, project_id: UUID, *, title: str, due: datetime) -> None:
-        project = self._manage(project_id)
+        project = self._deliver(project_id)
         project.plan_milestone(title=title, due=due)
         self.save(project)
 
     def complete_milestone(self, project_id: UUID, number: int) -> None:
-        project = self._manage(project_id)
+        project = self._deliver(project_id)
         project.complete_milestone(number, now=self.clock.now())
         self.save(project)
 
     def post_update(self, project_id: UUID, *, title: str, body: str) -> None:
-        project = self._manage(project_id)
+        project = self._deliver(project_id)
         project.post_update(title=title, body=body)
         self.save(project)
 
@@ -480,8 +520,9 @@ class Civicfund(Application[UUID]):
         authenticated it themselves). Records it once; returns whether anything changed."""
         pledge = self.get_pledge(pledge_id)
         project = self.get_project(pledge.project_id)
-        if pledge.status != PAYMENT_FAILED or project.status not in (FUNDED,):
+        if pledge.status != PAYMENT_FAILED or project.status not in (FUNDED, DELIVERING):
             return False
         pledge.charge_succeeded(reference=reference)
         self.save(pledge)
+        self._owe_late_charge(pledge)
         return True

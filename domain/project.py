@@ -89,6 +89,8 @@ class Project(CivicAggregate):
         self.counted_pledges: list[UUID] = []
         self.settled = False
         self.milestones: list[Milestone] = []
+        # Set here rather than as a class default so projects drafted before it existed replay.
+        self.delivery_owner_id: UUID | None = None
 
     @classmethod
     def draft(
@@ -264,7 +266,10 @@ class Project(CivicAggregate):
 
     @event("PayoutRecorded")
     def _payout_recorded(self, amount: Money, to: str) -> None:
-        self.payout = amount
+        # Each payout adds to what is owed: the settlement's total, then any charge that goes
+        # through later (a card fixed inside its window).
+        owed = getattr(self, "payout", None)
+        self.payout = amount if owed is None else owed + amount
 
     def cancel(self, *, reason: str) -> None:
         if self.status not in (DRAFT, OPEN, FUNDED, DELIVERING):
@@ -288,6 +293,18 @@ class Project(CivicAggregate):
     @event("DeliveryStarted")
     def _delivery_started(self) -> None:
         self.status = DELIVERING
+
+    def assign_delivery_owner(self, account_id: UUID) -> None:
+        """The proposer's account that plans milestones and posts updates beside the city."""
+        if self.status in (CANCELLED, COMPLETED, UNFUNDED):
+            raise InvalidTransition(f"A project that is {self.status} takes no delivery owner")
+        if account_id == self.delivery_owner_id:
+            return
+        self._delivery_owner_assigned(account_id=account_id)
+
+    @event("DeliveryOwnerAssigned")
+    def _delivery_owner_assigned(self, account_id: UUID) -> None:
+        self.delivery_owner_id = account_id
 
     def plan_milestone(self, *, title: str, due: datetime) -> None:
         if self.status in (CANCELLED, COMPLETED, UNFUNDED):

@@ -336,3 +336,18 @@ def test_a_retry_that_goes_through_charges_the_pledge_once():
     assert campaign.app.retry_charge(flaky) is None
     assert campaign.status(flaky) == "charged"
     assert campaign.charged_total() == eur("120.00")
+
+
+def test_a_card_fixed_after_settlement_adds_its_charge_to_what_is_owed():
+    campaign = Campaign()
+    citizen = campaign.citizen()
+    campaign.pledge("100.00")
+    late = campaign.pledge("20.00", "pm_card_chargeCustomerFail", citizen)
+    campaign.after_deadline()
+    campaign.settle()
+    assert campaign.project_state.payout == eur("100.00")
+
+    with acting_as(Actor(str(citizen), "citizen"), "fix"):
+        campaign.app.change_pledge_card(late, citizen_id=citizen, payment_method="pm_card_visa")
+
+    assert campaign.project_state.payout == eur("120.00") == campaign.charged_total()
