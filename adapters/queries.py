@@ -59,6 +59,7 @@ class ProjectView:
     pending: Money | None = None  # failed payments still inside their fix window
     settled: bool = False
     payout: Money | None = None
+    delivery_owner_id: UUID | None = None  # the proposer account that runs its delivery
 
     @property
     def percent_of_minimum(self) -> int:
@@ -118,6 +119,7 @@ def _project(row: Any) -> ProjectView:
         pending=Money(row.pending or 0, currency),
         settled=bool(row.settled),
         payout=Money(row.payout, currency) if row.payout is not None else None,
+        delivery_owner_id=row.delivery_owner_id,
     )
 
 
@@ -186,6 +188,15 @@ class ReadModelQueries:
             _with_city_zone(sa.select(t.projects)).where(t.projects.c.id == project_id)
         )
         return _project(rows[0]) if rows else None
+
+    def projects_delivered_by(self, account_id: UUID) -> list[ProjectView]:
+        """The projects whose delivery this (proposer) account owns, soonest closing first."""
+        query = (
+            _with_city_zone(sa.select(t.projects))
+            .where(t.projects.c.delivery_owner_id == account_id)
+            .order_by(t.projects.c.closes_at, t.projects.c.id)
+        )
+        return [_project(r) for r in self._all(query)]
 
     def milestones(self, project_id: UUID) -> list[MilestoneView]:
         return milestones(self.engine, project_id)

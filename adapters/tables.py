@@ -75,6 +75,7 @@ projects = sa.Table(
     sa.Column("pending", sa.BigInteger, nullable=False, default=0),
     sa.Column("settled", sa.Boolean, nullable=False, default=False),
     sa.Column("payout", sa.BigInteger, nullable=True),
+    sa.Column("delivery_owner_id", sa.Uuid, nullable=True, index=True),
 )
 
 pledges = sa.Table(

@@ -23,6 +23,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 ROLE_WORDS = {
     "citizen": "Citizen",
     "city": "City officer",
+    "proposer": "Proposer",
     "investor": "Investor",
     "auditor": "Auditor",
     "admin": "Administrator",

@@ -9,6 +9,7 @@ MODULES = (
     "web.auth",
     "web.pledging",
     "web.console",
+    "web.delivery",
     "web.admin",
     "web.api",
     "web.webhooks",

@@ -16,7 +16,7 @@ from adapters import migrate
 from adapters.settings import Settings
 from adapters.settlement import settle_due
 from adapters.stripe_webhooks import process_pending_webhooks
-from domain.context import SYSTEM, acting_as, new_correlation_id
+from domain.context import ROLES, SYSTEM, acting_as, new_correlation_id
 from domain.errors import DomainError
 
 
@@ -110,7 +110,7 @@ def _city_id(name: str | None) -> UUID | None:
 @users.command("create")
 @click.argument("email")
 @click.option("--role", required=True,
-              type=click.Choice(["citizen", "city", "investor", "auditor", "admin"]))
+              type=click.Choice(list(ROLES)))
 @click.option("--password", required=True)
 @click.option("--city", "city", default=None, help="The city a city officer works for")
 @click.option("--name", default=None)

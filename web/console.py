@@ -26,7 +26,14 @@ from domain.errors import (
 from domain.money import Money
 from domain.pledge import FIX_WINDOW
 from domain.settlement import SettlementReport
-from web.console_forms import ActionForm, CancelForm, MilestoneForm, UpdateForm
+from web.console_forms import (
+    ActionForm,
+    CancelForm,
+    DeliveryOwnerForm,
+    MilestoneForm,
+    UpdateForm,
+)
+from web.delivery import proposer_account
 from web.errors import error_page, status_for
 from web.extensions import login_manager
 from web.filters import local_date
@@ -114,16 +121,18 @@ def _project_page(
     cancel: CancelForm | None = None,
     milestone: MilestoneForm | None = None,
     update: UpdateForm | None = None,
+    owner: DeliveryOwnerForm | None = None,
 ):
     """The pilot's console page, with a refusal or a form's errors when an action failed."""
     forms = {
         "cancel_form": cancel or CancelForm(formdata=None),
         "milestone_form": milestone or MilestoneForm(formdata=None),
         "update_form": update or UpdateForm(formdata=None),
+        "owner_form": owner or DeliveryOwnerForm(formdata=None),
     }
     summary = [
         (field.id, error)
-        for form in (cancel, milestone, update) if form is not None
+        for form in (cancel, milestone, update, owner) if form is not None
         for field in form if field.type != "CSRFTokenField"
         for error in field.errors
     ]
@@ -135,6 +144,8 @@ def _project_page(
         milestones=platform().read.milestones(project.id),
         updates=platform().read.updates(project.id),
         missing_for_early_close=missing,
+        delivery_owner=(platform().accounts.get(project.delivery_owner_id)
+                        if project.delivery_owner_id else None),
         problem=problem,
         summary=summary,
         errors={anchor: message for anchor, message in reversed(summary)},
@@ -289,6 +300,28 @@ def post_update(project_id: UUID):
         return refused
     flash("Your update is posted on the pilot's public page.", "success")
     return _to_project(project_id, "#updates")
+
+
+@bp.post("/projects/<uuid:project_id>/delivery-owner")
+def assign_delivery_owner(project_id: UUID):
+    project = _own_project(project_id)
+    form = DeliveryOwnerForm()
+    if not form.validate():
+        return _project_page(project, status=422, owner=form)
+    try:
+        account = proposer_account(form.owner_email.data)
+    except DomainError as problem:
+        form.owner_email.errors = [*form.owner_email.errors, problem.message]
+        return _project_page(project, status=422, owner=form)
+    _, refused = _run(
+        project, lambda: platform().app.assign_delivery_owner(project_id, account.id),
+        "owner", form, {"account": "owner_email", "email": "owner_email"},
+    )
+    if refused:
+        return refused
+    flash(f"{account.name} is now the delivery owner of “{project.title}”: they can plan and "
+          "complete milestones and post updates.", "success")
+    return _to_project(project_id, "#delivery-owner")
 
 
 @bp.post("/projects/<uuid:project_id>/complete")

@@ -1,5 +1,6 @@
-"""The forms an officer fills in on a pilot's console page: cancelling it, planning milestones and
-posting delivery updates. Buttons that only confirm an action use `ActionForm` (the CSRF token)."""
+"""The forms an officer fills in on a pilot's console page: cancelling it, planning milestones,
+posting delivery updates and naming its delivery owner. A delivery owner's pages reuse the milestone
+and update forms. Buttons that only confirm an action use `ActionForm` (the CSRF token)."""
 
 from __future__ import annotations
 
@@ -78,6 +79,17 @@ class UpdateForm(FlaskForm):
         validators=[
             DataRequired("Write what happened: backers read this on the pilot's page"),
             Length(max=4000, message="Keep the update under 4,000 characters"),
+            _plain_text,
+        ],
+    )
+
+
+class DeliveryOwnerForm(FlaskForm):
+    owner_email = StringField(
+        "Email of the proposer's account",
+        validators=[
+            DataRequired("Enter the email of the proposer's account"),
+            Length(max=254, message="An email is at most 254 characters"),
             _plain_text,
         ],
     )

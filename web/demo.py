@@ -21,6 +21,7 @@ CITIZEN_PASSWORD = "civic-citizen"  # noqa: S105
 OFFICER_PASSWORD = "civic-officer"  # noqa: S105
 INVESTOR_PASSWORD = "civic-investor"  # noqa: S105
 AUDITOR_PASSWORD = "civic-auditor"  # noqa: S105
+PROPOSER_PASSWORD = "civic-proposer"  # noqa: S105
 ADMIN_PASSWORD = "civic-admin"  # noqa: S105
 
 ADMIN_EMAIL = f"admin@{DOMAIN}"
@@ -70,6 +71,7 @@ ACCOUNTS = (
     DemoAccount(f"investor@{DOMAIN}", "Northbridge Impact Partners", "investor",
                 INVESTOR_PASSWORD),
     DemoAccount(f"auditor@{DOMAIN}", "Lena Brandt", "auditor", AUDITOR_PASSWORD),
+    DemoAccount(f"proposer@{DOMAIN}", "Ancoats Clean Air Group", "proposer", PROPOSER_PASSWORD),
     _officer("dublin", "Niamh Gallagher", "Dublin"),
     _officer("eindhoven", "Daan Verhoeven", "Eindhoven"),
     _officer("stavanger", "Kari Haugland", "Stavanger"),
@@ -91,7 +93,7 @@ ACCOUNTS = (
 # What `civicfund demo` prints: one account per role first, then the other officers and citizens.
 DEMO_PASSWORDS: list[tuple[str, str, str]] = [
     (account.email, account.password, account.role)
-    for account in (*ACCOUNTS[:6], ACCOUNTS[-1], *ACCOUNTS[6:-1])
+    for account in (*ACCOUNTS[:7], ACCOUNTS[-1], *ACCOUNTS[7:-1])
 ]
 
 CITIZENS = tuple(a.email for a in ACCOUNTS if a.role == "citizen")
@@ -116,6 +118,10 @@ class DemoPilot:
     draft: bool = False
     # A campaign window of minutes, so a demo visitor sees it close and settle by itself.
     closes_in_minutes: int = 0
+    # The proposer account (email local part) the officer makes delivery owner, with its first
+    # update as (title, body).
+    delivery_owner: str | None = None
+    first_update: tuple[str, str] | None = None
 
 
 PILOTS = (
@@ -142,6 +148,10 @@ PILOTS = (
          ("Open data dashboard", "4800.00", False),
          ("Air-quality kits for three primary schools", "1900.00", False)),
         ALL_OR_NOTHING, 12, 24, 0.46, 7,
+        delivery_owner="proposer",
+        first_update=("Sensor sites chosen",
+                      "With parents from St Anne's and New Islington schools we walked the school "
+                      "run and chose the forty lamp columns. The site map is on our website."),
     ),
     DemoPilot(
         "Manchester", "mcr.digital", "Bike-lane counters on Oxford Road", "Oxford Road corridor",
@@ -305,6 +315,7 @@ def load_demo(platform: Platform) -> bool:
     accounts = _register_accounts(platform, cities)
     _post_pilots(platform, cities, accounts)
     platform.projections.catch_up()
+    _assign_delivery_owners(platform, accounts)
     # Last, so an interrupted load is finished by the next run.
     admin = next(a for a in ACCOUNTS if a.role == "admin")
     with acting_as(SYSTEM, new_correlation_id("demo")):
@@ -377,3 +388,22 @@ def _post_pilots(platform: Platform, cities: dict[str, UUID], accounts: dict[str
             with acting_as(Actor(str(citizen_id), "citizen"), new_correlation_id("demo")):
                 platform.app.make_pledge(project_id=project_id, citizen_id=citizen_id,
                                          amount=amount, payment_method="pm_card_visa")
+
+
+def _assign_delivery_owners(platform: Platform, accounts: dict[str, UUID]) -> None:
+    """Officers make the demo proposer the delivery owner of their pilot, who then reports."""
+    projects = {(p.city_name, p.title): p for p in platform.read.projects(include_drafts=True,
+                                                                          limit=10_000)}
+    for pilot in PILOTS:
+        project = projects.get((pilot.city, pilot.title))
+        if pilot.delivery_owner is None or project is None or project.delivery_owner_id:
+            continue
+        owner_id = accounts[f"{pilot.delivery_owner}@{DOMAIN}"]
+        officer = Actor(str(accounts[f"{pilot.officer}@{DOMAIN}"]), "city")
+        with acting_as(officer, new_correlation_id("demo")):
+            platform.app.assign_delivery_owner(project.id, owner_id)
+        if pilot.first_update:
+            title, body = pilot.first_update
+            with acting_as(Actor(str(owner_id), "proposer"), new_correlation_id("demo")):
+                platform.app.post_update(project.id, title=title, body=body)
+    platform.projections.catch_up()

@@ -77,6 +77,18 @@ def test_one_demo_account_per_role_signs_in_with_its_printed_password(demo_platf
             assert demo_platform.accounts.by_email(email).city_id is not None, email
 
 
+def test_the_demo_proposer_delivers_a_pilot_and_has_reported_on_it(demo_platform):
+    proposers = [email for email, _, role in DEMO_PASSWORDS if role == "proposer"]
+    assert len(proposers) == 1
+    proposer = demo_platform.accounts.by_email(proposers[0])
+
+    delivered = demo_platform.read.projects_delivered_by(proposer.id)
+
+    assert len(delivered) == 1
+    assert delivered[0].status == "open"
+    assert demo_platform.read.updates(delivered[0].id)
+
+
 def test_civicfund_demo_without_serving_loads_once_and_prints_the_accounts(tmp_path, monkeypatch):
     from web.cli import cli
 

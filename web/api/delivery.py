@@ -1,5 +1,7 @@
 """After funding: a city starts delivery, plans and completes milestones, posts updates and
-completes the project. Anyone who may see a project reads its milestones and updates."""
+completes the project; it may make a proposer's account the delivery owner, who then plans and
+completes milestones and posts updates too. Anyone who may see a project reads its milestones and
+updates."""
 
 from __future__ import annotations
 
@@ -8,10 +10,19 @@ from uuid import UUID
 from flask import jsonify
 
 from adapters.queries import MilestoneView
+from domain.errors import DomainError
 from web.api import bp
-from web.api.http import caller, json_body, not_found, require_caller
-from web.api.projects import MANAGERS, managed_project, project_json, visible_project
+from web.api.http import ApiError, caller, json_body, not_found, require_caller
+from web.api.projects import (
+    DELIVERERS,
+    MANAGERS,
+    delivered_project,
+    managed_project,
+    project_json,
+    visible_project,
+)
 from web.api.schemas import (
+    DeliveryOwnerSchema,
     EmptySchema,
     MilestoneCreateSchema,
     MilestoneListSchema,
@@ -20,6 +31,7 @@ from web.api.schemas import (
     UpdateListSchema,
     UpdateSchema,
 )
+from web.delivery import proposer_account
 from web.services import command, platform
 
 
@@ -41,6 +53,21 @@ def complete_project(project_id: UUID):
     return jsonify(project_json(visible_project(project_id, user)))
 
 
+@bp.post("/projects/<uuid:project_id>/delivery-owner")
+def assign_delivery_owner(project_id: UUID):
+    user = require_caller(*MANAGERS)
+    wanted = json_body(DeliveryOwnerSchema())
+    managed_project(project_id, user)
+    try:
+        account = proposer_account(wanted["email"])
+    except DomainError as problem:
+        raise ApiError(422, problem.code, problem.message,
+                       fields={"email": [problem.message]}) from None
+    command(lambda: platform().app.assign_delivery_owner(project_id, account.id),
+            actor=user.actor)
+    return jsonify(project_json(visible_project(project_id, user)))
+
+
 # -- updates -----------------------------------------------------------------------------------
 
 @bp.get("/projects/<uuid:project_id>/updates")
@@ -51,9 +78,9 @@ def list_updates(project_id: UUID):
 
 @bp.post("/projects/<uuid:project_id>/updates")
 def post_update(project_id: UUID):
-    user = require_caller(*MANAGERS)
+    user = require_caller(*DELIVERERS)
     update = json_body(UpdateCreateSchema())
-    managed_project(project_id, user)
+    delivered_project(project_id, user)
     command(
         lambda: platform().app.post_update(project_id, title=update["title"],
                                            body=update["body"]),
@@ -74,9 +101,9 @@ def list_milestones(project_id: UUID):
 
 @bp.post("/projects/<uuid:project_id>/milestones")
 def plan_milestone(project_id: UUID):
-    user = require_caller(*MANAGERS)
+    user = require_caller(*DELIVERERS)
     planned = json_body(MilestoneCreateSchema())
-    managed_project(project_id, user)
+    delivered_project(project_id, user)
     command(
         lambda: platform().app.plan_milestone(project_id, title=planned["title"],
                                               due=planned["due"]),
@@ -95,9 +122,9 @@ def _milestone(project_id: UUID, number: int) -> MilestoneView:
 
 @bp.post("/projects/<uuid:project_id>/milestones/<int:number>/complete")
 def complete_milestone(project_id: UUID, number: int):
-    user = require_caller(*MANAGERS)
+    user = require_caller(*DELIVERERS)
     json_body(EmptySchema(), optional=True)
-    managed_project(project_id, user)
+    delivered_project(project_id, user)
     _milestone(project_id, number)
     command(lambda: platform().app.complete_milestone(project_id, number), actor=user.actor)
     return jsonify(MilestoneSchema().dump(_milestone(project_id, number)))

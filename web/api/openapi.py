@@ -16,6 +16,7 @@ from flask import Flask, current_app, jsonify
 
 from web.api import bp
 from web.api.schemas import (
+    DeliveryOwnerSchema,
     ErrorSchema,
     MilestoneCreateSchema,
     MilestoneListSchema,
@@ -44,7 +45,10 @@ ERRORS = {
     "MalformedJson": "400 malformed_json: the body is not a JSON object",
     "Unauthorised": "401 unauthorised: no valid bearer token (see WWW-Authenticate)",
     "InvalidCredentials": "401 invalid_credentials: that email and password match no account",
-    "Forbidden": "403 forbidden: the token's role may not do this",
+    "Forbidden": (
+        "403 forbidden: the token's role may not do this (or, for a proposer, the project is "
+        "not one they are delivery owner of)"
+    ),
     "NotFound": "404 not_found: no such resource, or one this caller may not see",
     "Conflict": (
         "409 campaign_not_open, invalid_state or optimum_not_reached: not possible in the "
@@ -54,7 +58,7 @@ ERRORS = {
     "Invalid": (
         "422 invalid (fields refused by the schema, including unknown fields) or a domain code: "
         "invalid_amount, currency_mismatch, unknown_currency, invalid_project, invalid_city, "
-        "payment_declined"
+        "invalid_account, payment_declined"
     ),
 }
 
@@ -208,6 +212,17 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                       "401": "Unauthorised", "403": "Forbidden", "404": "NotFound",
                       "409": "Conflict"},
     }},
+    "api.assign_delivery_owner": {"post": {
+        "summary": "Make a proposer's account the delivery owner (it may then plan and complete "
+                   "milestones and post updates)",
+        "tags": ["delivery"],
+        "security": SECURED,
+        "parameters": [_uuid("project_id", "project")],
+        "requestBody": _request(DeliveryOwnerSchema),
+        "responses": {"200": _body(ProjectSchema, "The project with its delivery_owner_id"),
+                      **WRITE_ERRORS, "401": "Unauthorised", "403": "Forbidden",
+                      "404": "NotFound", "409": "Conflict"},
+    }},
     "api.list_updates": {"get": {
         "summary": "A project's delivery updates, newest first",
         "tags": ["delivery"],
@@ -216,7 +231,8 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                       "404": "NotFound"},
     }},
     "api.post_update": {"post": {
-        "summary": "Post an update on a project (from the campaign's opening on)",
+        "summary": "Post an update on a project (from the campaign's opening on); city "
+                   "officers or the project's delivery owner",
         "tags": ["delivery"],
         "security": SECURED,
         "parameters": [_uuid("project_id", "project")],
@@ -233,7 +249,8 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                       "404": "NotFound"},
     }},
     "api.plan_milestone": {"post": {
-        "summary": "Plan a milestone (numbered in the order planned)",
+        "summary": "Plan a milestone (numbered in the order planned); city officers or the "
+                   "project's delivery owner",
         "tags": ["delivery"],
         "security": SECURED,
         "parameters": [_uuid("project_id", "project")],
@@ -243,7 +260,8 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                       "409": "Conflict"},
     }},
     "api.complete_milestone": {"post": {
-        "summary": "Mark a milestone complete while the project is delivering",
+        "summary": "Mark a milestone complete while the project is delivering; city officers "
+                   "or the project's delivery owner",
         "tags": ["delivery"],
         "security": SECURED,
         "parameters": [_uuid("project_id", "project"), MILESTONE_NUMBER],

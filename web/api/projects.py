@@ -24,6 +24,8 @@ from web.services import command, platform
 from web.users import User
 
 MANAGERS = ("city", "admin")
+# Who reports on a project's delivery: its managers and the proposer made its delivery owner.
+DELIVERERS = (*MANAGERS, "proposer")
 
 
 def manages_city(user: User | None, city_id: UUID) -> bool:
@@ -32,10 +34,20 @@ def manages_city(user: User | None, city_id: UUID) -> bool:
     return user.role == "admin" or (user.role == "city" and user.city_id == city_id)
 
 
+def owns_delivery(user: User | None, project: ProjectView) -> bool:
+    return (
+        user is not None and user.role == "proposer"
+        and project.delivery_owner_id == user.account_id
+    )
+
+
 def visible_project(project_id: UUID, user: User | None) -> ProjectView:
     """The project, unless it is missing or a draft this caller may not see (both look alike)."""
     project = platform().read.project(project_id)
-    if project is None or (project.status == DRAFT and not manages_city(user, project.city_id)):
+    if project is None or (
+        project.status == DRAFT and not manages_city(user, project.city_id)
+        and not owns_delivery(user, project)
+    ):
         raise not_found("project")
     return project
 
@@ -45,6 +57,14 @@ def managed_project(project_id: UUID, user: User) -> ProjectView:
     project = visible_project(project_id, user)
     if not manages_city(user, project.city_id):
         raise forbidden("Only officers of this project's city can manage it")
+    return project
+
+
+def delivered_project(project_id: UUID, user: User) -> ProjectView:
+    """The project, whose delivery this caller must run: a manager or its delivery owner."""
+    project = visible_project(project_id, user)
+    if not (manages_city(user, project.city_id) or owns_delivery(user, project)):
+        raise forbidden("Only this project's city officers or its delivery owner can do this")
     return project
 
 

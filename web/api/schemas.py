@@ -191,6 +191,14 @@ class PaymentMethodSchema(RequestSchema):
     )
 
 
+class DeliveryOwnerSchema(RequestSchema):
+    email = _text(
+        254, required=True,
+        metadata={"description": "The email of an account with the proposer role",
+                  "example": "proposer@example.org"},
+    )
+
+
 class UpdateCreateSchema(RequestSchema):
     title = _text(140, required=True, metadata={"example": "Sensors installed"})
     body = _text(4000, required=True)
@@ -251,6 +259,10 @@ class ProjectSchema(Schema):
     closes_at = fields.AwareDateTime(format="iso", required=True)
     funding_model = fields.String(required=True, validate=validate.OneOf(FUNDING_MODELS))
     budget_lines = fields.List(fields.Nested(BudgetLineSchema), required=True)
+    delivery_owner_id = fields.UUID(
+        required=True, allow_none=True,
+        metadata={"description": "The proposer account that reports on the delivery, if any"},
+    )
 
 
 class ProjectListSchema(Schema):

@@ -1,0 +1,168 @@
+"""A proposer's pages: the pilots a city made them delivery owner of, where they plan and complete
+milestones and post updates with the same forms the city console uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from adapters.accounts import AccountRecord, InvalidAccount
+from adapters.queries import ProjectView
+from domain.errors import DomainError, NotFound
+from web.console_forms import ActionForm, MilestoneForm, UpdateForm
+from web.errors import error_page, status_for
+from web.extensions import login_manager
+from web.filters import local_date
+from web.services import command, platform
+
+bp = Blueprint("delivery", __name__, url_prefix="/delivery")
+
+PROPOSER = "proposer"
+
+
+def proposer_account(email: str) -> AccountRecord:
+    """The proposer's account with this email, or InvalidAccount on the `email` field."""
+    account = platform().accounts.by_email(email or "")
+    if account is None:
+        raise InvalidAccount(f"There is no account with the email {(email or '').strip()}",
+                             field="email")
+    if account.role != PROPOSER:
+        raise InvalidAccount(
+            f"{account.email} is not a proposer's account: an administrator can give it the "
+            "proposer role", field="email",
+        )
+    return account
+
+
+@bp.before_request
+def _proposers_only():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.has_role(PROPOSER):
+        return error_page(
+            403,
+            "For proposers only",
+            "These pages are where a pilot's proposer reports on its delivery. "
+            "Your account is not a proposer's account.",
+        )
+    return None
+
+
+def _owned_project(project_id: UUID) -> ProjectView:
+    """A pilot this proposer delivers; any other looks as if it did not exist."""
+    project = platform().read.project(project_id)
+    if project is None or project.delivery_owner_id != current_user.account_id:
+        raise NotFound(f"No pilot with id {project_id} among the pilots you deliver")
+    return project
+
+
+@bp.get("")
+def home():
+    projects = platform().read.projects_delivered_by(current_user.account_id)
+    return render_template("delivery/home.html", projects=projects)
+
+
+@bp.get("/projects/<uuid:project_id>")
+def project(project_id: UUID):
+    return _project_page(_owned_project(project_id))
+
+
+def _project_page(
+    project: ProjectView, *, status: int = 200, problem: str | None = None,
+    milestone: MilestoneForm | None = None, update: UpdateForm | None = None,
+):
+    summary = [
+        (field.id, error)
+        for form in (milestone, update) if form is not None
+        for field in form if field.type != "CSRFTokenField"
+        for error in field.errors
+    ]
+    html = render_template(
+        "delivery/project.html",
+        city=platform().read.city(project.city_id),
+        project=project,
+        milestones=platform().read.milestones(project.id),
+        updates=platform().read.updates(project.id),
+        problem=problem,
+        summary=summary,
+        errors={anchor: message for anchor, message in reversed(summary)},
+        milestone_form=milestone or MilestoneForm(formdata=None),
+        update_form=update or UpdateForm(formdata=None),
+        delivery_endpoint="delivery",
+    )
+    return html, status
+
+
+def _run(
+    project: ProjectView, use_case: Callable[[], Any], form_name: str | None = None,
+    form: Any = None, fields: dict[str, str] | None = None,
+) -> Any:
+    """Runs a use case; a refusal comes back as the pilot's page with a 4xx (None when done)."""
+    try:
+        command(use_case)
+    except NotFound:
+        raise
+    except DomainError as problem:
+        refreshed = platform().read.project(project.id) or project
+        field_name = (fields or {}).get(problem.field or "")
+        if form is not None and field_name:
+            form[field_name].errors = [*form[field_name].errors, problem.message]
+            return _project_page(refreshed, status=status_for(problem), **{form_name: form})
+        return _project_page(refreshed, status=status_for(problem), problem=problem.message)
+    return None
+
+
+def _to_project(project_id: UUID, anchor: str = ""):
+    return redirect(url_for("delivery.project", project_id=project_id) + anchor, code=303)
+
+
+@bp.post("/projects/<uuid:project_id>/milestones")
+def plan_milestone(project_id: UUID):
+    project = _owned_project(project_id)
+    form = MilestoneForm()
+    due = None
+    if form.validate():
+        due = form.due_moment(project.timezone, platform().clock.now())
+    if due is None:
+        return _project_page(project, status=422, milestone=form)
+    title = form.milestone_title.data
+    refused = _run(
+        project, lambda: platform().app.plan_milestone(project_id, title=title, due=due),
+        "milestone", form, {"title": "milestone_title"},
+    )
+    if refused:
+        return refused
+    flash(f"Milestone “{' '.join(title.split())}” is planned for "
+          f"{local_date(due, project.timezone)}.", "success")
+    return _to_project(project_id, "#delivery")
+
+
+@bp.post("/projects/<uuid:project_id>/milestones/<int:number>/complete")
+def complete_milestone(project_id: UUID, number: int):
+    project = _owned_project(project_id)
+    if not ActionForm().validate():
+        return _project_page(project, status=400, problem="The form was incomplete: try again.")
+    refused = _run(project, lambda: platform().app.complete_milestone(project_id, number))
+    if refused:
+        return refused
+    flash(f"Milestone {number} is marked complete.", "success")
+    return _to_project(project_id, "#delivery")
+
+
+@bp.post("/projects/<uuid:project_id>/updates")
+def post_update(project_id: UUID):
+    project = _owned_project(project_id)
+    form = UpdateForm()
+    if not form.validate():
+        return _project_page(project, status=422, update=form)
+    refused = _run(project, lambda: platform().app.post_update(
+        project_id, title=form.update_title.data, body=form.body.data
+    ), "update", form, {"title": "update_title", "body": "body"})
+    if refused:
+        return refused
+    flash("Your update is posted on the pilot's public page.", "success")
+    return _to_project(project_id, "#updates")
