@@ -290,3 +290,14 @@ def webhook_events(platform: Platform) -> list[Any]:
             sa.select(w.event_id, w.type, w.received_at, w.processed_at, w.pledge_id, w.outcome)
             .order_by(w.received_at, w.event_id)
         ))
+
+
+def newest_webhook_events(platform: Platform, limit: int = 200) -> list[Any]:
+    """The latest events first, with when a waiting one is tried again (admin page)."""
+    w = t.stripe_webhook_events.c
+    with platform.engine.connect() as conn:
+        return list(conn.execute(
+            sa.select(w.event_id, w.type, w.received_at, w.processed_at, w.retry_at,
+                      w.pledge_id, w.outcome)
+            .order_by(w.received_at.desc(), w.event_id.desc()).limit(limit)
+        ))

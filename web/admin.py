@@ -1,4 +1,5 @@
-"""Admin pages: the platform at a glance, cities, and accounts with their roles."""
+"""Admin pages: the platform at a glance, cities, accounts with their roles, the mail outbox and
+Stripe's webhook events."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from zoneinfo import available_timezones
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from adapters.stripe_webhooks import newest_webhook_events
 from domain.account import InvalidRole
 from domain.context import ROLES
 from domain.errors import CityAlreadyExists, InvalidCity, NotFound, UnknownCurrency
@@ -206,4 +208,20 @@ def mail():
         shown=MAIL_SHOWN,
         kinds=MAIL_KINDS,
         smtp=bool(platform().settings.smtp_host),
+    )
+
+
+# -- webhooks ------------------------------------------------------------------------------------
+
+WEBHOOKS_SHOWN = 200
+
+
+@bp.get("/webhooks")
+def webhooks():
+    """The newest Stripe webhook events: what arrived, and what the platform made of it."""
+    return render_template(
+        "admin/webhooks.html",
+        events=newest_webhook_events(platform(), limit=WEBHOOKS_SHOWN),
+        shown=WEBHOOKS_SHOWN,
+        stripe_mode=platform().settings.payments == "stripe",
     )

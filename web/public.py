@@ -108,4 +108,16 @@ def project(project_id: UUID):
         milestones=read.milestones(found.id),
         updates=read.updates(found.id),
         fix_days=FIX_WINDOW.days,
+        delivered_by=delivery_owner_name(found),
     )
+
+
+def delivery_owner_name(project: ProjectView) -> str | None:
+    """The name of the account delivering the pilot; none when there is no owner or the
+    account is gone (erased or unknown)."""
+    if project.delivery_owner_id is None:
+        return None
+    owner = platform().accounts.get(project.delivery_owner_id)
+    if owner is None or not owner.name.strip():
+        return None
+    return owner.name

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from adapters import tables
 from adapters.settlement import settle_due
 from domain.context import Actor, acting_as
 from tests.conftest import bearer, csrf_from, login
@@ -100,6 +101,34 @@ def test_an_unknown_email_or_an_account_that_is_no_proposer_is_refused_and_nothi
     assert message in text_of(refused.text, "owner_email-error")
     assert recorded(platform) == before
     assert pilot.owner() is None
+
+
+# -- the public project page names who delivers it -------------------------------------------
+
+def test_the_project_page_says_who_delivers_the_pilot_once_there_is_an_owner(pilot, app):
+    visitor = app.test_client()
+    page = f"/projects/{pilot.id}"
+    before = visitor.get(page)
+    assert before.status_code == 200
+    assert "Delivered by" not in words(before.text)
+
+    pilot.assign()
+
+    after = visitor.get(page).text
+    assert text_of(after, "delivered-by") == "Delivered by Zelena Akcija"
+    assert "Rival Group" not in words(after)
+
+
+def test_a_delivery_owner_whose_account_is_gone_is_not_named(pilot, app, platform):
+    pilot.assign()
+    with platform.engine.begin() as conn:  # as if the account had been erased
+        conn.execute(tables.accounts.delete().where(tables.accounts.c.id == pilot.proposer))
+
+    page = app.test_client().get(f"/projects/{pilot.id}")
+
+    assert page.status_code == 200
+    assert "Delivered by" not in words(page.text)
+    assert "Tram stop displays" in words(page.text)
 
 
 # -- the proposer's pages ----------------------------------------------------------------------
