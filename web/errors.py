@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from eventsourcing.persistence import IntegrityError as EventStoreConflict
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -75,6 +76,15 @@ def register(app: Flask) -> None:
             fields = {error.field: [error.message]} if error.field else {}
             return json_error(status, error.code, error.message, fields)
         return error_page(status, "That didn't work", error.message)
+
+    @app.errorhandler(EventStoreConflict)
+    def _conflict(error: EventStoreConflict):
+        # Another request recorded a change to the same aggregate after this one read it; the
+        # event store refused this request's (stale) change, so it is the user's to retry.
+        log.info("concurrent change refused on %s %s: %s", request.method, request.path, error)
+        return _domain(ConcurrentChange(
+            "Something this change depends on was changed at the same time; please try again"
+        ))
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

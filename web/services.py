@@ -29,7 +29,10 @@ def current_actor() -> Actor:
 def command(run: Callable[[], T], *, actor: Actor | None = None) -> T:
     """Run a use case as the current user under this request's correlation id, then bring the
     read models up to date so the next page shows the change."""
-    with acting_as(actor or current_actor(), g.get("correlation_id")):
-        result = run()
-    platform().projections.catch_up()
-    return result
+    try:
+        with acting_as(actor or current_actor(), g.get("correlation_id")):
+            return run()
+    finally:
+        # Also after a refusal: a use case that saved some steps before failing (a settlement
+        # that lost a race) shows what it did record.
+        platform().projections.catch_up()

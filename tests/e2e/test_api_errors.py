@@ -409,3 +409,38 @@ def test_on_postgresql_a_pledge_and_its_cancellation_move_the_total(
     cancelled = pg_client.delete(f"/api/v1/pledges/{made.json['id']}", headers=bearer(token))
     assert cancelled.json["status"] == "cancelled"
     assert pg_client.get(f"/api/v1/projects/{project}").json["raised"] == "0.00"
+
+
+# -- two requests changing the same thing at once ------------------------------------------------
+
+def test_opening_a_campaign_another_request_just_opened_is_a_conflict_not_a_crash(
+    monkeypatch, world, client, platform, sqlite_url, clock
+):
+    from domain.context import Actor, acting_as
+    from tests.conftest import make_platform
+
+    porto = world.city("Porto", "EUR", "PT", "Europe/Lisbon")
+    officer_id = world.officer(porto)
+    draft = world.project(porto, officer_id, open_campaign=False)
+    rival = make_platform(sqlite_url, clock)  # a second server process on the same database
+    read = platform.app.get_project
+
+    def read_then_the_rival_opens_it(project_id):
+        project = read(project_id)
+        monkeypatch.setattr(platform.app, "get_project", read)
+        with acting_as(Actor(str(officer_id), "city"), "rival"):
+            rival.app.open_campaign(project_id)
+        return project
+
+    monkeypatch.setattr(platform.app, "get_project", read_then_the_rival_opens_it)
+    try:
+        response = client.post(f"/api/v1/projects/{draft}/open",
+                               headers=bearer(world.token(officer_id)))
+        after_the_rival = rival.app.recorder.max_notification_id()
+    finally:
+        rival.close()
+
+    error = assert_refused(response, 409, "conflict")
+    assert "try again" in error["message"]
+    assert log_position(platform) == after_the_rival  # the losing request recorded nothing
+    assert platform.app.get_project(draft).status == "open"  # as the rival left it

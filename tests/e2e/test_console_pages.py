@@ -375,3 +375,35 @@ def test_the_form_has_one_heading_and_a_label_for_every_field(officer_client):
         assert found.fields and set(found.fields) <= found.labelled
     assert 'aria-invalid="true"' in wrong.text
     assert 'href="#line-0-amount"' in wrong.text and 'href="#line-0-label"' in wrong.text
+
+
+def test_opening_a_campaign_another_officer_just_opened_says_so_and_records_nothing(
+    monkeypatch, officer_client, world, porto, platform, sqlite_url, clock
+):
+    from domain.context import Actor, acting_as
+    from tests.conftest import make_platform
+
+    city_id, officer_id = porto
+    draft = world.project(city_id, officer_id, title="Solar benches", open_campaign=False)
+    console = officer_client.get("/console")
+    rival = make_platform(sqlite_url, clock)  # a second server process on the same database
+    read = platform.app.get_project
+
+    def read_then_a_colleague_opens_it(project_id):
+        project = read(project_id)
+        monkeypatch.setattr(platform.app, "get_project", read)
+        with acting_as(Actor(str(officer_id), "city"), "colleague"):
+            rival.app.open_campaign(project_id)
+        return project
+
+    monkeypatch.setattr(platform.app, "get_project", read_then_a_colleague_opens_it)
+    try:
+        response = officer_client.post(f"/console/projects/{draft}/open",
+                                       data={"csrf_token": csrf_from(console.text)})
+        after_the_colleague = rival.app.recorder.max_notification_id()
+    finally:
+        rival.close()
+
+    assert response.status_code == 409
+    assert "changed at the same time" in response.text and "try again" in response.text
+    assert recorded(platform) == after_the_colleague

@@ -140,3 +140,16 @@ def test_every_reference_resolves(document):
     for ref in all_refs(document):
         *_, kind, name = ref.split("/")
         assert name in document["components"][kind], ref
+
+
+def test_request_schemas_declare_what_the_api_refuses_in_text_and_dates(document, client):
+    """A client generating requests from the document (as schemathesis does) finds that valid
+    data is accepted: control characters and dates outside 2000-2100 are declared as refused."""
+    fields = document["components"]["schemas"]["ProjectCreate"]["properties"]
+    text_rule = re.compile(fields["title"]["pattern"])
+    date_rule = re.compile(fields["closes_at"]["pattern"])
+
+    assert text_rule.search("Clean air, ação, 清洁空气") and not text_rule.search("Clean\x1bair")
+    assert date_rule.search("2027-03-01T09:00:00Z") and not date_rule.search("0293-08-14T19:54Z")
+    refused = client.get("/api/v1/projects?theme=Mobi%08lity")
+    assert refused.status_code == 422 and "theme" in refused.json["error"]["fields"]

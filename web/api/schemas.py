@@ -83,6 +83,8 @@ class Moment(fields.AwareDateTime):
     }
 
     def __init__(self, **kwargs: Any) -> None:
+        # The year range is declared in the OpenAPI document too.
+        kwargs["metadata"] = {"pattern": r"^(20[0-9]{2}|2100)-", **kwargs.get("metadata", {})}
         super().__init__(format="iso", **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
@@ -103,6 +105,12 @@ class Text(fields.String):
     """Text without NUL or other control characters (PostgreSQL refuses NUL in text columns)."""
 
     default_error_messages = {"control": "Remove the control characters from this text"}
+
+    def __init__(self, **kwargs: Any) -> None:
+        # Declared in the OpenAPI document too, so clients know what is refused.
+        kwargs["metadata"] = {"pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
+                              **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
