@@ -34,9 +34,9 @@ from web.console_forms import (
     UpdateForm,
 )
 from web.delivery import proposer_account
-from web.errors import error_page, status_for
+from web.delivery_routes import PilotPages, add_delivery_routes, run_on_pilot
+from web.errors import error_page
 from web.extensions import login_manager
-from web.filters import local_date
 from web.project_form import ProjectForm
 from web.services import command, platform
 
@@ -172,21 +172,7 @@ def _run(
     project: ProjectView, use_case: Callable[[], T], form_name: str | None = None,
     form: Any = None, fields: dict[str, str] | None = None,
 ) -> tuple[T | None, Any]:
-    """Runs a use case on the pilot; a refusal comes back as its console page with a 4xx, next
-    to the form field it concerns when there is one."""
-    try:
-        return command(use_case), None
-    except NotFound:
-        raise
-    except DomainError as problem:
-        refreshed = platform().read.project(project.id) or project
-        field_name = (fields or {}).get(problem.field or "")
-        if form is not None and field_name:
-            field = form[field_name]
-            field.errors = [*field.errors, problem.message]
-            return None, _project_page(refreshed, status=status_for(problem), **{form_name: form})
-        return None, _project_page(refreshed, status=status_for(problem),
-                                   problem=problem.message)
+    return run_on_pilot(project, use_case, _project_page, form_name, form, fields)
 
 
 def _to_project(project_id: UUID, anchor: str = ""):
@@ -254,54 +240,6 @@ def start_delivery(project_id: UUID):
     return _to_project(project_id, "#delivery")
 
 
-@bp.post("/projects/<uuid:project_id>/milestones")
-def plan_milestone(project_id: UUID):
-    project = _own_project(project_id)
-    form = MilestoneForm()
-    due = None
-    if form.validate():
-        due = form.due_moment(project.timezone, platform().clock.now())
-    if due is None:
-        return _project_page(project, status=422, milestone=form)
-    title = form.milestone_title.data
-    _, refused = _run(
-        project, lambda: platform().app.plan_milestone(project_id, title=title, due=due),
-        "milestone", form, {"title": "milestone_title"},
-    )
-    if refused:
-        return refused
-    flash(f"Milestone “{' '.join(title.split())}” is planned for "
-          f"{local_date(due, project.timezone)}.", "success")
-    return _to_project(project_id, "#delivery")
-
-
-@bp.post("/projects/<uuid:project_id>/milestones/<int:number>/complete")
-def complete_milestone(project_id: UUID, number: int):
-    project = _own_project(project_id)
-    if not ActionForm().validate():
-        return _project_page(project, status=400, problem="The form was incomplete: try again.")
-    _, refused = _run(project, lambda: platform().app.complete_milestone(project_id, number))
-    if refused:
-        return refused
-    flash(f"Milestone {number} is marked complete.", "success")
-    return _to_project(project_id, "#delivery")
-
-
-@bp.post("/projects/<uuid:project_id>/updates")
-def post_update(project_id: UUID):
-    project = _own_project(project_id)
-    form = UpdateForm()
-    if not form.validate():
-        return _project_page(project, status=422, update=form)
-    _, refused = _run(project, lambda: platform().app.post_update(
-        project_id, title=form.update_title.data, body=form.body.data
-    ), "update", form, {"title": "update_title", "body": "body"})
-    if refused:
-        return refused
-    flash("Your update is posted on the pilot's public page.", "success")
-    return _to_project(project_id, "#updates")
-
-
 @bp.post("/projects/<uuid:project_id>/delivery-owner")
 def assign_delivery_owner(project_id: UUID):
     project = _own_project(project_id)
@@ -334,6 +272,11 @@ def complete_project(project_id: UUID):
         return refused
     flash(f"“{project.title}” is completed. Thank you for delivering it.", "success")
     return _to_project(project_id)
+
+
+add_delivery_routes(bp, PilotPages(
+    pilot=_own_project, page=_project_page, back_to=_to_project,
+))
 
 
 def _back_to(project_id: UUID) -> str:

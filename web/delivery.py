@@ -3,21 +3,19 @@ milestones and post updates with the same forms the city console uses."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from adapters.accounts import AccountRecord, InvalidAccount
 from adapters.queries import ProjectView
-from domain.errors import DomainError, NotFound
-from web.console_forms import ActionForm, MilestoneForm, UpdateForm
-from web.errors import error_page, status_for
+from domain.errors import NotFound
+from web.console_forms import MilestoneForm, UpdateForm
+from web.delivery_routes import PilotPages, add_delivery_routes
+from web.errors import error_page
 from web.extensions import login_manager
-from web.filters import local_date
-from web.services import command, platform
+from web.services import platform
 
 bp = Blueprint("delivery", __name__, url_prefix="/delivery")
 
@@ -97,72 +95,10 @@ def _project_page(
     return html, status
 
 
-def _run(
-    project: ProjectView, use_case: Callable[[], Any], form_name: str | None = None,
-    form: Any = None, fields: dict[str, str] | None = None,
-) -> Any:
-    """Runs a use case; a refusal comes back as the pilot's page with a 4xx (None when done)."""
-    try:
-        command(use_case)
-    except NotFound:
-        raise
-    except DomainError as problem:
-        refreshed = platform().read.project(project.id) or project
-        field_name = (fields or {}).get(problem.field or "")
-        if form is not None and field_name:
-            form[field_name].errors = [*form[field_name].errors, problem.message]
-            return _project_page(refreshed, status=status_for(problem), **{form_name: form})
-        return _project_page(refreshed, status=status_for(problem), problem=problem.message)
-    return None
-
-
 def _to_project(project_id: UUID, anchor: str = ""):
     return redirect(url_for("delivery.project", project_id=project_id) + anchor, code=303)
 
 
-@bp.post("/projects/<uuid:project_id>/milestones")
-def plan_milestone(project_id: UUID):
-    project = _owned_project(project_id)
-    form = MilestoneForm()
-    due = None
-    if form.validate():
-        due = form.due_moment(project.timezone, platform().clock.now())
-    if due is None:
-        return _project_page(project, status=422, milestone=form)
-    title = form.milestone_title.data
-    refused = _run(
-        project, lambda: platform().app.plan_milestone(project_id, title=title, due=due),
-        "milestone", form, {"title": "milestone_title"},
-    )
-    if refused:
-        return refused
-    flash(f"Milestone “{' '.join(title.split())}” is planned for "
-          f"{local_date(due, project.timezone)}.", "success")
-    return _to_project(project_id, "#delivery")
-
-
-@bp.post("/projects/<uuid:project_id>/milestones/<int:number>/complete")
-def complete_milestone(project_id: UUID, number: int):
-    project = _owned_project(project_id)
-    if not ActionForm().validate():
-        return _project_page(project, status=400, problem="The form was incomplete: try again.")
-    refused = _run(project, lambda: platform().app.complete_milestone(project_id, number))
-    if refused:
-        return refused
-    flash(f"Milestone {number} is marked complete.", "success")
-    return _to_project(project_id, "#delivery")
-
-
-@bp.post("/projects/<uuid:project_id>/updates")
-def post_update(project_id: UUID):
-    project = _owned_project(project_id)
-    form = UpdateForm()
-    if not form.validate():
-        return _project_page(project, status=422, update=form)
-    refused = _run(project, lambda: platform().app.post_update(
-        project_id, title=form.update_title.data, body=form.body.data
-    ), "update", form, {"title": "update_title", "body": "body"})
-    if refused:
-        return refused
-    flash("Your update is posted on the pilot's public page.", "success")
-    return _to_project(project_id, "#updates")
+add_delivery_routes(bp, PilotPages(
+    pilot=_owned_project, page=_project_page, back_to=_to_project,
+))
