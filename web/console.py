@@ -27,14 +27,13 @@ from domain.money import Money
 from domain.pledge import FIX_WINDOW
 from domain.settlement import SettlementReport
 from web.console_forms import (
-    ActionForm,
     CancelForm,
     DeliveryOwnerForm,
     MilestoneForm,
     UpdateForm,
 )
 from web.delivery import proposer_account
-from web.delivery_routes import PilotPages, add_delivery_routes, run_on_pilot
+from web.delivery_routes import PilotPages, act_on_pilot, add_delivery_routes, run_on_pilot
 from web.errors import error_page
 from web.extensions import login_manager
 from web.project_form import ProjectForm
@@ -179,6 +178,9 @@ def _to_project(project_id: UUID, anchor: str = ""):
     return redirect(url_for("console.project", project_id=project_id) + anchor, code=303)
 
 
+PAGES = PilotPages(pilot=_own_project, page=_project_page, back_to=_to_project)
+
+
 def _settlement_words(report: SettlementReport) -> str:
     parts = [
         f"{count} {noun}{'' if count == 1 else 's'} {verb}"
@@ -199,10 +201,9 @@ def _settlement_words(report: SettlementReport) -> str:
 
 @bp.post("/projects/<uuid:project_id>/close")
 def close_campaign(project_id: UUID):
-    project = _own_project(project_id)
-    if not ActionForm().validate():
-        return _project_page(project, status=400, problem="The form was incomplete: try again.")
-    report, refused = _run(project, lambda: platform().app.close_campaign_early(project_id))
+    project, report, refused = act_on_pilot(
+        PAGES, project_id, lambda: platform().app.close_campaign_early(project_id)
+    )
     if refused:
         return refused
     outcome = "funded" if report.outcome == "funded" else (report.outcome or "closed")
@@ -229,10 +230,9 @@ def cancel_project(project_id: UUID):
 
 @bp.post("/projects/<uuid:project_id>/delivery")
 def start_delivery(project_id: UUID):
-    project = _own_project(project_id)
-    if not ActionForm().validate():
-        return _project_page(project, status=400, problem="The form was incomplete: try again.")
-    _, refused = _run(project, lambda: platform().app.start_delivery(project_id))
+    project, _, refused = act_on_pilot(
+        PAGES, project_id, lambda: platform().app.start_delivery(project_id)
+    )
     if refused:
         return refused
     flash(f"Delivery of “{project.title}” has started. Plan its milestones and post updates "
@@ -264,19 +264,16 @@ def assign_delivery_owner(project_id: UUID):
 
 @bp.post("/projects/<uuid:project_id>/complete")
 def complete_project(project_id: UUID):
-    project = _own_project(project_id)
-    if not ActionForm().validate():
-        return _project_page(project, status=400, problem="The form was incomplete: try again.")
-    _, refused = _run(project, lambda: platform().app.complete_project(project_id))
+    project, _, refused = act_on_pilot(
+        PAGES, project_id, lambda: platform().app.complete_project(project_id)
+    )
     if refused:
         return refused
     flash(f"“{project.title}” is completed. Thank you for delivering it.", "success")
     return _to_project(project_id)
 
 
-add_delivery_routes(bp, PilotPages(
-    pilot=_own_project, page=_project_page, back_to=_to_project,
-))
+add_delivery_routes(bp, PAGES)
 
 
 def _back_to(project_id: UUID) -> str:

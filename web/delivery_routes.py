@@ -50,6 +50,19 @@ class PilotPages:
     back_to: Callable[[UUID, str], Any]
 
 
+def act_on_pilot(
+    pages: PilotPages, project_id: UUID, use_case: Callable[[], T]
+) -> tuple[ProjectView, T | None, Any]:
+    """A button with nothing to fill in: (pilot, result, None), or a refusal page in third place."""
+    project = pages.pilot(project_id)
+    if not ActionForm().validate():
+        return project, None, pages.page(
+            project, status=400, problem="The form was incomplete: try again."
+        )
+    result, refused = run_on_pilot(project, use_case, pages.page)
+    return project, result, refused
+
+
 def add_delivery_routes(bp: Blueprint, pages: PilotPages) -> None:
     """Plan a milestone, complete one, post an update: the same forms wherever they are served."""
 
@@ -74,11 +87,8 @@ def add_delivery_routes(bp: Blueprint, pages: PilotPages) -> None:
     @bp.post("/projects/<uuid:project_id>/milestones/<int:number>/complete",
              endpoint="complete_milestone")
     def complete_milestone(project_id: UUID, number: int):
-        project = pages.pilot(project_id)
-        if not ActionForm().validate():
-            return pages.page(project, status=400, problem="The form was incomplete: try again.")
-        _, refused = run_on_pilot(
-            project, lambda: platform().app.complete_milestone(project_id, number), pages.page
+        _, _, refused = act_on_pilot(
+            pages, project_id, lambda: platform().app.complete_milestone(project_id, number)
         )
         if refused:
             return refused

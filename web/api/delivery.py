@@ -17,6 +17,7 @@ from web.api.projects import (
     DELIVERERS,
     MANAGERS,
     delivered_project,
+    manage_project,
     managed_project,
     project_json,
     visible_project,
@@ -37,20 +38,12 @@ from web.services import command, platform
 
 @bp.post("/projects/<uuid:project_id>/delivery")
 def start_delivery(project_id: UUID):
-    user = require_caller(*MANAGERS)
-    json_body(EmptySchema(), optional=True)
-    managed_project(project_id, user)
-    command(lambda: platform().app.start_delivery(project_id), actor=user.actor)
-    return jsonify(project_json(visible_project(project_id, user)))
+    return manage_project(project_id, lambda: platform().app.start_delivery(project_id))
 
 
 @bp.post("/projects/<uuid:project_id>/complete")
 def complete_project(project_id: UUID):
-    user = require_caller(*MANAGERS)
-    json_body(EmptySchema(), optional=True)
-    managed_project(project_id, user)
-    command(lambda: platform().app.complete_project(project_id), actor=user.actor)
-    return jsonify(project_json(visible_project(project_id, user)))
+    return manage_project(project_id, lambda: platform().app.complete_project(project_id))
 
 
 @bp.post("/projects/<uuid:project_id>/delivery-owner")

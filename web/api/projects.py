@@ -3,6 +3,7 @@ and open a campaign (city officers)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID
 
 from flask import jsonify, url_for
@@ -58,6 +59,16 @@ def managed_project(project_id: UUID, user: User) -> ProjectView:
     if not manages_city(user, project.city_id):
         raise forbidden("Only officers of this project's city can manage it")
     return project
+
+
+def manage_project(project_id: UUID, use_case: Callable[[], object]):
+    """A bodiless management action: a manager of the project runs one use case and gets the
+    project back as it now stands."""
+    user = require_caller(*MANAGERS)
+    json_body(EmptySchema(), optional=True)
+    managed_project(project_id, user)
+    command(use_case, actor=user.actor)
+    return jsonify(project_json(visible_project(project_id, user)))
 
 
 def delivered_project(project_id: UUID, user: User) -> ProjectView:
@@ -144,8 +155,4 @@ def create_project():
 
 @bp.post("/projects/<uuid:project_id>/open")
 def open_campaign(project_id: UUID):
-    user = require_caller(*MANAGERS)
-    json_body(EmptySchema(), optional=True)
-    visible_project(project_id, user)
-    command(lambda: platform().app.open_campaign(project_id), actor=user.actor)
-    return jsonify(project_json(visible_project(project_id, user)))
+    return manage_project(project_id, lambda: platform().app.open_campaign(project_id))

@@ -11,9 +11,14 @@ from flask import jsonify
 from web.api import bp
 from web.api.http import json_body, require_caller
 from web.api.pledges import own_pledge
-from web.api.projects import MANAGERS, managed_project, project_json, visible_project
+from web.api.projects import (
+    MANAGERS,
+    manage_project,
+    managed_project,
+    project_json,
+    visible_project,
+)
 from web.api.schemas import (
-    EmptySchema,
     PaymentMethodSchema,
     PledgeSchema,
     ProjectCancelSchema,
@@ -24,11 +29,7 @@ from web.services import command, platform
 
 @bp.post("/projects/<uuid:project_id>/close")
 def close_campaign(project_id: UUID):
-    user = require_caller(*MANAGERS)
-    json_body(EmptySchema(), optional=True)
-    managed_project(project_id, user)
-    command(lambda: platform().app.close_campaign_early(project_id), actor=user.actor)
-    return jsonify(project_json(visible_project(project_id, user)))
+    return manage_project(project_id, lambda: platform().app.close_campaign_early(project_id))
 
 
 @bp.post("/projects/<uuid:project_id>/cancel")
