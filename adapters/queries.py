@@ -180,7 +180,11 @@ class ReadModelQueries:
             query = query.where(t.projects.c.status == status)
         elif not include_drafts:
             query = query.where(t.projects.c.status != "draft")
-        query = query.order_by(t.projects.c.closes_at, t.projects.c.id).limit(limit).offset(offset)
+        query = query.order_by(
+            # Campaigns still taking pledges first, closing soonest; then the rest.
+            sa.case((t.projects.c.status == "open", 0), else_=1),
+            t.projects.c.closes_at, t.projects.c.id,
+        ).limit(limit).offset(offset)
         return [_project(r) for r in self._all(query)]
 
     def project(self, project_id: UUID) -> ProjectView | None:

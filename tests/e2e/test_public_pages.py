@@ -255,3 +255,23 @@ def test_control_characters_in_filters_are_refused_on_postgresql(pg_client, quer
     page = pg_client.get(f"/projects?{query}")
     assert page.status_code == 200
     assert "remove the control characters" in page.text
+
+
+def test_pilots_still_taking_pledges_are_listed_before_finished_ones(client, world, clock):
+    from adapters.settlement import settle_due
+
+    city = world.city("Porto")
+    officer = world.officer(city)
+    finished = world.project(city, officer, title="Finished early pilot",
+                             closes_in=timedelta(days=2), lines=(("Kit", "10.00", True),))
+    world.pledge(finished, world.citizen(), "10.00")
+    world.project(city, officer, title="Open later pilot", closes_in=timedelta(days=20))
+    clock.advance(days=3)
+    platform = world.platform
+    settle_due(platform.app, platform.engine, platform.projections)
+
+    page = client.get("/projects").text
+    assert page.index("Open later pilot") < page.index("Finished early pilot")
+    listed = client.get("/api/v1/projects").json["projects"]
+    assert [p["title"] for p in listed] == ["Open later pilot", "Finished early pilot"]
+    assert [p["status"] for p in listed] == ["open", "funded"]
