@@ -35,6 +35,19 @@ class ReadModelPledgeIndex:
                 .order_by(t.pledges.c.made_at, t.pledges.c.id)
             ).scalars())
 
+    def projects_in(self, city_id: UUID) -> list[UUID]:
+        if self.projections is not None:
+            self.projections.catch_up()
+        with self.engine.connect() as conn:
+            return list(conn.execute(
+                sa.select(t.projects.c.id).where(t.projects.c.city_id == city_id)
+                .order_by(t.projects.c.drafted_at, t.projects.c.id)
+            ).scalars())
+
+    def cities(self) -> list[UUID]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(sa.select(t.cities.c.id).order_by(t.cities.c.name)).scalars())
+
 
 def due_projects(engine: sa.Engine, now: datetime) -> list[UUID]:
     """Open campaigns past their deadline, and decided or cancelled ones not yet settled."""

@@ -21,6 +21,7 @@ from domain.errors import (
     NotFound,
     NotPermitted,
 )
+from domain.matching import Matching
 from domain.payments import PaymentGateway
 from domain.pledge import Pledge
 from domain.pledging import Pledging
@@ -33,7 +34,7 @@ from domain.transcodings import TRANSCODINGS
 DEFAULT_HOLD_MAX_DAYS = 6
 
 
-class Civicfund(Pledging, Settling, Delivering, Application[UUID]):
+class Civicfund(Pledging, Settling, Delivering, Matching, Application[UUID]):
     """Every use case, recorded in one ordered log. Pledging, settling and delivering live in
     their own modules; what they share (loading, permissions) is here."""
 
@@ -53,6 +54,8 @@ class Civicfund(Pledging, Settling, Delivering, Application[UUID]):
         self.clock = clock or SystemClock()
         self.hold_max_days = hold_max_days
         self._pledge_projects: dict[UUID, Project] = {}
+        self._pledge_cities: dict[UUID, City] = {}
+        self._init_matching()
         self.pledge_index: PledgeIndex = pledge_index or LogPledgeIndex(self)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

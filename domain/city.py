@@ -28,6 +28,7 @@ class City(CivicAggregate):
         self.country = country
         self.currency = currency
         self.timezone = timezone
+        self.matching_funds: list[UUID] = []
 
     @classmethod
     def create_id(cls, name: str, **_: object) -> UUID:
@@ -50,3 +51,11 @@ class City(CivicAggregate):
         except (ZoneInfoNotFoundError, ValueError, TypeError):
             raise InvalidCity(f"{timezone!r} is not a known time zone", field="timezone") from None
         return cls(name=name, country=country, currency=currency, timezone=timezone)
+
+    def add_matching_fund(self, fund_id: UUID) -> None:
+        """Funds that may match this city's pilots, in the order they apply."""
+        self._matching_fund_added(fund_id=fund_id)
+
+    @event("MatchingFundAdded")
+    def _matching_fund_added(self, fund_id: UUID) -> None:
+        self.matching_funds.append(fund_id)

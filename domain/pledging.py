@@ -7,6 +7,7 @@ import re
 from typing import Any
 from uuid import UUID
 
+from domain.city import City
 from domain.context import current_actor
 from domain.errors import (
     ConcurrentChange,
@@ -14,6 +15,7 @@ from domain.errors import (
     NotPermitted,
     PaymentDeclined,
 )
+from domain.matching import FUND_ATTEMPTS
 from domain.money import Money
 from domain.payments import idempotency_key
 from domain.pledge import Pledge, new_pledge_id
@@ -37,7 +39,8 @@ class Pledging:
         A declined card records nothing. The gateway call carries a key derived from the new
         pledge id, so a retry of the same call cannot place a second hold. The pledge is saved
         on condition that the project is still as it was checked; if the project changed in the
-        meantime it is read again and checked again, once.
+        meantime it is read again and checked again. Each eligible matching fund reserves its
+        match in the same save; a fund that changed in between is read again and decides again.
         """
         if current_actor().role != "citizen":
             raise NotPermitted("Only citizens can pledge")
@@ -46,18 +49,27 @@ class Pledging:
         payment_method = (payment_method or "").strip()
         pledge_id = new_pledge_id()
         placed: str | None = None  # the hold or saved card placed for this pledge, if any
-        for attempt in range(2):
-            project = self._project_to_pledge_to(project_id, fresh=attempt > 0)
+        for attempt in range(FUND_ATTEMPTS):
+            fresh = attempt > 0
+            project = self._project_to_pledge_to(project_id, fresh=fresh)
             try:
+                city = self._city_to_pledge_in(project.city_id, fresh=fresh)
                 pledge = self._authorised_pledge(
                     pledge_id, project, citizen_id, amount, payment_method
                 )
                 placed = pledge.payment_reference
-                self.save(pledge, **self._unchanged(project))
+                checks = self._unchanged(project, city).get("unchanged_since", {})
+                if city.matching_funds:
+                    self._save_pledge_with_matches(
+                        pledge, project, city.matching_funds, fresh=fresh, unchanged=checks
+                    )
+                else:
+                    self._save_or_conflict(pledge, **self._unchanged(project, city))
                 return pledge.id
             except ConcurrentChange:
                 self._pledge_projects.pop(project_id, None)
-                if attempt == 0:
+                self._pledge_cities.pop(project.city_id, None)
+                if attempt + 1 < FUND_ATTEMPTS:
                     continue
                 self._release_unrecorded(pledge_id, placed)
                 raise
@@ -65,6 +77,19 @@ class Pledging:
                 self._release_unrecorded(pledge_id, placed)
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _city_to_pledge_in(self, city_id: UUID, *, fresh: bool) -> City:
+        """The city (and so its list of matching funds) as last read for pledging; re-checked
+        like the project when the pledge is saved."""
+        if not getattr(self.recorder, "checks_unchanged_since", False):
+            return self.get_city(city_id)
+        city = None if fresh else self._pledge_cities.get(city_id)
+        if city is None:
+            city = self.get_city(city_id)
+            if len(self._pledge_cities) >= PLEDGE_PROJECT_CACHE:
+                self._pledge_cities.clear()
+            self._pledge_cities[city_id] = city
+        return city
 
     def _project_to_pledge_to(self, project_id: UUID, *, fresh: bool) -> Project:
         """The project as last read for pledging. Reused only where the recorder re-checks its
@@ -124,7 +149,7 @@ class Pledging:
         pledge = self.get_pledge(pledge_id)
         project = self.get_project(pledge.project_id)
         pledge.cancel(by=citizen_id, project=project, now=self.clock.now())
-        self.save(pledge)
+        self._follow_pledge(pledge, release="the pledge was cancelled")
         # The hold is released after the cancellation is recorded; the key makes a retry safe.
         self.payments.release(
             reference=pledge.payment_reference or "",

@@ -235,19 +235,27 @@ class Project(CivicAggregate):
             return FUNDED if raised >= self.minimum else UNFUNDED
         return FUNDED if raised.is_positive() else UNFUNDED
 
-    def decide(self, *, raised: Money, pledge_ids: list[UUID]) -> str:
+    def decide(
+        self, *, raised: Money, pledge_ids: list[UUID], matched: Money | None = None
+    ) -> str:
+        """Funded or not on the total: the crowd's `raised` plus what matching funds hold."""
         if self.status != OPEN or not self.closing:
             raise InvalidTransition("A campaign is decided once, after it starts closing")
-        outcome = self.outcome_for(raised)
-        self._campaign_closed(outcome=outcome, raised=raised, pledge_ids=list(pledge_ids))
+        matched = matched if matched is not None else Money.zero(self.currency)
+        outcome = self.outcome_for(raised + matched)
+        self._campaign_closed(
+            outcome=outcome, raised=raised, pledge_ids=list(pledge_ids), matched=matched
+        )
         return outcome
 
     @event("CampaignClosed")
-    def _campaign_closed(self, outcome: str, raised: Money, pledge_ids: list[UUID]) -> None:
+    def _campaign_closed(
+        self, outcome: str, raised: Money, pledge_ids: list[UUID], matched: Money | None = None
+    ) -> None:
         self.status = outcome
         self.closing = False
         self.counted_pledges = list(pledge_ids)
-        self.decided_total = raised
+        self.decided_total = raised + matched if matched is not None else raised
 
     def complete_settlement(self, *, charged: Money, failed: int) -> None:
         if self.settled:

@@ -14,6 +14,13 @@ class PledgeIndex(Protocol):
         """Every pledge of the project recorded in the log so far, whatever its state."""
         ...
 
+    def projects_in(self, city_id: UUID) -> list[UUID]:
+        """Every project of the city recorded so far (a quadratic round shares among them)."""
+        ...
+
+    def cities(self) -> list[UUID]:
+        ...
+
 
 class LogPledgeIndex:
     """Finds a project's pledges by reading the whole log: exact, and fine for small logs and
@@ -23,16 +30,28 @@ class LogPledgeIndex:
         self.app = app
 
     def pledges_of(self, project_id: UUID) -> list[UUID]:
-        found: list[UUID] = []
+        return [
+            e.originator_id for e in self._events("domain.pledge:Pledge.Made")
+            if e.project_id == project_id
+        ]
+
+    def projects_in(self, city_id: UUID) -> list[UUID]:
+        return [
+            e.originator_id for e in self._events("domain.project:Project.Drafted")
+            if e.city_id == city_id
+        ]
+
+    def cities(self) -> list[UUID]:
+        return [e.originator_id for e in self._events("domain.city:City.Added")]
+
+    def _events(self, topic: str) -> list:
+        found = []
         position = 0
         while True:
             batch = self.app.recorder.select_notifications(
-                start=position + 1, limit=1000, topics=("domain.pledge:Pledge.Made",)
+                start=position + 1, limit=1000, topics=(topic,)
             )
-            for notification in batch:
-                made = self.app.mapper.to_domain_event(notification)
-                if made.project_id == project_id:
-                    found.append(made.originator_id)
+            found += [self.app.mapper.to_domain_event(n) for n in batch]
             if len(batch) < 1000:
                 return found
             position = batch[-1].id

@@ -29,7 +29,8 @@ class Settling:
         project = self.get_project(project_id)
         self._require_officer_of(project.city_id)
         raised = self._total(self._pledges(project, AUTHORISED), project.currency)
-        project.start_closing(self.clock.now(), early=True, raised=raised)
+        matched = self.matched_on(project)
+        project.start_closing(self.clock.now(), early=True, raised=raised + matched)
         self.save(project)
         return self.settle(project_id)
 
@@ -47,8 +48,11 @@ class Settling:
                 self.save(project)
             # Intake is stopped, so the index now holds every pledge this campaign will have.
             counted = self._pledges(project, AUTHORISED)
+            # The crowd's money plus what the matching funds hold for this project decides it.
             report.outcome = project.decide(
-                raised=self._total(counted, project.currency), pledge_ids=[p.id for p in counted]
+                raised=self._total(counted, project.currency),
+                matched=self.matched_on(project),
+                pledge_ids=[p.id for p in counted],
             )
             self.save(project)
         if project.settled or project.status not in (FUNDED, UNFUNDED, CANCELLED):
@@ -72,7 +76,7 @@ class Settling:
             AUTHORISED, PAYMENT_FAILED
         ):
             pledge.release()
-            self.save(pledge)
+            self._follow_pledge(pledge, release=f"the project was {project.status}")
             self.payments.release(
                 reference=pledge.payment_reference or "",
                 idempotency_key=idempotency_key(pledge.id, "release"),
@@ -85,7 +89,7 @@ class Settling:
                 idempotency_key=idempotency_key(pledge.id, "refund"),
             )
             pledge.refunded(reference=reference)
-            self.save(pledge)
+            self._follow_pledge(pledge, release="the pledge was refunded")
             report.refunded += 1
         else:
             report.skipped += 1
@@ -100,11 +104,12 @@ class Settling:
         )
         if result.succeeded:
             pledge.charge_succeeded(reference=result.reference or "")
+            self._follow_pledge(pledge, commit=True)
         else:
             pledge.charge_failed(
                 outcome=result.outcome, message=result.message, now=self.clock.now()
             )
-        self.save(pledge)
+            self.save(pledge)
         if result.succeeded:
             self._owe_late_charge(pledge)
         return result.succeeded
@@ -113,17 +118,22 @@ class Settling:
         """A charge that goes through after settlement is owed to the delivery owner too."""
         project = self.get_project(pledge.project_id)
         if project.settled and project.status in (FUNDED, DELIVERING):
-            project.record_payout(amount=pledge.amount, to=project.proposer)
+            owed = pledge.amount + self.committed_on(project, pledge_id=pledge.id)
+            project.record_payout(amount=owed, to=project.proposer)
             self.save(project)
 
     def _finish_settlement(self, project: Project) -> None:
         pledges = [self.get_pledge(pledge_id) for pledge_id in project.counted_pledges]
         charged = self._total([p for p in pledges if p.status == CHARGED], project.currency)
         failed = sum(1 for p in pledges if p.status == PAYMENT_FAILED)
+        if not project.settled:
+            self._settle_grants(project)
         project.complete_settlement(charged=charged, failed=failed)
         if project.status == FUNDED:
-            # Owed to the delivery owner: what was charged (the sandbox takes no fees).
-            project.record_payout(amount=charged, to=project.proposer)
+            # Owed to the delivery owner: what was charged plus the matches it brought in
+            # (the sandbox takes no fees).
+            owed = charged + self.committed_on(project)
+            project.record_payout(amount=owed, to=project.proposer)
         self.save(project)
 
     def cancel_project(self, project_id: UUID, *, reason: str) -> SettlementReport:
@@ -179,7 +189,7 @@ class Settling:
         if pledge.status != PAYMENT_FAILED or self.clock.now() < pledge.fix_by:
             return False
         pledge.drop(self.clock.now())
-        self.save(pledge)
+        self._follow_pledge(pledge, release="the payment failed and was not fixed in time")
         self.payments.release(
             reference=pledge.payment_reference or "",
             idempotency_key=idempotency_key(pledge.id, "release"),
@@ -204,7 +214,7 @@ class Settling:
         if pledge.status != PAYMENT_FAILED or project.status not in (FUNDED, DELIVERING):
             return False
         pledge.charge_succeeded(reference=reference)
-        self.save(pledge)
+        self._follow_pledge(pledge, commit=True)
         self._owe_late_charge(pledge)
         return True
 

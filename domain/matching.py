@@ -1,0 +1,441 @@
+"""Matching funds: setting them up, and making them follow the pledges they match.
+
+A fund is a consistency boundary: every match it reserves, commits or releases is an event in the
+fund's own sequence, saved in the same transaction as the pledge change that caused it. Two saves
+that decided on the same version of a fund cannot both be recorded, so the pool can never be
+over-committed; the loser reads the fund again and decides again.
+
+Each process keeps the funds it works with in memory, behind one lock per fund, and reads only
+the events recorded since (`_fresh_fund`). Within a process the lock makes pledges to one fund
+take turns instead of failing; between processes the version check does.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from domain.errors import ConcurrentChange, InvalidTransition, NotFound
+from domain.matching_fund import MatchingFund
+from domain.matching_rules import FIXED_GRANT, QUADRATIC, THRESHOLD, Rules
+from domain.money import Money
+from domain.pledge import AUTHORISED, CHARGED, Pledge
+from domain.project import CANCELLED, DELIVERING, FUNDED, UNFUNDED, Project
+
+T = TypeVar("T")
+# How often a change that lost a race on a fund is decided again before giving up.
+FUND_ATTEMPTS = 30
+
+
+@dataclass(frozen=True)
+class PreviewedMatch:
+    fund_id: UUID
+    fund_name: str
+    amount: Money
+    rule_version: int
+    reason: str
+
+
+@dataclass
+class Crowd:
+    """A project's authorised pledges as thresholds count them."""
+
+    backers: set[UUID]
+    amount: int
+    pledges: list[tuple[UUID, UUID, int]]  # (pledge, backer, amount), oldest first
+
+
+class Matching:
+    """Use cases of the Civicfund application (a mixin: `self` is the application)."""
+
+    def _init_matching(self) -> None:
+        self._funds: dict[UUID, MatchingFund] = {}
+        self._fund_locks: dict[UUID, threading.Lock] = {}
+        self._fund_locks_guard = threading.Lock()
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def get_matching_fund(self, fund_id: UUID) -> MatchingFund:
+        """The fund as recorded now (a copy of its own: safe to read at leisure)."""
+        return self._get(MatchingFund, fund_id, "matching fund")
+
+    def matching_funds_of(self, city_id: UUID) -> list[UUID]:
+        return list(self.get_city(city_id).matching_funds)
+
+    def matched_on(self, project: Project) -> Money:
+        """Reserved and committed matches and grants of every fund on this project."""
+        minor = 0
+        for fund_id in self.get_city(project.city_id).matching_funds:
+            with self._fund_lock(fund_id):
+                minor += self._fresh_fund(fund_id).matched_on(project.id)
+        return Money(minor, project.currency)
+
+    def match_preview(
+        self, project_id: UUID, amount: Money, *, citizen_id: UUID | None = None
+    ) -> list[PreviewedMatch]:
+        """What each fund would add to a pledge of `amount` now, and why, in the order the
+        funds apply. Records nothing."""
+        project = self.get_project(project_id)
+        if amount.currency != project.currency:
+            from domain.errors import CurrencyMismatch
+
+            raise CurrencyMismatch(f"This project takes {project.currency}, not {amount.currency}")
+        now = self.clock.now()
+        crowd: Crowd | None = None
+        previews = []
+        for fund_id in self.get_city(project.city_id).matching_funds:
+            with self._fund_lock(fund_id):
+                fund = self._fresh_fund(fund_id)
+                if not fund.covers(
+                    city_id=project.city_id, currency=project.currency, theme=project.theme,
+                    area=project.area,
+                ):
+                    continue
+                if crowd is None and self._needs_crowd(fund, project.id, now):
+                    crowd = self._crowd(project)
+                backers, total = self._with_pledge(crowd, citizen_id, amount.minor)
+                decision = fund.preview(
+                    project_id=project.id, backer_id=citizen_id, pledge=amount.minor,
+                    minimum=project.minimum, when=now, backers=backers, crowd=total,
+                )
+                previews.append(
+                    PreviewedMatch(
+                        fund_id=fund.id, fund_name=fund.name,
+                        amount=Money(decision.amount, fund.currency),
+                        rule_version=fund.rules_at(now).version, reason=decision.reason,
+                    )
+                )
+        return previews
+
+    # -- the sponsor's city --------------------------------------------------------------------
+
+    def create_matching_fund(
+        self,
+        *,
+        city_id: UUID,
+        name: str,
+        sponsor: str,
+        currency: str,
+        pool: Money,
+        opens_at: datetime,
+        closes_at: datetime,
+        themes: Any,
+        areas: Any,
+        rules: Rules,
+    ) -> UUID:
+        try:
+            city = self.get_city(city_id)
+        except NotFound:
+            from domain.errors import InvalidCity
+
+            raise InvalidCity("That city does not exist", field="city") from None
+        self._require_officer_of(city.id)
+        fund = MatchingFund.create(
+            city_id=city.id, city_currency=city.currency, name=name, sponsor=sponsor,
+            currency=currency, pool=pool, opens_at=opens_at, closes_at=closes_at,
+            themes=themes, areas=areas, rules=rules, now=self.clock.now(),
+        )
+        city.add_matching_fund(fund.id)
+        self._save_or_conflict(fund, city)
+        return fund.id
+
+    def top_up_matching_fund(self, fund_id: UUID, amount: Money) -> None:
+        self._officer_changes_fund(fund_id, lambda fund: fund.top_up(amount))
+
+    def amend_matching_rules(
+        self, fund_id: UUID, rules: Rules, *, effective_from: datetime | None = None
+    ) -> int:
+        now = self.clock.now()
+        return self._officer_changes_fund(
+            fund_id,
+            lambda fund: fund.amend_rules(rules, effective_from=effective_from or now, now=now),
+        )
+
+    def close_matching_fund(self, fund_id: UUID) -> Money:
+        """End the fund. A quadratic round shares its pool first. Returns what goes back to
+        the sponsor now."""
+        fund = self.get_matching_fund(fund_id)
+        self._require_officer_of(fund.city_id)
+        return self._close_fund(fund_id)
+
+    def close_due_matching_funds(self) -> list[UUID]:
+        """The worker ends funds whose window has passed."""
+        closed = []
+        for city_id in self.pledge_index.cities():
+            for fund_id in self.get_city(city_id).matching_funds:
+                fund = self.get_matching_fund(fund_id)
+                if fund.status == "open" and self.clock.now() >= fund.closes_at:
+                    self._close_fund(fund_id)
+                    closed.append(fund_id)
+        return closed
+
+    def _close_fund(self, fund_id: UUID) -> Money:
+        fund = self.get_matching_fund(fund_id)
+        if fund.current.rules.kind == QUADRATIC and not fund.round_shared:
+            self._share_round(fund_id)
+        returned = self._change_fund(fund_id, lambda f: f.close())
+        # Shares for projects already decided follow their outcome at once.
+        for project_id in list(self.get_matching_fund(fund_id).grants):
+            project = self.get_project(project_id)
+            if project.status in (FUNDED, DELIVERING, UNFUNDED, CANCELLED) and project.settled:
+                self._settle_grants(project)
+        return Money(returned, fund.currency)
+
+    def _share_round(self, fund_id: UUID) -> None:
+        from domain.quadratic import share_pool
+
+        fund = self.get_matching_fund(fund_id)
+        rules = fund.current.rules
+        contributions: dict[UUID, dict[UUID, int]] = {}
+        caps: dict[UUID, int | None] = {}
+        for project_id in self.pledge_index.projects_in(fund.city_id):
+            project = self.get_project(project_id)
+            if project.status in ("draft", CANCELLED) or not fund.covers(
+                city_id=project.city_id, currency=project.currency, theme=project.theme,
+                area=project.area,
+            ):
+                continue
+            backers: dict[UUID, int] = {}
+            for pledge_id in self.pledge_index.pledges_of(project_id):
+                pledge = self.get_pledge(pledge_id)
+                made = getattr(pledge, "created_on", None)
+                if pledge.status not in (AUTHORISED, CHARGED, "payment_failed"):
+                    continue
+                if made is not None and not (fund.opens_at <= made < fund.closes_at):
+                    continue
+                backers[pledge.citizen_id] = backers.get(pledge.citizen_id, 0) + pledge.amount.minor
+            if backers:
+                contributions[project_id] = backers
+                caps[project_id] = rules.project_cap(project.minimum)
+        shares = share_pool(
+            contributions, pool=fund.available, cap=caps, min_contribution=rules.min_contribution
+        )
+        reasons = {
+            p: f"quadratic share: {len(contributions[p])} backers" for p in contributions
+        }
+        self._change_fund(fund_id, lambda f: f.share_round(shares, reasons))
+
+    def _officer_changes_fund(self, fund_id: UUID, change: Callable[[MatchingFund], T]) -> T:
+        fund = self.get_matching_fund(fund_id)
+        self._require_officer_of(fund.city_id)
+        return self._change_fund(fund_id, change)
+
+    # -- following the pledges -----------------------------------------------------------------
+
+    def _eligible_funds(self, project: Project, city_funds: list[UUID]) -> list[UUID]:
+        eligible = []
+        for fund_id in city_funds:
+            with self._fund_lock(fund_id):
+                fund = self._funds.get(fund_id) or self._fresh_fund(fund_id)
+                if fund.covers(
+                    city_id=project.city_id, currency=project.currency, theme=project.theme,
+                    area=project.area,
+                ) and fund.status == "open":
+                    eligible.append(fund_id)
+        return eligible
+
+    def _save_pledge_with_matches(
+        self, pledge: Pledge, project: Project, city_funds: list[UUID], *, fresh: bool,
+        unchanged: dict[UUID, int],
+    ) -> None:
+        """Save a newly authorised pledge together with what each eligible fund reserves for it.
+        Raises ConcurrentChange if a fund (or the project, or the city) changed meanwhile."""
+        now = self.clock.now()
+        fund_ids = sorted(self._eligible_funds(project, city_funds)) if city_funds else []
+        with ExitStack() as stack:
+            funds = []
+            for fund_id in fund_ids:
+                stack.enter_context(self._fund_lock(fund_id))
+                fund = self._fresh_fund(fund_id) if fresh else self._cached_fund(fund_id)
+                if fund.is_matching(now):
+                    funds.append(fund)
+            crowd: Crowd | None = None
+            checked = dict(unchanged)
+            try:
+                for fund in funds:
+                    if crowd is None and self._needs_crowd(fund, project.id, now):
+                        crowd = self._crowd(project, excluding=pledge.id)
+                    backers, total = self._with_pledge(
+                        crowd, pledge.citizen_id, pledge.amount.minor
+                    )
+                    fund.propose_pledge_matches(
+                        pledge_id=pledge.id, project_id=project.id, backer_id=pledge.citizen_id,
+                        pledge=pledge.amount.minor, minimum=project.minimum, when=now,
+                        backers=backers, crowd=total,
+                        earlier=crowd.pledges if crowd is not None else [],
+                    )
+                    if not fund.proposed and checked:
+                        # Nothing to add, but the decision rests on the fund as it stands.
+                        checked[fund.id] = fund.version
+                events = [e for fund in funds for e in fund.proposed]
+                self._save_or_conflict(pledge, *events, **self._checks(checked))
+            except BaseException:
+                for fund in funds:
+                    fund.discard()
+                raise
+            for fund in funds:
+                fund.accept()
+
+    def _follow_pledge(
+        self, pledge: Pledge, *, commit: bool = False, release: str = ""
+    ) -> None:
+        """Save a pledge's change together with its matches following it: committed when it was
+        charged, released (with the reason) when it will not be paid."""
+        pledge_events = pledge.collect_events()
+        base = pledge_events[0].originator_version - 1 if pledge_events else pledge.version
+        project = self.get_project(pledge.project_id)
+        fund_ids = sorted(self.get_city(project.city_id).matching_funds)
+        for attempt in range(FUND_ATTEMPTS):
+            with ExitStack() as stack:
+                funds = []
+                for fund_id in fund_ids:
+                    stack.enter_context(self._fund_lock(fund_id))
+                    fund = self._fresh_fund(fund_id)
+                    if pledge.id in fund.matches:
+                        funds.append(fund)
+                try:
+                    for fund in funds:
+                        if commit:
+                            fund.commit(pledge.id)
+                        elif release:
+                            fund.release(pledge.id, why=release)
+                    events = [e for fund in funds for e in fund.proposed]
+                    self._save_or_conflict(*pledge_events, *events)
+                except ConcurrentChange:
+                    for fund in funds:
+                        fund.discard()
+                    # Decide again only if it was a fund that moved on, not the pledge.
+                    if attempt + 1 < FUND_ATTEMPTS and self._still_at(pledge.id, base):
+                        continue
+                    raise
+                except BaseException:
+                    for fund in funds:
+                        fund.discard()
+                    raise
+                for fund in funds:
+                    fund.accept()
+                return
+
+    def _still_at(self, aggregate_id: UUID, version: int) -> bool:
+        recorded = self.recorder.select_events(aggregate_id, desc=True, limit=1)
+        return (recorded[0].originator_version if recorded else 0) == version
+
+    def _settle_grants(self, project: Project) -> None:
+        funded = project.status in (FUNDED, DELIVERING)
+        why = f"the project was {project.status}"
+        for fund_id in self.get_city(project.city_id).matching_funds:
+            self._change_fund(
+                fund_id, lambda fund: fund.settle_grant(project.id, funded=funded, why=why)
+            )
+
+    def committed_on(self, project: Project, *, pledge_id: UUID | None = None) -> Money:
+        """Committed matches on the project (or on one of its pledges): owed to its owner."""
+        minor = 0
+        for fund_id in self.get_city(project.city_id).matching_funds:
+            with self._fund_lock(fund_id):
+                fund = self._fresh_fund(fund_id)
+            if pledge_id is not None:
+                match = fund.matches.get(pledge_id)
+                minor += match.amount if match and match.state == "committed" else 0
+                continue
+            minor += sum(
+                m.amount for m in fund.matches.values()
+                if m.project_id == project.id and m.state == "committed"
+            )
+            grant = fund.grants.get(project.id)
+            minor += grant.amount if grant and grant.state == "committed" else 0
+        return Money(minor, project.currency)
+
+    # -- the machinery -------------------------------------------------------------------------
+
+    def _needs_crowd(self, fund: MatchingFund, project_id: UUID, now: datetime) -> bool:
+        kind = fund.rules_at(now).rules.kind
+        return (kind == THRESHOLD and project_id not in fund.unlocked) or (
+            kind == FIXED_GRANT and project_id not in fund.grants
+        )
+
+    def _crowd(self, project: Project, *, excluding: UUID | None = None) -> Crowd:
+        pledges = []
+        for pledge_id in self.pledge_index.pledges_of(project.id):
+            if pledge_id == excluding:
+                continue
+            pledge = self.get_pledge(pledge_id)
+            if pledge.status == AUTHORISED:
+                pledges.append(pledge)
+        pledges.sort(key=lambda p: p.created_on)
+        return Crowd(
+            backers={p.citizen_id for p in pledges},
+            amount=sum(p.amount.minor for p in pledges),
+            pledges=[(p.id, p.citizen_id, p.amount.minor) for p in pledges],
+        )
+
+    @staticmethod
+    def _with_pledge(crowd: Crowd | None, citizen_id: UUID | None, amount: int) -> tuple[int, int]:
+        if crowd is None:
+            return 0, 0
+        backers = crowd.backers | ({citizen_id} if citizen_id else set())
+        return len(backers), crowd.amount + amount
+
+    def _checks(self, versions: dict[UUID, int]) -> dict[str, Any]:
+        if not versions or not getattr(self.recorder, "checks_unchanged_since", False):
+            return {}
+        return {"unchanged_since": versions}
+
+    def _save_or_conflict(self, *objs: Any, **kwargs: Any) -> None:
+        try:
+            self.save(*objs, **kwargs)
+        except IntegrityError:
+            raise ConcurrentChange(
+                "Something this change depends on was changed at the same time; please try again"
+            ) from None
+
+    @contextmanager
+    def _fund_lock(self, fund_id: UUID) -> Iterator[None]:
+        with self._fund_locks_guard:
+            lock = self._fund_locks.setdefault(fund_id, threading.Lock())
+        with lock:
+            yield
+
+    def _cached_fund(self, fund_id: UUID) -> MatchingFund:
+        """The fund as this process last knew it (call with its lock held)."""
+        fund = self._funds.get(fund_id)
+        return fund if fund is not None else self._fresh_fund(fund_id)
+
+    def _fresh_fund(self, fund_id: UUID) -> MatchingFund:
+        """The fund with every event recorded so far (call with its lock held)."""
+        fund = self._funds.get(fund_id)
+        if fund is None:
+            fund = self.get_matching_fund(fund_id)
+            self._funds[fund_id] = fund
+            return fund
+        for stored in self.recorder.select_events(fund_id, gt=fund.version):
+            self.mapper.to_domain_event(stored).mutate(fund)
+        return fund
+
+    def _change_fund(self, fund_id: UUID, change: Callable[[MatchingFund], T]) -> T:
+        """Decide on the fund as it stands and record the outcome; decide again if another
+        process changed the fund in between."""
+        for attempt in range(FUND_ATTEMPTS):
+            with self._fund_lock(fund_id):
+                fund = self._fresh_fund(fund_id)
+                try:
+                    result = change(fund)
+                    self._save_or_conflict(*fund.proposed)
+                except ConcurrentChange:
+                    fund.discard()
+                    if attempt + 1 < FUND_ATTEMPTS:
+                        continue
+                    raise
+                except BaseException:
+                    fund.discard()
+                    raise
+                fund.accept()
+                return result
+        raise InvalidTransition("unreachable")  # pragma: no cover
