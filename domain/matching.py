@@ -380,8 +380,9 @@ class Matching:
     def _with_pledge(crowd: Crowd | None, citizen_id: UUID | None, amount: int) -> tuple[int, int]:
         if crowd is None:
             return 0, 0
-        backers = crowd.backers | ({citizen_id} if citizen_id else set())
-        return len(backers), crowd.amount + amount
+        # Someone not signed in previews as a new backer.
+        new_backer = citizen_id is None or citizen_id not in crowd.backers
+        return len(crowd.backers) + new_backer, crowd.amount + amount
 
     def _checks(self, versions: dict[UUID, int]) -> dict[str, Any]:
         if not versions or not getattr(self.recorder, "checks_unchanged_since", False):
