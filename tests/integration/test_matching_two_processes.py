@@ -1,0 +1,44 @@
+"""Two platforms on one database (as two web workers are): a fund one of them holds in memory
+goes stale when the other matches a pledge, and the next match is decided again, not lost or
+doubled."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from domain.context import Actor, acting_as
+from domain.matching_rules import parse_rules
+from domain.money import Money
+from tests.conftest import World, make_platform
+
+
+def eur(text: str) -> Money:
+    return Money.parse(text, "EUR")
+
+
+def test_a_stale_fund_in_one_process_is_read_again_not_over_committed(any_platform, clock):
+    world = World(any_platform, clock)
+    city_id = world.city("Porto")
+    officer = world.officer(city_id)
+    project_id = world.project(city_id, officer)
+    with acting_as(Actor(str(officer), "city"), "fund"):
+        fund_id = any_platform.app.create_matching_fund(
+            city_id=city_id, name="Porto Match", sponsor="Porto City Council", currency="EUR",
+            pool=eur("30.00"), opens_at=clock.now() - timedelta(hours=1),
+            closes_at=clock.now() + timedelta(days=20), themes=[], areas=[],
+            rules=parse_rules({"kind": "ratio", "factor": "1"}, "EUR"),
+        )
+    other = make_platform(any_platform.settings.database_url, clock)
+    try:
+        second = World(other, clock)
+        first_pledge = world.pledge(project_id, world.citizen(), "20.00")  # app 1 caches the fund
+        second_pledge = second.pledge(project_id, world.citizen(), "5.00")  # app 2 moves it on
+        third_pledge = world.pledge(project_id, world.citizen(), "20.00")  # app 1 is stale
+        fund = other.app.get_matching_fund(fund_id)
+        amounts = [fund.matches[p].amount for p in (first_pledge, second_pledge)]
+        assert amounts == [2000, 500]
+        assert fund.matches[third_pledge].amount == 500  # what was left, not another 20.00
+        assert (fund.reserved, fund.available) == (3000, 0)
+        assert any_platform.app.get_matching_fund(fund_id).reserved == 3000
+    finally:
+        other.close()
