@@ -161,8 +161,7 @@ class Matching:
     def close_matching_fund(self, fund_id: UUID) -> Money:
         """End the fund. A quadratic round shares its pool first. Returns what goes back to
         the sponsor now."""
-        fund = self.get_matching_fund(fund_id)
-        self._require_officer_of(fund.city_id)
+        self._require_officer_of(self._fund_now(fund_id).city_id)
         return self._close_fund(fund_id)
 
     def close_due_matching_funds(self) -> list[UUID]:
@@ -170,7 +169,7 @@ class Matching:
         closed = []
         for city_id in self.pledge_index.cities():
             for fund_id in self.get_city(city_id).matching_funds:
-                fund = self.get_matching_fund(fund_id)
+                fund = self._fund_now(fund_id)
                 if fund.status == "open" and self.clock.now() >= fund.closes_at:
                     self._close_fund(fund_id)
                     closed.append(fund_id)
@@ -205,10 +204,7 @@ class Matching:
             backers: dict[UUID, int] = {}
             for pledge_id in self.pledge_index.pledges_of(project_id):
                 pledge = self.get_pledge(pledge_id)
-                made = getattr(pledge, "created_on", None)
                 if pledge.status not in (AUTHORISED, CHARGED, "payment_failed"):
-                    continue
-                if made is not None and not (fund.opens_at <= made < fund.closes_at):
                     continue
                 backers[pledge.citizen_id] = backers.get(pledge.citizen_id, 0) + pledge.amount.minor
             if backers:
@@ -223,8 +219,7 @@ class Matching:
         self._change_fund(fund_id, lambda f: f.share_round(shares, reasons))
 
     def _officer_changes_fund(self, fund_id: UUID, change: Callable[[MatchingFund], T]) -> T:
-        fund = self.get_matching_fund(fund_id)
-        self._require_officer_of(fund.city_id)
+        self._require_officer_of(self._fund_now(fund_id).city_id)
         return self._change_fund(fund_id, change)
 
     # -- following the pledges -----------------------------------------------------------------
@@ -403,6 +398,12 @@ class Matching:
             lock = self._fund_locks.setdefault(fund_id, threading.Lock())
         with lock:
             yield
+
+    def _fund_now(self, fund_id: UUID) -> MatchingFund:
+        """The fund as recorded now, shared with this process's other threads: read its plain
+        attributes only."""
+        with self._fund_lock(fund_id):
+            return self._fresh_fund(fund_id)
 
     def _cached_fund(self, fund_id: UUID) -> MatchingFund:
         """The fund as this process last knew it (call with its lock held)."""
