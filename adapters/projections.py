@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Connection
 from adapters import tables as t
 from adapters.mail import write_mail
 from domain.city import City
+from domain.matching_fund import MatchingFund
 from domain.pledge import AUTHORISED, CHARGED, PAYMENT_FAILED, Pledge
 from domain.project import Project
 
@@ -31,7 +33,8 @@ def _bucket(status: str) -> str | None:
 
 
 class ReadModels:
-    """Maintains rm_cities, rm_projects, rm_pledges and rm_project_backers."""
+    """Maintains rm_cities, rm_projects, rm_pledges and rm_project_backers (and, through
+    FundModels, the matching funds' tables)."""
 
     name = "read_models"
     tables = t.READ_MODELS
@@ -60,6 +63,7 @@ class ReadModels:
             Pledge.Released: self.pledge_released,
             Pledge.Dropped: self.pledge_dropped,
             Pledge.Refunded: self.pledge_refunded,
+            **FundModels().handlers,
         }
 
     def apply(self, conn: Connection, event: Any) -> None:
@@ -250,3 +254,160 @@ class ReadModels:
 
     def delivery_owner_assigned(self, conn: Connection, e: Project.DeliveryOwnerAssigned) -> None:
         self._set_project(conn, e.originator_id, e.timestamp, delivery_owner_id=e.account_id)
+
+
+# -- matching funds ---------------------------------------------------------------------------
+
+def match_id(fund_id: UUID, *, pledge_id: UUID | None = None, project_id: UUID | None = None
+             ) -> UUID:
+    """A match's row id: one per pledge (or, for a grant, per project) and fund, the same on
+    every rebuild."""
+    if pledge_id is not None:
+        return uuid5(NAMESPACE_URL, f"civicfund:match:{fund_id}:{pledge_id}")
+    return uuid5(NAMESPACE_URL, f"civicfund:grant:{fund_id}:{project_id}")
+
+
+class FundModels:
+    """Maintains rm_matching_funds, rm_fund_rule_versions and rm_matches, and the `matched`
+    figures of rm_projects (reserved and committed, grants included) and rm_pledges."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[type, Handler] = {
+            MatchingFund.Created: self.fund_created,
+            City.MatchingFundAdded: self.fund_added_to_city,
+            MatchingFund.ToppedUp: self.topped_up,
+            MatchingFund.RulesAmended: self.rules_amended,
+            MatchingFund.Closed: self.closed,
+            MatchingFund.MatchReserved: self.match_reserved,
+            MatchingFund.MatchCommitted: self.match_committed,
+            MatchingFund.MatchReleased: self.match_released,
+            MatchingFund.GrantReserved: self.grant_reserved,
+            MatchingFund.GrantCommitted: self.grant_committed,
+            MatchingFund.GrantReleased: self.grant_released,
+            MatchingFund.RoundShared: self.round_shared,
+        }
+
+    # -- the fund ------------------------------------------------------------------------------
+
+    def fund_created(self, conn: Connection, e: MatchingFund.Created) -> None:
+        conn.execute(t.matching_funds.insert().values(
+            id=e.originator_id, city_id=e.city_id, position=None, name=e.name,
+            sponsor=e.sponsor, currency=e.currency, pool=e.pool, committed=0, reserved=0,
+            returned=0, status="open", opens_at=e.opens_at, closes_at=e.closes_at,
+            themes=list(e.themes), areas=list(e.areas), kind=e.rules["kind"], rule_version=1,
+            rules=e.rules, created_at=e.timestamp, updated_at=e.timestamp,
+        ))
+        conn.execute(t.fund_rule_versions.insert().values(
+            fund_id=e.originator_id, version=1, rules=e.rules, effective_from=e.opens_at,
+            amended_at=e.timestamp,
+        ))
+
+    def fund_added_to_city(self, conn: Connection, e: City.MatchingFundAdded) -> None:
+        f = t.matching_funds.c
+        last = conn.execute(
+            sa.select(sa.func.max(f.position)).where(f.city_id == e.originator_id)
+        ).scalar()
+        conn.execute(
+            t.matching_funds.update().where(f.id == e.fund_id).values(position=(last or 0) + 1)
+        )
+
+    def _set_fund(self, conn: Connection, fund_id: Any, when: datetime, **values) -> None:
+        conn.execute(
+            t.matching_funds.update().where(t.matching_funds.c.id == fund_id)
+            .values(updated_at=when, **values)
+        )
+
+    def topped_up(self, conn: Connection, e: MatchingFund.ToppedUp) -> None:
+        self._set_fund(conn, e.originator_id, e.timestamp,
+                       pool=t.matching_funds.c.pool + e.amount)
+
+    def rules_amended(self, conn: Connection, e: MatchingFund.RulesAmended) -> None:
+        conn.execute(t.fund_rule_versions.insert().values(
+            fund_id=e.originator_id, version=e.version, rules=e.rules,
+            effective_from=e.effective_from, amended_at=e.timestamp,
+        ))
+        self._set_fund(conn, e.originator_id, e.timestamp, rule_version=e.version,
+                       rules=e.rules, kind=e.rules["kind"])
+
+    def closed(self, conn: Connection, e: MatchingFund.Closed) -> None:
+        self._set_fund(conn, e.originator_id, e.timestamp, status="closed",
+                       returned=t.matching_funds.c.returned + e.returned)
+
+    # -- matches and grants --------------------------------------------------------------------
+
+    def _reserve(self, conn: Connection, e: Any, *, kind: str, project_id: UUID, amount: int,
+                 rule_version: int, reason: str, pledge_id: UUID | None = None,
+                 backer_id: UUID | None = None) -> None:
+        conn.execute(t.matches.insert().values(
+            id=match_id(e.originator_id, pledge_id=pledge_id, project_id=project_id),
+            fund_id=e.originator_id, pledge_id=pledge_id, project_id=project_id,
+            backer_id=backer_id, amount=amount, rule_version=rule_version, reason=reason,
+            state="reserved", kind=kind, recorded_at=e.timestamp,
+        ))
+        self._set_fund(conn, e.originator_id, e.timestamp,
+                       reserved=t.matching_funds.c.reserved + amount)
+        self._add_matched(conn, e, project_id, pledge_id, amount)
+
+    def _add_matched(self, conn: Connection, e: Any, project_id: UUID,
+                     pledge_id: UUID | None, amount: int) -> None:
+        conn.execute(
+            t.projects.update().where(t.projects.c.id == project_id)
+            .values(matched=t.projects.c.matched + amount, updated_at=e.timestamp)
+        )
+        if pledge_id is not None:
+            conn.execute(
+                t.pledges.update().where(t.pledges.c.id == pledge_id)
+                .values(matched=t.pledges.c.matched + amount)
+            )
+
+    def _match(self, conn: Connection, match: UUID) -> Any:
+        return conn.execute(sa.select(t.matches).where(t.matches.c.id == match)).one()
+
+    def _commit(self, conn: Connection, e: Any, match: UUID) -> None:
+        row = self._match(conn, match)
+        conn.execute(t.matches.update().where(t.matches.c.id == match).values(state="committed"))
+        f = t.matching_funds.c
+        self._set_fund(conn, e.originator_id, e.timestamp, reserved=f.reserved - row.amount,
+                       committed=f.committed + row.amount)
+
+    def _release(self, conn: Connection, e: Any, match: UUID) -> None:
+        """Back to the pool (a release after a commit is a refund); once the fund has closed,
+        back to the sponsor."""
+        row = self._match(conn, match)
+        conn.execute(t.matches.update().where(t.matches.c.id == match).values(state="released"))
+        f = t.matching_funds.c
+        bucket = "committed" if row.state == "committed" else "reserved"
+        status = conn.execute(
+            sa.select(f.status).where(f.id == e.originator_id)
+        ).scalar_one()
+        change: dict[str, Any] = {bucket: f[bucket] - row.amount}
+        if status == "closed":
+            change["returned"] = f.returned + row.amount
+        self._set_fund(conn, e.originator_id, e.timestamp, **change)
+        self._add_matched(conn, e, row.project_id, row.pledge_id, -row.amount)
+
+    def match_reserved(self, conn: Connection, e: MatchingFund.MatchReserved) -> None:
+        self._reserve(conn, e, kind="match", project_id=e.project_id, amount=e.amount,
+                      rule_version=e.rule_version, reason=e.reason, pledge_id=e.pledge_id,
+                      backer_id=e.backer_id)
+
+    def match_committed(self, conn: Connection, e: MatchingFund.MatchCommitted) -> None:
+        self._commit(conn, e, match_id(e.originator_id, pledge_id=e.pledge_id))
+
+    def match_released(self, conn: Connection, e: MatchingFund.MatchReleased) -> None:
+        self._release(conn, e, match_id(e.originator_id, pledge_id=e.pledge_id))
+
+    def grant_reserved(self, conn: Connection, e: MatchingFund.GrantReserved) -> None:
+        self._reserve(conn, e, kind="grant", project_id=e.project_id, amount=e.amount,
+                      rule_version=e.rule_version, reason=e.reason)
+
+    def grant_committed(self, conn: Connection, e: MatchingFund.GrantCommitted) -> None:
+        self._commit(conn, e, match_id(e.originator_id, project_id=e.project_id))
+
+    def grant_released(self, conn: Connection, e: MatchingFund.GrantReleased) -> None:
+        self._release(conn, e, match_id(e.originator_id, project_id=e.project_id))
+
+    def round_shared(self, conn: Connection, e: MatchingFund.RoundShared) -> None:
+        for project, amount in e.shares.items():
+            self._reserve(conn, e, kind="quadratic", project_id=UUID(project), amount=amount,
+                          rule_version=e.rule_version, reason=e.reasons.get(project, ""))

@@ -11,6 +11,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from adapters import tables as t
+from domain.matching_rules import Rules
 from domain.money import Money
 
 
@@ -60,6 +61,16 @@ class ProjectView:
     settled: bool = False
     payout: Money | None = None
     delivery_owner_id: UUID | None = None  # the proposer account that runs its delivery
+    matched: Money | None = None  # what matching funds hold for it: reserved and committed
+
+    def __post_init__(self) -> None:
+        if self.matched is None:
+            object.__setattr__(self, "matched", Money(0, self.currency))
+
+    @property
+    def total(self) -> Money:
+        """The crowd's money plus the matches: what the funding decision counts."""
+        return self.raised + self.matched
 
     @property
     def percent_of_minimum(self) -> int:
@@ -99,6 +110,11 @@ class PledgeView:
     fix_by: datetime | None = None  # a failed payment can be fixed until then
     failure: str | None = None
     updated_at: datetime | None = None  # when its status last changed (e.g. when it was charged)
+    matched: Money | None = None  # what matching funds add to it (reserved or committed)
+
+    def __post_init__(self) -> None:
+        if self.matched is None:
+            object.__setattr__(self, "matched", Money(0, self.amount.currency))
 
 
 def _project(row: Any) -> ProjectView:
@@ -120,6 +136,7 @@ def _project(row: Any) -> ProjectView:
         settled=bool(row.settled),
         payout=Money(row.payout, currency) if row.payout is not None else None,
         delivery_owner_id=row.delivery_owner_id,
+        matched=Money(row.matched or 0, currency),
     )
 
 
@@ -240,7 +257,7 @@ class ReadModelQueries:
                 project_status=r.project_status, closes_at=_aware(r.closes_at),
                 funding_model=r.funding_model, timezone=r.timezone or "UTC",
                 fix_by=_aware(r.fix_by) if r.fix_by else None, failure=r.failure,
-                updated_at=_aware(r.updated_at),
+                updated_at=_aware(r.updated_at), matched=Money(r.matched or 0, r.currency),
             )
             for r in self._all(query)
         ]
@@ -254,6 +271,79 @@ class ReadModelQueries:
     def pledge(self, pledge_id: UUID) -> PledgeView | None:
         found = self._pledges(t.pledges.c.id == pledge_id)
         return found[0] if found else None
+
+    # -- matching funds ----------------------------------------------------------------------
+
+    def matching_funds(self, city_id: UUID | None = None) -> list[FundView]:
+        """Funds by city name, then in the order they apply to the city's pilots."""
+        query = _funds_query()
+        if city_id is not None:
+            query = query.where(t.matching_funds.c.city_id == city_id)
+        return [_fund(r) for r in self._all(query)]
+
+    def matching_fund(self, fund_id: UUID) -> FundView | None:
+        rows = self._all(_funds_query().where(t.matching_funds.c.id == fund_id))
+        return _fund(rows[0]) if rows else None
+
+    def fund_rule_versions(self, fund_id: UUID) -> list[RuleVersionView]:
+        currency = self._all(
+            sa.select(t.matching_funds.c.currency).where(t.matching_funds.c.id == fund_id)
+        )
+        if not currency:
+            return []
+        v = t.fund_rule_versions.c
+        rows = self._all(
+            sa.select(t.fund_rule_versions).where(v.fund_id == fund_id).order_by(v.version)
+        )
+        return [
+            RuleVersionView(
+                version=r.version, rules=r.rules,
+                rules_text=Rules.from_dict(r.rules).describe(currency[0][0]),
+                effective_from=_aware(r.effective_from), amended_at=_aware(r.amended_at),
+            )
+            for r in rows
+        ]
+
+    def fund_projects(self, fund_id: UUID) -> list[FundProjectView]:
+        """What the fund holds for each project (reserved, committed), most first."""
+        m = t.matches.c
+        live = m.state != "released"
+        reserved = sa.func.sum(sa.case((m.state == "reserved", m.amount), else_=0))
+        committed = sa.func.sum(sa.case((m.state == "committed", m.amount), else_=0))
+        query = (
+            sa.select(m.project_id, t.projects.c.title, t.projects.c.currency,
+                      reserved.label("reserved"), committed.label("committed"),
+                      sa.func.count().label("matches"))
+            .join(t.projects, t.projects.c.id == m.project_id)
+            .where(m.fund_id == fund_id, live)
+            .group_by(m.project_id, t.projects.c.title, t.projects.c.currency)
+            .order_by((reserved + committed).desc(), t.projects.c.title)
+        )
+        return [
+            FundProjectView(
+                project_id=r.project_id, title=r.title,
+                reserved=Money(int(r.reserved or 0), r.currency),
+                committed=Money(int(r.committed or 0), r.currency), matches=r.matches,
+            )
+            for r in self._all(query)
+        ]
+
+    def capital_stack(self, project_id: UUID) -> list[StackPart]:
+        """What each fund holds for the project (reserved and committed), in the order the
+        funds apply; funds holding nothing are left out."""
+        m, f = t.matches.c, t.matching_funds.c
+        amount = sa.func.sum(m.amount)
+        query = (
+            sa.select(f.id, f.name, f.currency, f.position, amount.label("amount"))
+            .join(t.matching_funds, f.id == m.fund_id)
+            .where(m.project_id == project_id, m.state != "released")
+            .group_by(f.id, f.name, f.currency, f.position, f.created_at)
+            .order_by(sa.func.coalesce(f.position, _LAST), f.created_at, f.id)
+        )
+        return [
+            StackPart(r.id, r.name, Money(int(r.amount), r.currency))
+            for r in self._all(query) if r.amount
+        ]
 
 
 @dataclass(frozen=True)
@@ -291,3 +381,86 @@ def updates(engine: sa.Engine, project_id: UUID) -> list[UpdateView]:
             .order_by(t.updates.c.id.desc())
         ).all()
     return [UpdateView(r.title, r.body, _aware(r.posted_at)) for r in rows]
+
+
+# -- matching funds ---------------------------------------------------------------------------
+
+_LAST = 2**31 - 1  # a fund not yet placed in its city's list sorts after the placed ones
+
+
+@dataclass(frozen=True)
+class FundView:
+    id: UUID
+    city_id: UUID
+    city_name: str
+    name: str
+    sponsor: str
+    currency: str
+    pool: Money
+    committed: Money
+    reserved: Money
+    returned: Money
+    available: Money
+    status: str  # open or closed
+    opens_at: datetime
+    closes_at: datetime
+    themes: tuple[str, ...]  # empty: any theme
+    areas: tuple[str, ...]  # empty: any area
+    rule_version: int  # the latest published version
+    rules: dict[str, Any]  # that version, as Rules.as_dict() writes it (amounts in minor units)
+    rules_text: str
+    created_at: datetime
+    kind: str
+    position: int | None = None  # its place among the city's funds: they apply in this order
+
+
+@dataclass(frozen=True)
+class RuleVersionView:
+    version: int
+    rules: dict[str, Any]
+    rules_text: str
+    effective_from: datetime
+    amended_at: datetime
+
+
+@dataclass(frozen=True)
+class FundProjectView:
+    project_id: UUID
+    title: str
+    reserved: Money
+    committed: Money
+    matches: int  # live matches (and grants) on the project
+
+
+@dataclass(frozen=True)
+class StackPart:
+    fund_id: UUID
+    fund_name: str
+    amount: Money
+
+
+def _funds_query() -> Any:
+    f = t.matching_funds.c
+    return (
+        sa.select(t.matching_funds, t.cities.c.name.label("city_name"))
+        .join(t.cities, t.cities.c.id == f.city_id)
+        .order_by(t.cities.c.name, sa.func.coalesce(f.position, _LAST), f.created_at, f.id)
+    )
+
+
+def _fund(row: Any) -> FundView:
+    def money(minor: int) -> Money:
+        return Money(minor, row.currency)
+
+    available = max(0, row.pool - row.committed - row.reserved - row.returned)
+    return FundView(
+        id=row.id, city_id=row.city_id, city_name=row.city_name, name=row.name,
+        sponsor=row.sponsor, currency=row.currency, pool=money(row.pool),
+        committed=money(row.committed), reserved=money(row.reserved),
+        returned=money(row.returned), available=money(available), status=row.status,
+        opens_at=_aware(row.opens_at), closes_at=_aware(row.closes_at),
+        themes=tuple(row.themes or ()), areas=tuple(row.areas or ()),
+        rule_version=row.rule_version, rules=dict(row.rules),
+        rules_text=Rules.from_dict(row.rules).describe(row.currency),
+        created_at=_aware(row.created_at), kind=row.kind, position=row.position,
+    )

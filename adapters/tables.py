@@ -76,6 +76,8 @@ projects = sa.Table(
     sa.Column("settled", sa.Boolean, nullable=False, default=False),
     sa.Column("payout", sa.BigInteger, nullable=True),
     sa.Column("delivery_owner_id", sa.Uuid, nullable=True, index=True),
+    # Reserved and committed matches and grants of every fund (raised stays the crowd's money).
+    sa.Column("matched", sa.BigInteger, nullable=False, default=0),
 )
 
 pledges = sa.Table(
@@ -93,6 +95,8 @@ pledges = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("fix_by", sa.DateTime(timezone=True), nullable=True),
     sa.Column("failure", sa.String(300), nullable=True),
+    # Its match: reserved and committed, over every fund.
+    sa.Column("matched", sa.BigInteger, nullable=False, default=0),
 )
 
 # One row per (project, citizen) with live pledges, so "backers" is counted incrementally.
@@ -124,7 +128,64 @@ updates = sa.Table(
     sa.Column("posted_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-READ_MODELS = (cities, projects, pledges, project_backers, milestones, updates)
+matching_funds = sa.Table(
+    "rm_matching_funds",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("city_id", sa.Uuid, nullable=False, index=True),
+    # Where the fund stands in its city's list: funds on one project apply in this order.
+    sa.Column("position", sa.Integer, nullable=True),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("sponsor", sa.String(120), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("pool", sa.BigInteger, nullable=False),
+    sa.Column("committed", sa.BigInteger, nullable=False, default=0),
+    sa.Column("reserved", sa.BigInteger, nullable=False, default=0),
+    sa.Column("returned", sa.BigInteger, nullable=False, default=0),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("opens_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("closes_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("themes", sa.JSON, nullable=False),
+    sa.Column("areas", sa.JSON, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("rule_version", sa.Integer, nullable=False),  # the latest published version
+    sa.Column("rules", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+fund_rule_versions = sa.Table(
+    "rm_fund_rule_versions",
+    metadata,
+    sa.Column("fund_id", sa.Uuid, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("rules", sa.JSON, nullable=False),
+    sa.Column("effective_from", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("amended_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# One row per match (on a pledge) or grant (to a whole project) a fund ever reserved. The id is
+# derived from what it matches, so a rebuild writes the very same rows.
+matches = sa.Table(
+    "rm_matches",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("fund_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("pledge_id", sa.Uuid, nullable=True, index=True),
+    sa.Column("project_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("backer_id", sa.Uuid, nullable=True),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("rule_version", sa.Integer, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),  # reserved, committed, released
+    sa.Column("kind", sa.String(20), nullable=False),  # match, grant, quadratic
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+READ_MODELS = (
+    cities, projects, pledges, project_backers, milestones, updates,
+    matching_funds, fund_rule_versions, matches,
+)
 
 # Mail to people, written from events exactly once (keyed by the event) and sent by the worker.
 # Not a read model: a rebuild leaves it alone and replays add nothing to it.
