@@ -74,7 +74,16 @@ def settle_due(
     app: Civicfund, engine: sa.Engine, projections: ProjectionFollower,
     project_id: UUID | None = None,
 ) -> list[SettlementReport]:
-    """One round: settle due campaigns (or the one named) and drop payments past their window."""
+    """One round: close matching funds whose window has ended, settle due campaigns (or the one
+    named) and drop payments past their window."""
+    projections.catch_up()
+    # Funds first: a quadratic round shares its pool at its end, in time for the campaigns
+    # deciding now to count their share.
+    with acting_as(SYSTEM, new_correlation_id("close-funds")):
+        try:
+            app.close_due_matching_funds()
+        except DomainError as error:
+            log.warning("could not close the due matching funds: %s", error.message)
     projections.catch_up()
     now = app.clock.now()
     targets = [project_id] if project_id else due_projects(engine, now)

@@ -8,7 +8,15 @@ from web.extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-from web.api import delivery, openapi, pledges, projects, settlement, tokens  # noqa: E402, F401  (register the routes)
+from web.api import (  # noqa: E402, F401  (register the routes)
+    delivery,
+    matching,
+    openapi,
+    pledges,
+    projects,
+    settlement,
+    tokens,
+)
 from web.api.http import ApiError, invalid  # noqa: E402
 
 

@@ -15,6 +15,20 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, current_app, jsonify
 
 from web.api import bp
+from web.api.matching_schemas import (
+    RULE_PARAMETERS,
+    FundClosedSchema,
+    FundCreateSchema,
+    FundFilterSchema,
+    FundListSchema,
+    FundSchema,
+    MatchPreviewQuerySchema,
+    MatchPreviewSchema,
+    RulesAmendedSchema,
+    TopUpSchema,
+    rule_kind_schemas,
+    rule_schema_name,
+)
 from web.api.schemas import (
     DeliveryOwnerSchema,
     ErrorSchema,
@@ -51,14 +65,14 @@ ERRORS = {
     ),
     "NotFound": "404 not_found: no such resource, or one this caller may not see",
     "Conflict": (
-        "409 campaign_not_open, invalid_state or optimum_not_reached: not possible in the "
-        "current state"
+        "409 campaign_not_open, invalid_state, optimum_not_reached or conflict: not possible in "
+        "the current state (e.g. a closed matching fund), or changed at the same time"
     ),
     "UnsupportedMediaType": "415 unsupported_media_type: send Content-Type: application/json",
     "Invalid": (
         "422 invalid (fields refused by the schema, including unknown fields) or a domain code: "
         "invalid_amount, currency_mismatch, unknown_currency, invalid_project, invalid_city, "
-        "invalid_account, payment_declined"
+        "invalid_account, payment_declined, invalid_fund, invalid_rules"
     ),
 }
 
@@ -269,6 +283,71 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                       **WRITE_ERRORS, "401": "Unauthorised", "403": "Forbidden",
                       "404": "NotFound", "409": "Conflict"},
     }},
+    "api.list_matching_funds": {"get": {
+        "summary": "Matching funds, by city and in the order they apply to its pilots",
+        "tags": ["matching funds"],
+        "parameters": [{"in": "query", "schema": FundFilterSchema}],
+        "responses": {"200": _body(FundListSchema, "Matching funds"), "401": "Unauthorised",
+                      "422": "Invalid"},
+    }},
+    "api.create_matching_fund": {"post": {
+        "summary": "Put up a matching fund for the officer's city, with its first rules "
+                   "(version 1, from opens_at)",
+        "tags": ["matching funds"],
+        "security": SECURED,
+        "requestBody": _request(FundCreateSchema),
+        "responses": {"201": _body(FundSchema, "The fund (see its Location header)"),
+                      **WRITE_ERRORS, "401": "Unauthorised", "403": "Forbidden"},
+    }},
+    "api.get_matching_fund": {"get": {
+        "summary": "One fund: its pool and balances, rules, rule history and matches per project",
+        "tags": ["matching funds"],
+        "parameters": [_uuid("fund_id", "matching fund")],
+        "responses": {"200": _body(FundSchema, "The fund"), "401": "Unauthorised",
+                      "404": "NotFound"},
+    }},
+    "api.amend_matching_rules": {"post": {
+        "summary": "Publish a new version of a fund's rules (same kind); matches made before "
+                   "keep the version that made them. Versions cannot overlap or start in the past",
+        "tags": ["matching funds"],
+        "security": SECURED,
+        "parameters": [_uuid("fund_id", "matching fund")],
+        "requestBody": _request("RulesAmendment"),
+        "responses": {"201": _body(RulesAmendedSchema, "The new version and the fund"),
+                      **WRITE_ERRORS, "401": "Unauthorised", "403": "Forbidden",
+                      "404": "NotFound", "409": "Conflict"},
+    }},
+    "api.top_up_matching_fund": {"post": {
+        "summary": "Add money to an open fund's pool",
+        "tags": ["matching funds"],
+        "security": SECURED,
+        "parameters": [_uuid("fund_id", "matching fund")],
+        "requestBody": _request(TopUpSchema),
+        "responses": {"200": _body(FundSchema, "The fund"), **WRITE_ERRORS,
+                      "401": "Unauthorised", "403": "Forbidden", "404": "NotFound",
+                      "409": "Conflict"},
+    }},
+    "api.close_matching_fund": {"post": {
+        "summary": "End a fund: what is neither committed nor reserved goes back to the sponsor "
+                   "(a quadratic round shares its pool first); matches still reserved follow "
+                   "their pledges, and what they release goes back too",
+        "tags": ["matching funds"],
+        "security": SECURED,
+        "parameters": [_uuid("fund_id", "matching fund")],
+        "responses": {"200": _body(FundClosedSchema, "What went back to the sponsor, and the "
+                                                     "fund"),
+                      **WRITE_ERRORS, "401": "Unauthorised", "403": "Forbidden",
+                      "404": "NotFound", "409": "Conflict"},
+    }},
+    "api.match_preview": {"get": {
+        "summary": "What each matching fund would add to a pledge of this amount now, and why "
+                   "(records nothing; with a citizen's token, as that citizen's pledge)",
+        "tags": ["matching funds"],
+        "parameters": [_uuid("project_id", "project"),
+                       {"in": "query", "schema": MatchPreviewQuerySchema}],
+        "responses": {"200": _body(MatchPreviewSchema, "The matches and the total"),
+                      "401": "Unauthorised", "404": "NotFound", "422": "Invalid"},
+    }},
     "api.openapi_document": {"get": {
         "summary": "This document",
         "tags": ["meta"],
@@ -276,6 +355,45 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                               "content": {"application/json": {"schema": {"type": "object"}}}}},
     }},
 }
+
+
+def _one_of(suffix: str, description: str) -> dict:
+    refs = {kind: f"#/components/schemas/{rule_schema_name(kind, suffix)}"
+            for kind in RULE_PARAMETERS}
+    return {
+        "description": description,
+        "oneOf": [{"$ref": ref} for ref in refs.values()],
+        "discriminator": {"propertyName": "kind", "mapping": refs},
+    }
+
+
+def _rule_schemas(spec: APISpec) -> None:
+    """Each rule kind's parameters: as sent when a fund is created, as sent to amend its rules
+    (with effective_from), and as the API writes a version (with version and description)."""
+    effective_from = {"effective_from": {
+        "type": "string", "format": "date-time", "pattern": r"^(20[0-9]{2}|2100)-",
+        "description": "When the new version starts applying (not in the past, after the "
+                       "current version's start, before the fund closes); now when left out",
+    }}
+    written = {
+        "version": {"type": "integer", "minimum": 1},
+        "description": {"type": "string", "description": "The rules in one sentence"},
+    }
+    variants = {
+        "Rules": ({}, "A fund's rules. Amounts are decimal strings in the fund's currency; "
+                      "parameters of another kind are refused (invalid_rules)."),
+        "RulesAmendment": (effective_from, "A new version of a fund's rules, of the same kind"),
+        "FundRules": (written, "One version of a fund's rules as published; only the kind's "
+                               "parameters appear, null where not set"),
+    }
+    for suffix, (extra, description) in variants.items():
+        kinds = rule_kind_schemas(extra=extra, suffix=suffix)
+        for name, schema in kinds.items():
+            if suffix == "FundRules":
+                schema = {**schema, "required": ["version", "kind", "description"]}
+                schema.pop("additionalProperties")
+            spec.components.schema(name, schema)
+        spec.components.schema(suffix, _one_of(suffix, description))
 
 
 def openapi_path(rule: str) -> str:
@@ -299,6 +417,7 @@ def build_document(app: Flask) -> dict:
         "bearer", {"type": "http", "scheme": "bearer", "description": "POST /api/v1/tokens"}
     )
     spec.components.schema("Error", schema=ErrorSchema)
+    _rule_schemas(spec)
     for name, description in ERRORS.items():
         spec.components.response(name, _body("Error", description))
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):

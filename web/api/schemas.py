@@ -259,6 +259,15 @@ class ProjectSchema(Schema):
         required=True,
         metadata={"description": "Failed payments the citizens may still fix", "example": "0.00"},
     )
+    matched = AmountField(
+        required=True,
+        metadata={"description": "What matching funds hold for it: reserved and committed "
+                                 "matches and grants", "example": "0.00"},
+    )
+    total = AmountField(
+        required=True,
+        metadata={"description": "raised + matched: what the funding decision counts"},
+    )
     settled = fields.Boolean(
         required=True, metadata={"description": "Every counted pledge has been settled"},
     )
@@ -291,6 +300,11 @@ class PledgeSchema(Schema):
     failure = fields.String(
         required=True, allow_none=True,
         metadata={"description": "Why the last charge failed; null unless payment_failed"},
+    )
+    matched = AmountField(
+        required=True,
+        metadata={"description": "What matching funds add to it (reserved, or committed once "
+                                 "charged); 0.00 when none", "example": "0.00"},
     )
 
 
