@@ -428,8 +428,10 @@ class MatchingFund(CivicAggregate):
         return match.amount
 
     def settle_grant(self, project_id: UUID, *, funded: bool, why: str) -> int:
+        """Pay a reserved grant to a funded project; give it back to the pool when the project
+        is not funded, or is cancelled after it was (as its pledges' matches are)."""
         grant = self.grants.get(project_id)
-        if grant is None or grant.state != RESERVED:
+        if grant is None or grant.state == RELEASED or (funded and grant.state != RESERVED):
             return 0
         if funded:
             self._propose(self.GrantCommitted, project_id=project_id)
@@ -549,8 +551,11 @@ class MatchingFund(CivicAggregate):
 
         def apply(self, fund: MatchingFund) -> None:
             grant = fund.grants[self.project_id]
+            if grant.state == COMMITTED:
+                fund.committed -= grant.amount
+            else:
+                fund.reserved -= grant.amount
             grant.state = RELEASED
-            fund.reserved -= grant.amount
             fund.by_project[self.project_id] -= grant.amount
             if fund.status == CLOSED:
                 fund.returned += grant.amount

@@ -207,3 +207,79 @@ def test_an_unfunded_project_releases_its_matches_and_closing_returns_the_rest(a
     assert_read_models_equal_the_funds(any_platform, [first, second], [doomed, other])
     assert_a_rebuild_changes_nothing(any_platform)
     assert_read_models_equal_the_funds(any_platform, [first, second], [doomed, other])
+
+
+def test_a_threshold_fund_and_a_fixed_grant_follow_the_outcome(any_platform, clock):
+    world = Funded(any_platform, clock)
+    city = world.city("Porto")
+    officer = world.officer(city)
+    project = world.project(city, officer, lines=(("Sensors", "100.00", True),),
+                            closes_in=timedelta(days=2))
+    threshold = world.fund(city, officer, {"kind": "threshold", "factor": "1", "min_backers": 3,
+                                           "match_earlier": True}, name="Threshold")
+    grant = world.fund(city, officer, {"kind": "fixed_grant", "grant": "40.00",
+                                       "min_backers": 2}, name="Grant")
+    pledges = [world.pledge(project, world.citizen(), "10.00") for _ in range(2)]
+    assert [any_platform.read.pledge(p).matched for p in pledges] == [eur("0.00")] * 2
+    assert any_platform.read.matching_fund(grant).reserved == eur("40.00")
+
+    pledges.append(world.pledge(project, world.citizen(), "10.00"))  # unlocks: all three matched
+    assert [any_platform.read.pledge(p).matched for p in pledges] == [eur("10.00")] * 3
+    assert [(p.fund_name, p.amount) for p in any_platform.read.capital_stack(project)] == [
+        ("Threshold", eur("30.00")), ("Grant", eur("40.00"))]
+    assert any_platform.read.project(project).total == eur("100.00")
+    assert_read_models_equal_the_funds(any_platform, [threshold, grant], [project])
+
+    clock.advance(days=3)
+    world.settle(project)  # 30 + 30 + 40 reach the minimum of 100
+    assert any_platform.read.project(project).status == "funded"
+    view = any_platform.read.matching_fund(grant)
+    assert (view.reserved, view.committed) == (eur("0.00"), eur("40.00"))
+    assert_read_models_equal_the_funds(any_platform, [threshold, grant], [project])
+
+    # Cancelled after it was funded: the crowd is refunded and the committed matches go back.
+    with world.as_officer(officer):
+        world.app.cancel_project(project, reason="The site is gone")
+    any_platform.projections.catch_up()
+    assert any_platform.read.matching_fund(threshold).committed == eur("0.00")
+    assert any_platform.read.matching_fund(threshold).available == eur("1000.00")
+    assert any_platform.read.matching_fund(grant).available == eur("1000.00")
+    assert any_platform.read.project(project).matched == eur("0.00")
+    assert any_platform.read.project(project).matched.minor == \
+        any_platform.app.matched_on(any_platform.app.get_project(project)).minor
+    assert_read_models_equal_the_funds(any_platform, [threshold, grant], [project])
+    assert_a_rebuild_changes_nothing(any_platform)
+    assert_read_models_equal_the_funds(any_platform, [threshold, grant], [project])
+
+
+def test_the_worker_closes_a_quadratic_round_and_its_shares_become_grants(any_platform, clock):
+    from adapters.settlement import settle_due
+
+    world = Funded(any_platform, clock)
+    city = world.city("Porto")
+    officer = world.officer(city)
+    popular = world.project(city, officer, title="Popular", closes_in=timedelta(days=30))
+    single = world.project(city, officer, title="Single", closes_in=timedelta(days=30))
+    fund = world.fund(city, officer, {"kind": "quadratic"}, pool="100.00",
+                      closes_in=timedelta(days=10))
+    for _ in range(4):  # four backers of EUR 1: ideal (4 x 1)^2 - 4 = EUR 12
+        world.pledge(popular, world.citizen(), "1.00")
+    world.pledge(single, world.citizen(), "4.00")  # one backer: ideal 0
+
+    settle_due(any_platform.app, any_platform.engine, any_platform.projections)
+    assert any_platform.read.matching_fund(fund).status == "open"  # not due yet
+
+    clock.advance(days=11)
+    settle_due(any_platform.app, any_platform.engine, any_platform.projections)
+
+    view = any_platform.read.matching_fund(fund)
+    assert (view.status, view.reserved, view.returned, view.available) == (
+        "closed", eur("12.00"), eur("88.00"), eur("0.00"))
+    assert [(p.title, p.reserved, p.matches) for p in any_platform.read.fund_projects(fund)] == [
+        ("Popular", eur("12.00"), 1)]
+    assert any_platform.read.project(popular).matched == eur("12.00")
+    with any_platform.engine.connect() as conn:
+        kinds = conn.execute(sa.select(t.matches.c.kind)).scalars().all()
+    assert kinds == ["quadratic"]
+    assert_read_models_equal_the_funds(any_platform, [fund], [popular, single])
+    assert_a_rebuild_changes_nothing(any_platform)
