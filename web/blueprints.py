@@ -9,6 +9,8 @@ MODULES = (
     "web.auth",
     "web.pledging",
     "web.console",
+    "web.funds",
+    "web.fund_console",
     "web.delivery",
     "web.admin",
     "web.api",

@@ -15,10 +15,12 @@ from wtforms.validators import InputRequired, ValidationError
 from adapters.queries import PledgeView, ProjectView
 from adapters.sandbox_payments import TEST_CARDS
 from domain.errors import CampaignNotOpen, DomainError, NotFound
+from domain.matching import PreviewedMatch
 from domain.money import Money
-from domain.pledge import pledge_limit
+from domain.pledge import check_pledge_amount, pledge_limit
 from web.errors import status_for
 from web.filters import local_datetime, when_charged
+from web.funds import funds_applying_to
 from web.public import visible_project
 from web.services import command, platform
 from web.stripe_element import collects_cards_with_stripe, is_payment_method_id
@@ -72,7 +74,26 @@ def _add_error(field, message: str) -> None:
     field.errors = [*field.errors, message]
 
 
-def _pledge_form_page(project: ProjectView, form: PledgeForm, status: int, message=None):
+@dataclass(frozen=True)
+class MatchPreview:
+    """What the funds would add to the amount in the form, fund by fund."""
+
+    pledge: Money
+    matches: list[PreviewedMatch]
+
+    @property
+    def added(self) -> Money:
+        return sum((m.amount for m in self.matches), Money.zero(self.pledge.currency))
+
+    @property
+    def total(self) -> Money:
+        return self.pledge + self.added
+
+
+def _pledge_form_page(
+    project: ProjectView, form: PledgeForm, status: int, message=None,
+    preview: MatchPreview | None = None,
+):
     return render_template(
         "pledges/new.html",
         project=project,
@@ -81,7 +102,29 @@ def _pledge_form_page(project: ProjectView, form: PledgeForm, status: int, messa
         cards=TEST_CARDS,
         stripe_publishable_key=platform().settings.stripe_publishable_key,
         form_error=message,
+        funds=funds_applying_to(project),
+        preview=preview,
     ), status
+
+
+def _preview_page(project: ProjectView, form: PledgeForm):
+    """The form again, with what each fund would add to the amount typed; records nothing."""
+    text = (form.amount.data or "").strip()
+    if not text:
+        _add_error(form.amount, "Enter the amount you pledge to see what the funds add")
+        return _pledge_form_page(project, form, 422)
+    try:
+        amount = Money.parse(text, project.currency)
+        check_pledge_amount(amount, project.currency)
+        matches = platform().app.match_preview(
+            project.id, amount, citizen_id=current_user.account_id
+        )
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        _add_error(form.amount, error.message)
+        return _pledge_form_page(project, form, status_for(error))
+    return _pledge_form_page(project, form, 200, preview=MatchPreview(amount, matches))
 
 
 @bp.route("/projects/<uuid:project_id>/pledge", methods=["GET", "POST"])
@@ -101,6 +144,8 @@ def pledge(project_id: UUID):
         return _pledge_form_page(project, form, 409, reason)
     if request.method == "GET":
         return _pledge_form_page(project, form, 200)
+    if request.form.get("action") == "preview":
+        return _preview_page(project, form)
     if not form.validate():
         return _pledge_form_page(project, form, 422)
     try:
@@ -121,8 +166,11 @@ def pledge(project_id: UUID):
         field = form.payment_method if error.field == "payment_method" else form.amount
         _add_error(field, error.message)
         return _pledge_form_page(project, form, status_for(error))
+    made = platform().read.pledge(pledge_id)
+    added = (f" The matching funds add {made.matched.display()} to it."
+             if made is not None and made.matched.is_positive() else "")
     flash(
-        f"Thank you! You pledged {amount.display()} to {project.title}. "
+        f"Thank you! You pledged {amount.display()} to {project.title}.{added} "
         f"{when_charged(project.funding_model)}",
         "success",
     )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
 from adapters.queries import ProjectView
 from domain.pledge import FIX_WINDOW
+from web.funds import funds_applying_to, marker, segments
 from web.services import platform
 
 bp = Blueprint("public", __name__)
@@ -109,7 +110,30 @@ def project(project_id: UUID):
         updates=read.updates(found.id),
         fix_days=FIX_WINDOW.days,
         delivered_by=delivery_owner_name(found),
+        **capital_stack(found),
     )
+
+
+def capital_stack(project: ProjectView) -> dict:
+    """The crowd's money and each fund's match on the pilot as parts of one bar, as wide as the
+    optimum (or the total, when it goes past it), with the minimum and optimum marked."""
+    stack = platform().read.capital_stack(project.id)
+    parts = [("crowd", "Crowd: citizens' pledges", project.raised, None)] + [
+        (f"fund-{number % 5 + 1}", part.fund_name, part.amount,
+         url_for("funds.fund", raw_id=part.fund_id))
+        for number, part in enumerate(stack)
+    ]
+    scale = max(project.optimum, project.total)
+    return {
+        "stack": segments(parts, scale),
+        "stack_markers": [
+            (key, label, amount, marker(amount, scale))
+            for key, label, amount in (("minimum", "Minimum", project.minimum),
+                                       ("optimum", "Optimum", project.optimum))
+        ],
+        "matched_by_funds": bool(stack),
+        "funds": funds_applying_to(project),
+    }
 
 
 def delivery_owner_name(project: ProjectView) -> str | None:
