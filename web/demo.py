@@ -1,4 +1,5 @@
-"""Demo data: seven cities, their officers, a dozen smart-city pilots and pledges in progress.
+"""Demo data: seven cities, their officers, a dozen smart-city pilots and pledges in progress, and
+a matching fund in Porto.
 
 Everything is loaded through the real use cases, so the demo's event log is one a real platform
 could have written. Loading is idempotent: once the demo admin exists, nothing is added.
@@ -12,6 +13,7 @@ from uuid import UUID
 
 from adapters.bootstrap import Platform
 from domain.context import SYSTEM, Actor, acting_as, new_correlation_id
+from domain.matching_rules import parse_rules
 from domain.money import Money
 from domain.project import ALL_OR_NOTHING, KEEP_WHAT_YOU_RAISE, BudgetLine
 
@@ -313,6 +315,8 @@ def load_demo(platform: Platform) -> bool:
         return False
     cities = _add_cities(platform)
     accounts = _register_accounts(platform, cities)
+    # Before the pilots, so the demo's pledges are matched as citizens' would be.
+    _add_funds(platform, cities, accounts)
     _post_pilots(platform, cities, accounts)
     platform.projections.catch_up()
     _assign_delivery_owners(platform, accounts)
@@ -349,6 +353,45 @@ def _register_accounts(platform: Platform, cities: dict[str, UUID]) -> dict[str,
                 role=account.role, city_id=cities[account.city] if account.city else None,
             )
     return ids
+
+
+@dataclass(frozen=True)
+class DemoFund:
+    city: str
+    officer: str  # email local part
+    name: str
+    sponsor: str
+    pool: str
+    themes: tuple[str, ...]
+    rules: dict
+
+
+FUNDS = (
+    DemoFund(
+        "Porto", "porto", "Porto Clean Energy Match", "Câmara Municipal do Porto — Ambiente",
+        "20000.00", ("Energy", "Environment"),
+        {"kind": "ratio", "factor": "1", "cap_per_pledge": "100.00",
+         "cap_per_project_percent": "20", "one_per_backer": True},
+    ),
+)
+
+
+def _add_funds(platform: Platform, cities: dict[str, UUID], accounts: dict[str, UUID]) -> None:
+    now = platform.clock.now()
+    for fund in FUNDS:
+        city_id = cities[fund.city]
+        if platform.app.matching_funds_of(city_id):
+            continue
+        currency = next(c.currency for c in CITIES if c.name == fund.city)
+        officer = Actor(str(accounts[f"{fund.officer}@{DOMAIN}"]), "city")
+        with acting_as(officer, new_correlation_id("demo")):
+            platform.app.create_matching_fund(
+                city_id=city_id, name=fund.name, sponsor=fund.sponsor, currency=currency,
+                pool=Money.parse(fund.pool, currency), opens_at=now - timedelta(days=30),
+                closes_at=now + timedelta(days=60), themes=list(fund.themes), areas=[],
+                rules=parse_rules(fund.rules, currency),
+            )
+    platform.projections.catch_up()
 
 
 def _post_pilots(platform: Platform, cities: dict[str, UUID], accounts: dict[str, UUID]) -> None:

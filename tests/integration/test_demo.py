@@ -106,3 +106,16 @@ def test_civicfund_demo_without_serving_loads_once_and_prints_the_accounts(tmp_p
     assert "nothing added" in second.output
     for email, password, _ in DEMO_PASSWORDS:
         assert email in first.output and password in first.output
+
+
+def test_the_demo_has_a_ratio_matching_fund_in_porto_that_matched_its_pledges(demo_platform):
+    porto = demo_platform.read.city_named("Porto")
+    [fund] = demo_platform.read.matching_funds(porto.id)
+    assert fund.kind == "ratio" and fund.status == "open"
+    assert fund.reserved.is_positive()
+    assert fund.pool == fund.committed + fund.reserved + fund.returned + fund.available
+    matched = [p for p in demo_platform.read.projects(city_id=porto.id) if p.matched.is_positive()]
+    assert matched, "no Porto pilot shows a match"
+    assert all(p.total == p.raised + p.matched for p in matched)
+    assert {p.id for p in matched} == {row.project_id for row in
+                                       demo_platform.read.fund_projects(fund.id)}
