@@ -3,6 +3,7 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from uuid import UUID
 
@@ -283,3 +284,59 @@ def test_the_worker_closes_a_quadratic_round_and_its_shares_become_grants(any_pl
     assert kinds == ["quadratic"]
     assert_read_models_equal_the_funds(any_platform, [fund], [popular, single])
     assert_a_rebuild_changes_nothing(any_platform)
+
+
+def test_random_pledges_cancellations_failures_and_closes_keep_the_read_models_exact(
+    any_platform, clock,
+):
+    world = Funded(any_platform, clock)
+    rng = random.Random(4)
+    city = world.city("Porto")
+    officer = world.officer(city)
+    projects = [
+        world.project(city, officer, title=f"Pilot {n}", lines=(("Kit", f"{m}.00", True),),
+                      closes_in=timedelta(days=days))
+        for n, (m, days) in enumerate([(60, 2), (400, 2), (90, 30)])
+    ]
+    funds = [
+        world.fund(city, officer, {"kind": "ratio", "factor": "1", "cap_per_pledge": "15.00",
+                                   "one_per_backer": True}, pool="80.00", name="Small"),
+        world.fund(city, officer, {"kind": "threshold", "factor": "0.5", "min_backers": 2,
+                                   "match_earlier": True, "cap_per_project": "40.00"},
+                   pool="100.00", name="Threshold"),
+        world.fund(city, officer, {"kind": "fixed_grant", "grant": "25.00", "min_percent": 30},
+                   pool="60.00", name="Grant"),
+    ]
+    citizens = [world.citizen() for _ in range(5)]
+    live: list[UUID] = []
+    for _ in range(40):
+        if live and rng.random() < 0.25:
+            world.cancel(live.pop(rng.randrange(len(live))))
+        else:
+            card = "pm_card_chargeCustomerFail" if rng.random() < 0.2 else "pm_card_visa"
+            live.append(world.pledge(rng.choice(projects), rng.choice(citizens),
+                                     f"{rng.randint(1, 30)}.{rng.randint(0, 99):02d}", card))
+        if rng.random() < 0.1:
+            with world.as_officer(officer):
+                world.app.top_up_matching_fund(rng.choice(funds), eur("5.00"))
+    any_platform.projections.catch_up()
+    assert_read_models_equal_the_funds(any_platform, funds, projects)
+
+    clock.advance(days=3)
+    for project in projects[:2]:
+        world.settle(project)
+    with world.as_officer(officer):
+        world.app.close_matching_fund(funds[0])
+    any_platform.projections.catch_up()
+    assert_read_models_equal_the_funds(any_platform, funds, projects)
+
+    clock.advance(days=8)  # failed cards' fix windows end: their pledges are dropped
+    for project in projects[:2]:
+        world.settle(project)
+    for pledge_id in [p.id for p in any_platform.read.pledges_of_project(projects[0])]:
+        with acting_as(SYSTEM, "test-drop"):
+            world.app.drop_unpaid(pledge_id)
+    any_platform.projections.catch_up()
+    assert_read_models_equal_the_funds(any_platform, funds, projects)
+    assert_a_rebuild_changes_nothing(any_platform)
+    assert_read_models_equal_the_funds(any_platform, funds, projects)
