@@ -104,7 +104,17 @@ def _pledge_form_page(
         form_error=message,
         funds=funds_applying_to(project),
         preview=preview,
+        live_preview=not _backs_already(project),
     ), status
+
+
+def _backs_already(project: ProjectView) -> bool:
+    """Whether the citizen has pledged to this pilot before. The API's preview, which the page
+    asks as the amount changes, does not know who asks (it reads no session), so it would count
+    them as a new backer: then only the form's own preview button is offered."""
+    return any(p.project_id == project.id for p in platform().read.pledges_of(
+        current_user.account_id
+    ))
 
 
 def _preview_page(project: ProjectView, form: PledgeForm):

@@ -22,6 +22,13 @@ def text_of(html: str, element_id: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
 
 
+def inside(html: str, element_id: str, tag: str) -> str:
+    """The words inside the element with this id, up to the first closing `tag`."""
+    match = re.search(rf'id="{element_id}"(.*?)</{tag}>', html, re.S)
+    assert match, f"no element with id {element_id}"
+    return words(match.group(1).split(">", 1)[1])
+
+
 def words(html: str) -> str:
     """The page's text as a reader sees it: tags gone, entities of quotes undone."""
     text = re.sub(r"<[^>]+>", " ", html).replace("&#39;", "'").replace("&amp;", "&")
@@ -134,6 +141,40 @@ def test_after_pledging_the_citizen_sees_what_the_funds_added(client, world, por
     assert "+ EUR 25.00 matched" in words(mine.text)
 
 
+def test_the_live_preview_asks_the_api_the_page_names_and_gets_each_funds_amount(
+    client, world, porto, fund, citizen
+):
+    page = client.get(f"/projects/{porto['project']}/pledge")
+    assert "match-preview.js" in page.text
+    url = re.search(r'data-preview-url="([^"]+)"', page.text).group(1)
+    assert client.get("/static/match-preview.js").status_code == 200
+
+    answer = client.get(f"{url}?amount=40.00")
+
+    assert answer.status_code == 200
+    [match] = answer.json["matches"]
+    assert (match["fund_id"], match["amount"]) == (str(fund), "25.00")
+    assert f'data-fund-id="{match["fund_id"]}"' in page.text  # the row the script fills in
+
+
+def test_a_backer_pledging_again_is_told_the_fund_matched_them_already(
+    client, world, porto, fund, citizen
+):
+    world.pledge(porto["project"], citizen, "10.00")
+    form = client.get(f"/projects/{porto['project']}/pledge")
+    # The API cannot tell who asks, so the page leaves the preview to its own button.
+    assert "match-preview.js" not in form.text
+
+    page = client.post(f"/projects/{porto['project']}/pledge", data={
+        "amount": "40.00", "action": "preview", "csrf_token": csrf_from(form.text),
+    })
+
+    assert page.status_code == 200
+    row = words(re.search(rf'<tr data-fund-id="{fund}">(.*?)</tr>', page.text, re.S).group(1))
+    assert "EUR 0.00" in row and "already matched" in row
+    assert text_of(page.text, "preview-total") == "EUR 40.00"
+
+
 def test_a_pilot_no_fund_covers_has_no_preview(client, world, porto, citizen):
     make_fund(world, porto["city"], porto["officer"], themes=["Energy"])
     page = client.get(f"/projects/{porto['project']}/pledge")
@@ -167,6 +208,26 @@ def test_the_project_page_draws_the_capital_stack_with_crowd_and_fund_amounts(
     assert "total EUR 85.00" in bar.group(1)
     applying = text_of(page.text, "applying-funds")
     assert "Green Streets Match" in applying
+
+
+def test_a_pilot_funded_by_crowd_and_match_together_says_so_and_the_match_is_committed(
+    client, world, porto
+):
+    fund = make_fund(world, porto["city"], porto["officer"], pool="6000.00",
+                     rules={"kind": "ratio", "factor": "1"})
+    project_id = porto["project"]
+    world.pledge(project_id, world.citizen(), "5000.00")  # half the optimum; the fund adds half
+    with acting_as(Actor(str(porto["officer"]), "city"), "test"):
+        world.app.close_campaign_early(project_id)
+    world.platform.projections.catch_up()
+
+    page = client.get(f"/projects/{project_id}")
+    assert "Pledges with EUR 5,000.00 from matching funds reached the minimum" in inside(
+        page.text, "outcome", "section")
+    assert text_of(page.text, "total") == "EUR 10,000.00"
+    fund_page = client.get(f"/funds/{fund}")
+    assert text_of(fund_page.text, "committed") == "EUR 5,000.00"
+    assert text_of(fund_page.text, "reserved") == "EUR 0.00"
 
 
 def test_a_project_without_funds_shows_no_capital_stack(client, porto):
@@ -395,7 +456,7 @@ def test_closing_asks_first_says_what_goes_back_then_closes(officer_client, worl
     world.pledge(porto["project"], world.citizen(), "40.00")
     confirm = officer_client.get(f"/console/funds/{fund}/close")
     assert confirm.status_code == 200
-    said = words(re.search(r'id="close-consequences"(.*?)</div>', confirm.text, re.S).group(1))
+    said = inside(confirm.text, "close-consequences", "div")
     assert "EUR 975.00 goes back to Porto Environment Department now" in said
     assert "EUR 25.00 is reserved for pledges not charged yet" in said
     assert world.platform.read.matching_fund(fund).status == "open"
