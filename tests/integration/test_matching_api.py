@@ -379,3 +379,44 @@ def test_a_funded_project_commits_its_matches_and_the_worker_closes_due_funds(po
     settle_due(platform.app, platform.engine, platform.projections)
     read = porto.fund(fund["id"])
     assert (read["status"], read["returned"], read["available"]) == ("closed", "1000.00", "0.00")
+
+
+def test_the_openapi_document_describes_funds_and_each_rule_kind(client):
+    document = client.get("/api/v1/openapi.json").json
+    paths, schemas = document["paths"], document["components"]["schemas"]
+
+    for path, method in (
+        ("/api/v1/matching-funds", "post"),
+        ("/api/v1/matching-funds/{fund_id}/rules", "post"),
+        ("/api/v1/matching-funds/{fund_id}/top-ups", "post"),
+        ("/api/v1/matching-funds/{fund_id}/close", "post"),
+    ):
+        assert paths[path][method]["security"] == [{"bearer": []}], path
+        assert {"401", "403", "422"} <= set(paths[path][method]["responses"]), path
+    assert "get" in paths["/api/v1/matching-funds/{fund_id}"]
+    preview = paths["/api/v1/projects/{project_id}/match-preview"]["get"]
+    assert {p["name"] for p in preview["parameters"]} == {"project_id", "amount"}
+
+    parameters = {
+        "RatioRules": {"factor", "cap_per_pledge", "cap_per_project", "cap_per_project_percent",
+                       "one_per_backer"},
+        "ThresholdRules": {"factor", "cap_per_pledge", "cap_per_project",
+                           "cap_per_project_percent", "one_per_backer", "min_backers",
+                           "min_percent", "match_earlier"},
+        "FixedGrantRules": {"grant", "min_backers", "min_percent", "cap_per_project",
+                            "cap_per_project_percent"},
+        "QuadraticRules": {"min_contribution", "cap_per_project", "cap_per_project_percent"},
+    }
+    for name, expected in parameters.items():
+        declared = set(schemas[name]["properties"]) - {"kind", "currency"}
+        assert declared == expected, name
+        assert schemas[name]["additionalProperties"] is False
+        amendment = schemas[name.replace("Rules", "RulesAmendment")]["properties"]
+        assert "effective_from" in amendment
+    mapping = schemas["Rules"]["discriminator"]["mapping"]
+    assert set(mapping) == {"ratio", "threshold", "fixed_grant", "quadratic"}
+    assert schemas["RatioRules"]["properties"]["cap_per_pledge"]["type"] == "string"
+    for name in ("matched", "total"):
+        assert schemas["Project"]["properties"][name]["type"] == "string"
+    assert schemas["Pledge"]["properties"]["matched"]["type"] == "string"
+    assert "invalid_rules" in document["components"]["responses"]["Invalid"]["description"]
