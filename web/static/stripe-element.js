@@ -10,7 +10,9 @@
   var form = mount.closest("form");
   var field = form.querySelector('input[name="payment_method"]');
   var message = document.getElementById("payment-element-error");
-  var button = form.querySelector('button[type="submit"]');
+  // The pledge form also has a "See what the funds add" button: it needs no card.
+  var button = form.querySelector('button[type="submit"][value="pledge"]') ||
+    form.querySelector('button[type="submit"]');
 
   function showError(text) {
     message.textContent = text;
@@ -42,6 +44,9 @@
 
   var sending = false;
   form.addEventListener("submit", function (event) {
+    if (event.submitter && event.submitter.value === "preview") {
+      return;
+    }
     event.preventDefault();
     if (sending) {
       return;
