@@ -32,8 +32,13 @@ def applies_to(fund: FundView, project: ProjectView) -> bool:
 
 
 def funds_applying_to(project: ProjectView) -> list[FundView]:
-    """The open funds that match pledges to this pilot, in the order they apply."""
-    return [f for f in platform().read.matching_funds(project.city_id) if applies_to(f, project)]
+    """The open funds that match pledges to this pilot, in the order they apply; a fund whose
+    window has ended before the worker closed it no longer counts."""
+    now = platform().clock.now()
+    return [
+        f for f in platform().read.matching_funds(project.city_id)
+        if applies_to(f, project) and now < f.closes_at
+    ]
 
 
 @dataclass(frozen=True)
