@@ -122,6 +122,7 @@ class MatchingFund(CivicAggregate):
         self.grants: dict[UUID, Match] = {}  # by project
         self.by_project: dict[UUID, int] = {}  # reserved + committed, matches and grants
         self.backers: dict[UUID, set[UUID]] = {}  # project -> backers matched there
+        self._live: dict[tuple[UUID, UUID], int] = {}  # (project, backer) -> live matches
         self.unlocked: set[UUID] = set()
         self.round_shared = False
         self._proposed: list[CivicAggregate.Event] = []
@@ -495,6 +496,8 @@ class MatchingFund(CivicAggregate):
             fund.reserved += self.amount
             fund.by_project[self.project_id] = fund.by_project.get(self.project_id, 0) + self.amount
             fund.backers.setdefault(self.project_id, set()).add(self.backer_id)
+            key = (self.project_id, self.backer_id)
+            fund._live[key] = fund._live.get(key, 0) + 1
 
     class MatchCommitted(CivicAggregate.Event):
         pledge_id: UUID
@@ -520,7 +523,12 @@ class MatchingFund(CivicAggregate):
             if fund.status == CLOSED:
                 fund.returned += match.amount
             if match.backer_id is not None:
-                fund.backers.get(match.project_id, set()).discard(match.backer_id)
+                # Still matched there while another match of theirs is live (a version without
+                # one match per backer may have given them several).
+                key = (match.project_id, match.backer_id)
+                fund._live[key] -= 1
+                if not fund._live[key]:
+                    fund.backers.get(match.project_id, set()).discard(match.backer_id)
 
     class GrantReserved(CivicAggregate.Event):
         project_id: UUID
