@@ -16,7 +16,9 @@ LOCK, a conditional multi-row INSERT ... RETURNING and COMMIT as one message: on
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from typing import Any
 from uuid import UUID
 
@@ -55,11 +57,15 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder):
         self._table = SQL("{0}.{1}").format(
             Identifier(self.datastore.schema), Identifier(self.events_table_name)
         )
-        self._statements: dict[tuple[int, int], bytes] = {}
+        self._statements: dict[tuple[int, int, bool], bytes] = {}
+        self._held = threading.local()
 
-    def _statement(self, conn: Connection[Any], rows: int, checks: int) -> bytes:
-        """BEGIN, lock, insert `rows` events if `checks` aggregates are unchanged, COMMIT."""
-        key = (rows, checks)
+    def _statement(
+        self, conn: Connection[Any], rows: int, checks: int, *, begin: bool = True
+    ) -> bytes:
+        """BEGIN, lock, insert `rows` events if `checks` aggregates are unchanged, COMMIT.
+        Without `begin`, the insert finishes a transaction already open (see `exclusive`)."""
+        key = (rows, checks, begin)
         statement = self._statements.get(key)
         if statement is None:
             current = SQL(
@@ -68,15 +74,69 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder):
             ).format(self._table)
             condition = SQL(" AND ").join([current] * checks) if checks else SQL("true")
             statement = SQL(
-                "BEGIN; SET LOCAL lock_timeout = '{0}s'; LOCK TABLE {1} IN EXCLUSIVE MODE; "
+                "{4}SET LOCAL lock_timeout = '{0}s'; LOCK TABLE {1} IN EXCLUSIVE MODE; "
                 "INSERT INTO {1} (originator_id, originator_version, topic, state) "
                 "SELECT * FROM (VALUES {2}) AS new_events WHERE {3} "
                 "RETURNING notification_id; COMMIT"
             ).format(
-                self.datastore.lock_timeout, self._table, SQL(", ").join([_ROW] * rows), condition
+                self.datastore.lock_timeout, self._table, SQL(", ").join([_ROW] * rows), condition,
+                SQL("BEGIN; " if begin else ""),
             ).as_bytes(conn)
             self._statements[key] = statement
         return statement
+
+    @contextmanager
+    def exclusive(
+        self, keys: Sequence[UUID], *, after: Mapping[UUID, int] | None = None
+    ) -> Iterator[list[StoredEvent]]:
+        """Decide on some aggregates while no other process can record for them.
+
+        Opens a transaction holding a PostgreSQL advisory lock on each of `keys`, and in the
+        same round trip reads the events of each aggregate in `after` recorded since the
+        version given (what the caller's copy lacks). The block's first save finishes that
+        transaction (one more round trip), which lets the locks go. Processes deciding on the
+        same aggregates therefore take turns instead of racing and deciding again.
+        """
+        after = dict(after or {})
+        with self.datastore.get_connection() as conn:
+            curs = ClientCursor(conn, row_factory=tuple_row)
+            locks = [
+                # The top 64 bits of each id, as the signed bigint advisory locks take.
+                SQL("SELECT pg_advisory_xact_lock({0})").format((key.int >> 64) - 2**63)
+                for key in keys
+            ]
+            reads = [
+                SQL(
+                    "SELECT originator_id, originator_version, topic, state FROM {0} "
+                    "WHERE originator_id = %s::uuid AND originator_version > %s::bigint "
+                    "ORDER BY originator_version"
+                ).format(self._table)
+                for _ in after
+            ]
+            params: list[Any] = [v for pair in after.items() for v in pair]
+            statement = SQL("; ").join([
+                SQL("BEGIN; SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout),
+                *locks, *reads,
+            ])
+            recorded: list[StoredEvent] = []
+            try:
+                curs.execute(statement.as_bytes(conn), params, prepare=False)
+                while True:
+                    if curs.description is not None and len(curs.description) == 4:
+                        recorded += [
+                            StoredEvent(originator_id=row[0], originator_version=row[1],
+                                        topic=row[2], state=bytes(row[3]))
+                            for row in curs.fetchall()
+                        ]
+                    if not curs.nextset():
+                        break
+                self._held.conn = conn
+                yield recorded
+            finally:
+                self._held.conn = None
+                curs.close()
+                if conn.info.transaction_status != TransactionStatus.IDLE:
+                    conn.rollback()
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
@@ -94,12 +154,17 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder):
             params += (event.originator_id, event.originator_version, event.topic, event.state)
         for aggregate_id, version in checks.items():
             params += (aggregate_id, version)
-        with self.datastore.get_connection() as conn:
+        held = getattr(self._held, "conn", None)
+        if held is not None:
+            self._held.conn = None  # one save finishes the transaction `exclusive` opened
+        with nullcontext(held) if held is not None else self.datastore.get_connection() as conn:
             # Client-side binding lets the whole transaction travel as one simple-protocol
             # message; psycopg escapes every value (bytea included) as a literal.
             curs = ClientCursor(conn, row_factory=tuple_row)
             try:
-                statement = self._statement(conn, len(stored_events), len(checks))
+                statement = self._statement(
+                    conn, len(stored_events), len(checks), begin=held is None
+                )
                 curs.execute(statement, params, prepare=False)
                 while curs.statusmessage is None or not curs.statusmessage.startswith("INSERT"):
                     if not curs.nextset():

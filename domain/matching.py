@@ -32,6 +32,8 @@ from domain.project import CANCELLED, DELIVERING, FUNDED, UNFUNDED, Project
 T = TypeVar("T")
 # How often a change that lost a race on a fund is decided again before giving up.
 FUND_ATTEMPTS = 30
+# The most pledges recorded together with their matches in one transaction.
+MAX_BATCH = 64
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,17 @@ class PreviewedMatch:
     amount: Money
     rule_version: int
     reason: str
+
+
+@dataclass(eq=False)
+class _Waiting:
+    """A pledge waiting to be recorded with its matches."""
+
+    pledge: Pledge
+    project: Project
+    checks: dict[UUID, int]
+    done: bool = False
+    error: BaseException | None = None
 
 
 @dataclass
@@ -59,6 +72,7 @@ class Matching:
         self._funds: dict[UUID, MatchingFund] = {}
         self._fund_locks: dict[UUID, threading.Lock] = {}
         self._fund_locks_guard = threading.Lock()
+        self._fund_queues: dict[tuple[UUID, ...], list[_Waiting]] = {}
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -227,56 +241,97 @@ class Matching:
     def _eligible_funds(self, project: Project, city_funds: list[UUID]) -> list[UUID]:
         eligible = []
         for fund_id in city_funds:
-            with self._fund_lock(fund_id):
-                fund = self._funds.get(fund_id) or self._fresh_fund(fund_id)
-                if fund.covers(
-                    city_id=project.city_id, currency=project.currency, theme=project.theme,
-                    area=project.area,
-                ) and fund.status == "open":
-                    eligible.append(fund_id)
+            # What makes a project eligible never changes once a fund exists, so a fund this
+            # process already holds is read without waiting for its lock.
+            fund = self._funds.get(fund_id) or self._fund_now(fund_id)
+            if fund.status == "open" and fund.covers(
+                city_id=project.city_id, currency=project.currency, theme=project.theme,
+                area=project.area,
+            ):
+                eligible.append(fund_id)
         return eligible
 
     def _save_pledge_with_matches(
-        self, pledge: Pledge, project: Project, city_funds: list[UUID], *, fresh: bool,
+        self, pledge: Pledge, project: Project, city_funds: list[UUID], *,
         unchanged: dict[UUID, int],
     ) -> None:
         """Save a newly authorised pledge together with what each eligible fund reserves for it.
-        Raises ConcurrentChange if a fund (or the project, or the city) changed meanwhile."""
-        now = self.clock.now()
-        fund_ids = sorted(self._eligible_funds(project, city_funds)) if city_funds else []
+        Raises ConcurrentChange if a fund (or the project, or the city) changed meanwhile.
+
+        Pledges waiting for the same funds are recorded together: whichever thread gets the
+        funds' locks decides every waiting pledge in turn and saves them all in one
+        transaction, so the lock is held for one round trip per batch, not per pledge."""
+        fund_ids = tuple(sorted(self._eligible_funds(project, city_funds)))
+        if not fund_ids:
+            self._save_or_conflict(pledge, **self._checks(unchanged))
+            return
+        waiting = _Waiting(pledge, project, dict(unchanged))
+        with self._fund_locks_guard:
+            queue = self._fund_queues.setdefault(fund_ids, [])
+            queue.append(waiting)
         with ExitStack() as stack:
-            funds = []
             for fund_id in fund_ids:
                 stack.enter_context(self._fund_lock(fund_id))
-                fund = self._fresh_fund(fund_id) if fresh else self._cached_fund(fund_id)
-                if fund.is_matching(now):
-                    funds.append(fund)
-            crowd: Crowd | None = None
-            checked = dict(unchanged)
-            try:
-                for fund in funds:
-                    if crowd is None and self._needs_crowd(fund, project.id, now):
-                        crowd = self._crowd(project, excluding=pledge.id)
-                    backers, total = self._with_pledge(
-                        crowd, pledge.citizen_id, pledge.amount.minor
-                    )
-                    fund.propose_pledge_matches(
-                        pledge_id=pledge.id, project_id=project.id, backer_id=pledge.citizen_id,
-                        pledge=pledge.amount.minor, minimum=project.minimum, when=now,
-                        backers=backers, crowd=total,
-                        earlier=crowd.pledges if crowd is not None else [],
-                    )
-                    if not fund.proposed and checked:
-                        # Nothing to add, but the decision rests on the fund as it stands.
-                        checked[fund.id] = fund.version
-                events = [e for fund in funds for e in fund.proposed]
-                self._save_or_conflict(pledge, *events, **self._checks(checked))
-            except BaseException:
-                for fund in funds:
-                    fund.discard()
-                raise
+            if not waiting.done:
+                funds = self._caught_up(fund_ids, stack)
+                with self._fund_locks_guard:
+                    batch = queue[:MAX_BATCH]
+                    del queue[:MAX_BATCH]
+                if waiting not in batch:  # pragma: no cover - a longer queue than MAX_BATCH
+                    batch.append(waiting)
+                    queue.remove(waiting)
+                self._record_batch(funds, batch)
+        if waiting.error is not None:
+            raise waiting.error
+
+    def _record_batch(self, caught_up: list[MatchingFund], batch: list[_Waiting]) -> None:
+        """Decide each waiting pledge's matches in order and record them all at once (called
+        with the funds' locks held). Every pledge of a batch that failed is told to retry."""
+        now = self.clock.now()
+        funds = [fund for fund in caught_up if fund.is_matching(now)]
+        try:
+            checked: dict[UUID, int] = {}
+            pledge_events = []
+            for waiting in batch:
+                self._propose_for(waiting, funds, now)
+                pledge_events += waiting.pledge.collect_events()
+                for aggregate_id, version in waiting.checks.items():
+                    # Each pledge passed its checks on the version it read: the newest covers all.
+                    checked[aggregate_id] = max(checked.get(aggregate_id, version), version)
             for fund in funds:
-                fund.accept()
+                if not fund.proposed:
+                    # Nothing to add, but the decisions rest on the fund as it stands.
+                    checked[fund.id] = fund.version
+            events = [e for fund in funds for e in fund.proposed]
+            self._save_or_conflict(*pledge_events, *events, **self._checks(checked))
+        except BaseException as error:
+            for fund in funds:
+                fund.discard()
+            for waiting in batch:
+                waiting.done = True
+                waiting.error = (
+                    ConcurrentChange(error.message) if isinstance(error, ConcurrentChange)
+                    else error
+                )
+            return
+        for fund in funds:
+            fund.accept()
+        for waiting in batch:
+            waiting.done = True
+
+    def _propose_for(self, waiting: _Waiting, funds: list[MatchingFund], now: datetime) -> None:
+        pledge, project = waiting.pledge, waiting.project
+        crowd: Crowd | None = None
+        for fund in funds:
+            if crowd is None and self._needs_crowd(fund, project.id, now):
+                crowd = self._crowd(project, excluding=pledge.id)
+            backers, total = self._with_pledge(crowd, pledge.citizen_id, pledge.amount.minor)
+            fund.propose_pledge_matches(
+                pledge_id=pledge.id, project_id=project.id, backer_id=pledge.citizen_id,
+                pledge=pledge.amount.minor, minimum=project.minimum, when=now,
+                backers=backers, crowd=total,
+                earlier=crowd.pledges if crowd is not None else [],
+            )
 
     def _follow_pledge(
         self, pledge: Pledge, *, commit: bool = False, release: str = ""
@@ -289,12 +344,11 @@ class Matching:
         fund_ids = sorted(self.get_city(project.city_id).matching_funds)
         for attempt in range(FUND_ATTEMPTS):
             with ExitStack() as stack:
-                funds = []
                 for fund_id in fund_ids:
                     stack.enter_context(self._fund_lock(fund_id))
-                    fund = self._fresh_fund(fund_id)
-                    if pledge.id in fund.matches:
-                        funds.append(fund)
+                funds = [
+                    fund for fund in self._caught_up(fund_ids, stack) if pledge.id in fund.matches
+                ]
                 try:
                     for fund in funds:
                         if commit:
@@ -392,6 +446,21 @@ class Matching:
                 "Something this change depends on was changed at the same time; please try again"
             ) from None
 
+    def _caught_up(self, fund_ids: Any, stack: ExitStack) -> list[MatchingFund]:
+        """With the funds' locks held: keep other processes from recording for them until the
+        block's save (where the database offers that), and bring this process's copies up to
+        date."""
+        funds = {fund_id: self._cached_fund(fund_id) for fund_id in fund_ids}
+        exclusive = getattr(self.recorder, "exclusive", None)
+        if exclusive is None:
+            return [self._fresh_fund(fund_id) for fund_id in fund_ids]
+        recorded = stack.enter_context(
+            exclusive(sorted(funds), after={i: fund.version for i, fund in funds.items()})
+        )
+        for stored in recorded:
+            self.mapper.to_domain_event(stored).mutate(funds[stored.originator_id])
+        return [funds[fund_id] for fund_id in fund_ids]
+
     @contextmanager
     def _fund_lock(self, fund_id: UUID) -> Iterator[None]:
         with self._fund_locks_guard:
@@ -425,8 +494,9 @@ class Matching:
         """Decide on the fund as it stands and record the outcome; decide again if another
         process changed the fund in between."""
         for attempt in range(FUND_ATTEMPTS):
-            with self._fund_lock(fund_id):
-                fund = self._fresh_fund(fund_id)
+            with ExitStack() as stack:
+                stack.enter_context(self._fund_lock(fund_id))
+                [fund] = self._caught_up([fund_id], stack)
                 try:
                     result = change(fund)
                     self._save_or_conflict(*fund.proposed)

@@ -12,7 +12,7 @@ kept in memory between commands is therefore never left half-changed by a save t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -56,6 +56,21 @@ class Match:
     reason: str
     state: str = RESERVED
     pledge_id: UUID | None = None
+
+
+@dataclass
+class Pending:
+    reserved: int = 0
+    pledges: set[UUID] = field(default_factory=set)
+    grants: set[UUID] = field(default_factory=set)
+    unlocked: set[UUID] = field(default_factory=set)
+    by_project: dict[UUID, int] = field(default_factory=dict)
+    backers: dict[UUID, set[UUID]] = field(default_factory=dict)
+
+    def add(self, project_id: UUID, amount: int, backer_id: UUID | None) -> None:
+        self.by_project[project_id] = self.by_project.get(project_id, 0) + amount
+        if backer_id is not None:
+            self.backers.setdefault(project_id, set()).add(backer_id)
 
 
 @dataclass(frozen=True)
@@ -210,12 +225,31 @@ class MatchingFund(CivicAggregate):
     def matched_on(self, project_id: UUID) -> int:
         return self.by_project.get(project_id, 0)
 
-    def tally(self, project_id: UUID) -> Tally:
+    def tally(self, project_id: UUID, pending: Pending | None = None) -> Tally:
+        pending = pending or Pending()
         return Tally(
-            matched=self.by_project.get(project_id, 0),
-            matched_backers=frozenset(self.backers.get(project_id, ())),
-            unlocked=project_id in self.unlocked,
+            matched=self.by_project.get(project_id, 0) + pending.by_project.get(project_id, 0),
+            matched_backers=frozenset(self.backers.get(project_id, set())
+                                      | pending.backers.get(project_id, set())),
+            unlocked=project_id in self.unlocked or project_id in pending.unlocked,
         )
+
+    def _pending(self) -> Pending:
+        """What the events proposed but not yet recorded will change (several pledges can be
+        decided one after another and recorded together)."""
+        pending = Pending()
+        for proposed in self._proposed:
+            if isinstance(proposed, MatchingFund.MatchReserved):
+                pending.reserved += proposed.amount
+                pending.pledges.add(proposed.pledge_id)
+                pending.add(proposed.project_id, proposed.amount, proposed.backer_id)
+            elif isinstance(proposed, MatchingFund.GrantReserved):
+                pending.reserved += proposed.amount
+                pending.grants.add(proposed.project_id)
+                pending.add(proposed.project_id, proposed.amount, None)
+            elif isinstance(proposed, MatchingFund.Unlocked):
+                pending.unlocked.add(proposed.project_id)
+        return pending
 
     # -- proposing events ---------------------------------------------------------------------
 
@@ -332,18 +366,28 @@ class MatchingFund(CivicAggregate):
                     rule_version=version.version, reason=decision.reason,
                 )
             return [Decision(0, decision.reason)]
-        if rules.kind not in PER_PLEDGE_KINDS or pledge_id in self.matches:
+        pending = self._pending()
+        if rules.kind not in PER_PLEDGE_KINDS or pledge_id in self.matches or (
+            pledge_id in pending.pledges
+        ):
             return [decision]
-        matched = self.by_project.get(project_id, 0)
-        matched_backers = set(self.backers.get(project_id, ()))
-        available = self.available
-        if rules.kind == THRESHOLD and project_id not in self.unlocked:
+        matched = self.by_project.get(project_id, 0) + pending.by_project.get(project_id, 0)
+        matched_backers = set(self.backers.get(project_id, ())) | pending.backers.get(
+            project_id, set()
+        )
+        available = self.available - pending.reserved
+        if (
+            rules.kind == THRESHOLD and project_id not in self.unlocked
+            and project_id not in pending.unlocked
+        ):
             if not rules.criteria_met(backers=backers, crowd=crowd, minimum=minimum.minor):
                 return [decision]
             self._propose(self.Unlocked, project_id=project_id)
             if rules.match_earlier:
                 for earlier_id, earlier_backer, earlier_amount in earlier:
-                    if earlier_id in self.matches or earlier_id == pledge_id:
+                    if earlier_id in self.matches or earlier_id in pending.pledges or (
+                        earlier_id == pledge_id
+                    ):
                         continue
                     found = pledge_match(
                         rules, pledge=earlier_amount, backer=earlier_backer,
@@ -377,7 +421,10 @@ class MatchingFund(CivicAggregate):
         self, *, project_id: UUID, backer_id: UUID | None, pledge: int, minimum: Money,
         when: datetime, backers: int, crowd: int,
     ) -> Decision:
-        """What this fund would add to a pledge of `pledge` now, and why; records nothing."""
+        """What this fund would add to a pledge of `pledge` now, and why; records nothing.
+        Matches proposed but not yet recorded count as made."""
+        pending = self._pending()
+        available = self.available - pending.reserved
         if self.status != OPEN:
             return Decision(0, "the fund is closed")
         if when < self.opens_at:
@@ -390,12 +437,12 @@ class MatchingFund(CivicAggregate):
                 0, f"shared among the round's projects when it ends on {self.closes_at:%d %B %Y}"
             )
         if rules.kind == FIXED_GRANT:
-            if project_id in self.grants:
+            if project_id in self.grants or project_id in pending.grants:
                 return Decision(0, "this project has its grant already")
             if not rules.criteria_met(backers=backers, crowd=crowd, minimum=minimum.minor):
                 return Decision(0, _waiting(rules, backers, crowd, minimum))
             cap = rules.project_cap(minimum)
-            amount = min(rules.grant, cap if cap is not None else rules.grant, self.available)
+            amount = min(rules.grant, cap if cap is not None else rules.grant, available)
             if amount <= 0:
                 return Decision(0, "the pool is used up")
             reason = "the project meets the grant's criteria"
@@ -404,12 +451,13 @@ class MatchingFund(CivicAggregate):
             return Decision(amount, reason)
         if (
             rules.kind == THRESHOLD and project_id not in self.unlocked
+            and project_id not in pending.unlocked
             and not rules.criteria_met(backers=backers, crowd=crowd, minimum=minimum.minor)
         ):
             return Decision(0, _waiting(rules, backers, crowd, minimum))
         return pledge_match(
-            rules, pledge=pledge, backer=backer_id, tally=self.tally(project_id),
-            minimum=minimum, available=self.available,
+            rules, pledge=pledge, backer=backer_id, tally=self.tally(project_id, pending),
+            minimum=minimum, available=available,
         )
 
     def release(self, pledge_id: UUID, *, why: str) -> int:

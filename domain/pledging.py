@@ -61,7 +61,7 @@ class Pledging:
                 checks = self._unchanged(project, city).get("unchanged_since", {})
                 if city.matching_funds:
                     self._save_pledge_with_matches(
-                        pledge, project, city.matching_funds, fresh=fresh, unchanged=checks
+                        pledge, project, city.matching_funds, unchanged=checks
                     )
                 else:
                     self._save_or_conflict(pledge, **self._unchanged(project, city))
