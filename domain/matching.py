@@ -292,8 +292,10 @@ class Matching:
         try:
             checked: dict[UUID, int] = {}
             pledge_events = []
+            peers: dict[UUID, list[Pledge]] = {}  # earlier pledges of this batch, by project
             for waiting in batch:
-                self._propose_for(waiting, funds, now)
+                self._propose_for(waiting, funds, now, peers.get(waiting.project.id, []))
+                peers.setdefault(waiting.project.id, []).append(waiting.pledge)
                 pledge_events += waiting.pledge.collect_events()
                 for aggregate_id, version in waiting.checks.items():
                     # Each pledge passed its checks on the version it read: the newest covers all.
@@ -319,12 +321,19 @@ class Matching:
         for waiting in batch:
             waiting.done = True
 
-    def _propose_for(self, waiting: _Waiting, funds: list[MatchingFund], now: datetime) -> None:
+    def _propose_for(
+        self, waiting: _Waiting, funds: list[MatchingFund], now: datetime, peers: list[Pledge]
+    ) -> None:
         pledge, project = waiting.pledge, waiting.project
         crowd: Crowd | None = None
         for fund in funds:
             if crowd is None and self._needs_crowd(fund, project.id, now):
                 crowd = self._crowd(project, excluding=pledge.id)
+                # Pledges decided earlier in this batch are not in the log yet but count.
+                for peer in peers:
+                    crowd.backers.add(peer.citizen_id)
+                    crowd.amount += peer.amount.minor
+                    crowd.pledges.append((peer.id, peer.citizen_id, peer.amount.minor))
             backers, total = self._with_pledge(crowd, pledge.citizen_id, pledge.amount.minor)
             fund.propose_pledge_matches(
                 pledge_id=pledge.id, project_id=project.id, backer_id=pledge.citizen_id,

@@ -42,3 +42,49 @@ def test_a_stale_fund_in_one_process_is_read_again_not_over_committed(any_platfo
         assert any_platform.app.get_matching_fund(fund_id).reserved == 3000
     finally:
         other.close()
+
+
+def test_pledges_racing_to_unlock_a_threshold_are_all_matched_when_told_to_match_earlier(
+    any_platform, clock
+):
+    """Threads pledging at once are recorded in batches; a batch's earlier pledges count towards
+    the threshold and are matched when a later one in the same batch unlocks it."""
+    import threading
+
+    world = World(any_platform, clock)
+    city_id = world.city("Porto")
+    officer = world.officer(city_id)
+    project_id = world.project(city_id, officer)
+    with acting_as(Actor(str(officer), "city"), "fund"):
+        fund_id = any_platform.app.create_matching_fund(
+            city_id=city_id, name="Porto Threshold", sponsor="Porto City Council",
+            currency="EUR", pool=eur("10000.00"), opens_at=clock.now() - timedelta(hours=1),
+            closes_at=clock.now() + timedelta(days=20), themes=[], areas=[],
+            rules=parse_rules({"kind": "threshold", "factor": "1", "min_backers": 6,
+                               "match_earlier": True}, "EUR"),
+        )
+    citizens = [world.citizen() for _ in range(8)]
+    made, errors = [], []
+    start = threading.Barrier(len(citizens))
+
+    def pledge(citizen_id):
+        start.wait()
+        try:
+            with acting_as(Actor(str(citizen_id), "citizen"), "race"):
+                for _ in range(3):
+                    made.append(any_platform.app.make_pledge(
+                        project_id=project_id, citizen_id=citizen_id, amount=eur("10.00"),
+                        payment_method="pm_card_visa",
+                    ))
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=pledge, args=(c,)) for c in citizens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    fund = any_platform.app.get_matching_fund(fund_id)
+    assert len(made) == 24 and set(fund.matches) == set(made)
+    assert fund.reserved == 24 * 1000
