@@ -34,6 +34,7 @@ class FundLedger:
     reserves: Counter = field(default_factory=Counter)  # per pledge
     commits: Counter = field(default_factory=Counter)
     releases: Counter = field(default_factory=Counter)
+    lowest_available: int | None = None  # the least the pool ever had left
 
     @property
     def available(self) -> int:
@@ -180,4 +181,6 @@ def replay(app: Any, minimum: dict[UUID, Money]) -> dict[UUID, FundLedger]:
         assert min(fund.reserved, fund.committed, fund.returned) >= 0, where
         assert fund.committed + fund.reserved + fund.returned <= fund.pool, (
             f"{where}: pool over-committed")
+        if fund.lowest_available is None or fund.available < fund.lowest_available:
+            fund.lowest_available = fund.available
     return funds
