@@ -184,3 +184,45 @@ def replay(app: Any, minimum: dict[UUID, Money]) -> dict[UUID, FundLedger]:
         if fund.lowest_available is None or fund.available < fund.lowest_available:
             fund.lowest_available = fund.available
     return funds
+
+
+def check_funds(app: Any, fund_ids: list[UUID], minimum: dict[UUID, Money]) -> None:
+    """Each fund as the application holds it agrees with its events recomputed from the log, and
+    each match with the fate of its pledge (or a grant with its project's)."""
+    from_log = replay(app, minimum)
+    for fund_id in fund_ids:
+        fund = app.get_matching_fund(fund_id)
+        ledger = from_log[fund_id]
+        assert fund.available >= 0
+        assert fund.committed + fund.reserved + fund.returned <= fund.pool
+        if fund.status == "closed":
+            assert fund.committed + fund.reserved + fund.returned == fund.pool
+        assert (fund.pool, fund.committed, fund.reserved, fund.returned) == (
+            ledger.pool, ledger.committed, ledger.reserved, ledger.returned)
+        assert {p: (m.amount, m.state) for p, m in fund.matches.items()} == {
+            p: (m["amount"], m["state"]) for p, m in ledger.matches.items()}
+        # The copy the application keeps between commands agrees too.
+        with app._fund_lock(fund_id):
+            kept = app._fresh_fund(fund_id)
+            assert (kept.version, kept.committed, kept.reserved, kept.returned) == (
+                fund.version, fund.committed, fund.reserved, fund.returned)
+        for pledge_id, match in fund.matches.items():
+            status = app.get_pledge(pledge_id).status
+            if match.state == "committed":
+                assert status == "charged", f"committed match on a {status} pledge"
+            elif match.state == "reserved":
+                assert status in ("authorised", "payment_failed"), (
+                    f"reserved match on a {status} pledge")
+            else:
+                assert status in PAID_BACK, f"released match on a {status} pledge"
+            # Once each, and exactly once where the pledge's fate calls for it.
+            assert ledger.reserves[pledge_id] == 1
+            assert ledger.commits[pledge_id] == (status in ("charged", "refunded"))
+            assert ledger.releases[pledge_id] == (status in PAID_BACK)
+        for project_id, grant in fund.grants.items():
+            project = app.get_project(project_id)
+            expected = {"committed": ("funded", "delivering"), "reserved": ("open",),
+                        "released": ("unfunded", "cancelled")}[grant.state]
+            assert project.status in expected, f"{grant.state} grant on a {project.status} project"
+        for project_id in minimum:
+            assert fund.by_project.get(project_id, 0) == ledger.by_project[project_id]
