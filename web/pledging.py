@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -18,7 +18,8 @@ from domain.errors import CampaignNotOpen, DomainError, NotFound
 from domain.matching import PreviewedMatch
 from domain.money import Money
 from domain.pledge import check_pledge_amount, pledge_limit
-from web.errors import status_for
+from web.api.matching_schemas import MatchPreviewSchema
+from web.errors import json_error, status_for
 from web.filters import local_datetime, when_charged
 from web.funds import funds_applying_to
 from web.public import visible_project
@@ -104,17 +105,7 @@ def _pledge_form_page(
         form_error=message,
         funds=funds_applying_to(project),
         preview=preview,
-        live_preview=not _backs_already(project),
     ), status
-
-
-def _backs_already(project: ProjectView) -> bool:
-    """Whether the citizen has pledged to this pilot before. The API's preview, which the page
-    asks as the amount changes, does not know who asks (it reads no session), so it would count
-    them as a new backer: then only the form's own preview button is offered."""
-    return any(p.project_id == project.id for p in platform().read.pledges_of(
-        current_user.account_id
-    ))
 
 
 def _preview_page(project: ProjectView, form: PledgeForm):
@@ -135,6 +126,33 @@ def _preview_page(project: ProjectView, form: PledgeForm):
         _add_error(form.amount, error.message)
         return _pledge_form_page(project, form, status_for(error))
     return _pledge_form_page(project, form, 200, preview=MatchPreview(amount, matches))
+
+
+@bp.get("/projects/<uuid:project_id>/pledge/preview")
+@login_required
+def live_preview(project_id: UUID):
+    """The form's live preview as the amount is typed: the API's answer, for the signed-in
+    citizen (one match per backer and thresholds depend on who pledges). Records nothing."""
+    project = visible_project(project_id)
+    if not current_user.has_role("citizen"):
+        return json_error(403, "forbidden", "Only citizens pledge")
+    try:
+        amount = Money.parse(request.args.get("amount", ""), project.currency)
+        check_pledge_amount(amount, project.currency)
+        matches = platform().app.match_preview(
+            project.id, amount, citizen_id=current_user.account_id
+        )
+    except DomainError as error:
+        return json_error(status_for(error), error.code, error.message)
+    preview = MatchPreview(amount, matches)
+    return jsonify(MatchPreviewSchema().dump({
+        "amount": amount, "total": preview.total, "currency": project.currency,
+        "matches": [
+            {"fund_id": m.fund_id, "fund_name": m.fund_name, "amount": m.amount,
+             "rule_version": m.rule_version, "reason": m.reason}
+            for m in matches
+        ],
+    }))
 
 
 @bp.route("/projects/<uuid:project_id>/pledge", methods=["GET", "POST"])

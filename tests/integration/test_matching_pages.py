@@ -141,7 +141,7 @@ def test_after_pledging_the_citizen_sees_what_the_funds_added(client, world, por
     assert "+ EUR 25.00 matched" in words(mine.text)
 
 
-def test_the_live_preview_asks_the_api_the_page_names_and_gets_each_funds_amount(
+def test_the_live_preview_asks_the_address_the_page_names_and_gets_each_funds_amount(
     client, world, porto, fund, citizen
 ):
     page = client.get(f"/projects/{porto['project']}/pledge")
@@ -162,8 +162,10 @@ def test_a_backer_pledging_again_is_told_the_fund_matched_them_already(
 ):
     world.pledge(porto["project"], citizen, "10.00")
     form = client.get(f"/projects/{porto['project']}/pledge")
-    # The API cannot tell who asks, so the page leaves the preview to its own button.
-    assert "match-preview.js" not in form.text
+    # The live preview asks as the signed-in citizen, so it knows they are matched already.
+    url = re.search(r'data-preview-url="([^"]+)"', form.text).group(1)
+    [live] = client.get(f"{url}?amount=40.00").json["matches"]
+    assert live["amount"] == "0.00" and "already matched" in live["reason"]
 
     page = client.post(f"/projects/{porto['project']}/pledge", data={
         "amount": "40.00", "action": "preview", "csrf_token": csrf_from(form.text),
@@ -173,6 +175,18 @@ def test_a_backer_pledging_again_is_told_the_fund_matched_them_already(
     row = words(re.search(rf'<tr data-fund-id="{fund}">(.*?)</tr>', page.text, re.S).group(1))
     assert "EUR 0.00" in row and "already matched" in row
     assert text_of(page.text, "preview-total") == "EUR 40.00"
+
+
+def test_the_live_preview_explains_a_bad_amount_and_refuses_non_citizens(
+    client, world, porto, fund, citizen
+):
+    url = f"/projects/{porto['project']}/pledge/preview"
+    bad = client.get(f"{url}?amount=12.345")
+    assert bad.status_code == 422 and "2 decimal places" in bad.json["error"]["message"]
+    assert client.get(f"{url}?amount=0").json["error"]["code"] == "invalid_amount"
+    client.get("/logout")
+    login(client, world.emails[porto["officer"]])
+    assert client.get(f"{url}?amount=10.00").status_code == 403
 
 
 def test_a_pilot_no_fund_covers_has_no_preview(client, world, porto, citizen):
