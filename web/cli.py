@@ -6,6 +6,7 @@ import logging
 import signal
 import sys
 import threading
+from datetime import UTC
 from uuid import UUID
 
 import click
@@ -89,6 +90,96 @@ def cities_list() -> None:
     """List cities."""
     for city in _platform().read.cities():
         click.echo(f"{city.id}  {city.name:<20} {city.country}  {city.currency}  {city.timezone}")
+
+
+# -- matching funds --------------------------------------------------------------------------
+
+@cli.group("funds")
+def funds() -> None:
+    """Matching funds: list them, read one, set one up, close one."""
+
+
+def _fund_line(fund) -> str:
+    return (
+        f"{fund.id}  {fund.city_name:<12} {fund.name:<28} {fund.status:<6} "
+        f"pool {fund.pool.display()}  committed {fund.committed.display()}  "
+        f"reserved {fund.reserved.display()}  available {fund.available.display()}"
+    )
+
+
+@funds.command("list")
+@click.option("--city", default=None, help="Only this city's funds (by name)")
+def funds_list(city: str | None) -> None:
+    """Every fund, city by city in the order they apply, with its balances."""
+    found = _platform().read.matching_funds(_city_id(city))
+    for fund in found:
+        click.echo(_fund_line(fund))
+    if not found:
+        click.echo("No matching funds yet.")
+
+
+@funds.command("show")
+@click.argument("fund_id", type=click.UUID)
+def funds_show(fund_id: UUID) -> None:
+    """One fund: balances, its rules now and before, and what it matched on each pilot."""
+    read = _platform().read
+    fund = read.matching_fund(fund_id)
+    if fund is None:
+        raise click.ClickException(f"No matching fund with id {fund_id}")
+    click.echo(_fund_line(fund))
+    click.echo(f"sponsor: {fund.sponsor}; returned to the sponsor: {fund.returned.display()}")
+    click.echo(f"window: {fund.opens_at.isoformat()} to {fund.closes_at.isoformat()}")
+    for version in read.fund_rule_versions(fund_id):
+        click.echo(f"rules v{version.version} from {version.effective_from.isoformat()}: "
+                   f"{version.rules_text}")
+    for project in read.fund_projects(fund_id):
+        click.echo(f"  {project.project_id}  {project.title}: {project.matches} matches, "
+                   f"reserved {project.reserved.display()}, "
+                   f"committed {project.committed.display()}")
+
+
+@funds.command("create")
+@click.option("--city", required=True, help="The city whose pilots it matches (by name)")
+@click.option("--name", required=True)
+@click.option("--sponsor", required=True)
+@click.option("--pool", required=True, help="A decimal amount in the city's currency")
+@click.option("--opens", "opens_at", type=click.DateTime(), required=True,
+              help="When it starts matching (UTC)")
+@click.option("--closes", "closes_at", type=click.DateTime(), required=True,
+              help="When it ends (UTC)")
+@click.option("--rules", required=True,
+              help='As in the API, e.g. \'{"kind": "ratio", "factor": "1", '
+                   '"cap_per_pledge": "25.00"}\'')
+@click.option("--theme", "themes", multiple=True, help="An eligible theme (repeat; none: any)")
+@click.option("--area", "areas", multiple=True, help="An eligible area (repeat; none: any)")
+def funds_create(city, name, sponsor, pool, opens_at, closes_at, rules, themes, areas) -> None:
+    """Set up a matching fund (as the platform)."""
+    import json
+
+    from domain.matching_rules import parse_rules
+    from domain.money import Money
+
+    city_id = _city_id(city)
+    currency = _platform().read.city(city_id).currency
+    try:
+        rules_data = json.loads(rules)
+    except ValueError:
+        raise click.UsageError("--rules is a JSON object, e.g. '{\"kind\": \"ratio\"}'") from None
+    fund_id = as_cli(lambda: _platform().app.create_matching_fund(
+        city_id=city_id, name=name, sponsor=sponsor, currency=currency,
+        pool=Money.parse(pool, currency), opens_at=opens_at.replace(tzinfo=UTC),
+        closes_at=closes_at.replace(tzinfo=UTC), themes=list(themes), areas=list(areas),
+        rules=parse_rules(rules_data, currency),
+    ))
+    click.echo(f"Set up {name} for {city}: {fund_id}")
+
+
+@funds.command("close")
+@click.argument("fund_id", type=click.UUID)
+def funds_close(fund_id: UUID) -> None:
+    """End a fund now: what is neither committed nor reserved goes back to the sponsor."""
+    returned = as_cli(lambda: _platform().app.close_matching_fund(fund_id))
+    click.echo(f"Closed {fund_id}: {returned.display()} goes back to the sponsor.")
 
 
 # -- users -----------------------------------------------------------------------------------

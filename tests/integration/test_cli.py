@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import pytest
 from click.testing import CliRunner
 
@@ -186,3 +188,49 @@ def test_projections_rebuild_replays_the_log_into_the_same_read_models(upgraded,
     assert "Rebuilt the read models from 2 events" in rebuilt.output
     assert inspect().read.cities() == before
     assert upgraded("projections", "catch-up").output.strip() == "Applied 0 events."
+
+
+def test_funds_are_set_up_listed_shown_and_closed_from_the_command_line(upgraded, inspect):
+    upgraded("cities", "add", "Porto", "--currency", "EUR", "--country", "PT",
+             "--timezone", "Europe/Lisbon")
+    assert "No matching funds yet." in upgraded("funds", "list").output
+    created = upgraded(
+        "funds", "create", "--city", "Porto", "--name", "Porto Match",
+        "--sponsor", "Porto City Council", "--pool", "5000.00",
+        "--opens", "2026-01-01T00:00:00", "--closes", "2099-01-01T00:00:00",
+        "--rules", '{"kind": "ratio", "factor": "1", "cap_per_pledge": "25.00"}',
+        "--theme", "Energy",
+    )
+    assert created.exit_code == 0, created.output
+    fund_id = UUID(created.output.strip().rsplit(" ", 1)[-1])
+    fund = inspect().read.matching_fund(fund_id)
+    assert (fund.name, fund.pool.display(), fund.themes) == ("Porto Match", "EUR 5,000.00",
+                                                             ("Energy",))
+    listed = upgraded("funds", "list", "--city", "Porto").output
+    assert "Porto Match" in listed and "available EUR 5,000.00" in listed
+    shown = upgraded("funds", "show", str(fund_id)).output
+    assert "rules v1" in shown and "at most EUR 25.00 per pledge" in shown
+
+    closed = upgraded("funds", "close", str(fund_id))
+    assert closed.exit_code == 0, closed.output
+    assert "EUR 5,000.00 goes back to the sponsor" in closed.output
+    assert inspect().read.matching_fund(fund_id).status == "closed"
+    again = upgraded("funds", "close", str(fund_id))
+    assert again.exit_code != 0 and "closed" in again.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--pool", "0.00", "--rules", '{"kind": "ratio"}'), "more than zero"),
+    (("--pool", "10.00", "--rules", '{"kind": "ratio", "factor": "20"}'), "at most 10"),
+    (("--pool", "10.00", "--rules", "ratio"), "JSON object"),
+])
+def test_a_bad_fund_from_the_command_line_is_refused_and_nothing_is_set_up(
+    upgraded, inspect, args, message
+):
+    upgraded("cities", "add", "Porto", "--currency", "EUR", "--country", "PT")
+    refused = upgraded("funds", "create", "--city", "Porto", "--name", "X", "--sponsor", "Y",
+                       "--opens", "2026-01-01", "--closes", "2099-01-01", *args)
+    assert refused.exit_code != 0 and message in refused.output
+    assert inspect().read.matching_funds() == []
+    assert "No matching fund with id" in upgraded(
+        "funds", "show", "00000000-0000-0000-0000-000000000000").output
