@@ -92,6 +92,16 @@ class Civicfund(Pledging, Settling, Delivering, Matching, Application[UUID]):
         if not current_actor().is_admin:
             raise NotPermitted("Only an administrator can do this")
 
+    def _city_managed_by_actor(self, city_id: UUID) -> City:
+        """The city named in a city officer's command; refused if it does not exist or the
+        actor is not one of its officers."""
+        try:
+            city = self.get_city(city_id)
+        except NotFound:
+            raise InvalidCity("That city does not exist", field="city") from None
+        self._require_officer_of(city.id)
+        return city
+
     def _require_officer_of(self, city_id: UUID) -> None:
         actor = current_actor()
         if actor.is_admin:
@@ -145,11 +155,7 @@ class Civicfund(Pledging, Settling, Delivering, Matching, Application[UUID]):
         closes_at: datetime,
         currency: str | None = None,
     ) -> UUID:
-        try:
-            city = self.get_city(city_id)
-        except NotFound:
-            raise InvalidCity("That city does not exist", field="city") from None
-        self._require_officer_of(city.id)
+        city = self._city_managed_by_actor(city_id)
         project = Project.draft(
             city_id=city.id,
             city_currency=city.currency,

@@ -22,7 +22,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from domain.errors import ConcurrentChange, InvalidTransition, NotFound
+from domain.errors import ConcurrentChange, CurrencyMismatch, InvalidTransition
 from domain.matching_fund import MatchingFund
 from domain.matching_rules import FIXED_GRANT, QUADRATIC, THRESHOLD, Rules
 from domain.money import Money
@@ -98,8 +98,6 @@ class Matching:
         funds apply. Records nothing."""
         project = self.get_project(project_id)
         if amount.currency != project.currency:
-            from domain.errors import CurrencyMismatch
-
             raise CurrencyMismatch(f"This project takes {project.currency}, not {amount.currency}")
         now = self.clock.now()
         crowd: Crowd | None = None
@@ -144,13 +142,7 @@ class Matching:
         areas: Any,
         rules: Rules,
     ) -> UUID:
-        try:
-            city = self.get_city(city_id)
-        except NotFound:
-            from domain.errors import InvalidCity
-
-            raise InvalidCity("That city does not exist", field="city") from None
-        self._require_officer_of(city.id)
+        city = self._city_managed_by_actor(city_id)
         fund = MatchingFund.create(
             city_id=city.id, city_currency=city.currency, name=name, sponsor=sponsor,
             currency=currency, pool=pool, opens_at=opens_at, closes_at=closes_at,

@@ -16,18 +16,25 @@ def eur(text: str) -> Money:
     return Money.parse(text, "EUR")
 
 
-def test_a_stale_fund_in_one_process_is_read_again_not_over_committed(any_platform, clock):
-    world = World(any_platform, clock)
+def porto_with_fund(world: World, *, pool: str, rules: dict):
+    """Porto, one open pilot and a fund on it; returns (project id, fund id)."""
     city_id = world.city("Porto")
     officer = world.officer(city_id)
     project_id = world.project(city_id, officer)
     with acting_as(Actor(str(officer), "city"), "fund"):
-        fund_id = any_platform.app.create_matching_fund(
+        fund_id = world.app.create_matching_fund(
             city_id=city_id, name="Porto Match", sponsor="Porto City Council", currency="EUR",
-            pool=eur("30.00"), opens_at=clock.now() - timedelta(hours=1),
-            closes_at=clock.now() + timedelta(days=20), themes=[], areas=[],
-            rules=parse_rules({"kind": "ratio", "factor": "1"}, "EUR"),
+            pool=eur(pool), opens_at=world.clock.now() - timedelta(hours=1),
+            closes_at=world.clock.now() + timedelta(days=20), themes=[], areas=[],
+            rules=parse_rules(rules, "EUR"),
         )
+    return project_id, fund_id
+
+
+def test_a_stale_fund_in_one_process_is_read_again_not_over_committed(any_platform, clock):
+    world = World(any_platform, clock)
+    project_id, fund_id = porto_with_fund(world, pool="30.00",
+                                          rules={"kind": "ratio", "factor": "1"})
     other = make_platform(any_platform.settings.database_url, clock)
     try:
         second = World(other, clock)
@@ -52,17 +59,9 @@ def test_pledges_racing_to_unlock_a_threshold_are_all_matched_when_told_to_match
     import threading
 
     world = World(any_platform, clock)
-    city_id = world.city("Porto")
-    officer = world.officer(city_id)
-    project_id = world.project(city_id, officer)
-    with acting_as(Actor(str(officer), "city"), "fund"):
-        fund_id = any_platform.app.create_matching_fund(
-            city_id=city_id, name="Porto Threshold", sponsor="Porto City Council",
-            currency="EUR", pool=eur("10000.00"), opens_at=clock.now() - timedelta(hours=1),
-            closes_at=clock.now() + timedelta(days=20), themes=[], areas=[],
-            rules=parse_rules({"kind": "threshold", "factor": "1", "min_backers": 6,
-                               "match_earlier": True}, "EUR"),
-        )
+    project_id, fund_id = porto_with_fund(world, pool="10000.00", rules={
+        "kind": "threshold", "factor": "1", "min_backers": 6, "match_earlier": True,
+    })
     citizens = [world.citizen() for _ in range(8)]
     made, errors = [], []
     start = threading.Barrier(len(citizens))
