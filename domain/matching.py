@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -28,6 +28,7 @@ from domain.matching_rules import FIXED_GRANT, QUADRATIC, THRESHOLD, Rules
 from domain.money import Money
 from domain.pledge import AUTHORISED, CHARGED, Pledge
 from domain.project import CANCELLED, DELIVERING, FUNDED, UNFUNDED, Project
+from domain.quadratic import share_pool
 
 T = TypeVar("T")
 # How often a change that lost a race on a fund is decided again before giving up.
@@ -103,6 +104,7 @@ class Matching:
         crowd: Crowd | None = None
         previews = []
         for fund_id in self.get_city(project.city_id).matching_funds:
+            estimate = False
             with self._fund_lock(fund_id):
                 fund = self._fresh_fund(fund_id)
                 if not fund.covers(
@@ -117,12 +119,20 @@ class Matching:
                     project_id=project.id, backer_id=citizen_id, pledge=amount.minor,
                     minimum=project.minimum, when=now, backers=backers, crowd=total,
                 )
+                reason = decision.reason
+                estimate = fund.rules_at(now).rules.kind == QUADRATIC and fund.is_matching(now)
                 previews.append(
                     PreviewedMatch(
                         fund_id=fund.id, fund_name=fund.name,
                         amount=Money(decision.amount, fund.currency),
-                        rule_version=fund.rules_at(now).version, reason=decision.reason,
+                        rule_version=fund.rules_at(now).version, reason=reason,
                     )
+                )
+            if estimate:
+                # Worked out from every pilot of the round, so not while pledges wait on the fund.
+                previews[-1] = replace(
+                    previews[-1],
+                    reason=self._round_estimate(fund, project, citizen_id, amount.minor),
                 )
         return previews
 
@@ -194,12 +204,24 @@ class Matching:
         return Money(returned, fund.currency)
 
     def _share_round(self, fund_id: UUID) -> None:
-        from domain.quadratic import share_pool
-
         fund = self.get_matching_fund(fund_id)
         rules = fund.current.rules
-        contributions: dict[UUID, dict[UUID, int]] = {}
-        caps: dict[UUID, int | None] = {}
+        contributions, caps = self._round_contributions(fund)
+        shares = share_pool(
+            contributions, pool=fund.available, cap=caps, min_contribution=rules.min_contribution
+        )
+        reasons = {
+            p: f"quadratic share: {len(contributions[p])} backers" for p in contributions
+        }
+        self._change_fund(fund_id, lambda f: f.share_round(shares, reasons))
+
+    def _round_contributions(
+        self, fund: MatchingFund
+    ) -> tuple[dict[Any, dict[Any, int]], dict[Any, int | None]]:
+        """A quadratic round's eligible pilots: each backer's total there, and each cap."""
+        rules = fund.current.rules
+        contributions: dict[Any, dict[Any, int]] = {}
+        caps: dict[Any, int | None] = {}
         for project_id in self.pledge_index.projects_in(fund.city_id):
             project = self.get_project(project_id)
             if project.status in ("draft", CANCELLED) or not fund.covers(
@@ -207,7 +229,7 @@ class Matching:
                 area=project.area,
             ):
                 continue
-            backers: dict[UUID, int] = {}
+            backers: dict[Any, int] = {}
             for pledge_id in self.pledge_index.pledges_of(project_id):
                 pledge = self.get_pledge(pledge_id)
                 if pledge.status not in (AUTHORISED, CHARGED, "payment_failed"):
@@ -216,13 +238,32 @@ class Matching:
             if backers:
                 contributions[project_id] = backers
                 caps[project_id] = rules.project_cap(project.minimum)
-        shares = share_pool(
-            contributions, pool=fund.available, cap=caps, min_contribution=rules.min_contribution
+        return contributions, caps
+
+    def _round_estimate(
+        self, fund: MatchingFund, project: Project, citizen_id: UUID | None, amount: int
+    ) -> str:
+        """What a quadratic round would give this pilot if it ended now, without and with the
+        pledge being previewed (nothing is reserved for it until the round ends)."""
+        rules = fund.current.rules
+        contributions, caps = self._round_contributions(fund)
+        caps.setdefault(project.id, rules.project_cap(project.minimum))
+
+        def share(of: dict[Any, dict[Any, int]]) -> Money:
+            shares = share_pool(
+                of, pool=fund.available, cap=caps, min_contribution=rules.min_contribution
+            )
+            return Money(shares.get(project.id, 0), fund.currency)
+
+        with_pledge = {p: dict(backers) for p, backers in contributions.items()}
+        backers = with_pledge.setdefault(project.id, {})
+        backer = citizen_id or "a new backer"
+        backers[backer] = backers.get(backer, 0) + amount
+        return (
+            f"shared among the round's pilots when it ends on {fund.closes_at:%d %B %Y}; "
+            f"were it to end now, this pilot's share would be {share(contributions).display()}, "
+            f"or {share(with_pledge).display()} with this pledge"
         )
-        reasons = {
-            p: f"quadratic share: {len(contributions[p])} backers" for p in contributions
-        }
-        self._change_fund(fund_id, lambda f: f.share_round(shares, reasons))
 
     def _officer_changes_fund(self, fund_id: UUID, change: Callable[[MatchingFund], T]) -> T:
         self._require_officer_of(self._fund_now(fund_id).city_id)

@@ -420,3 +420,16 @@ def test_an_officer_of_another_city_cannot_touch_the_fund():
         with pytest.raises(NotPermitted):
             campaign.app.close_matching_fund(fund)
     assert campaign.balances(fund)[0] == 100000
+
+
+def test_a_quadratic_preview_estimates_the_pilots_share_with_and_without_the_pledge():
+    campaign = Matched()
+    campaign.fund({"kind": "quadratic"}, pool="100.00")
+    for _ in range(3):  # three backers of EUR 1: (3 x 1)^2 - 3 = EUR 6 if the round ended now
+        campaign.pledge("1.00")
+    [preview] = campaign.app.match_preview(campaign.project, eur("1.00"))
+    assert preview.amount == eur("0.00")  # nothing is reserved before the round ends
+    # A fourth backer of EUR 1: (4 x 1)^2 - 4 = EUR 12.
+    assert preview.reason.endswith(
+        "this pilot's share would be EUR 6.00, or EUR 12.00 with this pledge"
+    )
