@@ -182,6 +182,33 @@ def funds_close(fund_id: UUID) -> None:
     click.echo(f"Closed {fund_id}: {returned.display()} goes back to the sponsor.")
 
 
+@funds.command("audit")
+def funds_audit() -> None:
+    """Replay every fund from the event log alone and compare it with what the pages show;
+    exits 1 if anything differs or the log shows a match counted twice or a pool
+    over-committed."""
+    from adapters.fund_audit import audit_funds
+
+    platform = _platform()
+    platform.projections.catch_up()
+    audits = audit_funds(platform.app, platform.read)
+    for audit in audits:
+        fund = audit.from_log
+        name = audit.read.name if audit.read else str(fund.fund_id)
+        figures = ", ".join(
+            f"{label} {fund.money(getattr(fund, label)).display()}"
+            for label in ("pool", "committed", "reserved", "returned", "available")
+        )
+        click.echo(f"{'OK     ' if audit.ok else 'DIFFERS'} {name}: {figures}; "
+                   f"{len(fund.matches)} matches, {len(fund.grants)} grants")
+        for line in audit.differences + fund.problems:
+            click.echo(f"    {line}")
+    if not audits:
+        click.echo("No matching funds in the log.")
+    if not all(audit.ok for audit in audits):
+        raise SystemExit(1)
+
+
 # -- users -----------------------------------------------------------------------------------
 
 @cli.group("users")

@@ -234,3 +234,52 @@ def test_a_bad_fund_from_the_command_line_is_refused_and_nothing_is_set_up(
     assert inspect().read.matching_funds() == []
     assert "No matching fund with id" in upgraded(
         "funds", "show", "00000000-0000-0000-0000-000000000000").output
+
+
+def test_funds_audit_replays_the_log_and_agrees_with_the_pages_or_says_what_differs(
+    upgraded, inspect
+):
+    import sqlalchemy as sa
+
+    from adapters import tables as t
+    from domain.context import SYSTEM, Actor, acting_as
+    from domain.money import Money
+    from domain.project import BudgetLine
+
+    upgraded("cities", "add", "Porto", "--currency", "EUR", "--country", "PT")
+    created = upgraded(
+        "funds", "create", "--city", "Porto", "--name", "Porto Match", "--sponsor", "Council",
+        "--pool", "100.00", "--opens", "2026-01-01", "--closes", "2099-01-01",
+        "--rules", '{"kind": "ratio", "factor": "1"}',
+    )
+    assert created.exit_code == 0, created.output
+    platform = inspect()
+    app = platform.app
+    city = platform.read.city_named("Porto")
+    with acting_as(SYSTEM, "seed"):
+        officer = app.register_account("city", city.id)
+        citizen = app.register_account("citizen")
+    now = app.clock.now()
+    with acting_as(Actor(str(officer), "city"), "seed"):
+        project = app.draft_project(
+            city_id=city.id, area="Baixa", theme="Mobility", title="Counters", summary="Count.",
+            proposer="Porto Cycles", budget_lines=[BudgetLine("Counters", Money(10000, "EUR"),
+                                                              True)],
+            funding_model="all_or_nothing", opens_at=now, closes_at=now.replace(year=2098),
+        )
+        app.open_campaign(project)
+    with acting_as(Actor(str(citizen), "citizen"), "seed"):
+        app.make_pledge(project_id=project, citizen_id=citizen, amount=Money(3000, "EUR"),
+                        payment_method="pm_card_visa")
+    platform.projections.catch_up()
+
+    audited = upgraded("funds", "audit")
+    assert audited.exit_code == 0, audited.output
+    assert ("OK      Porto Match: pool EUR 100.00, committed EUR 0.00, reserved EUR 30.00, "
+            "returned EUR 0.00, available EUR 70.00; 1 matches, 0 grants") in audited.output
+
+    with platform.engine.begin() as conn:  # a read model that no longer tells the truth
+        conn.execute(sa.update(t.matching_funds).values(reserved=0))
+    tampered = upgraded("funds", "audit")
+    assert tampered.exit_code == 1
+    assert "reserved: the log says EUR 30.00, the pages EUR 0.00" in tampered.output
