@@ -16,9 +16,10 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, TypeVar
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import IntegrityError
 
@@ -103,7 +104,9 @@ class Matching:
         now = self.clock.now()
         crowd: Crowd | None = None
         previews = []
-        for fund_id in self.get_city(project.city_id).matching_funds:
+        city = self.get_city(project.city_id)
+        zone = ZoneInfo(city.timezone)
+        for fund_id in city.matching_funds:
             estimate = False
             with self._fund_lock(fund_id):
                 fund = self._fresh_fund(fund_id)
@@ -117,7 +120,7 @@ class Matching:
                 backers, total = self._with_pledge(crowd, citizen_id, amount.minor)
                 decision = fund.preview(
                     project_id=project.id, backer_id=citizen_id, pledge=amount.minor,
-                    minimum=project.minimum, when=now, backers=backers, crowd=total,
+                    minimum=project.minimum, when=now, backers=backers, crowd=total, zone=zone,
                 )
                 reason = decision.reason
                 estimate = fund.rules_at(now).rules.kind == QUADRATIC and fund.is_matching(now)
@@ -132,7 +135,7 @@ class Matching:
                 # Worked out from every pilot of the round, so not while pledges wait on the fund.
                 previews[-1] = replace(
                     previews[-1],
-                    reason=self._round_estimate(fund, project, citizen_id, amount.minor),
+                    reason=self._round_estimate(fund, project, citizen_id, amount.minor, zone),
                 )
         return previews
 
@@ -241,7 +244,8 @@ class Matching:
         return contributions, caps
 
     def _round_estimate(
-        self, fund: MatchingFund, project: Project, citizen_id: UUID | None, amount: int
+        self, fund: MatchingFund, project: Project, citizen_id: UUID | None, amount: int,
+        zone: tzinfo,
     ) -> str:
         """What a quadratic round would give this pilot if it ended now, without and with the
         pledge being previewed (nothing is reserved for it until the round ends)."""
@@ -260,7 +264,8 @@ class Matching:
         backer = citizen_id or "a new backer"
         backers[backer] = backers.get(backer, 0) + amount
         return (
-            f"shared among the round's pilots when it ends on {fund.closes_at:%d %B %Y}; "
+            "shared among the round's pilots when it ends on "
+            f"{fund.closes_at.astimezone(zone):%d %B %Y}; "
             f"were it to end now, this pilot's share would be {share(contributions).display()}, "
             f"or {share(with_pledge).display()} with this pledge"
         )

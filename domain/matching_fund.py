@@ -13,7 +13,7 @@ kept in memory between commands is therefore never left half-changed by a save t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -419,22 +419,24 @@ class MatchingFund(CivicAggregate):
 
     def preview(
         self, *, project_id: UUID, backer_id: UUID | None, pledge: int, minimum: Money,
-        when: datetime, backers: int, crowd: int,
+        when: datetime, backers: int, crowd: int, zone: tzinfo | None = None,
     ) -> Decision:
         """What this fund would add to a pledge of `pledge` now, and why; records nothing.
+        Dates in the reason are written in `zone` (the city's time zone).
         Matches proposed but not yet recorded count as made."""
         pending = self._pending()
         available = self.available - pending.reserved
         if self.status != OPEN:
             return Decision(0, "the fund is closed")
         if when < self.opens_at:
-            return Decision(0, f"the fund opens on {self.opens_at:%d %B %Y}")
+            return Decision(0, f"the fund opens on {self.opens_at.astimezone(zone):%d %B %Y}")
         if when >= self.closes_at:
             return Decision(0, "the fund's window has ended")
         rules = self.rules_at(when).rules
         if rules.kind == QUADRATIC:
             return Decision(
-                0, f"shared among the round's projects when it ends on {self.closes_at:%d %B %Y}"
+                0, "shared among the round's projects when it ends on "
+                f"{self.closes_at.astimezone(zone):%d %B %Y}"
             )
         if rules.kind == FIXED_GRANT:
             if project_id in self.grants or project_id in pending.grants:
