@@ -1,39 +1,26 @@
-"""Matching funds: setting them up, and making them follow the pledges they match.
-
-A fund is a consistency boundary: every match it reserves, commits or releases is an event in the
-fund's own sequence, saved in the same transaction as the pledge change that caused it. Two saves
-that decided on the same version of a fund cannot both be recorded, so the pool can never be
-over-committed; the loser reads the fund again and decides again.
-
-Each process keeps the funds it works with in memory, behind one lock per fund, and reads only
-the events recorded since (`_fresh_fund`). Within a process the lock makes pledges to one fund
-take turns instead of failing; between processes the version check does.
-"""
+"""Matching funds: setting them up, previewing what they add, and making their matches follow
+the pledges they match (how funds are kept and changed safely is in fund_keeping.py, quadratic
+rounds in matching_rounds.py)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
-from datetime import datetime, tzinfo
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from eventsourcing.persistence import IntegrityError
-
-from domain.errors import ConcurrentChange, CurrencyMismatch, InvalidTransition
+from domain.errors import ConcurrentChange, CurrencyMismatch
+from domain.fund_keeping import FUND_ATTEMPTS, FundKeeping, T
 from domain.matching_fund import MatchingFund
+from domain.matching_rounds import MatchingRounds
 from domain.matching_rules import FIXED_GRANT, QUADRATIC, THRESHOLD, Rules
 from domain.money import Money
-from domain.pledge import AUTHORISED, CHARGED, Pledge
+from domain.pledge import AUTHORISED, Pledge
 from domain.project import CANCELLED, DELIVERING, FUNDED, UNFUNDED, Project
-from domain.quadratic import share_pool
 
-T = TypeVar("T")
-# How often a change that lost a race on a fund is decided again before giving up.
-FUND_ATTEMPTS = 30
 # The most pledges recorded together with their matches in one transaction.
 MAX_BATCH = 64
 
@@ -67,13 +54,11 @@ class Crowd:
     pledges: list[tuple[UUID, UUID, int]]  # (pledge, backer, amount), oldest first
 
 
-class Matching:
+class Matching(FundKeeping, MatchingRounds):
     """Use cases of the Civicfund application (a mixin: `self` is the application)."""
 
     def _init_matching(self) -> None:
-        self._funds: dict[UUID, MatchingFund] = {}
-        self._fund_locks: dict[UUID, threading.Lock] = {}
-        self._fund_locks_guard = threading.Lock()
+        self._init_fund_keeping()
         self._fund_queues: dict[tuple[UUID, ...], list[_Waiting]] = {}
 
     # -- reading -------------------------------------------------------------------------------
@@ -205,70 +190,6 @@ class Matching:
             if project.status in (FUNDED, DELIVERING, UNFUNDED, CANCELLED) and project.settled:
                 self._settle_grants(project)
         return Money(returned, fund.currency)
-
-    def _share_round(self, fund_id: UUID) -> None:
-        fund = self.get_matching_fund(fund_id)
-        rules = fund.current.rules
-        contributions, caps = self._round_contributions(fund)
-        shares = share_pool(
-            contributions, pool=fund.available, cap=caps, min_contribution=rules.min_contribution
-        )
-        reasons = {
-            p: f"quadratic share: {len(contributions[p])} backers" for p in contributions
-        }
-        self._change_fund(fund_id, lambda f: f.share_round(shares, reasons))
-
-    def _round_contributions(
-        self, fund: MatchingFund
-    ) -> tuple[dict[Any, dict[Any, int]], dict[Any, int | None]]:
-        """A quadratic round's eligible pilots: each backer's total there, and each cap."""
-        rules = fund.current.rules
-        contributions: dict[Any, dict[Any, int]] = {}
-        caps: dict[Any, int | None] = {}
-        for project_id in self.pledge_index.projects_in(fund.city_id):
-            project = self.get_project(project_id)
-            if project.status in ("draft", CANCELLED) or not fund.covers(
-                city_id=project.city_id, currency=project.currency, theme=project.theme,
-                area=project.area,
-            ):
-                continue
-            backers: dict[Any, int] = {}
-            for pledge_id in self.pledge_index.pledges_of(project_id):
-                pledge = self.get_pledge(pledge_id)
-                if pledge.status not in (AUTHORISED, CHARGED, "payment_failed"):
-                    continue
-                backers[pledge.citizen_id] = backers.get(pledge.citizen_id, 0) + pledge.amount.minor
-            if backers:
-                contributions[project_id] = backers
-                caps[project_id] = rules.project_cap(project.minimum)
-        return contributions, caps
-
-    def _round_estimate(
-        self, fund: MatchingFund, project: Project, citizen_id: UUID | None, amount: int,
-        zone: tzinfo,
-    ) -> str:
-        """What a quadratic round would give this pilot if it ended now, without and with the
-        pledge being previewed (nothing is reserved for it until the round ends)."""
-        rules = fund.current.rules
-        contributions, caps = self._round_contributions(fund)
-        caps.setdefault(project.id, rules.project_cap(project.minimum))
-
-        def share(of: dict[Any, dict[Any, int]]) -> Money:
-            shares = share_pool(
-                of, pool=fund.available, cap=caps, min_contribution=rules.min_contribution
-            )
-            return Money(shares.get(project.id, 0), fund.currency)
-
-        with_pledge = {p: dict(backers) for p, backers in contributions.items()}
-        backers = with_pledge.setdefault(project.id, {})
-        backer = citizen_id or "a new backer"
-        backers[backer] = backers.get(backer, 0) + amount
-        return (
-            "shared among the round's pilots when it ends on "
-            f"{fund.closes_at.astimezone(zone):%d %B %Y}; "
-            f"were it to end now, this pilot's share would be {share(contributions).display()}, "
-            f"or {share(with_pledge).display()} with this pledge"
-        )
 
     def _officer_changes_fund(self, fund_id: UUID, change: Callable[[MatchingFund], T]) -> T:
         self._require_officer_of(self._fund_now(fund_id).city_id)
@@ -479,82 +400,3 @@ class Matching:
         # Someone not signed in previews as a new backer.
         new_backer = citizen_id is None or citizen_id not in crowd.backers
         return len(crowd.backers) + new_backer, crowd.amount + amount
-
-    def _checks(self, versions: dict[UUID, int]) -> dict[str, Any]:
-        if not versions or not getattr(self.recorder, "checks_unchanged_since", False):
-            return {}
-        return {"unchanged_since": versions}
-
-    def _save_or_conflict(self, *objs: Any, **kwargs: Any) -> None:
-        try:
-            self.save(*objs, **kwargs)
-        except IntegrityError:
-            raise ConcurrentChange(
-                "Something this change depends on was changed at the same time; please try again"
-            ) from None
-
-    def _caught_up(self, fund_ids: Any, stack: ExitStack) -> list[MatchingFund]:
-        """With the funds' locks held: keep other processes from recording for them until the
-        block's save (where the database offers that), and bring this process's copies up to
-        date."""
-        funds = {fund_id: self._cached_fund(fund_id) for fund_id in fund_ids}
-        exclusive = getattr(self.recorder, "exclusive", None)
-        if exclusive is None:
-            return [self._fresh_fund(fund_id) for fund_id in fund_ids]
-        recorded = stack.enter_context(
-            exclusive(sorted(funds), after={i: fund.version for i, fund in funds.items()})
-        )
-        for stored in recorded:
-            self.mapper.to_domain_event(stored).mutate(funds[stored.originator_id])
-        return [funds[fund_id] for fund_id in fund_ids]
-
-    @contextmanager
-    def _fund_lock(self, fund_id: UUID) -> Iterator[None]:
-        with self._fund_locks_guard:
-            lock = self._fund_locks.setdefault(fund_id, threading.Lock())
-        with lock:
-            yield
-
-    def _fund_now(self, fund_id: UUID) -> MatchingFund:
-        """The fund as recorded now, shared with this process's other threads: read its plain
-        attributes only."""
-        with self._fund_lock(fund_id):
-            return self._fresh_fund(fund_id)
-
-    def _cached_fund(self, fund_id: UUID) -> MatchingFund:
-        """The fund as this process last knew it (call with its lock held)."""
-        fund = self._funds.get(fund_id)
-        return fund if fund is not None else self._fresh_fund(fund_id)
-
-    def _fresh_fund(self, fund_id: UUID) -> MatchingFund:
-        """The fund with every event recorded so far (call with its lock held)."""
-        fund = self._funds.get(fund_id)
-        if fund is None:
-            fund = self.get_matching_fund(fund_id)
-            self._funds[fund_id] = fund
-            return fund
-        for stored in self.recorder.select_events(fund_id, gt=fund.version):
-            self.mapper.to_domain_event(stored).mutate(fund)
-        return fund
-
-    def _change_fund(self, fund_id: UUID, change: Callable[[MatchingFund], T]) -> T:
-        """Decide on the fund as it stands and record the outcome; decide again if another
-        process changed the fund in between."""
-        for attempt in range(FUND_ATTEMPTS):
-            with ExitStack() as stack:
-                stack.enter_context(self._fund_lock(fund_id))
-                [fund] = self._caught_up([fund_id], stack)
-                try:
-                    result = change(fund)
-                    self._save_or_conflict(*fund.proposed)
-                except ConcurrentChange:
-                    fund.discard()
-                    if attempt + 1 < FUND_ATTEMPTS:
-                        continue
-                    raise
-                except BaseException:
-                    fund.discard()
-                    raise
-                fund.accept()
-                return result
-        raise InvalidTransition("unreachable")  # pragma: no cover

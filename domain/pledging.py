@@ -15,7 +15,7 @@ from domain.errors import (
     NotPermitted,
     PaymentDeclined,
 )
-from domain.matching import FUND_ATTEMPTS
+from domain.fund_keeping import FUND_ATTEMPTS
 from domain.money import Money
 from domain.payments import idempotency_key
 from domain.pledge import Pledge, new_pledge_id
