@@ -508,6 +508,24 @@ class MatchingFund(CivicAggregate):
 
     # -- events --------------------------------------------------------------------------------
 
+    def _spend(self, match: Match) -> None:
+        """A reserved match or grant is paid: it moves from reserved to committed."""
+        match.state = COMMITTED
+        self.reserved -= match.amount
+        self.committed += match.amount
+
+    def _give_back(self, match: Match) -> None:
+        """A match or grant that will not be paid (or was refunded) leaves the project; after
+        the fund's end it goes back to the sponsor, before it to the pool."""
+        if match.state == COMMITTED:
+            self.committed -= match.amount
+        else:
+            self.reserved -= match.amount
+        match.state = RELEASED
+        self.by_project[match.project_id] -= match.amount
+        if self.status == CLOSED:
+            self.returned += match.amount
+
     class ToppedUp(CivicAggregate.Event):
         amount: int
 
@@ -553,10 +571,7 @@ class MatchingFund(CivicAggregate):
         pledge_id: UUID
 
         def apply(self, fund: MatchingFund) -> None:
-            match = fund.matches[self.pledge_id]
-            match.state = COMMITTED
-            fund.reserved -= match.amount
-            fund.committed += match.amount
+            fund._spend(fund.matches[self.pledge_id])
 
     class MatchReleased(CivicAggregate.Event):
         pledge_id: UUID
@@ -564,14 +579,7 @@ class MatchingFund(CivicAggregate):
 
         def apply(self, fund: MatchingFund) -> None:
             match = fund.matches[self.pledge_id]
-            if match.state == COMMITTED:
-                fund.committed -= match.amount
-            else:
-                fund.reserved -= match.amount
-            match.state = RELEASED
-            fund.by_project[match.project_id] -= match.amount
-            if fund.status == CLOSED:
-                fund.returned += match.amount
+            fund._give_back(match)
             if match.backer_id is not None:
                 # Still matched there while another match of theirs is live (a version without
                 # one match per backer may have given them several).
@@ -598,25 +606,14 @@ class MatchingFund(CivicAggregate):
         project_id: UUID
 
         def apply(self, fund: MatchingFund) -> None:
-            grant = fund.grants[self.project_id]
-            grant.state = COMMITTED
-            fund.reserved -= grant.amount
-            fund.committed += grant.amount
+            fund._spend(fund.grants[self.project_id])
 
     class GrantReleased(CivicAggregate.Event):
         project_id: UUID
         why: str
 
         def apply(self, fund: MatchingFund) -> None:
-            grant = fund.grants[self.project_id]
-            if grant.state == COMMITTED:
-                fund.committed -= grant.amount
-            else:
-                fund.reserved -= grant.amount
-            grant.state = RELEASED
-            fund.by_project[self.project_id] -= grant.amount
-            if fund.status == CLOSED:
-                fund.returned += grant.amount
+            fund._give_back(fund.grants[self.project_id])
 
     class RoundShared(CivicAggregate.Event):
         rule_version: int
