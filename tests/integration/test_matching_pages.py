@@ -139,6 +139,10 @@ def test_after_pledging_the_citizen_sees_what_the_funds_added(client, world, por
     assert text_of(done.text, "pledge-matched").startswith("EUR 25.00")
     mine = client.get("/me/pledges")
     assert "+ EUR 25.00 matched" in words(mine.text)
+    # The next pledge form says where the pilot stands with the matches: what decides it.
+    again = client.get(f"/projects/{project_id}/pledge")
+    assert text_of(again.text, "side-matched") == "EUR 25.00"
+    assert text_of(again.text, "side-total") == "EUR 65.00"
 
 
 def test_the_live_preview_asks_the_address_the_page_names_and_gets_each_funds_amount(
