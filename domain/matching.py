@@ -180,12 +180,14 @@ class Matching(FundKeeping, MatchingRounds):
         return closed
 
     def _close_fund(self, fund_id: UUID) -> Money:
-        fund = self.get_matching_fund(fund_id)
+        fund = self._fund_now(fund_id)
         if fund.current.rules.kind == QUADRATIC and not fund.round_shared:
             self._share_round(fund_id)
         returned = self._change_fund(fund_id, lambda f: f.close())
+        with self._fund_lock(fund_id):
+            granted = list(self._fresh_fund(fund_id).grants)
         # Shares for projects already decided follow their outcome at once.
-        for project_id in list(self.get_matching_fund(fund_id).grants):
+        for project_id in granted:
             project = self.get_project(project_id)
             if project.status in (FUNDED, DELIVERING, UNFUNDED, CANCELLED) and project.settled:
                 self._settle_grants(project)

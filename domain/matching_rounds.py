@@ -18,7 +18,7 @@ class MatchingRounds:
     """Part of the Civicfund application (a mixin: `self` is the application)."""
 
     def _share_round(self, fund_id: UUID) -> None:
-        fund = self.get_matching_fund(fund_id)
+        fund = self._fund_now(fund_id)
         rules = fund.current.rules
         contributions, caps = self._round_contributions(fund)
         shares = share_pool(

@@ -8,7 +8,7 @@ more than its rule says.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
@@ -48,7 +48,6 @@ class Rules:
     match_earlier: bool = False  # threshold: match pledges made before it unlocked
     grant: int = 0  # fixed_grant
     min_contribution: int = 0  # quadratic: a backer's total below this does not count
-    notes: list[str] = field(default_factory=list)
 
     @property
     def ratio(self) -> Fraction:
