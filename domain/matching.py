@@ -304,13 +304,14 @@ class Matching(FundKeeping, MatchingRounds):
             )
 
     def _follow_pledge(
-        self, pledge: Pledge, *, commit: bool = False, release: str = ""
+        self, pledge: Pledge, *, commit: bool = False, release: str = "",
+        project: Project | None = None,
     ) -> None:
         """Save a pledge's change together with its matches following it: committed when it was
         charged, released (with the reason) when it will not be paid."""
         pledge_events = pledge.collect_events()
         base = pledge_events[0].originator_version - 1 if pledge_events else pledge.version
-        project = self.get_project(pledge.project_id)
+        project = project or self.get_project(pledge.project_id)
         fund_ids = sorted(self.get_city(project.city_id).matching_funds)
         for attempt in range(FUND_ATTEMPTS):
             with ExitStack() as stack:

@@ -4,6 +4,7 @@ as it stands."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -22,7 +23,7 @@ from domain.pledge import Pledge, new_pledge_id
 from domain.project import Project
 
 PAYMENT_METHOD = re.compile(r"^[A-Za-z0-9_]{1,80}$")
-# Projects kept as read for pledging (each re-checked when a pledge is saved).
+# Projects (and cities) kept as read for pledging (each re-checked when a pledge is saved).
 PLEDGE_PROJECT_CACHE = 1024
 
 
@@ -58,13 +59,13 @@ class Pledging:
                     pledge_id, project, citizen_id, amount, payment_method
                 )
                 placed = pledge.payment_reference
-                checks = self._unchanged(project, city).get("unchanged_since", {})
+                checks = {project.id: project.version, city.id: city.version}
                 if city.matching_funds:
                     self._save_pledge_with_matches(
                         pledge, project, city.matching_funds, unchanged=checks
                     )
                 else:
-                    self._save_or_conflict(pledge, **self._unchanged(project, city))
+                    self._save_or_conflict(pledge, **self._checks(checks))
                 return pledge.id
             except ConcurrentChange:
                 self._pledge_projects.pop(project_id, None)
@@ -79,35 +80,29 @@ class Pledging:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _city_to_pledge_in(self, city_id: UUID, *, fresh: bool) -> City:
-        """The city (and so its list of matching funds) as last read for pledging; re-checked
-        like the project when the pledge is saved."""
-        if not getattr(self.recorder, "checks_unchanged_since", False):
-            return self.get_city(city_id)
-        city = None if fresh else self._pledge_cities.get(city_id)
-        if city is None:
-            city = self.get_city(city_id)
-            if len(self._pledge_cities) >= PLEDGE_PROJECT_CACHE:
-                self._pledge_cities.clear()
-            self._pledge_cities[city_id] = city
-        return city
+        """The city (and so its list of matching funds) as last read for pledging."""
+        return self._kept_for_pledging(self._pledge_cities, city_id, self.get_city, fresh=fresh)
 
     def _project_to_pledge_to(self, project_id: UUID, *, fresh: bool) -> Project:
-        """The project as last read for pledging. Reused only where the recorder re-checks its
+        return self._kept_for_pledging(
+            self._pledge_projects, project_id, self.get_project, fresh=fresh
+        )
+
+    def _kept_for_pledging(
+        self, kept: dict[UUID, Any], aggregate_id: UUID, read: Callable[[UUID], Any], *,
+        fresh: bool,
+    ) -> Any:
+        """An aggregate as last read for pledging. Reused only where the recorder re-checks its
         version when the pledge is saved; otherwise read every time."""
         if not getattr(self.recorder, "checks_unchanged_since", False):
-            return self.get_project(project_id)
-        project = None if fresh else self._pledge_projects.get(project_id)
-        if project is None:
-            project = self.get_project(project_id)
-            if len(self._pledge_projects) >= PLEDGE_PROJECT_CACHE:
-                self._pledge_projects.clear()
-            self._pledge_projects[project_id] = project
-        return project
-
-    def _unchanged(self, *aggregates: Any) -> dict[str, Any]:
-        if not getattr(self.recorder, "checks_unchanged_since", False):
-            return {}
-        return {"unchanged_since": {a.id: a.version for a in aggregates}}
+            return read(aggregate_id)
+        aggregate = None if fresh else kept.get(aggregate_id)
+        if aggregate is None:
+            aggregate = read(aggregate_id)
+            if len(kept) >= PLEDGE_PROJECT_CACHE:
+                kept.clear()
+            kept[aggregate_id] = aggregate
+        return aggregate
 
     def _authorised_pledge(
         self, pledge_id: UUID, project: Project, citizen_id: UUID, amount: Money,
@@ -149,7 +144,7 @@ class Pledging:
         pledge = self.get_pledge(pledge_id)
         project = self.get_project(pledge.project_id)
         pledge.cancel(by=citizen_id, project=project, now=self.clock.now())
-        self._follow_pledge(pledge, release="the pledge was cancelled")
+        self._follow_pledge(pledge, release="the pledge was cancelled", project=project)
         # The hold is released after the cancellation is recorded; the key makes a retry safe.
         self.payments.release(
             reference=pledge.payment_reference or "",

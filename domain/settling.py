@@ -76,7 +76,9 @@ class Settling:
             AUTHORISED, PAYMENT_FAILED
         ):
             pledge.release()
-            self._follow_pledge(pledge, release=f"the project was {project.status}")
+            self._follow_pledge(
+                pledge, release=f"the project was {project.status}", project=project
+            )
             self.payments.release(
                 reference=pledge.payment_reference or "",
                 idempotency_key=idempotency_key(pledge.id, "release"),
@@ -89,7 +91,7 @@ class Settling:
                 idempotency_key=idempotency_key(pledge.id, "refund"),
             )
             pledge.refunded(reference=reference)
-            self._follow_pledge(pledge, release="the pledge was refunded")
+            self._follow_pledge(pledge, release="the pledge was refunded", project=project)
             report.refunded += 1
         else:
             report.skipped += 1
