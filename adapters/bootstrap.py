@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from adapters.accounts import AccountStore, EmailTaken, check_new_account
 from adapters.follower import ProjectionFollower
+from adapters.idempotency import IdempotencyStore
 from adapters.mail import Outbox, SmtpSettings
 from adapters.queries import ReadModelQueries
 from adapters.sandbox_payments import SandboxGateway, SqlStore
@@ -34,6 +35,7 @@ class Platform:
     read: ReadModelQueries
     projections: ProjectionFollower
     payments: PaymentGateway
+    idempotency: IdempotencyStore
     clock: Clock = field(default_factory=SystemClock)
     outbox: Outbox | None = None
 
@@ -119,6 +121,7 @@ def build_platform(
         read=ReadModelQueries(engine),
         projections=projections,
         payments=payments,
+        idempotency=IdempotencyStore(engine),
         clock=clock,
         outbox=Outbox(engine),
     )

@@ -26,6 +26,7 @@ from domain.payments import (
     SUCCEEDED,
     Authorisation,
     ChargeResult,
+    OpenAuthorisation,
 )
 
 _NAMESPACE = UUID("6c3b8f0e-5a0c-4d0e-9b8c-2f6d1f7e4a11")
@@ -50,6 +51,10 @@ TEST_CARDS = [
     ("pm_card_chargeCustomerFail", "Saved fine, declined when charged at close"),
     ("pm_card_authenticationRequired", "Needs authentication when charged at close"),
 ]
+
+
+# An intent in these states still holds money or a card for its pledge.
+OPEN = ("requires_capture", "succeeded")
 
 
 def _reference(prefix: str, key: str) -> str:
@@ -94,6 +99,11 @@ class MemoryStore:
 
     def charges(self) -> list[dict[str, Any]]:
         return list(self._charges)
+
+    def open_intents(self, created_from: datetime, created_to: datetime) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(i) for i in self.intents.values()
+                    if i["status"] in OPEN and created_from <= i["created_at"] < created_to]
 
 
 class SqlStore:
@@ -141,6 +151,16 @@ class SqlStore:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(sa.select(t.sandbox_charges))]
 
+    def open_intents(self, created_from: datetime, created_to: datetime) -> list[dict[str, Any]]:
+        i = t.sandbox_intents.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.sandbox_intents).where(
+                    i.status.in_(OPEN), i.created_at >= created_from, i.created_at < created_to
+                )
+            ).all()
+        return [dict(row._mapping) for row in rows]
+
 
 class SandboxGateway:
     """Idempotency keys return the first answer, as Stripe's do, declines included."""
@@ -186,6 +206,7 @@ class SandboxGateway:
             "reference": reference, "kind": kind, "pledge_id": str(pledge_id),
             "amount": amount.minor, "currency": amount.currency, "payment_method": payment_method,
             "status": "requires_capture" if hold else "succeeded", "refunded": 0,
+            "created_at": datetime.now(UTC),
         }
         answer = {"outcome": SUCCEEDED, "reference": reference, "kind": kind}
         return self.store.record(key, answer, intent)
@@ -240,6 +261,14 @@ class SandboxGateway:
             return earlier["reference"]
         answer = {"outcome": "refunded", "reference": _reference("re", idempotency_key)}
         return self.store.record(idempotency_key, answer, None)["reference"]
+
+    def open_authorisations(
+        self, created_from: datetime, created_to: datetime
+    ) -> list[OpenAuthorisation]:
+        return [
+            OpenAuthorisation(pledge_id=UUID(intent["pledge_id"]), reference=intent["reference"])
+            for intent in self.store.open_intents(created_from, created_to)
+        ]
 
 
 class _IntentView:

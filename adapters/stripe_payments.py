@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -30,6 +31,7 @@ from domain.payments import (
     SUCCEEDED,
     Authorisation,
     ChargeResult,
+    OpenAuthorisation,
 )
 
 PLEDGE_METADATA = "civicfund_pledge_id"
@@ -207,6 +209,23 @@ class StripeGateway:
             )
             if card.customer is not None:
                 raise
+
+    def open_authorisations(
+        self, created_from: datetime, created_to: datetime
+    ) -> list[OpenAuthorisation]:
+        """Holds awaiting capture and saved cards of civicfund's pledges made in the window."""
+        window = {"gte": int(created_from.timestamp()), "lt": int(created_to.timestamp())}
+        found = []
+        for listing, open_status in (
+            (self.client.v1.payment_intents, "requires_capture"),
+            (self.client.v1.setup_intents, "succeeded"),
+        ):
+            page = _calling_stripe(lambda lst=listing: lst.list({"created": window, "limit": 100}))
+            for intent in page.auto_paging_iter():
+                pledge_id = _metadata_value(intent, PLEDGE_METADATA)
+                if intent.status == open_status and pledge_id:
+                    found.append(OpenAuthorisation(UUID(pledge_id), intent.id))
+        return found
 
     # -- close ------------------------------------------------------------------------------
 

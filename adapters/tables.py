@@ -218,6 +218,32 @@ stripe_webhook_events = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),
 )
 
+# The first answer given to each (account, Idempotency-Key): a retry gets it again instead of
+# acting twice. A row without a status is a request still running (or lost: after
+# locked_until another attempt may take it over and run it again).
+idempotent_requests = sa.Table(
+    "idempotent_requests",
+    metadata,
+    sa.Column("account_id", sa.Uuid, primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("operation", sa.String(120), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("executions", sa.Integer, nullable=False),
+    sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("status", sa.Integer, nullable=True),
+    sa.Column("body", sa.Text, nullable=True),
+    sa.Column("location", sa.String(300), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+# How far the worker's sweeps have looked (e.g. for authorisations no pledge stands on).
+sweep_positions = sa.Table(
+    "sweep_positions",
+    metadata,
+    sa.Column("name", sa.String(60), primary_key=True),
+    sa.Column("swept_to", sa.DateTime(timezone=True), nullable=False),
+)
+
 # -- the offline sandbox's ledger (payments that never leave this database) --------------------
 
 sandbox_requests = sa.Table(
@@ -239,6 +265,7 @@ sandbox_intents = sa.Table(
     sa.Column("payment_method", sa.String(80), nullable=False),
     sa.Column("status", sa.String(30), nullable=False),
     sa.Column("refunded", sa.BigInteger, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=True, index=True),
 )
 
 sandbox_charges = sa.Table(

@@ -71,3 +71,17 @@ class ConcurrentChange(DomainError):
     """What a decision was based on changed before it could be recorded; nothing was saved."""
 
     code = "conflict"
+
+
+class Unavailable(DomainError):
+    """The platform could not reach its storage; nothing was recorded. Safe to try again."""
+
+    code = "unavailable"
+
+
+class OutcomeUnknown(Unavailable):
+    """Storage failed while the change was being recorded and could not be asked afterwards
+    whether it went in. Trying again with the same idempotency key is safe: it either finds the
+    change recorded or records it once."""
+
+    code = "outcome_unknown"

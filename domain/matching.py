@@ -78,6 +78,16 @@ class Matching(FundKeeping, MatchingRounds):
                 minor += self._fresh_fund(fund_id).matched_on(project.id)
         return Money(minor, project.currency)
 
+    def match_kept_for(self, pledge_id: UUID, currency: str) -> Money:
+        """What the funds this process keeps hold for a pledge it just recorded, without
+        reading storage (for answering when storage fails right after the save)."""
+        minor = 0
+        for fund in list(self._funds.values()):
+            match = fund.matches.get(pledge_id)
+            if match is not None and match.state in ("reserved", "committed"):
+                minor += match.amount
+        return Money(minor, currency)
+
     def match_preview(
         self, project_id: UUID, amount: Money, *, citizen_id: UUID | None = None
     ) -> list[PreviewedMatch]:
@@ -230,18 +240,26 @@ class Matching(FundKeeping, MatchingRounds):
         with self._fund_locks_guard:
             queue = self._fund_queues.setdefault(fund_ids, [])
             queue.append(waiting)
-        with ExitStack() as stack:
-            for fund_id in fund_ids:
-                stack.enter_context(self._fund_lock(fund_id))
-            if not waiting.done:
-                funds = self._caught_up(fund_ids, stack)
-                with self._fund_locks_guard:
-                    batch = queue[:MAX_BATCH]
-                    del queue[:MAX_BATCH]
-                if waiting not in batch:  # pragma: no cover - a longer queue than MAX_BATCH
-                    batch.append(waiting)
+        try:
+            with ExitStack() as stack:
+                for fund_id in fund_ids:
+                    stack.enter_context(self._fund_lock(fund_id))
+                if not waiting.done:
+                    funds = self._caught_up(fund_ids, stack)
+                    with self._fund_locks_guard:
+                        batch = queue[:MAX_BATCH]
+                        del queue[:MAX_BATCH]
+                    if waiting not in batch:  # pragma: no cover - a longer queue than MAX_BATCH
+                        batch.append(waiting)
+                        queue.remove(waiting)
+                    self._record_batch(funds, batch)
+        finally:
+            # A pledge whose own turn failed (taking the locks, catching up) leaves the queue
+            # with its caller's error: it must never go into a later batch. No other thread can
+            # take it meanwhile, since batches are taken with the funds' locks held.
+            with self._fund_locks_guard:
+                if not waiting.done and waiting in queue:
                     queue.remove(waiting)
-                self._record_batch(funds, batch)
         if waiting.error is not None:
             raise waiting.error
 

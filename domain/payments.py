@@ -10,6 +10,7 @@ Every call carries a deterministic idempotency key, so a retried call can never 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -27,6 +28,14 @@ AUTHENTICATION_REQUIRED = "authentication_required"  # the customer must confirm
 class Authorisation:
     reference: str  # the hold (payment intent id) or the saved card (setup intent id)
     kind: str  # HOLD or SAVED_CARD
+
+
+@dataclass(frozen=True)
+class OpenAuthorisation:
+    """A hold or saved card the processor still keeps for a pledge."""
+
+    pledge_id: UUID
+    reference: str
 
 
 @dataclass(frozen=True)
@@ -68,7 +77,20 @@ class PaymentGateway(Protocol):
         """Give back a charge (whole or part); returns the refund's reference."""
         ...
 
+    def open_authorisations(
+        self, created_from: datetime, created_to: datetime
+    ) -> list[OpenAuthorisation]:
+        """Holds and saved cards placed in [created_from, created_to) that are neither
+        released nor used up, whatever the platform recorded about them."""
+        ...
+
 
 def idempotency_key(pledge_id: UUID, step: str) -> str:
     """Deterministic, so a retried call cannot act twice."""
     return f"civicfund-pledge-{pledge_id}-{step}"
+
+
+def authorisation_key(pledge_id: UUID, execution: int = 0) -> str:
+    """The key a pledge's authorisation is placed under. A request run again after an earlier
+    run was lost authorises afresh (the earlier run's hold may since have been released)."""
+    return idempotency_key(pledge_id, "authorise" if execution == 0 else f"authorise-{execution}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import event
 
@@ -48,8 +48,17 @@ def check_pledge_amount(amount: Money, project_currency: str) -> None:
         raise InvalidAmount(f"A single pledge is at most {limit.display()}")
 
 
+_REQUESTS = UUID("0b6d5f8e-93a4-4c57-8f0e-2a9e5c1d7b30")
+
+
 def new_pledge_id() -> UUID:
     return uuid4()
+
+
+def pledge_id_for_request(citizen_id: UUID, idempotency_key: str) -> UUID:
+    """The pledge a citizen's request with this idempotency key makes: the same on every retry,
+    in any process, so a retried request finds the pledge instead of making a second one."""
+    return uuid5(_REQUESTS, f"{citizen_id}:{idempotency_key}")
 
 
 class Pledge(CivicAggregate):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from domain.context import new_correlation_id
 from web.extensions import csrf, login_manager
 
 CORRELATION_HEADER = "X-Request-Id"
+CLIENT_CORRELATION_HEADER = "X-Client-Request-Id"
+log = logging.getLogger(__name__)
 
 
 def _secret_key(settings: Settings, instance_path: str) -> str:
@@ -55,13 +58,19 @@ def create_app(config: dict[str, Any] | None = None, platform: Platform | None =
 
     @app.before_request
     def _correlate() -> None:
+        # The log's correlation ids are the platform's own; a client's X-Request-Id is only
+        # echoed back (as X-Client-Request-Id) and logged beside ours, never recorded as ours.
+        g.correlation_id = new_correlation_id()
         incoming = request.headers.get(CORRELATION_HEADER, "")
-        ok = 0 < len(incoming) <= 100 and incoming.replace("-", "").isalnum()
-        g.correlation_id = incoming if ok else new_correlation_id()
+        if 0 < len(incoming) <= 100 and incoming.replace("-", "").isalnum():
+            g.client_request_id = incoming
+            log.info("request %s carries client request id %s", g.correlation_id, incoming)
 
     @app.after_request
     def _stamp(response):
         response.headers[CORRELATION_HEADER] = g.get("correlation_id", "")
+        if g.get("client_request_id"):
+            response.headers[CLIENT_CORRELATION_HEADER] = g.client_request_id
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
+import sqlalchemy.exc
 from eventsourcing.persistence import IntegrityError as EventStoreConflict
+from eventsourcing.persistence import InterfaceError as EventStoreInterfaceError
+from eventsourcing.persistence import OperationalError as EventStoreOperationalError
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -16,6 +20,7 @@ from domain.errors import (
     InvalidTransition,
     NotFound,
     NotPermitted,
+    Unavailable,
 )
 
 log = logging.getLogger(__name__)
@@ -32,10 +37,21 @@ HTTP_CODES = {
     422: "invalid",
     429: "too_many_requests",
     500: "internal_error",
+    503: "unavailable",
 }
+
+# Storage out of reach (a restart, dropped connections): the request changed nothing it did not
+# report, so it is the client's to retry.
+UNAVAILABLE = (
+    EventStoreOperationalError, EventStoreInterfaceError, sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError, psycopg.OperationalError, psycopg.InterfaceError,
+)
+RETRY_AFTER = "2"
 
 
 def status_for(error: DomainError) -> int:
+    if isinstance(error, Unavailable):
+        return 503
     if isinstance(error, NotFound):
         return 404
     if isinstance(error, NotPermitted):
@@ -72,10 +88,22 @@ def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
         status = status_for(error)
+        headers = {"Retry-After": RETRY_AFTER} if status == 503 else {}
         if wants_json():
             fields = {error.field: [error.message]} if error.field else {}
-            return json_error(status, error.code, error.message, fields)
-        return error_page(status, "That didn't work", error.message)
+            body, _ = json_error(status, error.code, error.message, fields)
+            return body, status, headers
+        title = "Please try again" if status == 503 else "That didn't work"
+        page, _ = error_page(status, title, error.message)
+        return page, status, headers
+
+    for unavailable in UNAVAILABLE:
+        @app.errorhandler(unavailable)
+        def _unavailable(error: Exception):
+            log.warning("storage unavailable on %s %s: %s", request.method, request.path, error)
+            return _domain(Unavailable(
+                "civicfund could not reach its database just now. Please try again in a moment."
+            ))
 
     @app.errorhandler(EventStoreConflict)
     def _conflict(error: EventStoreConflict):

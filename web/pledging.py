@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
@@ -9,15 +11,16 @@ from uuid import UUID
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import HiddenField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
+from adapters.idempotency import Answer, Claim, KeyInUse, KeyReused, fingerprint
 from adapters.queries import PledgeView, ProjectView
 from adapters.sandbox_payments import TEST_CARDS
-from domain.errors import CampaignNotOpen, DomainError, NotFound
+from domain.errors import CampaignNotOpen, DomainError, NotFound, Unavailable
 from domain.matching import PreviewedMatch
 from domain.money import Money
-from domain.pledge import check_pledge_amount, pledge_limit
+from domain.pledge import check_pledge_amount, pledge_id_for_request, pledge_limit
 from web.api.matching_schemas import MatchPreviewSchema
 from web.errors import json_error, status_for
 from web.filters import local_datetime, when_charged
@@ -33,6 +36,9 @@ DEFAULT_CARD = "pm_card_visa"
 
 class PledgeForm(FlaskForm):
     amount = StringField("Amount", validators=[InputRequired("Enter the amount you pledge")])
+    # One per rendering of the form: sending it twice (a double click, a retry after a lost
+    # answer) records one pledge.
+    idempotency_key = HiddenField()
     # Radio buttons of TEST_CARDS; a plain field so the check below owns the message.
     payment_method = StringField(
         "Payment method",
@@ -95,6 +101,7 @@ def _pledge_form_page(
     project: ProjectView, form: PledgeForm, status: int, message=None,
     preview: MatchPreview | None = None,
 ):
+    form.idempotency_key.data = new_form_key()
     return render_template(
         "pledges/new.html",
         project=project,
@@ -176,24 +183,65 @@ def pledge(project_id: UUID):
         return _preview_page(project, form)
     if not form.validate():
         return _pledge_form_page(project, form, 422)
+    amount_text, method = form.amount.data, form.payment_method.data
+    key = (form.idempotency_key.data or "").strip()
+    claim: Claim | None = None
+    if key:
+        try:
+            outcome = platform().idempotency.claim(
+                current_user.account_id, key, "pledge form",
+                fingerprint(str(project.id), amount_text.strip(), method),
+            )
+        except KeyInUse:
+            return _pledge_form_page(project, form, 409, (
+                "This pledge is being recorded right now. Look at your pledges in a moment "
+                "before you pledge again."
+            ))
+        except KeyReused:
+            form.idempotency_key.data = new_form_key()
+            return _pledge_form_page(project, form, 409, (
+                "This form was already sent with other details. Check the amount and card, "
+                "then pledge again."
+            ))
+        if isinstance(outcome, Answer):
+            flash("That pledge was already recorded; here it is.", "info")
+            return redirect(outcome.location or url_for("pledges.mine"), 303)
+        claim = outcome
     try:
-        amount = Money.parse(form.amount.data, project.currency)
+        amount = Money.parse(amount_text, project.currency)
         pledge_id = command(
             lambda: platform().app.make_pledge(
                 project_id=project.id,
                 citizen_id=current_user.account_id,
                 amount=amount,
-                payment_method=form.payment_method.data,
+                payment_method=method,
+                pledge_id=(pledge_id_for_request(current_user.account_id, claim.key)
+                           if claim else None),
+                execution=claim.execution if claim else 0,
             )
         )
     except CampaignNotOpen as error:
+        _let_go(claim)
         return _pledge_form_page(project, form, 409, error.message)
     except NotFound:
+        _let_go(claim)
         abort(404)
     except DomainError as error:
+        _let_go(claim)
+        if isinstance(error, Unavailable):
+            raise
         field = form.payment_method if error.field == "payment_method" else form.amount
         _add_error(field, error.message)
         return _pledge_form_page(project, form, status_for(error))
+    except Exception:
+        _let_go(claim)
+        raise
+    if claim is not None:
+        with suppress(Exception):
+            platform().idempotency.keep(
+                current_user.account_id, claim.key, status=303, body="",
+                location=url_for("pledges.detail", pledge_id=pledge_id),
+            )
     made = platform().read.pledge(pledge_id)
     added = (f" The matching funds add {made.matched.display()} to it."
              if made is not None and made.matched.is_positive() else "")
@@ -203,6 +251,17 @@ def pledge(project_id: UUID):
         "success",
     )
     return redirect(url_for("pledges.detail", pledge_id=pledge_id), 303)
+
+
+def new_form_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _let_go(claim: Claim | None) -> None:
+    """A refused (or failed) pledge's key may be sent again: the form is shown again as it was."""
+    if claim is not None:
+        with suppress(Exception):
+            platform().idempotency.let_go(current_user.account_id, claim.key)
 
 
 def _own_pledge(pledge_id: UUID) -> PledgeView:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -12,6 +13,7 @@ from adapters.bootstrap import Platform
 from domain.context import Actor, acting_as
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 ANONYMOUS = Actor(account_id="anonymous", role="anonymous")
 
@@ -35,4 +37,15 @@ def command(run: Callable[[], T], *, actor: Actor | None = None) -> T:
     finally:
         # Also after a refusal: a use case that saved some steps before failing (a settlement
         # that lost a race) shows what it did record.
+        catch_up_quietly()
+
+
+def catch_up_quietly() -> bool:
+    """Bring the read models up to date; if storage fails now, the command's own answer still
+    stands (the worker catches up later). Returns whether it did."""
+    try:
         platform().projections.catch_up()
+    except Exception:
+        log.warning("read models not caught up after a command", exc_info=True)
+        return False
+    return True

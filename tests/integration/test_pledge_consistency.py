@@ -112,3 +112,23 @@ def test_the_store_refuses_events_whose_dependency_moved_and_records_nothing(any
         [StoredEvent(newcomer, 1, "test:Made", b"{}")], unchanged_since={dependency: 1}
     )
     assert ids == [recorder.max_notification_id()]
+
+
+def test_a_pledge_refused_while_the_pilot_was_a_draft_is_taken_once_another_process_opens_it(
+    any_platform, elsewhere, clock
+):
+    """The stale refusal: the process kept the draft it checked the first pledge against, and
+    refused every pledge to the pilot after its campaign opened elsewhere."""
+    world = World(any_platform, clock)
+    city = world.city()
+    officer = world.officer(city)
+    project = world.project(city, officer, open_campaign=False)
+    citizen = world.citizen()
+    with pytest.raises(CampaignNotOpen):
+        pledge(any_platform, project, citizen)
+
+    with acting_as(Actor(str(officer), "city"), "test-elsewhere"):
+        elsewhere.app.open_campaign(project)
+
+    pledge_id = pledge(any_platform, project, citizen)
+    assert any_platform.app.get_pledge(pledge_id).status == "authorised"

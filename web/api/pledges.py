@@ -3,16 +3,20 @@ campaign is taking pledges."""
 
 from __future__ import annotations
 
+from contextlib import suppress
+from datetime import UTC, datetime
 from uuid import UUID
 
 from flask import jsonify, url_for
 
-from adapters.queries import PledgeView
+from adapters.queries import PledgeView, ProjectView
 from domain.errors import CurrencyMismatch
 from domain.money import Money
+from domain.pledge import pledge_id_for_request
 from web.api import bp
 from web.api.http import json_body, not_found, require_caller
 from web.api.schemas import PledgeCreateSchema, PledgeListSchema, PledgeSchema
+from web.idempotency import current_claim, idempotent
 from web.services import command, platform
 from web.users import User
 
@@ -25,7 +29,25 @@ def own_pledge(pledge_id: UUID, user: User) -> PledgeView:
     return pledge
 
 
+def made_pledge(pledge_id: UUID, user: User, project: ProjectView, amount: Money) -> PledgeView:
+    """The pledge just made, as the read models show it, or, if they cannot be read now
+    (storage failing right after the save), as this request made it: a recorded pledge is
+    never answered with an error."""
+    with suppress(Exception):
+        found = platform().read.pledge(pledge_id)
+        if found is not None:
+            return found
+    return PledgeView(
+        id=pledge_id, project_id=project.id, project_title=project.title,
+        citizen_id=user.account_id, amount=amount, status="authorised", payment_method="",
+        made_at=datetime.now(UTC), project_status=project.status, closes_at=project.closes_at,
+        funding_model=project.funding_model, timezone=project.timezone,
+        matched=platform().app.match_kept_for(pledge_id, amount.currency),
+    )
+
+
 @bp.post("/projects/<uuid:project_id>/pledges")
+@idempotent(lambda: require_caller("citizen"))
 def make_pledge(project_id: UUID):
     user = require_caller("citizen")
     wanted = json_body(PledgeCreateSchema())
@@ -36,15 +58,19 @@ def make_pledge(project_id: UUID):
     if currency != project.currency:
         raise CurrencyMismatch(f"This project takes {project.currency}, not {currency}")
     amount = Money.parse(wanted["amount"], project.currency)
+    claim = current_claim()
     pledge_id = command(
         lambda: platform().app.make_pledge(
             project_id=project_id, citizen_id=user.account_id, amount=amount,
             payment_method=wanted["payment_method"],
+            pledge_id=pledge_id_for_request(user.account_id, claim.key) if claim else None,
+            execution=claim.execution if claim else 0,
         ),
         actor=user.actor,
     )
     location = url_for("api.get_pledge", pledge_id=pledge_id)
-    return jsonify(PledgeSchema().dump(own_pledge(pledge_id, user))), 201, {"Location": location}
+    made = made_pledge(pledge_id, user, project, amount)
+    return jsonify(PledgeSchema().dump(made)), 201, {"Location": location}
 
 
 @bp.get("/me/pledges")

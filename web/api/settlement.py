@@ -24,6 +24,7 @@ from web.api.schemas import (
     ProjectCancelSchema,
     ReceiptListSchema,
 )
+from web.idempotency import idempotent
 from web.services import command, platform
 
 
@@ -45,6 +46,7 @@ def cancel_project(project_id: UUID):
 
 
 @bp.post("/pledges/<uuid:pledge_id>/payment-method")
+@idempotent(require_caller)
 def change_payment_method(pledge_id: UUID):
     """Charged at once: the answer is the pledge, charged, or still payment_failed with why."""
     user = require_caller()
