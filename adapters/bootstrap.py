@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -121,7 +122,7 @@ def build_platform(
         read=ReadModelQueries(engine),
         projections=projections,
         payments=payments,
-        idempotency=IdempotencyStore(engine),
+        idempotency=IdempotencyStore(engine, lease=timedelta(seconds=settings.idempotency_lease)),
         clock=clock,
         outbox=Outbox(engine),
     )

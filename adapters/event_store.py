@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from typing import Any
 from uuid import UUID
 
@@ -49,11 +49,33 @@ def _changed() -> ConcurrentChange:
     )
 
 
+def _discard_dead_connections_on_failure(datastore: PostgresDatastore) -> None:
+    """After a database restart every idle pooled connection is dead. When one fails, check the
+    whole pool at once (dead ones are replaced), so the caller's retry gets a live connection
+    instead of the next dead one: a restart costs the requests in flight, not one per pooled
+    connection. Checking every connection before each use would cost a round trip per use, and
+    psycopg_pool backs off for seconds between failed checks."""
+    get_connection = datastore.get_connection
+
+    @contextmanager
+    def checked_on_failure() -> Iterator[Connection[Any]]:
+        try:
+            with get_connection() as conn:
+                yield conn
+        except (OperationalError, InterfaceError):
+            with suppress(Exception):  # the database is down: the caller's error says so
+                datastore.pool.check()
+            raise
+
+    datastore.get_connection = checked_on_failure  # type: ignore[method-assign]
+
+
 class OrderedPostgresRecorder(PostgresApplicationRecorder):
     checks_unchanged_since = True
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
+        _discard_dead_connections_on_failure(datastore)
         self._table = SQL("{0}.{1}").format(
             Identifier(self.datastore.schema), Identifier(self.events_table_name)
         )

@@ -30,6 +30,7 @@ class Settings:
     smtp_password: str = ""
     smtp_from: str = "civicfund <no-reply@civicfund.invalid>"
     smtp_starttls: bool = True
+    idempotency_lease: int = 60
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -51,4 +52,5 @@ class Settings:
             smtp_from=env.get("CIVICFUND_SMTP_FROM", "civicfund <no-reply@civicfund.invalid>"),
             smtp_starttls=env.get("CIVICFUND_SMTP_STARTTLS", "true").lower()
             not in ("0", "false", "no"),
+            idempotency_lease=int(env.get("CIVICFUND_IDEMPOTENCY_LEASE", "60")),
         )

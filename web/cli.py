@@ -6,7 +6,8 @@ import logging
 import signal
 import sys
 import threading
-from datetime import UTC
+import time
+from datetime import UTC, datetime
 from uuid import UUID
 
 import click
@@ -14,6 +15,8 @@ from flask import current_app
 from flask.cli import FlaskGroup
 
 from adapters import migrate
+from adapters.idempotency import KEPT_FOR
+from adapters.payment_sweep import sweep_orphaned_authorisations
 from adapters.settings import Settings
 from adapters.settlement import settle_due
 from adapters.stripe_webhooks import process_pending_webhooks
@@ -279,8 +282,14 @@ def projections_catch_up() -> None:
     click.echo(f"Applied {_platform().projections.catch_up()} events.")
 
 
+# Housekeeping runs at most this often, whatever the round interval.
+SWEEP_EVERY = 60.0
+
+
 def work_rounds(platform, stop: threading.Event, interval: float, echo=click.echo) -> None:
-    """Follow the log, settle due campaigns, drop expired failures, send mail; until stopped."""
+    """Follow the log, settle due campaigns, drop expired failures, send mail, and now and then
+    release authorisations no pledge stands on and forget old idempotency keys; until stopped."""
+    swept_at = 0.0
     while not stop.is_set():
         try:
             for report in settle_due(platform.app, platform.engine, platform.projections):
@@ -288,6 +297,10 @@ def work_rounds(platform, stop: threading.Event, interval: float, echo=click.ech
                     echo(describe(report))
             process_pending_webhooks(platform)
             platform.send_mail()
+            if time.monotonic() - swept_at >= SWEEP_EVERY:
+                sweep_orphaned_authorisations(platform.app, platform.engine)
+                platform.idempotency.forget_before(datetime.now(UTC) - KEPT_FOR)
+                swept_at = time.monotonic()
         except Exception:  # keep working; the next round retries where this one stopped
             logging.getLogger(__name__).exception("worker round failed; retrying")
         stop.wait(interval)

@@ -56,7 +56,9 @@ OPENAPI_VERSION = "3.0.3"
 _CONVERTER = re.compile(r"<(?:[a-z_]+(?:\([^)]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
 
 ERRORS = {
-    "MalformedJson": "400 malformed_json: the body is not a JSON object",
+    "MalformedJson": (
+        "400 malformed_json: the body is not a JSON object; or invalid_idempotency_key"
+    ),
     "Unauthorised": "401 unauthorised: no valid bearer token (see WWW-Authenticate)",
     "InvalidCredentials": "401 invalid_credentials: that email and password match no account",
     "Forbidden": (
@@ -69,6 +71,16 @@ ERRORS = {
         "the current state (e.g. a closed matching fund), or changed at the same time"
     ),
     "UnsupportedMediaType": "415 unsupported_media_type: send Content-Type: application/json",
+    "Unavailable": (
+        "503 unavailable: the database could not be reached, nothing was recorded; or "
+        "outcome_unknown: storage failed while recording and could not be asked afterwards. "
+        "Retry after Retry-After seconds with the same Idempotency-Key: it finds the change if it "
+        "was recorded and never makes it twice"
+    ),
+    "KeyConflict": (
+        "409 idempotency_in_progress: a request with this Idempotency-Key is still being "
+        "processed (retry after Retry-After seconds); or a state conflict as for other writes"
+    ),
     "Invalid": (
         "422 invalid (fields refused by the schema, including unknown fields) or a domain code: "
         "invalid_amount, currency_mismatch, unknown_currency, invalid_project, invalid_city, "
@@ -89,6 +101,17 @@ def _uuid(name: str, what: str) -> dict:
     return {"in": "path", "name": name, "required": True, "description": f"The {what}'s id",
             "schema": {"type": "string", "format": "uuid"}}
 
+
+IDEMPOTENCY_KEY = {
+    "in": "header", "name": "Idempotency-Key", "required": False,
+    "description": (
+        "Any unique string (1-255 printable ASCII characters) per intended action, e.g. a UUID. "
+        "A retry with the same key gets the first answer (with Idempotent-Replayed: true) and "
+        "never acts twice, across processes and restarts; the key is kept 24 hours per account. "
+        "The same key with a different body is refused (422 idempotency_key_reused)"
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+}
 
 MILESTONE_NUMBER = {"in": "path", "name": "number", "required": True,
                     "description": "The milestone's number, 1 for the first planned",
@@ -141,11 +164,11 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "summary": "Pledge to a project whose campaign is open",
         "tags": ["pledges"],
         "security": SECURED,
-        "parameters": [_uuid("project_id", "project")],
+        "parameters": [_uuid("project_id", "project"), IDEMPOTENCY_KEY],
         "requestBody": _request(PledgeCreateSchema),
         "responses": {"201": _body(PledgeSchema, "The pledge, authorised"), **WRITE_ERRORS,
                       "401": "Unauthorised", "403": "Forbidden", "404": "NotFound",
-                      "409": "Conflict"},
+                      "409": "KeyConflict", "503": "Unavailable"},
     }},
     "api.my_pledges": {"get": {
         "summary": "The token holder's pledges, newest first",
@@ -193,12 +216,12 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "summary": "Give a new card for a pledge whose charge failed; it is charged at once",
         "tags": ["settlement"],
         "security": SECURED,
-        "parameters": [_uuid("pledge_id", "pledge")],
+        "parameters": [_uuid("pledge_id", "pledge"), IDEMPOTENCY_KEY],
         "requestBody": _request(PaymentMethodSchema),
         "responses": {"200": _body(PledgeSchema, "The pledge: charged, or still payment_failed "
                                                  "with the reason in failure"),
                       **WRITE_ERRORS, "401": "Unauthorised", "404": "NotFound",
-                      "409": "Conflict"},
+                      "409": "KeyConflict", "503": "Unavailable"},
     }},
     "api.pledge_receipts": {"get": {
         "summary": "The confirmation, receipts and notices sent about one's pledge, newest first",
