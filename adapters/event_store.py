@@ -16,9 +16,10 @@ LOCK, a conditional multi-row INSERT ... RETURNING and COMMIT as one message: on
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import ExitStack, contextmanager, nullcontext, suppress
 from typing import Any
 from uuid import UUID
 
@@ -39,6 +40,9 @@ from psycopg.sql import SQL, Identifier
 from domain.errors import ConcurrentChange
 
 Versions = Mapping[UUID, int]
+
+# How often `exclusive` takes its locks again on a fresh connection when one dies first.
+EXCLUSIVE_ATTEMPTS = 3
 
 _ROW = SQL("(%s::uuid, %s::bigint, %s::text, %s::bytea)")
 
@@ -120,28 +124,52 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder):
         same aggregates therefore take turns instead of racing and deciding again.
         """
         after = dict(after or {})
-        with self.datastore.get_connection() as conn:
-            curs = ClientCursor(conn, row_factory=tuple_row)
-            locks = [
-                # The top 64 bits of each id, as the signed bigint advisory locks take.
-                SQL("SELECT pg_advisory_xact_lock({0})").format((key.int >> 64) - 2**63)
-                for key in keys
-            ]
-            reads = [
-                SQL(
-                    "SELECT originator_id, originator_version, topic, state FROM {0} "
-                    "WHERE originator_id = %s::uuid AND originator_version > %s::bigint "
-                    "ORDER BY originator_version"
-                ).format(self._table)
-                for _ in after
-            ]
-            params: list[Any] = [v for pair in after.items() for v in pair]
-            statement = SQL("; ").join([
-                SQL("BEGIN; SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout),
-                *locks, *reads,
-            ])
-            recorded: list[StoredEvent] = []
+        for attempt in range(EXCLUSIVE_ATTEMPTS):
             try:
+                stack, conn, recorded = self._locked_and_read(keys, after)
+                break
+            except (InterfaceError, OperationalError):
+                # Nothing was decided yet: a connection that died (a database restart) is
+                # replaced and the locks taken again.
+                if attempt + 1 == EXCLUSIVE_ATTEMPTS:
+                    raise
+        with stack:
+            try:
+                self._held.conn = conn
+                yield recorded
+            finally:
+                self._held.conn = None
+                if conn.info.transaction_status != TransactionStatus.IDLE:
+                    conn.rollback()
+
+    def _locked_and_read(
+        self, keys: Sequence[UUID], after: Mapping[UUID, int]
+    ) -> tuple[ExitStack, Connection[Any], list[StoredEvent]]:
+        """A pooled connection in a transaction holding the keys' advisory locks, and the
+        events recorded after the given versions; the stack gives the connection back."""
+        stack = ExitStack()
+        conn = stack.enter_context(self.datastore.get_connection())
+        locks = [
+            # The top 64 bits of each id, as the signed bigint advisory locks take.
+            SQL("SELECT pg_advisory_xact_lock({0})").format((key.int >> 64) - 2**63)
+            for key in keys
+        ]
+        reads = [
+            SQL(
+                "SELECT originator_id, originator_version, topic, state FROM {0} "
+                "WHERE originator_id = %s::uuid AND originator_version > %s::bigint "
+                "ORDER BY originator_version"
+            ).format(self._table)
+            for _ in after
+        ]
+        params: list[Any] = [v for pair in after.items() for v in pair]
+        statement = SQL("; ").join([
+            SQL("BEGIN; SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout),
+            *locks, *reads,
+        ])
+        recorded: list[StoredEvent] = []
+        try:
+            with ClientCursor(conn, row_factory=tuple_row) as curs:
                 curs.execute(statement.as_bytes(conn), params, prepare=False)
                 while True:
                     if curs.description is not None and len(curs.description) == 4:
@@ -152,13 +180,17 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder):
                         ]
                     if not curs.nextset():
                         break
-                self._held.conn = conn
-                yield recorded
-            finally:
-                self._held.conn = None
-                curs.close()
-                if conn.info.transaction_status != TransactionStatus.IDLE:
+        except BaseException:
+            # Let the connection's context see the error: it translates it and hands a broken
+            # connection back to the pool to be replaced.
+            if conn.info.transaction_status not in (
+                TransactionStatus.IDLE, TransactionStatus.UNKNOWN
+            ):
+                with suppress(Exception):
                     conn.rollback()
+            stack.__exit__(*sys.exc_info())
+            raise
+        return stack, conn, recorded
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(

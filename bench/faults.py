@@ -128,6 +128,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--terminate-every", type=float, default=1.0)
+    parser.add_argument("--server-log", type=Path, help="write gunicorn's log (warnings) here")
     args = parser.parse_args()
 
     name = f"civicfund_faults_{uuid.uuid4().hex[:8]}"
@@ -140,11 +141,11 @@ def main() -> int:
         env = {**os.environ, "CIVICFUND_DATABASE_URL": url, "PYTHONPATH": str(args.checkout),
                "CIVICFUND_BIND": f"127.0.0.1:{port}", "CIVICFUND_WEB_WORKERS": str(args.workers),
                "CIVICFUND_SECRET_KEY": "bench", "CIVICFUND_RATE_LIMITS": "off",
-               "CIVICFUND_LOG_LEVEL": "critical"}
+               "CIVICFUND_LOG_LEVEL": "warning" if args.server_log else "critical"}
+        log = args.server_log.open("w") if args.server_log else subprocess.DEVNULL
         server = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "-c", "platform/gunicorn.conf.py",
-             "web.wsgi:app"], cwd=args.checkout, env=env, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
+             "web.wsgi:app"], cwd=args.checkout, env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         for _ in range(300):
             try:

@@ -28,6 +28,8 @@ from domain.project import Project
 PAYMENT_METHOD = re.compile(r"^[A-Za-z0-9_]{1,80}$")
 # Projects (and cities) kept as read for pledging (each re-checked when a pledge is saved).
 PLEDGE_PROJECT_CACHE = 1024
+# How often a pledge that storage failed to record (and says it did not) is tried again at once.
+STORAGE_RETRIES = 2
 
 
 class Pledging:
@@ -68,6 +70,7 @@ class Pledging:
             return pledge_id
         placed: str | None = None  # the hold or saved card placed for this pledge, if any
         fresh = False
+        storage_failures = 0
         for attempt in range(FUND_ATTEMPTS):
             try:
                 project = self._project_to_pledge_to(project_id, fresh=fresh)
@@ -106,6 +109,12 @@ class Pledging:
                         "We could not confirm whether your pledge was recorded. Try again with "
                         "the same request: it will not be recorded twice."
                     ) from error
+                storage_failures += 1
+                if storage_failures <= STORAGE_RETRIES and attempt + 1 < FUND_ATTEMPTS:
+                    # Not recorded, and storage answers again (a connection had died): try
+                    # again at once. The same key authorises, so the hold is the same one.
+                    fresh = True
+                    continue
                 self._release_unrecorded(pledge_id, placed, execution)
                 raise
         raise AssertionError("unreachable")  # pragma: no cover

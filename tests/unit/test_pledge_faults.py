@@ -34,19 +34,23 @@ def open_holds(campaign: Campaign) -> list[str]:
             if intent.status in ("requires_capture", "succeeded")]
 
 
-def fail_once(obj, name: str, *, when=lambda *a, **k: True):
-    """Make obj.name raise a database error the first time `when` holds."""
-    original = getattr(obj, name)
-    state = {"failed": False}
+class Outage:
+    """Make obj.name raise a database error whenever `when` holds, until the outage ends."""
 
-    def failing(*args, **kwargs):
-        if not state["failed"] and when(*args, **kwargs):
-            state["failed"] = True
-            raise OperationalError("server closed the connection unexpectedly")
-        return original(*args, **kwargs)
+    def __init__(self, obj, name: str, *, when=lambda *a, **k: True):
+        self.obj, self.name, self.original = obj, name, getattr(obj, name)
+        self.failures = 0
 
-    setattr(obj, name, failing)
-    return state
+        def failing(*args, **kwargs):
+            if when(*args, **kwargs):
+                self.failures += 1
+                raise OperationalError("server closed the connection unexpectedly")
+            return self.original(*args, **kwargs)
+
+        setattr(obj, name, failing)
+
+    def end(self) -> None:
+        setattr(self.obj, self.name, self.original)
 
 
 def test_a_pledge_whose_fund_catch_up_failed_is_not_recorded_by_the_next_pledge():
@@ -57,11 +61,12 @@ def test_a_pledge_whose_fund_catch_up_failed_is_not_recorded_by_the_next_pledge(
     a, b = campaign.citizen(), campaign.citizen()
     campaign.pledge("1.00", citizen=a)
     campaign.pledge("1.00", citizen=b)
-    fail_once(campaign.app.recorder, "select_events",
-              when=lambda *a, **kw: (a[0] if a else kw.get("originator_id")) == fund)
+    outage = Outage(campaign.app.recorder, "select_events",
+                    when=lambda *a, **kw: (a[0] if a else kw.get("originator_id")) == fund)
 
     with pytest.raises(OperationalError):
         campaign.pledge("1.00", citizen=a)
+    outage.end()
     campaign.pledge("1.00", citizen=b)
 
     assert len(pledges_in_log(campaign, a)) == 1, "A's failed pledge was recorded anyway"
@@ -71,13 +76,30 @@ def test_a_pledge_whose_fund_catch_up_failed_is_not_recorded_by_the_next_pledge(
 def test_a_pledge_that_could_not_be_saved_releases_its_hold():
     campaign = Campaign(closes_in=timedelta(days=3))  # a card hold, not a saved card
     citizen = campaign.citizen()
-    fail_once(campaign.app.recorder, "insert_events")
+    Outage(campaign.app.recorder, "insert_events")
 
     with pytest.raises(OperationalError):
         campaign.pledge("5.00", citizen=citizen)
 
     assert pledges_in_log(campaign, citizen) == []
     assert open_holds(campaign) == [], "the card hold outlived the pledge that was not recorded"
+
+
+def test_a_pledge_is_tried_again_at_once_when_one_connection_died_before_it_was_recorded():
+    campaign = Campaign(closes_in=timedelta(days=3))
+    citizen = campaign.citizen()
+    outage = Outage(campaign.app.recorder, "insert_events")
+    outage_ends_after_one = outage.obj.insert_events
+
+    def once(*args, **kwargs):
+        outage.end()
+        return outage_ends_after_one(*args, **kwargs)
+
+    campaign.app.recorder.insert_events = once
+    pledge_id = campaign.pledge("5.00", citizen=citizen)
+
+    assert pledges_in_log(campaign, citizen) == [pledge_id]
+    assert open_holds(campaign) == [campaign.app.get_pledge(pledge_id).payment_reference]
 
 
 def test_a_pledge_recorded_though_its_save_reported_an_error_is_answered_as_made():
