@@ -45,6 +45,7 @@ from web.api.schemas import (
     ProjectListSchema,
     ProjectSchema,
     ReceiptListSchema,
+    TokenListSchema,
     TokenRequestSchema,
     TokenSchema,
     UpdateCreateSchema,
@@ -63,12 +64,20 @@ ERRORS = {
         "403 forbidden: the token's role may not do this (or, for a proposer, the project is "
         "not one they are delivery owner of)"
     ),
+    "EmailUnconfirmed": (
+        "403 forbidden (not a citizen's token) or email_unconfirmed: the citizen has not yet "
+        "confirmed their email (the link mailed at registration), which a first pledge needs"
+    ),
     "NotFound": "404 not_found: no such resource, or one this caller may not see",
     "Conflict": (
         "409 campaign_not_open, invalid_state, optimum_not_reached or conflict: not possible in "
         "the current state (e.g. a closed matching fund), or changed at the same time"
     ),
     "UnsupportedMediaType": "415 unsupported_media_type: send Content-Type: application/json",
+    "RateLimited": (
+        "429 rate_limited: too many attempts from this address or account; the Retry-After "
+        "header says in how many seconds to try again"
+    ),
     "Invalid": (
         "422 invalid (fields refused by the schema, including unknown fields) or a domain code: "
         "invalid_amount, currency_mismatch, unknown_currency, invalid_project, invalid_city, "
@@ -103,8 +112,23 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "summary": "Trade an email and password for a bearer token",
         "tags": ["tokens"],
         "requestBody": _request(TokenRequestSchema),
-        "responses": {"201": _body(TokenSchema, "A new token"), **WRITE_ERRORS,
-                      "401": "InvalidCredentials"},
+        "responses": {"201": _body(TokenSchema, "A new token, expiring after 30 days"),
+                      **WRITE_ERRORS, "401": "InvalidCredentials", "429": "RateLimited"},
+    }},
+    "api.list_tokens": {"get": {
+        "summary": "The caller's API tokens that have not expired (never the tokens themselves)",
+        "tags": ["tokens"],
+        "security": SECURED,
+        "responses": {"200": _body(TokenListSchema, "Tokens, newest first"),
+                      "401": "Unauthorised"},
+    }},
+    "api.revoke_token": {"delete": {
+        "summary": "Revoke one of the caller's tokens (the one sent, too)",
+        "tags": ["tokens"],
+        "security": SECURED,
+        "parameters": [_uuid("token_id", "token")],
+        "responses": {"204": {"description": "Revoked: requests sending it are refused"},
+                      "401": "Unauthorised", "404": "NotFound"},
     }},
     "api.list_projects": {"get": {
         "summary": "Projects that are not drafts (drafts: status=draft, for their officers)",
@@ -144,8 +168,8 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "parameters": [_uuid("project_id", "project")],
         "requestBody": _request(PledgeCreateSchema),
         "responses": {"201": _body(PledgeSchema, "The pledge, authorised"), **WRITE_ERRORS,
-                      "401": "Unauthorised", "403": "Forbidden", "404": "NotFound",
-                      "409": "Conflict"},
+                      "401": "Unauthorised", "403": "EmailUnconfirmed", "404": "NotFound",
+                      "409": "Conflict", "429": "RateLimited"},
     }},
     "api.my_pledges": {"get": {
         "summary": "The token holder's pledges, newest first",
