@@ -119,7 +119,8 @@ def _retry_after() -> int:
     breached = limiter.current_limit if limiter is not None else None
     if breached is None:
         return 60
-    return max(1, math.ceil(breached.reset_at - time.time()))
+    reset_at, _remaining = breached.window
+    return max(1, math.ceil(reset_at - time.time()))
 
 
 def _too_many(error: RateLimitExceeded):

@@ -51,7 +51,7 @@ def test_register_makes_an_unconfirmed_citizen_and_says_to_check_the_mail(client
     assert not account.email_verified
     page = client.get(answer.headers["Location"])
     assert "Check your email" in page.text and "ana@example.org" in page.text
-    assert "Log out" not in page.text  # not logged in: that would tell a new address from a known one
+    assert "Log out" not in page.text  # logging in would tell a new address from a known one
     [mail] = mail_to(platform, "ana@example.org")
     assert mail.kind == "confirm_email"
     assert "/confirm-email/" in mail.body
