@@ -294,12 +294,12 @@ class AccountStore:
             for row in rows
         ]
 
-    def revoke_token(self, account_id: UUID, token_id: UUID) -> bool:
-        """Delete one of the account's tokens; False when it has no such token."""
+    def revoke_token(self, account_id: UUID, token_id: UUID) -> ApiToken | None:
+        """Delete one of the account's tokens: the token as it was, or None when it has none."""
+        mine = (t.api_tokens.c.id == token_id, t.api_tokens.c.account_id == account_id)
         with self.engine.begin() as conn:
-            deleted = conn.execute(
-                t.api_tokens.delete().where(
-                    t.api_tokens.c.id == token_id, t.api_tokens.c.account_id == account_id
-                )
-            ).rowcount
-        return deleted > 0
+            row = conn.execute(sa.select(t.api_tokens).where(*mine)).first()
+            if row is None or conn.execute(t.api_tokens.delete().where(*mine)).rowcount == 0:
+                return None
+        return ApiToken(row.id, aware(row.created_at), aware(row.expires_at),
+                        aware(row.last_used_at))

@@ -45,6 +45,7 @@ from web.api.schemas import (
     ProjectListSchema,
     ProjectSchema,
     ReceiptListSchema,
+    TokenInfoSchema,
     TokenListSchema,
     TokenRequestSchema,
     TokenSchema,
@@ -127,7 +128,8 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "tags": ["tokens"],
         "security": SECURED,
         "parameters": [_uuid("token_id", "token")],
-        "responses": {"204": {"description": "Revoked: requests sending it are refused"},
+        "responses": {"200": _body(TokenInfoSchema, "The token as it was; requests sending it "
+                                                    "are refused from now on"),
                       "401": "Unauthorised", "404": "NotFound"},
     }},
     "api.list_projects": {"get": {

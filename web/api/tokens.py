@@ -11,7 +11,7 @@ from flask import jsonify
 
 from web.api import bp
 from web.api.http import ApiError, json_body, not_found, require_caller
-from web.api.schemas import TokenListSchema, TokenRequestSchema, TokenSchema
+from web.api.schemas import TokenInfoSchema, TokenListSchema, TokenRequestSchema, TokenSchema
 from web.services import platform
 
 
@@ -44,6 +44,7 @@ def list_tokens():
 @bp.delete("/tokens/<uuid:token_id>")
 def revoke_token(token_id: UUID):
     user = require_caller()
-    if not platform().accounts.revoke_token(user.account_id, token_id):
+    revoked = platform().accounts.revoke_token(user.account_id, token_id)
+    if revoked is None:
         raise not_found("token")
-    return "", 204
+    return jsonify(TokenInfoSchema().dump(revoked))
