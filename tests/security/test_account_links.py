@@ -212,3 +212,23 @@ def test_sent_mail_keeps_no_usable_link(platform, client, world, citizen, monkey
     [kept] = [m for m in platform.outbox.messages(account_id=citizen)
               if m.kind == "reset_password"]
     assert "/password/reset/" not in kept.body and "sent by mail" in kept.body
+
+
+def test_admins_do_not_see_the_links_of_mail_waiting_for_smtp(sqlite_url, clock):
+    from tests.conftest import World, make_platform
+    from web.app import create_app
+
+    platform = make_platform(sqlite_url, clock, smtp_host="mail.invalid")
+    try:
+        app = create_app({"TESTING": True, "SECRET_KEY": "x"}, platform=platform)
+        client = app.test_client()
+        there = World(platform, clock)
+        citizen = there.citizen()
+        ask_reset(client, there.emails[citizen])
+        admin = app.test_client()
+        login(admin, there.emails[there.account("admin")])
+        page = admin.get("/admin/mail").text
+        assert "Password reset" in page
+        assert "/password/reset/" not in page and "not shown here" in page
+    finally:
+        platform.close()
