@@ -98,7 +98,9 @@ def register():
             )
         except EmailTaken:
             # The same answer as for a new account; the mail tells the owner what happened.
-            send_already_registered(platform().accounts.by_email(form.email.data))
+            owner = platform().accounts.by_email(form.email.data)
+            if owner is not None:
+                send_already_registered(owner)
         except InvalidAccount as error:
             for name, message in error.problems.items():
                 _add_error(getattr(form, name, form.email), message)
