@@ -191,15 +191,18 @@ def test_local_development_says_so_explicitly(sqlite_url, clock):
 
 
 def test_demo_and_run_on_loopback_mark_local_development(monkeypatch):
+    from adapters.settings import Settings
     from web.cli import local_development
 
-    monkeypatch.delenv("CIVICFUND_INSECURE_COOKIES", raising=False)
+    monkeypatch.setenv("CIVICFUND_INSECURE_COOKIES", "")  # so the teardown restores it
+    monkeypatch.delenv("CIVICFUND_INSECURE_COOKIES")
     local_development("0.0.0.0")  # noqa: S104 - the address a public server binds
     import os
 
     assert "CIVICFUND_INSECURE_COOKIES" not in os.environ
     local_development("127.0.0.1")
     assert os.environ["CIVICFUND_INSECURE_COOKIES"] == "1"
+    assert Settings.from_env().insecure_cookies
 
 
 def test_the_security_page_lists_sessions_and_logs_out_the_others(app, world, citizen):
