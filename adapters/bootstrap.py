@@ -4,22 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import sqlalchemy as sa
 
-from adapters.accounts import AccountStore, EmailTaken, check_new_account
+from adapters.account_links import AccountLinks
+from adapters.accounts import AccountStore, InvalidAccount, check_new_account
 from adapters.follower import ProjectionFollower
 from adapters.idempotency import IdempotencyStore
 from adapters.mail import Outbox, SmtpSettings
+from adapters.password_policy import password_problem
 from adapters.queries import ReadModelQueries
 from adapters.sandbox_payments import SandboxGateway, SqlStore
+from adapters.sessions import SessionStore
 from adapters.settings import Settings
 from adapters.settlement import ReadModelPledgeIndex
 from adapters.storage import create_engine, event_store_env
 from adapters.stripe_payments import StripeGateway
 from domain.application import Civicfund
 from domain.clock import Clock, SystemClock
+from domain.errors import NotFound
 from domain.payments import PaymentGateway
 
 
@@ -39,6 +43,8 @@ class Platform:
     idempotency: IdempotencyStore
     clock: Clock = field(default_factory=SystemClock)
     outbox: Outbox | None = None
+    sessions: SessionStore | None = None
+    links: AccountLinks | None = None
 
     def send_mail(self) -> int:
         """Send what waits in the outbox, if SMTP is configured. Returns how many were sent."""
@@ -58,21 +64,59 @@ class Platform:
 
     def register(
         self, *, email: str, name: str, password: str, role: str = "citizen",
-        city_id: UUID | None = None,
+        city_id: UUID | None = None, verified: bool = False,
     ) -> UUID:
-        """Create an account: its role goes into the log, its personal data into `accounts`."""
+        """Create an account: its role goes into the log, its personal data into `accounts`.
+
+        The row claims the email first (the unique key decides between two sign-ups at once),
+        then the log records the account; if that fails the claim is taken back, so the log and
+        the table always agree. `verified`: the email counts as confirmed (accounts made by an
+        administrator, the command line or the demo); self-registered ones confirm by mail.
+        """
         email, name = check_new_account(email, name, password)
-        if self.accounts.email_taken(email):
-            raise EmailTaken("An account with this email already exists")
-        account_id = self.app.register_account(role, city_id)
+        account_id = uuid4()
         self.accounts.add(
-            account_id, email=email, name=name, password=password, role=role, city_id=city_id
+            account_id, email=email, name=name, password=password, role=role, city_id=city_id,
+            verified=verified,
         )
+        try:
+            self.app.register_account(role, city_id, account_id=account_id)
+        except BaseException:
+            if not self._account_recorded(account_id):
+                self.accounts.remove(account_id)
+                raise
         return account_id
 
+    def _account_recorded(self, account_id: UUID) -> bool:
+        """Whether the log has the account after all (an error may come after the commit)."""
+        try:
+            self.app.get_account(account_id)
+        except NotFound:
+            return False
+        except Exception:  # the log cannot be read now: keep the row rather than guess
+            return True
+        return True
+
     def change_role(self, account_id: UUID, role: str, city_id: UUID | None) -> None:
+        """A new role ends the account's sessions: it signs in again to act under it."""
         self.app.change_account_role(account_id, role, city_id)
         self.accounts.set_role(account_id, role, city_id if role == "city" else None)
+        if self.sessions is not None:
+            self.sessions.end_all(account_id)
+
+    def change_password(
+        self, account_id: UUID, password: str, *, keep_session: str | None = None,
+    ) -> None:
+        """Set a new password (it must meet the policy) and end every other session."""
+        account = self.accounts.get(account_id)
+        if account is None:
+            raise NotFound("No such account")
+        problem = password_problem(password, email=account.email)
+        if problem:
+            raise InvalidAccount(problem, field="password")
+        self.accounts.set_password(account_id, password)
+        if self.sessions is not None:
+            self.sessions.end_all(account_id, keep=keep_session)
 
     def close(self) -> None:
         self.app.close()
@@ -118,11 +162,18 @@ def build_platform(
         settings=settings,
         engine=engine,
         app=app,
-        accounts=AccountStore(engine, settings.password_method),
+        accounts=AccountStore(
+            engine, settings.password_method, token_days=settings.api_token_days
+        ),
         read=ReadModelQueries(engine),
         projections=projections,
         payments=payments,
         idempotency=IdempotencyStore(engine, lease=timedelta(seconds=settings.idempotency_lease)),
         clock=clock,
         outbox=Outbox(engine),
+        sessions=SessionStore(
+            engine, idle=timedelta(minutes=settings.session_idle_minutes),
+            lifetime=timedelta(hours=settings.session_max_hours),
+        ),
+        links=AccountLinks(engine),
     )

@@ -8,7 +8,9 @@ mail is sent, so personal data stays out of the log and out of the outbox.
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -26,6 +28,13 @@ log = logging.getLogger(__name__)
 CONFIRMATION, RECEIPT, REFUND, FAILED, RELEASED, DROPPED = (
     "confirmation", "receipt", "refund", "payment_failed", "released", "dropped"
 )
+# Mail about the account itself, written by the web pages rather than from events.
+CONFIRM_EMAIL, ALREADY_REGISTERED, RESET_PASSWORD, PASSWORD_CHANGED = (
+    "confirm_email", "already_registered", "reset_password", "password_changed"
+)
+# These carry a single-use link: once sent, the link is taken out of the stored copy.
+WITH_LINKS = frozenset({CONFIRM_EMAIL, RESET_PASSWORD})
+LINK = re.compile(r"https?://\S+")
 
 
 def _pledge_and_project(conn: Connection, pledge_id: Any) -> Any:
@@ -136,6 +145,14 @@ class Outbox:
         with self.engine.connect() as conn:
             return list(conn.execute(query).all())
 
+    def write(self, account_id: Any, kind: str, subject: str, body: str) -> None:
+        """A message about the account itself (not caused by an event)."""
+        with self.engine.begin() as conn:
+            conn.execute(t.mail_outbox.insert().values(
+                event_key=f"account:{uuid.uuid4()}", account_id=account_id, pledge_id=None,
+                kind=kind, subject=subject[:200], body=body, created_at=datetime.now(UTC),
+            ))
+
     def send_pending(self, smtp: SmtpSettings, address_of) -> int:
         """Send unsent messages; each is marked sent after its own delivery."""
         with self.engine.connect() as conn:
@@ -157,8 +174,11 @@ class Outbox:
                         server.login(smtp.username, smtp.password)
                     server.send_message(mail)
             # An erased account has no address: its message is settled without sending.
+            sent_copy = {"sent_at": datetime.now(UTC)}
+            if message.kind in WITH_LINKS:
+                sent_copy["body"] = LINK.sub("[the link, sent by mail]", message.body)
             with self.engine.begin() as conn:
                 conn.execute(t.mail_outbox.update().where(t.mail_outbox.c.id == message.id)
-                             .values(sent_at=datetime.now(UTC)))
+                             .values(**sent_copy))
             sent += 1
         return sent

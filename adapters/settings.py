@@ -31,6 +31,18 @@ class Settings:
     smtp_from: str = "civicfund <no-reply@civicfund.invalid>"
     smtp_starttls: bool = True
     idempotency_lease: int = 60
+    # "on" (the limits in web/rate_limits.py) or "off" (load tests and benchmarks)
+    rate_limits: str = "on"
+    rate_limit_storage: str = "memory://"
+    # Only local development serves plain HTTP: everywhere else session cookies are Secure.
+    insecure_cookies: bool = False
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    api_token_days: int = 30
+    # Where mailed links point (https://civicfund.example.org); empty: the address asked for.
+    public_url: str = ""
+    # How many proxies in front of the web server set X-Forwarded-For (0: none, trust no header).
+    proxies: int = 0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -53,4 +65,23 @@ class Settings:
             smtp_starttls=env.get("CIVICFUND_SMTP_STARTTLS", "true").lower()
             not in ("0", "false", "no"),
             idempotency_lease=int(env.get("CIVICFUND_IDEMPOTENCY_LEASE", "60")),
+            rate_limits=rate_limits_mode(env.get("CIVICFUND_RATE_LIMITS", "on")),
+            rate_limit_storage=env.get("CIVICFUND_RATE_LIMIT_STORAGE") or "memory://",
+            insecure_cookies=env.get("CIVICFUND_INSECURE_COOKIES", "").lower()
+            in ("1", "true", "yes"),
+            session_idle_minutes=int(env.get("CIVICFUND_SESSION_IDLE_MINUTES", "30")),
+            session_max_hours=int(env.get("CIVICFUND_SESSION_MAX_HOURS", "12")),
+            api_token_days=int(env.get("CIVICFUND_API_TOKEN_DAYS", "30")),
+            public_url=env.get("CIVICFUND_PUBLIC_URL", "").rstrip("/"),
+            proxies=int(env.get("CIVICFUND_PROXIES", "0")),
         )
+
+
+def rate_limits_mode(text: str) -> str:
+    """`on` or `off`; anything else is a mistake worth stopping for, not a silent default."""
+    mode = (text or "on").strip().lower()
+    if mode in ("on", "1", "true", "yes"):
+        return "on"
+    if mode in ("off", "0", "false", "no"):
+        return "off"
+    raise ValueError(f"CIVICFUND_RATE_LIMITS={text!r}: use on or off")

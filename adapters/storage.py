@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -30,10 +32,27 @@ def sqlite_path(url: URL) -> str:
     return str(Path(path).resolve())
 
 
+def make_private_directory(path: Path) -> None:
+    """Create `path` (if missing) readable by this user only; parents as the umask says."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty file readable and writable by this user only, unless it exists.
+
+    SQLite would create the database with the umask's mode (usually 0644: emails and password
+    hashes readable by every local user); its -wal and -shm files take the database's mode.
+    """
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def create_engine(database_url: str) -> sa.Engine:
     url = normalise_url(database_url)
     if is_sqlite(url):
-        Path(sqlite_path(url)).parent.mkdir(parents=True, exist_ok=True)
+        database = Path(sqlite_path(url))
+        make_private_directory(database.parent)
+        create_private_file(database)
         engine = sa.create_engine(url, connect_args={"timeout": 30})
 
         @sa.event.listens_for(engine, "connect")

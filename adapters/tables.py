@@ -17,8 +17,12 @@ accounts = sa.Table(
     sa.Column("role", sa.String(20), nullable=False),
     sa.Column("city_id", sa.Uuid, nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # Empty until the owner follows the link mailed at registration (or an admin, the CLI or the
+    # demo made the account). A citizen pledges only with a confirmed email.
+    sa.Column("email_verified_at", sa.DateTime(timezone=True), nullable=True),
 )
 
+# Bearer tokens, kept as SHA-256 hashes; `id` names one for listing and revoking.
 api_tokens = sa.Table(
     "api_tokens",
     metadata,
@@ -26,6 +30,34 @@ api_tokens = sa.Table(
     sa.Column("account_id", sa.Uuid, sa.ForeignKey("accounts.id", ondelete="CASCADE"),
               nullable=False, index=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("id", sa.Uuid, nullable=False, unique=True),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+# Signed-in browsers. The session cookie carries a random id; only its SHA-256 hash is kept, so
+# deleting the row ends the session wherever the cookie was saved.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("account_id", sa.Uuid, sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Single-use links mailed to an account (email confirmation, password reset), kept as hashes.
+account_links = sa.Table(
+    "account_links",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("account_id", sa.Uuid, sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("purpose", sa.String(20), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 # -- read models, maintained by projections from the event log ------------------------------

@@ -30,9 +30,15 @@ class Account(CivicAggregate):
         self.city_id = city_id
 
     @classmethod
-    def register(cls, role: str, city_id: UUID | None = None) -> Account:
+    def register(
+        cls, role: str, city_id: UUID | None = None, account_id: UUID | None = None
+    ) -> Account:
         _check(role, city_id)
-        return cls(role=role, city_id=city_id if role == "city" else None)
+        city_id = city_id if role == "city" else None
+        if account_id is None:
+            return cls(role=role, city_id=city_id)
+        # The id was chosen (and claimed) before the account is recorded.
+        return cls._create(cls.Registered, id=account_id, role=role, city_id=city_id)
 
     def change_role(self, role: str, city_id: UUID | None = None) -> None:
         _check(role, city_id)

@@ -123,10 +123,13 @@ class Civicfund(Pledging, Settling, Delivering, Matching, Application[UUID]):
             raise CityAlreadyExists(f"A city called {city.name} already exists") from None
         return city.id
 
-    def register_account(self, role: str, city_id: UUID | None = None) -> UUID:
+    def register_account(
+        self, role: str, city_id: UUID | None = None, *, account_id: UUID | None = None
+    ) -> UUID:
+        """Record a new account; `account_id` when the caller has already claimed one."""
         if city_id is not None:
             self.get_city(city_id)
-        account = Account.register(role=role, city_id=city_id)
+        account = Account.register(role=role, city_id=city_id, account_id=account_id)
         self.save(account)
         return account.id
 

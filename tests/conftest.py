@@ -93,6 +93,10 @@ TEST_PASSWORD_METHOD = "pbkdf2:sha256:1000"
 
 def make_platform(url: str, clock: FixedClock | None = None, **settings) -> Platform:
     settings.setdefault("password_method", TEST_PASSWORD_METHOD)
+    # The suite logs in and pledges far faster than people do, from one address, over plain
+    # HTTP: rate limits are off and cookies not Secure here; tests/security turns both back on.
+    settings.setdefault("rate_limits", "off")
+    settings.setdefault("insecure_cookies", True)
     migrate.upgrade(url)
     return build_platform(Settings(database_url=url, **settings), clock=clock)
 
@@ -151,7 +155,7 @@ class World:
         with acting_as(SYSTEM, "test-seed"):
             account_id = self.platform.register(
                 email=email, name=name or f"Test {role.title()}", password=PASSWORD, role=role,
-                city_id=city_id,
+                city_id=city_id, verified=True,
             )
         self.emails[account_id] = email
         return account_id

@@ -10,6 +10,7 @@ from zoneinfo import available_timezones
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from adapters.mail import WITH_LINKS
 from adapters.stripe_webhooks import newest_webhook_events
 from domain.account import InvalidRole
 from domain.context import ROLES
@@ -189,6 +190,10 @@ MAIL_KINDS = {
     "payment_failed": "Payment failed",
     "released": "Released",
     "dropped": "Dropped",
+    "confirm_email": "Email confirmation",
+    "already_registered": "Already registered",
+    "reset_password": "Password reset",
+    "password_changed": "Password changed",
 }
 MAIL_SHOWN = 200
 
@@ -208,6 +213,7 @@ def mail():
         shown=MAIL_SHOWN,
         kinds=MAIL_KINDS,
         smtp=bool(platform().settings.smtp_host),
+        with_links=WITH_LINKS,
     )
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, g, request, send_from_directory
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from adapters.bootstrap import Platform, build_platform
 from adapters.settings import Settings
+from adapters.storage import make_private_directory
 from domain.context import new_correlation_id
 from web.extensions import csrf, login_manager
 
@@ -26,10 +29,23 @@ def _secret_key(settings: Settings, instance_path: str) -> str:
     path = Path(instance_path) / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_directory(path.parent)
     key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    # Written whole into a file only this user can read, then linked into place: the key is
+    # never readable by others, never seen half-written, and of two processes starting at once
+    # the first to link wins (a rename would let the second replace the key the first uses).
+    draft = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(key)
+            file.flush()
+            os.fsync(file.fileno())
+        os.link(draft, path)
+    except FileExistsError:
+        key = path.read_text().strip()
+    finally:
+        draft.unlink(missing_ok=True)
     return key
 
 
@@ -50,6 +66,10 @@ def create_app(config: dict[str, Any] | None = None, platform: Platform | None =
     app.extensions["civicfund"] = platform
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(platform.settings, app.instance_path)
+    _configure_cookies(app, platform.settings, given=config or {})
+    if platform.settings.proxies:
+        hops = platform.settings.proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -84,10 +104,35 @@ def create_app(config: dict[str, Any] | None = None, platform: Platform | None =
     filters.register(app)
     _register_blueprints(app)
 
-    from web import errors
+    from web import errors, rate_limits, security_headers
 
     errors.register(app)
+    rate_limits.init_app(app, platform.settings)
+    security_headers.init_app(app, platform.settings)
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return send_from_directory(
+            app.static_folder or "static", "favicon.ico", mimetype="image/vnd.microsoft.icon",
+            max_age=86400,
+        )
+
     return app
+
+
+def _configure_cookies(app: Flask, settings: Settings, given: dict[str, Any]) -> None:
+    """Session cookies only over HTTPS, unless explicitly in local development
+    (CIVICFUND_INSECURE_COOKIES=1, which `civicfund demo` and `civicfund run` set on loopback).
+    A Secure cookie also takes the __Host- prefix: browsers then refuse it from plain HTTP, from
+    another path or with a Domain, so no sibling site can plant one."""
+    secure = not settings.insecure_cookies
+    cookies = {
+        "SESSION_COOKIE_SECURE": secure,
+        "SESSION_COOKIE_NAME": "__Host-civicfund" if secure else "civicfund",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+    }
+    app.config.update({key: value for key, value in cookies.items() if key not in given})
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,21 +1,30 @@
-"""Registering, logging in and logging out."""
+"""Registering, logging in and logging out.
+
+Neither form tells whether an email has an account: registration always answers "check your
+email" (the mail says what happened), and logging in with an unknown email takes as long and
+reads the same as a wrong password.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, ValidationError
 
-from adapters.accounts import MIN_PASSWORD, InvalidAccount
+from adapters.accounts import EmailTaken, InvalidAccount, account_problems
+from adapters.password_policy import MIN_PASSWORD
+from web.account_mail import send_already_registered, send_confirmation
 from web.public import has_control_characters
 from web.services import command, platform
-from web.users import User
+from web.users import current_session_id, start_session
 
 bp = Blueprint("auth", __name__)
+
+REGISTERED_EMAIL = "registered_email"
 
 
 def plain_text(form, field) -> None:
@@ -28,16 +37,8 @@ class RegisterForm(FlaskForm):
     email = StringField(
         "Email address", validators=[InputRequired("Enter your email address"), plain_text]
     )
-    password = PasswordField(
-        "Password",
-        validators=[
-            InputRequired("Choose a password"),
-            Length(
-                min=MIN_PASSWORD,
-                message=f"Choose a password of at least {MIN_PASSWORD} characters",
-            ),
-        ],
-    )
+    # Length and commonness are the password policy's (adapters/password_policy.py).
+    password = PasswordField("Password", validators=[InputRequired("Choose a password")])
     next = HiddenField()
 
 
@@ -62,7 +63,8 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _add_error(field, message: str) -> None:
-    field.errors = [*field.errors, message]
+    if message not in field.errors:
+        field.errors = [*field.errors, message]
 
 
 def _with_next(form: FlaskForm) -> FlaskForm:
@@ -71,10 +73,22 @@ def _with_next(form: FlaskForm) -> FlaskForm:
     return form
 
 
+def _every_problem(form: RegisterForm) -> bool:
+    """Check the form and the account rules together, so every problem shows at once."""
+    valid = form.validate()
+    problems = account_problems(form.email.data or "", form.name.data or "",
+                                form.password.data or "")
+    for name, message in problems.items():
+        field = getattr(form, name)
+        if not field.errors:
+            _add_error(field, message)
+    return valid and not problems
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     form = _with_next(RegisterForm())
-    if form.validate_on_submit():
+    if request.method == "POST" and _every_problem(form):
         try:
             account_id = command(
                 lambda: platform().register(
@@ -82,14 +96,29 @@ def register():
                     role="citizen",
                 )
             )
+        except EmailTaken:
+            # The same answer as for a new account; the mail tells the owner what happened.
+            owner = platform().accounts.by_email(form.email.data)
+            if owner is not None:
+                send_already_registered(owner)
         except InvalidAccount as error:
-            _add_error(getattr(form, error.field or "email", form.email), error.message)
+            for name, message in error.problems.items():
+                _add_error(getattr(form, name, form.email), message)
+            return render_template("auth/register.html", form=form, min_password=MIN_PASSWORD), 422
         else:
-            login_user(User(platform().accounts.get(account_id)))
-            flash(f"Welcome to civicfund, {current_user.name}. Your account is ready.", "success")
-            return redirect(safe_next(form.next.data) or url_for("public.projects"), 303)
+            send_confirmation(platform().accounts.get(account_id))
+        session[REGISTERED_EMAIL] = form.email.data.strip()
+        return redirect(url_for("auth.check_email", next=safe_next(form.next.data)), 303)
     status = 422 if request.method == "POST" else 200
-    return render_template("auth/register.html", form=form), status
+    return render_template("auth/register.html", form=form, min_password=MIN_PASSWORD), status
+
+
+@bp.get("/register/check-email")
+def check_email():
+    return render_template(
+        "auth/check_email.html", email=session.get(REGISTERED_EMAIL),
+        next=safe_next(request.args.get("next")),
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -99,7 +128,7 @@ def login():
     if form.validate_on_submit():
         record = platform().accounts.authenticate(form.email.data, form.password.data)
         if record is not None:
-            login_user(User(record))
+            start_session(record)
             flash(f"Welcome back, {record.name}.", "success")
             return redirect(safe_next(form.next.data) or url_for("public.home"), 303)
         _add_error(form.password, "That email and password do not match an account")
@@ -109,9 +138,18 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
+@bp.get("/logout")
+def logout_page():
+    """A page with the logout button: logging out is a POST with a CSRF token, so no link on
+    another site can log anyone out."""
+    return render_template("auth/logout.html")
+
+
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
+        platform().sessions.end(current_session_id())
         logout_user()
+        session.clear()
         flash("You are logged out.", "info")
     return redirect(url_for("public.home"), 303)

@@ -7,6 +7,9 @@ import importlib
 MODULES = (
     "web.public",
     "web.auth",
+    "web.password_reset",
+    "web.email_confirmation",
+    "web.security_page",
     "web.pledging",
     "web.console",
     "web.funds",

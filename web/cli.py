@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import logging
+import os
 import signal
 import sys
 import threading
@@ -12,7 +15,7 @@ from uuid import UUID
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, run_command
 
 from adapters import migrate
 from adapters.idempotency import KEPT_FOR
@@ -242,24 +245,26 @@ def users_create(email: str, role: str, password: str, city: str | None, name: s
     city_id = _city_id(city) if role == "city" else None
     account_id = as_cli(lambda: _platform().register(
         email=email, name=name or email.split("@")[0], password=password, role=role,
-        city_id=city_id,
+        city_id=city_id, verified=True,
     ))
     click.echo(f"Created {role} {email}: {account_id}")
 
 
 @users.command("token")
 @click.argument("email")
-def users_token(email: str) -> None:
+@click.option("--days", type=click.IntRange(1, 365), default=None,
+              help="Days until it expires (default CIVICFUND_API_TOKEN_DAYS, 30)")
+def users_token(email: str, days: int | None) -> None:
     """Print a new API bearer token for EMAIL (alone on the last line)."""
     account = _platform().accounts.by_email(email)
     if account is None:
         raise click.ClickException(f"No account with email {email}")
-    token = _platform().accounts.issue_token(account.id)
+    issued = _platform().accounts.issue(account.id, days)
     click.echo(
-        f"API token for {account.email} ({account.role}); "
-        "send it as 'Authorization: Bearer <token>':"
+        f"API token for {account.email} ({account.role}), expires "
+        f"{issued.expires_at:%Y-%m-%d %H:%M} UTC; send it as 'Authorization: Bearer <token>':"
     )
-    click.echo(token)
+    click.echo(issued.token)
 
 
 # -- projections and worker ------------------------------------------------------------------
@@ -353,6 +358,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     from web.app import create_app
     from web.demo import DEMO_PASSWORDS, load_demo
 
+    local_development(host)
     settings = Settings.from_env()
     migrate.upgrade(settings.database_url)
     app = create_app()
@@ -373,6 +379,34 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 
     run_simple(host, port, app, threaded=True, use_reloader=False)
     stop.set()
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def local_development(host: str | None) -> None:
+    """Serving on loopback is local development over plain HTTP: say so explicitly
+    (CIVICFUND_INSECURE_COOKIES=1), or the browser would never send the Secure session cookie.
+    Any other address keeps Secure cookies unless the operator sets the flag themselves."""
+    if (host or "127.0.0.1") in LOOPBACK:
+        os.environ.setdefault("CIVICFUND_INSECURE_COOKIES", "1")
+
+
+def _local_run_command() -> click.Command:
+    """Flask's `run`, marking local development first when it serves on loopback."""
+    command = copy.copy(run_command)
+    serve = run_command.callback
+
+    @functools.wraps(serve)
+    def callback(*args, **kwargs):
+        local_development(kwargs.get("host"))
+        return serve(*args, **kwargs)
+
+    command.callback = callback
+    return command
+
+
+cli.add_command(_local_run_command(), "run")
 
 
 def main() -> None:

@@ -22,17 +22,21 @@ bp = Blueprint("delivery", __name__, url_prefix="/delivery")
 PROPOSER = "proposer"
 
 
+NO_PROPOSER = (
+    "No proposer's account has that email. Check the address; if the person has no account yet, "
+    "they register and an administrator gives their account the proposer role."
+)
+
+
 def proposer_account(email: str) -> AccountRecord:
-    """The proposer's account with this email, or InvalidAccount on the `email` field."""
+    """The proposer's account with this email, or InvalidAccount on the `email` field.
+
+    An unknown email and an account of another role get the same answer: the form must not tell
+    an officer whether an address has an account, nor what its role is.
+    """
     account = platform().accounts.by_email(email or "")
-    if account is None:
-        raise InvalidAccount(f"There is no account with the email {(email or '').strip()}",
-                             field="email")
-    if account.role != PROPOSER:
-        raise InvalidAccount(
-            f"{account.email} is not a proposer's account: an administrator can give it the "
-            "proposer role", field="email",
-        )
+    if account is None or account.role != PROPOSER:
+        raise InvalidAccount(NO_PROPOSER, field="email")
     return account
 
 

@@ -24,7 +24,7 @@ OFFICER_PASSWORD = "civic-officer"  # noqa: S105
 INVESTOR_PASSWORD = "civic-investor"  # noqa: S105
 AUDITOR_PASSWORD = "civic-auditor"  # noqa: S105
 PROPOSER_PASSWORD = "civic-proposer"  # noqa: S105
-ADMIN_PASSWORD = "civic-admin"  # noqa: S105
+ADMIN_PASSWORD = "civic-administrator"  # noqa: S105
 
 ADMIN_EMAIL = f"admin@{DOMAIN}"
 
@@ -324,7 +324,7 @@ def load_demo(platform: Platform) -> bool:
     admin = next(a for a in ACCOUNTS if a.role == "admin")
     with acting_as(SYSTEM, new_correlation_id("demo")):
         platform.register(email=admin.email, name=admin.name, password=admin.password,
-                          role=admin.role)
+                          role=admin.role, verified=True)
     platform.projections.catch_up()
     return True
 
@@ -351,6 +351,7 @@ def _register_accounts(platform: Platform, cities: dict[str, UUID]) -> dict[str,
             ids[account.email] = found.id if found else platform.register(
                 email=account.email, name=account.name, password=account.password,
                 role=account.role, city_id=cities[account.city] if account.city else None,
+                verified=True,
             )
     return ids
 

@@ -85,7 +85,20 @@ def when_charged(funding_model: str) -> str:
     return WHEN_CHARGED.get(funding_model, "")
 
 
+def percent_step(value) -> int:
+    """A percentage as a whole number from 0 to 100, for the bar classes in static/bars.css
+    (rounded down, so the parts of a stacked bar never add up to more than the bar)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0
+    if number != number:  # NaN
+        return 0
+    return max(0, min(100, int(number)))
+
+
 def register(app: Flask) -> None:
+    app.add_template_filter(percent_step, "percent_step")
     app.add_template_filter(money, "money")
     app.add_template_filter(amount, "amount")
     app.add_template_filter(date, "date")

@@ -168,6 +168,8 @@ def pledge(project_id: UUID):
     project = visible_project(project_id)
     if not current_user.has_role("citizen"):
         return _citizens_only("pledge to a pilot", project)
+    if not current_user.email_verified:
+        return render_template("pledges/confirm_first.html", project=project), 403
     form = PledgeForm()
     now = platform().clock.now()
     if not project.is_taking_pledges(now):

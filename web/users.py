@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import request
-from flask_login import UserMixin
+from flask import request, session
+from flask_login import UserMixin, login_user
 
 from adapters.accounts import AccountRecord
 from domain.context import Actor
@@ -44,17 +44,40 @@ class User(UserMixin):
     def actor(self) -> Actor:
         return Actor(account_id=str(self.record.id), role=self.record.role)
 
+    @property
+    def email_verified(self) -> bool:
+        return self.record.email_verified
+
     def has_role(self, *roles: str) -> bool:
         return self.record.role in roles
 
 
+# The session cookie's key for the server-side session id (adapters/sessions.py).
+SESSION_ID = "sid"
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    try:
-        record = platform().accounts.get(UUID(user_id))
-    except ValueError:
+    """The signed-in account, only while its server-side session lives: a saved copy of the
+    cookie is worth nothing after logout, a password or role change, or a timeout."""
+    account_id = platform().sessions.account_of(session.get(SESSION_ID, ""))
+    if account_id is None or str(account_id) != user_id:
         return None
+    record = platform().accounts.get(account_id)
     return User(record) if record else None
+
+
+def start_session(record: AccountRecord) -> None:
+    """Sign in with a brand-new session: whatever the cookie held before (a planted session
+    included) is dropped, and a new random id is issued."""
+    session.clear()
+    session_id = platform().sessions.start(record.id)
+    login_user(User(record))
+    session[SESSION_ID] = session_id
+
+
+def current_session_id() -> str:
+    return session.get(SESSION_ID, "")
 
 
 @login_manager.request_loader

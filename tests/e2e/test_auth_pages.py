@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import PASSWORD, csrf_from, login
@@ -28,15 +30,48 @@ def test_register_page_labels_every_field(client):
     assert "Create account" in page.text
 
 
-def test_register_creates_a_citizen_and_logs_them_in(client, platform):
+def mail_to(platform, email: str) -> list:
+    account = platform.accounts.by_email(email)
+    return platform.outbox.messages(account_id=account.id) if account else []
+
+
+def link_in(message, path: str) -> str:
+    found = re.search(rf"https?://[^/\s]+({re.escape(path)}[^\s]+)", message.body)
+    assert found, f"no {path} link in {message.body!r}"
+    return found.group(1)
+
+
+def test_register_makes_an_unconfirmed_citizen_and_says_to_check_the_mail(client, platform):
     answer = register(client)
+
     assert answer.status_code == 303
+    assert answer.headers["Location"].startswith("/register/check-email")
     account = platform.accounts.by_email("ana@example.org")
     assert account is not None and account.role == "citizen"
+    assert not account.email_verified
     page = client.get(answer.headers["Location"])
-    assert "Welcome to civicfund, Ana Costa" in page.text
-    assert "Ana Costa · citizen" in page.text
-    assert "My pledges" in page.text
+    assert "Check your email" in page.text and "ana@example.org" in page.text
+    assert "Log out" not in page.text  # logging in would tell a new address from a known one
+    [mail] = mail_to(platform, "ana@example.org")
+    assert mail.kind == "confirm_email"
+    assert "/confirm-email/" in mail.body
+
+
+def test_the_mailed_link_confirms_the_email(client, platform):
+    register(client)
+    [mail] = mail_to(platform, "ana@example.org")
+    link = link_in(mail, "/confirm-email/")
+
+    page = client.get(link)
+    assert page.status_code == 200 and "Confirm my email" in page.text
+    assert not platform.accounts.by_email("ana@example.org").email_verified
+    confirmed = client.post(link, data={"csrf_token": csrf_from(page.text)})
+
+    assert confirmed.status_code == 303
+    assert platform.accounts.by_email("ana@example.org").email_verified
+    assert "your email is confirmed" in client.get(confirmed.headers["Location"]).text
+    used = client.get(link)
+    assert used.status_code == 410 and "This link no longer works" in used.text
 
 
 def test_register_then_goes_back_where_the_person_was_heading(client):
@@ -45,23 +80,49 @@ def test_register_then_goes_back_where_the_person_was_heading(client):
         "name": "Ana", "email": "ana@example.org", "password": PASSWORD,
         "next": "/me/pledges", "csrf_token": csrf_from(page.text),
     })
-    assert answer.headers["Location"] == "/me/pledges"
+    sent = client.get(answer.headers["Location"])
+    assert 'href="/login?next=/me/pledges"' in sent.text
 
 
-def test_duplicate_email_is_refused_next_to_the_field(client, world, platform):
+def test_a_taken_email_gets_the_same_answer_and_its_owner_a_mail(client, world, platform):
     taken = world.emails[world.citizen("taken@example.org")]
     before = events(platform)
+
     answer = register(client, email=taken.upper())
+    fresh = register(client, email="new@example.org")
+
+    assert answer.status_code == fresh.status_code == 303
+    assert answer.headers["Location"] == fresh.headers["Location"]
+    assert "already exists" not in client.get(answer.headers["Location"]).text
+    [mail] = mail_to(platform, "taken@example.org")
+    assert mail.kind == "already_registered"
+    assert "already has one" in mail.body and "/password/forgot" in mail.body
+    assert events(platform) == before + 1  # only the new address's account
+    assert len(platform.accounts.all()) == 2
+
+
+def test_every_registration_problem_shows_at_once(client, platform):
+    answer = register(client, name="", email="not-an-email", password="short")
+
     assert answer.status_code == 422
-    assert "An account with this email already exists" in answer.text
-    assert 'id="email-error"' in answer.text and 'role="alert"' in answer.text
-    assert 'value="TAKEN@EXAMPLE.ORG"' in answer.text  # what they typed is kept
-    assert events(platform) == before
-    assert len(platform.accounts.all()) == 1
+    for field, message in (("name", "Enter your name"), ("email", "Enter a valid email address"),
+                           ("password", "at least 12 characters")):
+        assert message in answer.text
+        assert f'id="{field}-error"' in answer.text
+    assert answer.text.count('href="#') >= 3  # the summary links each field
+    assert platform.accounts.all() == []
+
+
+def test_a_common_password_is_refused(client, platform):
+    answer = register(client, password="Password123456")
+    assert answer.status_code == 422
+    assert "one of the most common" in answer.text
+    assert platform.accounts.all() == []
 
 
 @pytest.mark.parametrize(("field", "values", "message"), [
-    ("password", {"password": "short"}, "at least 8 characters"),
+    ("password", {"password": "short"}, "at least 12 characters"),
+    ("password", {"password": "x" * 1025}, "at most 1,024 characters"),
     ("email", {"email": "not-an-email"}, "Enter a valid email address"),
     ("name", {"name": "   "}, "Enter your name"),
     ("email", {"email": ""}, "Enter your email address"),
@@ -74,7 +135,7 @@ def test_bad_registration_records_nothing_and_says_why(client, platform, field, 
     assert f'id="{field}-error"' in answer.text
     assert f'aria-describedby="{field}-error"' in answer.text or f"{field}-hint {field}-error" in (
         answer.text)
-    assert "password" not in values or 'value="short"' not in answer.text  # never echoed
+    assert "password" not in values or f'value="{values["password"]}"' not in answer.text
     assert events(platform) == before
     assert platform.accounts.all() == []
     assert "Log out" not in answer.text
@@ -105,9 +166,14 @@ def test_login_and_logout(client, world):
 
 def test_logout_needs_post_with_csrf(client, world):
     login(client, world.emails[world.citizen()])
-    assert client.get("/logout").status_code == 405
+    page = client.get("/logout")  # a page with the button, not a 405: a link can't log you out
+    assert page.status_code == 200
+    assert 'action="/logout"' in page.text and "Log out" in page.text
     assert client.post("/logout").status_code == 400
     assert "Log out" in client.get("/").text  # still logged in
+    answer = client.post("/logout", data={"csrf_token": csrf_from(page.text)})
+    assert answer.status_code == 303
+    assert "You are not logged in" in client.get("/logout").text
 
 
 def test_wrong_password_is_refused_with_a_clear_message(client, world):

@@ -75,8 +75,22 @@ def test_a_new_citizen_pledges_in_a_browser_and_sees_the_total_move(world, live_
             page.fill('input[name="email"]', email)
             page.fill('input[name="password"]', "a long browser password")
             page.get_by_role("button", name="Create account").click()
-            page.wait_for_url(lambda url: "/register" not in url)
-            assert world.platform.accounts.by_email(email) is not None
+            page.wait_for_url("**/register/check-email**")
+            assert "Check your email" in page.locator("h1").inner_text()
+            account = world.platform.accounts.by_email(email)
+            assert account is not None and not account.email_verified
+
+            # The mailed link (the outbox holds it) confirms the email; then she logs in.
+            [mail] = world.platform.outbox.messages(account_id=account.id)
+            link = re.search(r"https?://[^/\s]+(/confirm-email/\S+)", mail.body).group(1)
+            page.goto(f"{live_server}{link}")
+            page.get_by_role("button", name="Confirm my email").click()
+            page.wait_for_url("**/login")
+            page.fill('input[name="email"]', email)
+            page.fill('input[name="password"]', "a long browser password")
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_url(lambda url: "/login" not in url)
+            assert world.platform.accounts.by_email(email).email_verified
 
             page.goto(project_url)
             page.screenshot(path=str(tmp_path / "project-before.png"), full_page=True)

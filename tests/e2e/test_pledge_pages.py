@@ -63,7 +63,13 @@ def test_register_pledge_see_it_and_cancel_it(client, pilot, platform):
         "name": "Rita Sousa", "email": "rita@example.org", "password": PASSWORD,
         "csrf_token": csrf_from(page.text),
     }, follow_redirects=True)
-    assert "Rita Sousa · citizen" in registered.text
+    assert "Check your email" in registered.text
+    account = platform.accounts.by_email("rita@example.org")
+    [mail] = platform.outbox.messages(account_id=account.id)
+    link = re.search(r"https?://[^/\s]+(/confirm-email/\S+)", mail.body).group(1)
+    confirm = client.get(link)
+    client.post(link, data={"csrf_token": csrf_from(confirm.text)})
+    assert "Rita Sousa · citizen" in login(client, "rita@example.org").text
 
     form = client.get(f"/projects/{project_id}/pledge")
     assert form.status_code == 200

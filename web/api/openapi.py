@@ -45,6 +45,8 @@ from web.api.schemas import (
     ProjectListSchema,
     ProjectSchema,
     ReceiptListSchema,
+    TokenInfoSchema,
+    TokenListSchema,
     TokenRequestSchema,
     TokenSchema,
     UpdateCreateSchema,
@@ -65,6 +67,10 @@ ERRORS = {
         "403 forbidden: the token's role may not do this (or, for a proposer, the project is "
         "not one they are delivery owner of)"
     ),
+    "EmailUnconfirmed": (
+        "403 forbidden (not a citizen's token) or email_unconfirmed: the citizen has not yet "
+        "confirmed their email (the link mailed at registration), which a first pledge needs"
+    ),
     "NotFound": "404 not_found: no such resource, or one this caller may not see",
     "Conflict": (
         "409 campaign_not_open, invalid_state, optimum_not_reached or conflict: not possible in "
@@ -80,6 +86,10 @@ ERRORS = {
     "KeyConflict": (
         "409 idempotency_in_progress: a request with this Idempotency-Key is still being "
         "processed (retry after Retry-After seconds); or a state conflict as for other writes"
+    ),
+    "RateLimited": (
+        "429 rate_limited: too many attempts from this address or account; the Retry-After "
+        "header says in how many seconds to try again"
     ),
     "Invalid": (
         "422 invalid (fields refused by the schema, including unknown fields) or a domain code: "
@@ -126,8 +136,24 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "summary": "Trade an email and password for a bearer token",
         "tags": ["tokens"],
         "requestBody": _request(TokenRequestSchema),
-        "responses": {"201": _body(TokenSchema, "A new token"), **WRITE_ERRORS,
-                      "401": "InvalidCredentials"},
+        "responses": {"201": _body(TokenSchema, "A new token, expiring after 30 days"),
+                      **WRITE_ERRORS, "401": "InvalidCredentials", "429": "RateLimited"},
+    }},
+    "api.list_tokens": {"get": {
+        "summary": "The caller's API tokens that have not expired (never the tokens themselves)",
+        "tags": ["tokens"],
+        "security": SECURED,
+        "responses": {"200": _body(TokenListSchema, "Tokens, newest first"),
+                      "401": "Unauthorised"},
+    }},
+    "api.revoke_token": {"delete": {
+        "summary": "Revoke one of the caller's tokens (the one sent, too)",
+        "tags": ["tokens"],
+        "security": SECURED,
+        "parameters": [_uuid("token_id", "token")],
+        "responses": {"200": _body(TokenInfoSchema, "The token as it was; requests sending it "
+                                                    "are refused from now on"),
+                      "401": "Unauthorised", "404": "NotFound"},
     }},
     "api.list_projects": {"get": {
         "summary": "Projects that are not drafts (drafts: status=draft, for their officers)",
@@ -167,8 +193,8 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "parameters": [_uuid("project_id", "project"), IDEMPOTENCY_KEY],
         "requestBody": _request(PledgeCreateSchema),
         "responses": {"201": _body(PledgeSchema, "The pledge, authorised"), **WRITE_ERRORS,
-                      "401": "Unauthorised", "403": "Forbidden", "404": "NotFound",
-                      "409": "KeyConflict", "503": "Unavailable"},
+                      "401": "Unauthorised", "403": "EmailUnconfirmed", "404": "NotFound",
+                      "409": "KeyConflict", "429": "RateLimited", "503": "Unavailable"},
     }},
     "api.my_pledges": {"get": {
         "summary": "The token holder's pledges, newest first",

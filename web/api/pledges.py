@@ -14,11 +14,14 @@ from domain.errors import CurrencyMismatch
 from domain.money import Money
 from domain.pledge import pledge_id_for_request
 from web.api import bp
-from web.api.http import json_body, not_found, require_caller
+from web.api.http import ApiError, json_body, not_found, require_caller
 from web.api.schemas import PledgeCreateSchema, PledgeListSchema, PledgeSchema
 from web.idempotency import current_claim, idempotent
 from web.services import command, platform
 from web.users import User
+
+UNCONFIRMED = ("Confirm your email before your first pledge: open the link mailed to you at "
+               "registration (the Security page sends a new one)")
 
 
 def own_pledge(pledge_id: UUID, user: User) -> PledgeView:
@@ -50,6 +53,8 @@ def made_pledge(pledge_id: UUID, user: User, project: ProjectView, amount: Money
 @idempotent(lambda: require_caller("citizen"))
 def make_pledge(project_id: UUID):
     user = require_caller("citizen")
+    if not user.email_verified:
+        raise ApiError(403, "email_unconfirmed", UNCONFIRMED)
     wanted = json_body(PledgeCreateSchema())
     project = platform().read.project(project_id)
     if project is None:

@@ -228,9 +228,25 @@ class ProjectFilterSchema(RequestSchema):
 # -- responses ---------------------------------------------------------------------------------
 
 class TokenSchema(Schema):
-    token = fields.String(required=True)
+    id = fields.UUID(required=True, metadata={"description": "Names the token to revoke it"})
+    token = fields.String(required=True, metadata={"description": "Shown this once"})
     account_id = fields.UUID(required=True)
     role = fields.String(required=True)
+    expires_at = fields.DateTime(required=True)
+
+
+class TokenInfoSchema(Schema):
+    id = fields.UUID(required=True)
+    created_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(required=True)
+    last_used_at = fields.DateTime(
+        required=True, allow_none=True,
+        metadata={"description": "Within a minute; null if never used"},
+    )
+
+
+class TokenListSchema(Schema):
+    tokens = fields.List(fields.Nested(TokenInfoSchema), required=True)
 
 
 class BudgetLineSchema(Schema):

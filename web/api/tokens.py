@@ -1,12 +1,17 @@
-"""POST /api/v1/tokens: trade an email and password for a bearer token."""
+"""API tokens: trade an email and password for a bearer token, list yours, revoke one.
+
+Tokens expire (CIVICFUND_API_TOKEN_DAYS, 30 days by default) and are kept only as hashes.
+"""
 
 from __future__ import annotations
+
+from uuid import UUID
 
 from flask import jsonify
 
 from web.api import bp
-from web.api.http import ApiError, json_body
-from web.api.schemas import TokenRequestSchema, TokenSchema
+from web.api.http import ApiError, json_body, not_found, require_caller
+from web.api.schemas import TokenInfoSchema, TokenListSchema, TokenRequestSchema, TokenSchema
 from web.services import platform
 
 
@@ -21,6 +26,25 @@ def issue_token():
             401, "invalid_credentials", "That email and password do not match an account",
             headers={"WWW-Authenticate": 'Bearer realm="civicfund"'},
         )
-    token = accounts.issue_token(account.id)
-    body = TokenSchema().dump({"token": token, "account_id": account.id, "role": account.role})
+    issued = accounts.issue(account.id)
+    body = TokenSchema().dump({
+        "id": issued.id, "token": issued.token, "account_id": account.id, "role": account.role,
+        "expires_at": issued.expires_at,
+    })
     return jsonify(body), 201
+
+
+@bp.get("/tokens")
+def list_tokens():
+    user = require_caller()
+    tokens = platform().accounts.tokens_of(user.account_id)
+    return jsonify(TokenListSchema().dump({"tokens": tokens}))
+
+
+@bp.delete("/tokens/<uuid:token_id>")
+def revoke_token(token_id: UUID):
+    user = require_caller()
+    revoked = platform().accounts.revoke_token(user.account_id, token_id)
+    if revoked is None:
+        raise not_found("token")
+    return jsonify(TokenInfoSchema().dump(revoked))

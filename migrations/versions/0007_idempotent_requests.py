@@ -1,15 +1,15 @@
 """Idempotent requests (the first answer to each Idempotency-Key), and when each sandbox
 authorisation was placed (so orphaned ones can be found and released).
 
-Revision ID: 0008
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-30
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,72 @@
+"""Mail about a person's account: confirm your email, you already have an account, reset your
+password, your password was changed. Written to the outbox (adapters/mail.py) like every other
+message; the worker sends it over SMTP.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from flask import url_for
+
+from adapters.account_links import CONFIRM_EMAIL, RESET_PASSWORD
+from adapters.accounts import AccountRecord
+from adapters.mail import ALREADY_REGISTERED, PASSWORD_CHANGED
+from web.services import platform
+
+
+def link(endpoint: str, **values) -> str:
+    """An absolute link for a mail: under CIVICFUND_PUBLIC_URL when set (so a forged Host header
+    cannot send the link elsewhere), else the address this request came to."""
+    base = platform().settings.public_url
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def _write(account_id: UUID, kind: str, subject: str, body: str) -> None:
+    outbox = platform().outbox
+    if outbox is not None:
+        outbox.write(account_id, kind, subject, body)
+
+
+def send_confirmation(account: AccountRecord) -> None:
+    token = platform().links.issue(account.id, CONFIRM_EMAIL)
+    _write(account.id, CONFIRM_EMAIL, "Confirm your email for civicfund", (
+        f"Hello {account.name},\n\n"
+        "Please confirm that this is your email address by opening this link within two days:\n"
+        f"{link('email_confirmation.confirm', token=token)}\n\n"
+        "You can browse and sign in before you confirm; your first pledge needs it.\n"
+        "If you did not create a civicfund account, ignore this message."
+    ))
+
+
+def send_already_registered(account: AccountRecord) -> None:
+    _write(account.id, ALREADY_REGISTERED, "You already have a civicfund account", (
+        f"Hello {account.name},\n\n"
+        "Someone (perhaps you) tried to create a civicfund account with this email address, "
+        "which already has one. Nothing was changed.\n\n"
+        f"Log in: {link('auth.login')}\n"
+        f"Forgot your password? Choose a new one here: {link('password_reset.forgot')}\n\n"
+        "If it was not you, you can ignore this message."
+    ))
+
+
+def send_reset(account: AccountRecord) -> None:
+    token = platform().links.issue(account.id, RESET_PASSWORD)
+    _write(account.id, RESET_PASSWORD, "Choose a new civicfund password", (
+        f"Hello {account.name},\n\n"
+        "To choose a new password, open this link within an hour. It works once:\n"
+        f"{link('password_reset.reset', token=token)}\n\n"
+        "If you did not ask for this, ignore this message: your password stays as it is."
+    ))
+
+
+def send_password_changed(account: AccountRecord) -> None:
+    _write(account.id, PASSWORD_CHANGED, "Your civicfund password was changed", (
+        f"Hello {account.name},\n\n"
+        "The password of your civicfund account was just changed, and every other session "
+        "was logged out.\n\n"
+        "If this was not you, choose a new password now and tell us: "
+        f"{link('password_reset.forgot')}"
+    ))
