@@ -12,6 +12,7 @@ from adapters.account_links import AccountLinks
 from adapters.accounts import AccountStore, InvalidAccount, check_new_account
 from adapters.follower import ProjectionFollower
 from adapters.idempotency import IdempotencyStore
+from adapters.ledger import LedgerQueries
 from adapters.mail import Outbox, SmtpSettings
 from adapters.password_policy import password_problem
 from adapters.queries import ReadModelQueries
@@ -41,6 +42,7 @@ class Platform:
     projections: ProjectionFollower
     payments: PaymentGateway
     idempotency: IdempotencyStore
+    ledger: LedgerQueries
     clock: Clock = field(default_factory=SystemClock)
     outbox: Outbox | None = None
     sessions: SessionStore | None = None
@@ -166,6 +168,7 @@ def build_platform(
             engine, settings.password_method, token_days=settings.api_token_days
         ),
         read=ReadModelQueries(engine),
+        ledger=LedgerQueries(engine),
         projections=projections,
         payments=payments,
         idempotency=IdempotencyStore(engine, lease=timedelta(seconds=settings.idempotency_lease)),

@@ -96,7 +96,9 @@ class ProjectionFollower:
         if not notifications:
             return 0
         for notification in notifications:
-            self.projection.apply(conn, self.app.mapper.to_domain_event(notification))
+            self.projection.apply(
+                conn, self.app.mapper.to_domain_event(notification), notification.id
+            )
         moved = conn.execute(
             t.projection_positions.update()
             .where(t.projection_positions.c.name == self.projection.name)

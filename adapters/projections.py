@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters import tables as t
+from adapters.ledger import LedgerModels
 from adapters.mail import write_mail
 from domain.city import City
 from domain.matching_fund import MatchingFund
@@ -24,17 +25,13 @@ from domain.project import Project
 Handler = Callable[[Connection, Any], None]
 
 
-def _bucket(status: str) -> str | None:
-    if status in (AUTHORISED, CHARGED):
-        return "raised"
-    if status == PAYMENT_FAILED:
-        return "pending"
-    return None
+LIVE = (AUTHORISED, CHARGED, PAYMENT_FAILED)
 
 
 class ReadModels:
     """Maintains rm_cities, rm_projects, rm_pledges and rm_project_backers (and, through
-    FundModels, the matching funds' tables)."""
+    FundModels, the matching funds' tables, and through LedgerModels the ledger, which holds
+    every money figure)."""
 
     name = "read_models"
     tables = t.READ_MODELS
@@ -65,12 +62,14 @@ class ReadModels:
             Pledge.Refunded: self.pledge_refunded,
             **FundModels().handlers,
         }
+        self.ledger = LedgerModels()
 
-    def apply(self, conn: Connection, event: Any) -> None:
+    def apply(self, conn: Connection, event: Any, position: int) -> None:
         handler = self.handlers.get(type(event))
         if handler is not None:
             handler(conn, event)
             write_mail(conn, event)
+        self.ledger.apply(conn, event, position)
 
     # -- cities ----------------------------------------------------------------------------
 
@@ -100,8 +99,7 @@ class ReadModels:
                 minimum=sum(line["amount"] for line in lines if line["required"]),
                 optimum=sum(line["amount"] for line in lines),
                 budget_lines=lines, funding_model=e.funding_model, status="draft",
-                opens_at=e.opens_at, closes_at=e.closes_at, raised=0, backers=0, pending=0,
-                settled=False,
+                opens_at=e.opens_at, closes_at=e.closes_at, backers=0, settled=False,
                 pledge_count=0, drafted_at=e.timestamp, updated_at=e.timestamp,
             )
         )
@@ -130,22 +128,16 @@ class ReadModels:
         return conn.execute(sa.select(t.pledges).where(t.pledges.c.id == pledge_id)).one()
 
     def _move_pledge(self, conn: Connection, e: Any, status: str, **values) -> None:
-        """Change a pledge's status and keep its project's totals and backers in step: authorised
-        and charged pledges count as raised, failed payments (still fixable) as pending."""
+        """Change a pledge's status and keep its project's count of live pledges and backers in
+        step (authorised, charged and still-fixable failed pledges are live). The money is the
+        ledger's."""
         pledge = self._pledge(conn, e.originator_id)
         conn.execute(
             t.pledges.update().where(t.pledges.c.id == pledge.id)
             .values(status=status, updated_at=e.timestamp, **values)
         )
-        before, after = _bucket(pledge.status), _bucket(status)
-        if before == after:
-            return
+        was_live, is_live = pledge.status in LIVE, status in LIVE
         change: dict[str, Any] = {"updated_at": e.timestamp}
-        for bucket, step in ((before, -1), (after, 1)):
-            if bucket is not None:
-                column = t.projects.c[bucket]
-                change[bucket] = change.get(bucket, column) + step * pledge.amount
-        was_live, is_live = before is not None, after is not None
         if was_live != is_live:
             step = 1 if is_live else -1
             change["pledge_count"] = t.projects.c.pledge_count + step
@@ -216,10 +208,7 @@ class ReadModels:
         self._set_project(conn, e.originator_id, e.timestamp, settled=True)
 
     def payout_recorded(self, conn: Connection, e: Project.PayoutRecorded) -> None:
-        self._set_project(
-            conn, e.originator_id, e.timestamp,
-            payout=sa.func.coalesce(t.projects.c.payout, 0) + e.amount.minor,
-        )
+        self._set_project(conn, e.originator_id, e.timestamp)
 
     def project_cancelled(self, conn: Connection, e: Project.Cancelled) -> None:
         self._set_project(conn, e.originator_id, e.timestamp, status="cancelled", settled=False)
@@ -268,8 +257,8 @@ def match_id(fund_id: UUID, *, pledge_id: UUID | None = None, project_id: UUID |
 
 
 class FundModels:
-    """Maintains rm_matching_funds, rm_fund_rule_versions and rm_matches, and the `matched`
-    figures of rm_projects (reserved and committed, grants included) and rm_pledges."""
+    """Maintains rm_matching_funds, rm_fund_rule_versions and rm_matches (each match and grant
+    with its reason and state; the money is the ledger's)."""
 
     def __init__(self) -> None:
         self.handlers: dict[type, Handler] = {
@@ -292,8 +281,8 @@ class FundModels:
     def fund_created(self, conn: Connection, e: MatchingFund.Created) -> None:
         conn.execute(t.matching_funds.insert().values(
             id=e.originator_id, city_id=e.city_id, position=None, name=e.name,
-            sponsor=e.sponsor, currency=e.currency, pool=e.pool, committed=0, reserved=0,
-            returned=0, status="open", opens_at=e.opens_at, closes_at=e.closes_at,
+            sponsor=e.sponsor, currency=e.currency, status="open", opens_at=e.opens_at,
+            closes_at=e.closes_at,
             themes=list(e.themes), areas=list(e.areas), kind=e.rules["kind"], rule_version=1,
             rules=e.rules, created_at=e.timestamp, updated_at=e.timestamp,
         ))
@@ -318,8 +307,7 @@ class FundModels:
         )
 
     def topped_up(self, conn: Connection, e: MatchingFund.ToppedUp) -> None:
-        self._set_fund(conn, e.originator_id, e.timestamp,
-                       pool=t.matching_funds.c.pool + e.amount)
+        self._set_fund(conn, e.originator_id, e.timestamp)
 
     def rules_amended(self, conn: Connection, e: MatchingFund.RulesAmended) -> None:
         conn.execute(t.fund_rule_versions.insert().values(
@@ -330,8 +318,7 @@ class FundModels:
                        rules=e.rules, kind=e.rules["kind"])
 
     def closed(self, conn: Connection, e: MatchingFund.Closed) -> None:
-        self._set_fund(conn, e.originator_id, e.timestamp, status="closed",
-                       returned=t.matching_funds.c.returned + e.returned)
+        self._set_fund(conn, e.originator_id, e.timestamp, status="closed")
 
     # -- matches and grants --------------------------------------------------------------------
 
@@ -344,47 +331,15 @@ class FundModels:
             backer_id=backer_id, amount=amount, rule_version=rule_version, reason=reason,
             state="reserved", kind=kind, recorded_at=e.timestamp,
         ))
-        self._set_fund(conn, e.originator_id, e.timestamp,
-                       reserved=t.matching_funds.c.reserved + amount)
-        self._add_matched(conn, e, project_id, pledge_id, amount)
-
-    def _add_matched(self, conn: Connection, e: Any, project_id: UUID,
-                     pledge_id: UUID | None, amount: int) -> None:
-        conn.execute(
-            t.projects.update().where(t.projects.c.id == project_id)
-            .values(matched=t.projects.c.matched + amount, updated_at=e.timestamp)
-        )
-        if pledge_id is not None:
-            conn.execute(
-                t.pledges.update().where(t.pledges.c.id == pledge_id)
-                .values(matched=t.pledges.c.matched + amount)
-            )
-
-    def _match(self, conn: Connection, match: UUID) -> Any:
-        return conn.execute(sa.select(t.matches).where(t.matches.c.id == match)).one()
+        self._set_fund(conn, e.originator_id, e.timestamp)
 
     def _commit(self, conn: Connection, e: Any, match: UUID) -> None:
-        row = self._match(conn, match)
         conn.execute(t.matches.update().where(t.matches.c.id == match).values(state="committed"))
-        f = t.matching_funds.c
-        self._set_fund(conn, e.originator_id, e.timestamp, reserved=f.reserved - row.amount,
-                       committed=f.committed + row.amount)
+        self._set_fund(conn, e.originator_id, e.timestamp)
 
     def _release(self, conn: Connection, e: Any, match: UUID) -> None:
-        """Back to the pool (a release after a commit is a refund); once the fund has closed,
-        back to the sponsor."""
-        row = self._match(conn, match)
         conn.execute(t.matches.update().where(t.matches.c.id == match).values(state="released"))
-        f = t.matching_funds.c
-        bucket = "committed" if row.state == "committed" else "reserved"
-        status = conn.execute(
-            sa.select(f.status).where(f.id == e.originator_id)
-        ).scalar_one()
-        change: dict[str, Any] = {bucket: f[bucket] - row.amount}
-        if status == "closed":
-            change["returned"] = f.returned + row.amount
-        self._set_fund(conn, e.originator_id, e.timestamp, **change)
-        self._add_matched(conn, e, row.project_id, row.pledge_id, -row.amount)
+        self._set_fund(conn, e.originator_id, e.timestamp)
 
     def match_reserved(self, conn: Connection, e: MatchingFund.MatchReserved) -> None:
         self._reserve(conn, e, kind="match", project_id=e.project_id, amount=e.amount,

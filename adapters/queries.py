@@ -123,7 +123,7 @@ def _project(row: Any) -> ProjectView:
         id=row.id, city_id=row.city_id, city_name=row.city_name, area=row.area,
         theme=row.theme, title=row.title, summary=row.summary, proposer=row.proposer,
         currency=currency, minimum=Money(row.minimum, currency),
-        optimum=Money(row.optimum, currency), raised=Money(row.raised, currency),
+        optimum=Money(row.optimum, currency), raised=Money(int(row.raised), currency),
         backers=row.backers, pledge_count=row.pledge_count,
         budget_lines=tuple(
             BudgetLineView(line["label"], Money(line["amount"], currency), line["required"])
@@ -132,11 +132,11 @@ def _project(row: Any) -> ProjectView:
         funding_model=row.funding_model, status=row.status,
         opens_at=_aware(row.opens_at), closes_at=_aware(row.closes_at),
         timezone=row.timezone or "UTC",
-        pending=Money(row.pending or 0, currency),
+        pending=Money(int(row.pending or 0), currency),
         settled=bool(row.settled),
-        payout=Money(row.payout, currency) if row.payout is not None else None,
+        payout=Money(int(row.payout), currency) if row.payout is not None else None,
         delivery_owner_id=row.delivery_owner_id,
-        matched=Money(row.matched or 0, currency),
+        matched=Money(int(row.matched or 0), currency),
     )
 
 
@@ -145,6 +145,56 @@ def _with_city_zone(query: Any) -> Any:
     return query.add_columns(t.cities.c.timezone).outerjoin(
         t.cities, t.cities.c.id == t.projects.c.city_id
     )
+
+
+# -- money figures, read from the ledger's balances -------------------------------------------
+
+def _balance(owner_id: Any, *buckets: str, owner: str = "project", default: int | None = 0
+             ) -> Any:
+    """The sum of an owner's accounts in these buckets, as a column of the outer query."""
+    b = t.ledger_balances.c
+    total = sa.func.sum(b.balance)
+    if default is not None:
+        total = sa.func.coalesce(total, default)
+    return (
+        sa.select(total).where(b.owner == owner, b.owner_id == owner_id, b.bucket.in_(buckets))
+        .scalar_subquery()
+    )
+
+
+def _matched_on(project_id: Any) -> Any:
+    """What every fund holds for a project: its reserved and committed matches and grants."""
+    b = t.ledger_balances.c
+    return (
+        sa.select(sa.func.coalesce(sa.func.sum(b.balance), 0))
+        .where(b.owner == "fund", b.project_id == project_id,
+               b.bucket.in_(("reserved", "committed")))
+        .scalar_subquery()
+    )
+
+
+def _matched_to(pledge_id: Any) -> Any:
+    """What the funds hold for one pledge: its match's postings into and out of reserved and
+    committed money."""
+    p = t.ledger_postings.c
+    return (
+        sa.select(sa.func.coalesce(sa.func.sum(p.amount), 0))
+        .where(p.pledge_id == pledge_id, p.owner == "fund",
+               p.bucket.in_(("reserved", "committed")))
+        .scalar_subquery()
+    )
+
+
+def _projects_query() -> Any:
+    """rm_projects with the city's zone and the project's money from the ledger."""
+    p = t.projects.c
+    return _with_city_zone(sa.select(
+        t.projects,
+        _balance(p.id, "pledged", "charged").label("raised"),
+        _balance(p.id, "pending").label("pending"),
+        _balance(p.id, "payout", default=None).label("payout"),
+        _matched_on(p.id).label("matched"),
+    ))
 
 
 class ReadModelQueries:
@@ -188,7 +238,7 @@ class ReadModelQueries:
         limit: int = 100,
         offset: int = 0,
     ) -> list[ProjectView]:
-        query = _with_city_zone(sa.select(t.projects))
+        query = _projects_query()
         if city_id is not None:
             query = query.where(t.projects.c.city_id == city_id)
         if theme:
@@ -205,15 +255,13 @@ class ReadModelQueries:
         return [_project(r) for r in self._all(query)]
 
     def project(self, project_id: UUID) -> ProjectView | None:
-        rows = self._all(
-            _with_city_zone(sa.select(t.projects)).where(t.projects.c.id == project_id)
-        )
+        rows = self._all(_projects_query().where(t.projects.c.id == project_id))
         return _project(rows[0]) if rows else None
 
     def projects_delivered_by(self, account_id: UUID) -> list[ProjectView]:
         """The projects whose delivery this (proposer) account owns, soonest closing first."""
         query = (
-            _with_city_zone(sa.select(t.projects))
+            _projects_query()
             .where(t.projects.c.delivery_owner_id == account_id)
             .order_by(t.projects.c.closes_at, t.projects.c.id)
         )
@@ -243,7 +291,8 @@ class ReadModelQueries:
     def _pledges(self, *conditions: Any) -> list[PledgeView]:
         query = (
             sa.select(t.pledges, t.projects.c.title, t.projects.c.status.label("project_status"),
-                      t.projects.c.closes_at, t.projects.c.funding_model, t.cities.c.timezone)
+                      t.projects.c.closes_at, t.projects.c.funding_model, t.cities.c.timezone,
+                      _matched_to(t.pledges.c.id).label("matched"))
             .join(t.projects, t.projects.c.id == t.pledges.c.project_id)
             .outerjoin(t.cities, t.cities.c.id == t.projects.c.city_id)
             .where(*conditions)
@@ -257,7 +306,7 @@ class ReadModelQueries:
                 project_status=r.project_status, closes_at=_aware(r.closes_at),
                 funding_model=r.funding_model, timezone=r.timezone or "UTC",
                 fix_by=_aware(r.fix_by) if r.fix_by else None, failure=r.failure,
-                updated_at=_aware(r.updated_at), matched=Money(r.matched or 0, r.currency),
+                updated_at=_aware(r.updated_at), matched=Money(int(r.matched or 0), r.currency),
             )
             for r in self._all(query)
         ]
@@ -306,17 +355,23 @@ class ReadModelQueries:
 
     def fund_projects(self, fund_id: UUID) -> list[FundProjectView]:
         """What the fund holds for each project (reserved, committed), most first."""
-        m = t.matches.c
-        live = m.state != "released"
-        reserved = sa.func.sum(sa.case((m.state == "reserved", m.amount), else_=0))
-        committed = sa.func.sum(sa.case((m.state == "committed", m.amount), else_=0))
+        b, m = t.ledger_balances.c, t.matches.c
+        reserved = sa.func.sum(sa.case((b.bucket == "reserved", b.balance), else_=0))
+        committed = sa.func.sum(sa.case((b.bucket == "committed", b.balance), else_=0))
+        live = (
+            sa.select(sa.func.count()).where(m.fund_id == fund_id, m.project_id == b.project_id,
+                                             m.state != "released")
+            .scalar_subquery()
+        )
         query = (
-            sa.select(m.project_id, t.projects.c.title, t.projects.c.currency,
+            sa.select(b.project_id, t.projects.c.title, b.currency,
                       reserved.label("reserved"), committed.label("committed"),
-                      sa.func.count().label("matches"))
-            .join(t.projects, t.projects.c.id == m.project_id)
-            .where(m.fund_id == fund_id, live)
-            .group_by(m.project_id, t.projects.c.title, t.projects.c.currency)
+                      live.label("matches"))
+            .join(t.projects, t.projects.c.id == b.project_id)
+            .where(b.owner == "fund", b.owner_id == fund_id,
+                   b.bucket.in_(("reserved", "committed")))
+            .group_by(b.project_id, t.projects.c.title, b.currency)
+            .having(sa.func.sum(b.balance) != 0)
             .order_by((reserved + committed).desc(), t.projects.c.title)
         )
         return [
@@ -331,12 +386,13 @@ class ReadModelQueries:
     def capital_stack(self, project_id: UUID) -> list[StackPart]:
         """What each fund holds for the project (reserved and committed), in the order the
         funds apply; funds holding nothing are left out."""
-        m, f = t.matches.c, t.matching_funds.c
-        amount = sa.func.sum(m.amount)
+        b, f = t.ledger_balances.c, t.matching_funds.c
+        amount = sa.func.sum(b.balance)
         query = (
             sa.select(f.id, f.name, f.currency, f.position, amount.label("amount"))
-            .join(t.matching_funds, f.id == m.fund_id)
-            .where(m.project_id == project_id, m.state != "released")
+            .join(t.matching_funds, f.id == b.owner_id)
+            .where(b.owner == "fund", b.project_id == project_id,
+                   b.bucket.in_(("reserved", "committed")))
             .group_by(f.id, f.name, f.currency, f.position, f.created_at)
             .order_by(sa.func.coalesce(f.position, _LAST), f.created_at, f.id)
         )
@@ -442,22 +498,28 @@ class StackPart:
 def _funds_query() -> Any:
     f = t.matching_funds.c
     return (
-        sa.select(t.matching_funds, t.cities.c.name.label("city_name"))
+        sa.select(
+            t.matching_funds, t.cities.c.name.label("city_name"),
+            (-_balance(f.id, "sponsor", owner="fund")).label("pool"),
+            _balance(f.id, "available", owner="fund").label("available"),
+            _balance(f.id, "reserved", owner="fund").label("reserved"),
+            _balance(f.id, "committed", owner="fund").label("committed"),
+            _balance(f.id, "returned", owner="fund").label("returned"),
+        )
         .join(t.cities, t.cities.c.id == f.city_id)
         .order_by(t.cities.c.name, sa.func.coalesce(f.position, _LAST), f.created_at, f.id)
     )
 
 
 def _fund(row: Any) -> FundView:
-    def money(minor: int) -> Money:
-        return Money(minor, row.currency)
+    def money(minor: Any) -> Money:
+        return Money(int(minor or 0), row.currency)
 
-    available = max(0, row.pool - row.committed - row.reserved - row.returned)
     return FundView(
         id=row.id, city_id=row.city_id, city_name=row.city_name, name=row.name,
         sponsor=row.sponsor, currency=row.currency, pool=money(row.pool),
         committed=money(row.committed), reserved=money(row.reserved),
-        returned=money(row.returned), available=money(available), status=row.status,
+        returned=money(row.returned), available=money(row.available), status=row.status,
         opens_at=_aware(row.opens_at), closes_at=_aware(row.closes_at),
         themes=tuple(row.themes or ()), areas=tuple(row.areas or ()),
         rule_version=row.rule_version, rules=dict(row.rules),

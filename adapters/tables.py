@@ -99,17 +99,12 @@ projects = sa.Table(
     sa.Column("status", sa.String(20), nullable=False, index=True),
     sa.Column("opens_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("closes_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("raised", sa.BigInteger, nullable=False, default=0),
     sa.Column("backers", sa.Integer, nullable=False, default=0),
     sa.Column("pledge_count", sa.Integer, nullable=False, default=0),
     sa.Column("drafted_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("pending", sa.BigInteger, nullable=False, default=0),
     sa.Column("settled", sa.Boolean, nullable=False, default=False),
-    sa.Column("payout", sa.BigInteger, nullable=True),
     sa.Column("delivery_owner_id", sa.Uuid, nullable=True, index=True),
-    # Reserved and committed matches and grants of every fund (raised stays the crowd's money).
-    sa.Column("matched", sa.BigInteger, nullable=False, default=0),
 )
 
 pledges = sa.Table(
@@ -127,8 +122,6 @@ pledges = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("fix_by", sa.DateTime(timezone=True), nullable=True),
     sa.Column("failure", sa.String(300), nullable=True),
-    # Its match: reserved and committed, over every fund.
-    sa.Column("matched", sa.BigInteger, nullable=False, default=0),
 )
 
 # One row per (project, citizen) with live pledges, so "backers" is counted incrementally.
@@ -170,10 +163,6 @@ matching_funds = sa.Table(
     sa.Column("name", sa.String(120), nullable=False),
     sa.Column("sponsor", sa.String(120), nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
-    sa.Column("pool", sa.BigInteger, nullable=False),
-    sa.Column("committed", sa.BigInteger, nullable=False, default=0),
-    sa.Column("reserved", sa.BigInteger, nullable=False, default=0),
-    sa.Column("returned", sa.BigInteger, nullable=False, default=0),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("opens_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("closes_at", sa.DateTime(timezone=True), nullable=False),
@@ -214,9 +203,51 @@ matches = sa.Table(
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# -- the ledger: every money movement as postings that sum to zero (domain/ledger) ---------
+
+ledger_postings = sa.Table(
+    "ledger_postings",
+    metadata,
+    sa.Column("position", sa.BigInteger, primary_key=True),  # the event's place in the log
+    sa.Column("leg", sa.Integer, primary_key=True),  # the posting's place among the event's
+    sa.Column("event", sa.String(80), nullable=False),  # e.g. Pledge.Charged
+    sa.Column("account", sa.String(160), nullable=False),
+    sa.Column("owner", sa.String(20), nullable=False),
+    sa.Column("owner_id", sa.Uuid, nullable=False),
+    sa.Column("bucket", sa.String(20), nullable=False),
+    sa.Column("project_id", sa.Uuid, nullable=True),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("pledge_id", sa.Uuid, nullable=True, index=True),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_ledger_postings_account_position", "account", "position"),
+)
+
+ledger_balances = sa.Table(
+    "ledger_balances",
+    metadata,
+    sa.Column("account", sa.String(160), primary_key=True),
+    sa.Column("owner", sa.String(20), nullable=False),
+    sa.Column("owner_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("bucket", sa.String(20), nullable=False),
+    sa.Column("project_id", sa.Uuid, nullable=True, index=True),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("balance", sa.BigInteger, nullable=False),
+    sa.Column("postings", sa.Integer, nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=False),  # of its latest posting
+)
+
+# What the bookkeeper remembers between events (domain/ledger/bookkeeping.py `Facts`).
+ledger_facts = sa.Table(
+    "ledger_facts",
+    metadata,
+    sa.Column("key", sa.String(120), primary_key=True),
+    sa.Column("value", sa.JSON, nullable=False),
+)
+
 READ_MODELS = (
     cities, projects, pledges, project_backers, milestones, updates,
-    matching_funds, fund_rule_versions, matches,
+    matching_funds, fund_rule_versions, matches, ledger_postings, ledger_balances, ledger_facts,
 )
 
 # Mail to people, written from events exactly once (keyed by the event) and sent by the worker.

@@ -188,31 +188,38 @@ def funds_close(fund_id: UUID) -> None:
     click.echo(f"Closed {fund_id}: {returned.display()} goes back to the sponsor.")
 
 
-@funds.command("audit")
-def funds_audit() -> None:
-    """Replay every fund from the event log alone and compare it with what the pages show;
-    exits 1 if anything differs or the log shows a match counted twice or a pool
-    over-committed."""
-    from adapters.fund_audit import audit_funds
+@cli.group("ledger")
+def ledger() -> None:
+    """The ledger: every money movement as postings between accounts."""
+
+
+@ledger.command("audit")
+def ledger_audit() -> None:
+    """Replay the whole log into postings with the domain's bookkeeping alone: check that every
+    event's postings balance, that no account ever went to the wrong side of zero (a pool never
+    over-committed), that no pledge was matched twice, and that every balance equals what the
+    pages and the API show. Exits 1 if anything is wrong, saying what."""
+    from adapters.ledger_audit import audit_ledger
 
     platform = _platform()
     platform.projections.catch_up()
-    audits = audit_funds(platform.app, platform.read)
-    for audit in audits:
-        fund = audit.from_log
-        name = audit.read.name if audit.read else str(fund.fund_id)
-        figures = ", ".join(
-            f"{label} {fund.money(getattr(fund, label)).display()}"
-            for label in ("pool", "committed", "reserved", "returned", "available")
-        )
-        click.echo(f"{'OK     ' if audit.ok else 'DIFFERS'} {name}: {figures}; "
-                   f"{len(fund.matches)} matches, {len(fund.grants)} grants")
-        for line in audit.differences + fund.problems:
-            click.echo(f"    {line}")
-    if not audits:
-        click.echo("No matching funds in the log.")
-    if not all(audit.ok for audit in audits):
+    audit = audit_ledger(platform.app, platform.engine)
+    names = {fund.id: fund.name for fund in platform.read.matching_funds()}
+    for fund_id, figures in audit.fund_figures().items():
+        line = ", ".join(f"{label} {money.display()}" for label, money in figures.items())
+        click.echo(f"fund {names.get(fund_id, fund_id)}: {line}")
+    click.echo(
+        f"{audit.events} money events, {audit.postings} postings, "
+        f"{len(audit.balances)} accounts"
+    )
+    for line in audit.problems:
+        click.echo(f"PROBLEM  {line}")
+    for line in audit.differences:
+        click.echo(f"DIFFERS  {line}")
+    if not audit.ok:
         raise SystemExit(1)
+    click.echo("OK: every event balances, no account crossed zero, no pledge was matched twice, "
+               "and every balance equals the read models.")
 
 
 # -- users -----------------------------------------------------------------------------------

@@ -236,7 +236,7 @@ def test_a_bad_fund_from_the_command_line_is_refused_and_nothing_is_set_up(
         "funds", "show", "00000000-0000-0000-0000-000000000000").output
 
 
-def test_funds_audit_replays_the_log_and_agrees_with_the_pages_or_says_what_differs(
+def test_ledger_audit_replays_the_log_and_agrees_with_the_pages_or_says_what_differs(
     upgraded, inspect
 ):
     import sqlalchemy as sa
@@ -273,13 +273,17 @@ def test_funds_audit_replays_the_log_and_agrees_with_the_pages_or_says_what_diff
                         payment_method="pm_card_visa")
     platform.projections.catch_up()
 
-    audited = upgraded("funds", "audit")
+    audited = upgraded("ledger", "audit")
     assert audited.exit_code == 0, audited.output
-    assert ("OK      Porto Match: pool EUR 100.00, committed EUR 0.00, reserved EUR 30.00, "
-            "returned EUR 0.00, available EUR 70.00; 1 matches, 0 grants") in audited.output
+    assert ("fund Porto Match: pool EUR 100.00, committed EUR 0.00, reserved EUR 30.00, "
+            "returned EUR 0.00, available EUR 70.00") in audited.output
+    assert "OK: every event balances" in audited.output
 
+    reserved = f"fund/{platform.read.matching_funds()[0].id}/reserved/{project}"
     with platform.engine.begin() as conn:  # a read model that no longer tells the truth
-        conn.execute(sa.update(t.matching_funds).values(reserved=0))
-    tampered = upgraded("funds", "audit")
+        conn.execute(sa.update(t.ledger_balances)
+                     .where(t.ledger_balances.c.account == reserved).values(balance=0))
+    tampered = upgraded("ledger", "audit")
     assert tampered.exit_code == 1
-    assert "reserved: the log says EUR 30.00, the pages EUR 0.00" in tampered.output
+    assert (f"DIFFERS  {reserved}: the log says EUR 30.00, the read models EUR 0.00"
+            in tampered.output)

@@ -10,6 +10,7 @@ csrf.exempt(bp)
 
 from web.api import (  # noqa: E402, F401  (register the routes)
     delivery,
+    ledger,
     matching,
     openapi,
     pledges,

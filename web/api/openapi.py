@@ -15,6 +15,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, current_app, jsonify
 
 from web.api import bp
+from web.api.ledger_schemas import LedgerAccountSchema, LedgerPageQuerySchema
 from web.api.matching_schemas import (
     RULE_PARAMETERS,
     FundClosedSchema,
@@ -77,6 +78,11 @@ ERRORS = {
         "the current state (e.g. a closed matching fund), or changed at the same time"
     ),
     "UnsupportedMediaType": "415 unsupported_media_type: send Content-Type: application/json",
+    "InvalidAccountName": "400 invalid_account_name: not the name of an account of the chart",
+    "UnknownAccount": (
+        "404 unknown_account: no such owner (or a draft project this caller may not see); "
+        "page_out_of_range: the account has fewer pages of postings"
+    ),
     "Unavailable": (
         "503 unavailable: the database could not be reached, nothing was recorded; or "
         "outcome_unknown: storage failed while recording and could not be asked afterwards. "
@@ -396,6 +402,29 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                        {"in": "query", "schema": MatchPreviewQuerySchema}],
         "responses": {"200": _body(MatchPreviewSchema, "The matches and the total"),
                       "401": "Unauthorised", "404": "NotFound", "422": "Invalid"},
+    }},
+    "api.ledger_account": {"get": {
+        "summary": "A ledger account: its balance and its postings, oldest first, each with the "
+                   "event it came from and the event's other legs",
+        "description": (
+            "Every money movement is a set of postings between accounts that sums to zero. "
+            "Names: project/{id}/pledged|pending|charged|payout|owed, "
+            "fund/{id}/sponsor|available|returned, fund/{id}/reserved|committed/{project id}, "
+            "citizen/{id}/promised|paid/{CUR}. Project and fund accounts are public; a "
+            "citizen's are shown to that citizen, city officers, auditors and administrators."
+        ),
+        "tags": ["ledger"],
+        "parameters": [
+            {"in": "path", "name": "name", "required": True,
+             "description": "The account's name, e.g. project/<id>/pledged",
+             "schema": {"type": "string"}},
+            {"in": "query", "schema": LedgerPageQuerySchema},
+        ],
+        "responses": {
+            "200": _body(LedgerAccountSchema, "The account and one page of its postings"),
+            "400": "InvalidAccountName", "401": "Unauthorised", "403": "Forbidden",
+            "404": "UnknownAccount", "422": "Invalid",
+        },
     }},
     "api.openapi_document": {"get": {
         "summary": "This document",

@@ -1,0 +1,275 @@
+"""Which postings each money event makes: the one bookkeeping rule of the platform.
+
+The read models' ledger (adapters), the auditor's replay (`civicfund ledger audit`) and the
+tests' checks all run these same mappings over the log. Some events name only what they act on
+(a match committed names its pledge, not its amount), so the bookkeeper keeps a few facts learned
+from earlier events — where a pledge's money sits, what a match holds — in a `Facts` store the
+caller provides: a dictionary for a replay in memory, a table for the read models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+from uuid import UUID
+
+from domain.ledger import chart
+from domain.ledger.postings import Posting, check_balanced, move
+from domain.matching_fund import MatchingFund
+from domain.pledge import Pledge
+from domain.project import Project
+
+
+class Facts(Protocol):
+    """What the bookkeeper remembers between events, by key."""
+
+    def get(self, key: str) -> dict[str, Any] | None: ...
+
+    def put(self, key: str, value: dict[str, Any]) -> None: ...
+
+
+class MemoryFacts:
+    def __init__(self) -> None:
+        self.facts: dict[str, dict[str, Any]] = {}
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        found = self.facts.get(key)
+        return dict(found) if found is not None else None
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        self.facts[key] = dict(value)
+
+
+def _uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+# Where a pledge's money sits, by the account bucket of its project.
+PLEDGED, PENDING, CHARGED = "pledged", "pending", "charged"
+RESERVED, COMMITTED = "reserved", "committed"
+
+
+class Bookkeeper:
+    def __init__(self, facts: Facts):
+        self.facts = facts
+        self._mappings: dict[type, Callable[[Any], list[Posting]]] = {
+            Pledge.Made: self._pledge_made,
+            Pledge.Authorised: self._pledge_authorised,
+            Pledge.Cancelled: self._pledge_let_go,
+            Pledge.Released: self._pledge_let_go,
+            Pledge.Dropped: self._pledge_let_go,
+            Pledge.ChargeFailed: self._charge_failed,
+            Pledge.Charged: self._pledge_charged,
+            Pledge.Refunded: self._pledge_refunded,
+            Project.PayoutRecorded: self._payout_recorded,
+            MatchingFund.Created: self._fund_created,
+            MatchingFund.ToppedUp: self._fund_topped_up,
+            MatchingFund.MatchReserved: self._match_reserved,
+            MatchingFund.MatchCommitted: self._match_committed,
+            MatchingFund.MatchReleased: self._match_released,
+            MatchingFund.GrantReserved: self._grant_reserved,
+            MatchingFund.GrantCommitted: self._grant_committed,
+            MatchingFund.GrantReleased: self._grant_released,
+            MatchingFund.RoundShared: self._round_shared,
+            MatchingFund.Closed: self._fund_closed,
+        }
+
+    @staticmethod
+    def moves_money(event: Any) -> bool:
+        return type(event) in _MONEY_EVENTS
+
+    def record(self, event: Any) -> list[Posting]:
+        """The postings of one event of the log, in log order (an event that moves no money
+        makes none). Raises Unbalanced if they do not sum to zero: a bug, never data."""
+        mapping = self._mappings.get(type(event))
+        if mapping is None:
+            return []
+        postings = mapping(event)
+        check_balanced(postings)
+        return postings
+
+    # -- pledges -------------------------------------------------------------------------------
+
+    def _pledge(self, pledge_id: UUID) -> dict[str, Any]:
+        facts = self.facts.get(f"pledge:{pledge_id}")
+        if facts is None:
+            raise KeyError(f"the ledger has not seen pledge {pledge_id} made")
+        return facts
+
+    def _pledge_made(self, e: Pledge.Made) -> list[Posting]:
+        self.facts.put(f"pledge:{e.originator_id}", {
+            "project": str(e.project_id), "citizen": str(e.citizen_id),
+            "amount": e.amount.minor, "currency": e.amount.currency, "at": None,
+        })
+        return []
+
+    def _pledge_moved(
+        self, pledge_id: UUID, to: str | None, legs: Callable[[dict, UUID, UUID], list[Posting]]
+    ) -> list[Posting]:
+        facts = self._pledge(pledge_id)
+        postings = legs(facts, _uuid(facts["project"]), _uuid(facts["citizen"]))
+        facts["at"] = to
+        self.facts.put(f"pledge:{pledge_id}", facts)
+        return postings
+
+    def _pledge_authorised(self, e: Pledge.Authorised) -> list[Posting]:
+        def legs(f: dict, project: UUID, citizen: UUID) -> list[Posting]:
+            if f["at"] is not None:
+                return []
+            return move(f["amount"], f["currency"], chart.promised(citizen, f["currency"]),
+                        chart.pledged(project), pledge_id=e.originator_id)
+
+        return self._pledge_moved(e.originator_id, PLEDGED, legs)
+
+    def _pledge_let_go(self, e: Any) -> list[Posting]:
+        """Cancelled by the citizen, released (not funded) or dropped (never paid): the promise
+        is taken back."""
+
+        def legs(f: dict, project: UUID, citizen: UUID) -> list[Posting]:
+            if f["at"] not in (PLEDGED, PENDING):
+                return []
+            return move(f["amount"], f["currency"], _bucket(project, f["at"]),
+                        chart.promised(citizen, f["currency"]), pledge_id=e.originator_id)
+
+        return self._pledge_moved(e.originator_id, None, legs)
+
+    def _charge_failed(self, e: Pledge.ChargeFailed) -> list[Posting]:
+        def legs(f: dict, project: UUID, citizen: UUID) -> list[Posting]:
+            if f["at"] != PLEDGED:
+                return []  # a retry that failed again: still pending
+            return move(f["amount"], f["currency"], chart.pledged(project),
+                        chart.pending(project), pledge_id=e.originator_id)
+
+        return self._pledge_moved(e.originator_id, PENDING, legs)
+
+    def _pledge_charged(self, e: Pledge.Charged) -> list[Posting]:
+        def legs(f: dict, project: UUID, citizen: UUID) -> list[Posting]:
+            if f["at"] not in (PLEDGED, PENDING):
+                return []
+            amount, currency = f["amount"], f["currency"]
+            return [
+                *move(amount, currency, _bucket(project, f["at"]), chart.charged(project),
+                      pledge_id=e.originator_id),
+                *move(amount, currency, chart.paid(citizen, currency),
+                      chart.promised(citizen, currency), pledge_id=e.originator_id),
+            ]
+
+        return self._pledge_moved(e.originator_id, CHARGED, legs)
+
+    def _pledge_refunded(self, e: Pledge.Refunded) -> list[Posting]:
+        def legs(f: dict, project: UUID, citizen: UUID) -> list[Posting]:
+            if f["at"] != CHARGED:
+                return []
+            return move(f["amount"], f["currency"], chart.charged(project),
+                        chart.paid(citizen, f["currency"]), pledge_id=e.originator_id)
+
+        return self._pledge_moved(e.originator_id, None, legs)
+
+    # -- projects ------------------------------------------------------------------------------
+
+    def _payout_recorded(self, e: Project.PayoutRecorded) -> list[Posting]:
+        return move(e.amount.minor, e.amount.currency, chart.owed(e.originator_id),
+                    chart.payout(e.originator_id))
+
+    # -- matching funds ------------------------------------------------------------------------
+
+    def _fund(self, fund_id: UUID) -> dict[str, Any]:
+        facts = self.facts.get(f"fund:{fund_id}")
+        if facts is None:
+            raise KeyError(f"the ledger has not seen fund {fund_id} created")
+        return facts
+
+    def _fund_created(self, e: MatchingFund.Created) -> list[Posting]:
+        self.facts.put(f"fund:{e.originator_id}", {"currency": e.currency, "closed": False})
+        return move(e.pool, e.currency, chart.sponsor(e.originator_id),
+                    chart.available(e.originator_id))
+
+    def _fund_topped_up(self, e: MatchingFund.ToppedUp) -> list[Posting]:
+        fund = self._fund(e.originator_id)
+        return move(e.amount, fund["currency"], chart.sponsor(e.originator_id),
+                    chart.available(e.originator_id))
+
+    def _held(self, fund_id: UUID, key: str, project_id: UUID, amount: int,
+              pledge_id: UUID | None) -> list[Posting]:
+        """A match or grant is reserved for a project out of what is available."""
+        fund = self._fund(fund_id)
+        self.facts.put(key, {"project": str(project_id), "amount": amount, "at": RESERVED})
+        return move(amount, fund["currency"], chart.available(fund_id),
+                    chart.reserved(fund_id, project_id), pledge_id=pledge_id)
+
+    def _spent(self, fund_id: UUID, key: str, pledge_id: UUID | None) -> list[Posting]:
+        fund, held = self._fund(fund_id), self.facts.get(key)
+        if held is None or held["at"] != RESERVED:
+            return []
+        project = _uuid(held["project"])
+        held["at"] = COMMITTED
+        self.facts.put(key, held)
+        return move(held["amount"], fund["currency"], chart.reserved(fund_id, project),
+                    chart.committed(fund_id, project), pledge_id=pledge_id)
+
+    def _given_back(self, fund_id: UUID, key: str, pledge_id: UUID | None) -> list[Posting]:
+        """A match or grant that will not be paid (or was refunded) goes back to the pool, or
+        to the sponsor once the fund has closed."""
+        fund, held = self._fund(fund_id), self.facts.get(key)
+        if held is None or held["at"] not in (RESERVED, COMMITTED):
+            return []
+        project = _uuid(held["project"])
+        source = (chart.reserved(fund_id, project) if held["at"] == RESERVED
+                  else chart.committed(fund_id, project))
+        target = chart.returned(fund_id) if fund["closed"] else chart.available(fund_id)
+        held["at"] = None
+        self.facts.put(key, held)
+        return move(held["amount"], fund["currency"], source, target, pledge_id=pledge_id)
+
+    def _match_reserved(self, e: MatchingFund.MatchReserved) -> list[Posting]:
+        return self._held(e.originator_id, f"match:{e.originator_id}:{e.pledge_id}",
+                          e.project_id, e.amount, e.pledge_id)
+
+    def _match_committed(self, e: MatchingFund.MatchCommitted) -> list[Posting]:
+        return self._spent(e.originator_id, f"match:{e.originator_id}:{e.pledge_id}",
+                           e.pledge_id)
+
+    def _match_released(self, e: MatchingFund.MatchReleased) -> list[Posting]:
+        return self._given_back(e.originator_id, f"match:{e.originator_id}:{e.pledge_id}",
+                                e.pledge_id)
+
+    def _grant_reserved(self, e: MatchingFund.GrantReserved) -> list[Posting]:
+        return self._held(e.originator_id, f"grant:{e.originator_id}:{e.project_id}",
+                          e.project_id, e.amount, None)
+
+    def _grant_committed(self, e: MatchingFund.GrantCommitted) -> list[Posting]:
+        return self._spent(e.originator_id, f"grant:{e.originator_id}:{e.project_id}", None)
+
+    def _grant_released(self, e: MatchingFund.GrantReleased) -> list[Posting]:
+        return self._given_back(e.originator_id, f"grant:{e.originator_id}:{e.project_id}",
+                                None)
+
+    def _round_shared(self, e: MatchingFund.RoundShared) -> list[Posting]:
+        postings = []
+        for project, amount in e.shares.items():
+            postings += self._held(e.originator_id, f"grant:{e.originator_id}:{project}",
+                                   _uuid(project), amount, None)
+        return postings
+
+    def _fund_closed(self, e: MatchingFund.Closed) -> list[Posting]:
+        fund = self._fund(e.originator_id)
+        fund["closed"] = True
+        self.facts.put(f"fund:{e.originator_id}", fund)
+        return move(e.returned, fund["currency"], chart.available(e.originator_id),
+                    chart.returned(e.originator_id))
+
+
+def _bucket(project_id: UUID, at: str) -> chart.Account:
+    return {PLEDGED: chart.pledged, PENDING: chart.pending,
+            CHARGED: chart.charged}[at](project_id)
+
+
+_MONEY_EVENTS = {
+    Pledge.Made, Pledge.Authorised, Pledge.Cancelled, Pledge.Released, Pledge.Dropped,
+    Pledge.ChargeFailed, Pledge.Charged, Pledge.Refunded, Project.PayoutRecorded,
+    MatchingFund.Created, MatchingFund.ToppedUp, MatchingFund.MatchReserved,
+    MatchingFund.MatchCommitted, MatchingFund.MatchReleased, MatchingFund.GrantReserved,
+    MatchingFund.GrantCommitted, MatchingFund.GrantReleased, MatchingFund.RoundShared,
+    MatchingFund.Closed,
+}
+
