@@ -17,19 +17,12 @@ from domain.errors import CityAlreadyExists, InvalidCity, NotFound, UnknownCurre
 from domain.money import CURRENCY_EXPONENTS
 from web.errors import error_page
 from web.extensions import login_manager
+from web.filters import ROLE_WORDS
 from web.project_form import has_control_characters
 from web.services import command, platform
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-ROLE_WORDS = {
-    "citizen": "Citizen",
-    "city": "City officer",
-    "proposer": "Proposer",
-    "investor": "Investor",
-    "auditor": "Auditor",
-    "admin": "Administrator",
-}
 CITY_FIELDS = ("name", "currency", "country", "timezone")
 TIMEZONES = sorted(zone for zone in available_timezones() if "/" in zone and zone[0].isupper())
 

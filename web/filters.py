@@ -30,6 +30,15 @@ AUTHORISED_WORDS = {
     "all_or_nothing": "Authorised — charged only if the minimum is reached",
     "keep_what_you_raise": "Authorised — charged when the campaign closes",
 }
+# Roles in people's words: "city" is the code, "city officer" what people call it.
+ROLE_WORDS = {
+    "citizen": "Citizen",
+    "city": "City officer",
+    "proposer": "Proposer",
+    "investor": "Investor",
+    "auditor": "Auditor",
+    "admin": "Administrator",
+}
 FUNDING_MODEL_WORDS = {
     "all_or_nothing": "All or nothing",
     "keep_what_you_raise": "Keep what you raise",
@@ -81,6 +90,11 @@ def status_words(value: str, funding_model: str | None = None) -> str:
     return STATUS_WORDS.get(value, value.replace("_", " ").capitalize())
 
 
+def role_words(role: str) -> str:
+    """A role as people say it, in lower case for running text: "city officer"."""
+    return ROLE_WORDS.get(role, role.replace("_", " ").capitalize()).lower()
+
+
 def when_charged(funding_model: str) -> str:
     return WHEN_CHARGED.get(funding_model, "")
 
@@ -94,4 +108,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_date, "local_date")
     app.add_template_filter(status_words, "status_words")
     app.add_template_filter(when_charged, "when_charged")
+    app.add_template_filter(role_words, "role_words")
     app.add_template_filter(lambda v: FUNDING_MODEL_WORDS.get(v, v), "funding_model")
