@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -79,11 +78,6 @@ class ProjectView:
     @property
     def percent_of_optimum(self) -> int:
         return _percent(self.raised, self.optimum)
-
-    def days_left(self, now: datetime) -> int:
-        """Whole days until the campaign closes, rounded up; 0 once it has closed."""
-        seconds = (self.closes_at - now).total_seconds()
-        return max(0, math.ceil(seconds / 86400))
 
     def is_taking_pledges(self, now: datetime) -> bool:
         return self.status == "open" and self.opens_at <= now < self.closes_at
