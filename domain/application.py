@@ -169,6 +169,7 @@ class Civicfund(Pledging, Settling, Delivering, Matching, Application[UUID]):
             funding_model=funding_model,
             opens_at=opens_at,
             closes_at=closes_at,
+            now=self.clock.now(),
         )
         self.save(project)
         return project.id

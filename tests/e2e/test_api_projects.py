@@ -286,6 +286,8 @@ BAD_DRAFTS = [
                  id="date out of range"),
     pytest.param({"closes_at": "2026-11-01T00:00:00Z"}, 422, "invalid_project", "closes_at",
                  id="closes before it opens"),
+    pytest.param({"opens_at": "2026-11-20T09:00:00Z"}, 422, "invalid_project", "opens_at",
+                 id="opens in the past"),
     pytest.param({"owner": "me"}, 422, "invalid", "owner", id="unknown field"),
 ]
 

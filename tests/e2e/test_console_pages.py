@@ -197,6 +197,9 @@ BAD_INPUT = {
         dict(opens_at="2026-10-01T09:00", closes_at="2026-11-01T09:00"),
         "That closing time has already passed",
     ),
+    "opening in the past": (
+        dict(opens_at="2026-11-20T09:00"), "The campaign cannot open in the past"
+    ),
     "closing years from now": (
         dict(closes_at="9999-12-31T23:59"), "A campaign closes within a year from today"
     ),

@@ -251,6 +251,9 @@ BAD_FUNDS = [
     ({"closes_at": (START - timedelta(hours=2)).isoformat()}, "invalid_fund", "closes_at"),
     ({"name": ""}, "invalid", "name"),
     ({"eligibility": {"themes": "Mobility"}}, "invalid", "eligibility.themes"),
+    ({"eligibility": {"themes": [" ", "  "], "areas": []}}, "invalid_fund",
+     "eligibility.themes"),
+    ({"opens_at": (START - timedelta(days=2)).isoformat()}, "invalid_fund", "opens_at"),
     ({"surprise": True}, "invalid", "surprise"),
 ]
 

@@ -23,7 +23,7 @@ class Matched(Campaign):
         with acting_as(Actor(str(officer or self.officer), "city"), "fund"):
             return self.app.create_matching_fund(
                 city_id=self.city, name=name, sponsor="Porto City Council", currency="EUR",
-                pool=eur(pool), opens_at=opens_at or START - timedelta(hours=2),
+                pool=eur(pool), opens_at=opens_at or START - timedelta(hours=1),
                 closes_at=START + closes_in, themes=list(themes), areas=list(areas),
                 rules=parse_rules(rules, "EUR"),
             )
@@ -372,6 +372,14 @@ def test_bad_funds_are_refused_and_nothing_is_recorded():
         campaign.fund(RATIO, pool="0.00")
     with pytest.raises(InvalidFund, match="close after it opens"):
         campaign.fund(RATIO, closes_in=timedelta(hours=-3))
+    with pytest.raises(InvalidFund, match="cannot open in the past") as past:
+        campaign.fund(RATIO, opens_at=START - timedelta(days=2))
+    assert past.value.field == "opens_at"
+    with pytest.raises(InvalidFund, match="Name the themes") as blank:
+        campaign.fund(RATIO, themes=[" ", ""])
+    assert blank.value.field == "eligibility.themes"
+    with pytest.raises(InvalidFund, match="Name the areas"):
+        campaign.fund(RATIO, areas=["   "])
     with acting_as(SYSTEM, "seed"):
         lisbon = campaign.app.add_city("Lisboa", currency="EUR", country="PT",
                                        timezone="Europe/Lisbon")

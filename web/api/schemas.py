@@ -159,8 +159,11 @@ class ProjectCreateSchema(RequestSchema):
         validate=validate.Length(min=1, max=MAX_BUDGET_LINES),
     )
     funding_model = Text(required=True, validate=validate.OneOf(FUNDING_MODELS))
-    opens_at = Moment(required=True)
-    closes_at = Moment(required=True)
+    opens_at = Moment(required=True, metadata={"description": (
+        "When the campaign starts taking pledges: now or later (up to an hour ago counts as "
+        "now); earlier is refused with invalid_project")})
+    closes_at = Moment(required=True, metadata={"description": "After opens_at (refused with "
+                                                              "invalid_project otherwise)"})
     proposer = _text(
         140, metadata={"description": "Who proposes the pilot; defaults to the city's name"}
     )
@@ -214,7 +217,9 @@ class UpdateCreateSchema(RequestSchema):
 
 class MilestoneCreateSchema(RequestSchema):
     title = _text(140, required=True, metadata={"example": "Install the sensors"})
-    due = Moment(required=True)
+    due = Moment(required=True, metadata={"description": (
+        "When it is due: now or later (up to an hour ago counts as now); earlier is refused "
+        "with invalid_project")})
 
 
 class ProjectFilterSchema(RequestSchema):
