@@ -17,7 +17,7 @@ from adapters.sandbox_payments import TEST_CARDS
 from domain.errors import CampaignNotOpen, DomainError, NotFound
 from domain.matching import PreviewedMatch
 from domain.money import Money
-from domain.pledge import check_pledge_amount, pledge_limit
+from domain.pledge import pledge_limit
 from web.api.matching_schemas import MatchPreviewSchema
 from web.errors import json_error, status_for
 from web.filters import local_datetime, when_charged
@@ -116,7 +116,6 @@ def _preview_page(project: ProjectView, form: PledgeForm):
         return _pledge_form_page(project, form, 422)
     try:
         amount = Money.parse(text, project.currency)
-        check_pledge_amount(amount, project.currency)
         matches = platform().app.match_preview(
             project.id, amount, citizen_id=current_user.account_id
         )
@@ -138,7 +137,6 @@ def live_preview(project_id: UUID):
         return json_error(403, "forbidden", "Only citizens pledge")
     try:
         amount = Money.parse(request.args.get("amount", ""), project.currency)
-        check_pledge_amount(amount, project.currency)
         matches = platform().app.match_preview(
             project.id, amount, citizen_id=current_user.account_id
         )

@@ -8,7 +8,7 @@ from uuid import UUID
 import pytest
 
 from domain.context import SYSTEM, Actor, acting_as
-from domain.errors import InvalidTransition, NotPermitted
+from domain.errors import InvalidAmount, InvalidTransition, NotPermitted
 from domain.matching_fund import InvalidFund
 from domain.matching_rules import InvalidRules, parse_rules
 from domain.project import BudgetLine
@@ -441,3 +441,16 @@ def test_a_quadratic_preview_estimates_the_pilots_share_with_and_without_the_ple
     assert preview.reason.endswith(
         "this pilot's share would be EUR 6.00, or EUR 12.00 with this pledge"
     )
+
+
+@pytest.mark.parametrize(("amount", "message"), [
+    ("1000000.01", "at most EUR 1,000,000.00"),
+    ("0.00", "more than zero"),
+])
+def test_the_preview_refuses_an_amount_a_pledge_would_refuse(amount, message):
+    campaign = Matched()
+    campaign.fund(RATIO)
+    with pytest.raises(InvalidAmount, match=message):
+        campaign.app.match_preview(campaign.project, eur(amount))
+    with pytest.raises(InvalidAmount, match=message):
+        campaign.pledge(amount)
