@@ -21,6 +21,8 @@ from domain.project import STATUSES as PROJECT_STATUSES
 AMOUNT_PATTERN = r"^[0-9]{1,13}(\.[0-9]{1,9})?$"
 _AMOUNT = re.compile(AMOUNT_PATTERN)
 _MAX_INTEGER_DIGITS = 13  # keeps any sum of budget lines inside a 64-bit column
+# What a pledge sent without a payment method is made with.
+DEFAULT_PAYMENT_METHOD = "pm_card_visa"
 
 
 class AmountField(fields.String):
@@ -176,9 +178,12 @@ class PledgeCreateSchema(RequestSchema):
         metadata={"description": "If given, must be the project's currency", "example": "EUR"},
     )
     payment_method = _text(
-        80, load_default="pm_card_visa",
-        metadata={"description": "A sandbox test card such as pm_card_visa",
-                  "example": "pm_card_visa"},
+        80, load_default=DEFAULT_PAYMENT_METHOD,
+        metadata={"description": (
+            "The card to pledge with: a sandbox test card such as pm_card_mastercard, or in "
+            "stripe mode a PaymentMethod id. Left out, it is pm_card_visa (the sandbox's test "
+            "Visa); the answer's payment_method says which was used"),
+            "default": DEFAULT_PAYMENT_METHOD, "example": "pm_card_visa"},
     )
 
 
@@ -297,6 +302,11 @@ class PledgeSchema(Schema):
     amount = AmountField(required=True)
     currency = fields.String(attribute="amount.currency", required=True)
     status = fields.String(required=True, validate=validate.OneOf(PLEDGE_STATUSES))
+    payment_method = fields.String(
+        required=True,
+        metadata={"description": "The card the pledge is secured with (the one given last, "
+                                 "after a failed charge)", "example": "pm_card_visa"},
+    )
     created_at = fields.AwareDateTime(format="iso", attribute="made_at", required=True)
     fix_by = fields.AwareDateTime(
         format="iso", required=True, allow_none=True,
