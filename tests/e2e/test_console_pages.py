@@ -410,3 +410,12 @@ def test_opening_a_campaign_another_officer_just_opened_says_so_and_records_noth
     assert response.status_code == 409
     assert "changed at the same time" in response.text and "try again" in response.text
     assert recorded(platform) == after_the_colleague
+
+
+def test_the_proposer_field_asks_for_an_organisation_not_a_person(officer_client):
+    """The proposer is public and stays in the log for good: no person's name belongs there."""
+    page = officer_client.get("/console/projects/new")
+
+    hint = re.search(r'id="proposer-hint"[^>]*>(.*?)</p>', page.text, re.S).group(1)
+    assert "organisation" in hint and "not a person&#39;s name" in hint
+    assert 'aria-describedby="proposer-hint"' in page.text

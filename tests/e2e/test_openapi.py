@@ -153,3 +153,12 @@ def test_request_schemas_declare_what_the_api_refuses_in_text_and_dates(document
     assert date_rule.search("2027-03-01T09:00:00Z") and not date_rule.search("0293-08-14T19:54Z")
     refused = client.get("/api/v1/projects?theme=Mobi%08lity")
     assert refused.status_code == 422 and "theme" in refused.json["error"]["fields"]
+
+
+def test_the_proposer_is_described_as_an_organisations_display_name(document):
+    schemas = document["components"]["schemas"]
+    sent = schemas["ProjectCreate"]["properties"]["proposer"]["description"]
+    answered = schemas["Project"]["properties"]["proposer"]["description"]
+
+    assert "organisation" in sent and "never a person's name" in sent
+    assert "organisation" in answered

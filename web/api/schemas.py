@@ -167,7 +167,11 @@ class ProjectCreateSchema(RequestSchema):
     closes_at = Moment(required=True, metadata={"description": "After opens_at (refused with "
                                                               "invalid_project otherwise)"})
     proposer = _text(
-        140, metadata={"description": "Who proposes the pilot; defaults to the city's name"}
+        140, metadata={"description": (
+            "The display name of the organisation that proposes the pilot (a community group, "
+            "company or department), never a person's name: it is public and stays in the "
+            "audit log for good. Defaults to the city's name"),
+            "example": "Friends of the Park"},
     )
 
 
@@ -253,7 +257,10 @@ class ProjectSchema(Schema):
     id = fields.UUID(required=True)
     title = fields.String(required=True)
     summary = fields.String(required=True)
-    proposer = fields.String(required=True)
+    proposer = fields.String(
+        required=True,
+        metadata={"description": "The display name of the organisation that proposes the pilot"},
+    )
     city = fields.String(attribute="city_name", required=True)
     area = fields.String(required=True)
     theme = fields.String(required=True)
