@@ -172,9 +172,9 @@ class FundCreateSchema(RequestSchema):
         metadata={"description": "ISO 4217 code; must be the city's currency", "example": "EUR"},
     )
     pool = AmountField(required=True, metadata={"example": "10000.00"})
-    opens_at = Moment(required=True, metadata={"description": (
-        "When the fund starts matching: now or later (up to an hour ago counts as now); earlier "
-        "is refused with invalid_fund")})
+    opens_at = Moment(metadata={"description": (
+        "When the fund starts matching: now when left out, or later (up to an hour ago counts "
+        "as now); earlier is refused with invalid_fund")})
     closes_at = Moment(required=True, metadata={"description": "After opens_at and after now "
                                                               "(refused with invalid_fund)"})
     eligibility = fields.Nested(
