@@ -13,6 +13,9 @@ from adapters import tables as t
 from domain.matching_rules import Rules
 from domain.money import Money
 
+# A pledge still waiting for its outcome: authorised, or a failed payment the citizen may fix.
+LIVE_PLEDGE_STATUSES = ("authorised", "payment_failed")
+
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -265,6 +268,23 @@ class ReadModelQueries:
     def pledge(self, pledge_id: UUID) -> PledgeView | None:
         found = self._pledges(t.pledges.c.id == pledge_id)
         return found[0] if found else None
+
+    def has_pledges(self, citizen_id: UUID) -> bool:
+        """Whether the account ever pledged (whatever its role is now)."""
+        rows = self._all(
+            sa.select(t.pledges.c.id).where(t.pledges.c.citizen_id == citizen_id).limit(1)
+        )
+        return bool(rows)
+
+    def live_pledge_counts(self) -> dict[UUID, int]:
+        """Pledges not yet charged or let go (authorised, or a failed payment still fixable),
+        by account."""
+        p = t.pledges.c
+        rows = self._all(
+            sa.select(p.citizen_id, sa.func.count())
+            .where(p.status.in_(LIVE_PLEDGE_STATUSES)).group_by(p.citizen_id)
+        )
+        return {row[0]: row[1] for row in rows}
 
     # -- matching funds ----------------------------------------------------------------------
 

@@ -163,6 +163,7 @@ def _accounts_page(errors: dict | None = None, status: int = 200):
     html = render_template(
         "admin/accounts.html",
         accounts=platform().accounts.all(),
+        live_pledges=platform().read.live_pledge_counts(),
         cities=cities,
         city_names={city.id: city.name for city in cities},
         roles=ROLES,

@@ -323,10 +323,26 @@ def _my_pledges_page(status: int = 200, error: str | None = None):
     ), status
 
 
+def has_own_pledges() -> bool:
+    """Whether the signed-in person has pledges to see: every citizen (an empty list says how to
+    start), and anyone who pledged as a citizen before their role changed."""
+    if not current_user.is_authenticated:
+        return False
+    return current_user.has_role("citizen") or platform().read.has_pledges(
+        current_user.account_id
+    )
+
+
+@bp.app_context_processor
+def _my_pledges_link() -> dict:
+    return {"has_own_pledges": has_own_pledges}
+
+
 @bp.get("/me/pledges")
 @login_required
 def mine():
-    if not current_user.has_role("citizen"):
+    # A role change keeps a person's pledges theirs: they still see and cancel them here.
+    if not has_own_pledges():
         return _citizens_only("have pledges")
     return _my_pledges_page()
 

@@ -162,13 +162,13 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                       "404": "NotFound"},
     }},
     "api.cancel_pledge": {"delete": {
-        "summary": "Cancel one's pledge while the campaign takes pledges",
+        "summary": "Cancel one's pledge while the campaign takes pledges (whatever one's role "
+                   "is now: a role change keeps one's pledges reachable)",
         "tags": ["pledges"],
         "security": SECURED,
         "parameters": [_uuid("pledge_id", "pledge")],
         "responses": {"200": _body(PledgeSchema, "The pledge, cancelled"),
-                      "401": "Unauthorised", "403": "Forbidden", "404": "NotFound",
-                      "409": "Conflict"},
+                      "401": "Unauthorised", "404": "NotFound", "409": "Conflict"},
     }},
     "api.close_campaign": {"post": {
         "summary": "Close an open campaign early, once its optimum is reached; it settles at once",
