@@ -38,6 +38,12 @@ class AccountRecord:
     role: str
     city_id: UUID | None
     created_at: datetime
+    # Set once the person is erased: the record is a tombstone, without name or email.
+    erased_at: datetime | None = None
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
 
 def normalise_email(email: str) -> str:
@@ -64,8 +70,27 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite gives times back without their zone; they are all UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
 def _record(row: sa.Row) -> AccountRecord:
-    return AccountRecord(row.id, row.email, row.name, row.role, row.city_id, row.created_at)
+    created_at, erased_at = _aware(row.created_at), _aware(row.erased_at)
+    if erased_at is not None:
+        return AccountRecord(row.id, "", "", row.role, row.city_id, created_at, erased_at)
+    return AccountRecord(row.id, row.email, row.name, row.role, row.city_id, created_at)
+
+
+# An erased person's row keeps its id and role; these stand in for the name, email and hash.
+_LIVE = t.accounts.c.erased_at.is_(None)
+
+
+def tombstone_email(account_id: UUID) -> str:
+    """What replaces an erased person's email: unique, and not an address."""
+    return f"erased:{account_id}"
 
 
 class AccountStore:
@@ -96,16 +121,27 @@ class AccountStore:
     def by_email(self, email: str) -> AccountRecord | None:
         with self.engine.connect() as conn:
             row = conn.execute(
-                sa.select(t.accounts).where(t.accounts.c.email == normalise_email(email))
+                sa.select(t.accounts).where(t.accounts.c.email == normalise_email(email), _LIVE)
             ).first()
         return _record(row) if row else None
 
     def get(self, account_id: UUID) -> AccountRecord | None:
+        """The person's account; None when there is none or the person was erased (so an
+        erased person's session ends and nothing is mailed to them)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t.accounts).where(t.accounts.c.id == account_id, _LIVE)
+            ).first()
+        return _record(row) if row else None
+
+    def record(self, account_id: UUID) -> AccountRecord | None:
+        """The account row even if it is an erased person's tombstone (ids still resolve)."""
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(t.accounts).where(t.accounts.c.id == account_id)).first()
         return _record(row) if row else None
 
     def all(self) -> list[AccountRecord]:
+        """Every account, erased people's tombstones included."""
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(t.accounts).order_by(t.accounts.c.created_at)).all()
         return [_record(row) for row in rows]
@@ -113,7 +149,7 @@ class AccountStore:
     def authenticate(self, email: str, password: str) -> AccountRecord | None:
         with self.engine.connect() as conn:
             row = conn.execute(
-                sa.select(t.accounts).where(t.accounts.c.email == normalise_email(email))
+                sa.select(t.accounts).where(t.accounts.c.email == normalise_email(email), _LIVE)
             ).first()
         if row is None or not check_password_hash(row.password_hash, password or ""):
             return None
@@ -144,6 +180,6 @@ class AccountStore:
             row = conn.execute(
                 sa.select(t.accounts)
                 .join(t.api_tokens, t.api_tokens.c.account_id == t.accounts.c.id)
-                .where(t.api_tokens.c.token_hash == _token_hash(token))
+                .where(t.api_tokens.c.token_hash == _token_hash(token), _LIVE)
             ).first()
         return _record(row) if row else None

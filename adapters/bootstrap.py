@@ -8,6 +8,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from adapters.accounts import AccountStore, EmailTaken, check_new_account
+from adapters.erasure import Erasures
 from adapters.follower import ProjectionFollower
 from adapters.mail import Outbox, SmtpSettings
 from adapters.queries import ReadModelQueries
@@ -36,6 +37,7 @@ class Platform:
     payments: PaymentGateway
     clock: Clock = field(default_factory=SystemClock)
     outbox: Outbox | None = None
+    erasures: Erasures | None = None
 
     def send_mail(self) -> int:
         """Send what waits in the outbox, if SMTP is configured. Returns how many were sent."""
@@ -111,14 +113,16 @@ def build_platform(
     )
     projections = ProjectionFollower(app, engine)
     pledge_index.projections = projections
+    read = ReadModelQueries(engine)
     return Platform(
         settings=settings,
         engine=engine,
         app=app,
         accounts=AccountStore(engine, settings.password_method),
-        read=ReadModelQueries(engine),
+        read=read,
         projections=projections,
         payments=payments,
         clock=clock,
         outbox=Outbox(engine),
+        erasures=Erasures(engine, app, projections, read),
     )

@@ -7,6 +7,7 @@ import importlib
 MODULES = (
     "web.public",
     "web.auth",
+    "web.account",
     "web.pledging",
     "web.console",
     "web.funds",

@@ -288,6 +288,9 @@ def work_rounds(platform, stop: threading.Event, interval: float, echo=click.ech
                 if report.acted:
                     echo(describe(report))
             process_pending_webhooks(platform)
+            # Erasures that waited for their pledges' settlement are finished once they can be.
+            if platform.erasures is not None:
+                platform.erasures.carry_out_waiting()
             platform.send_mail()
         except Exception:  # keep working; the next round retries where this one stopped
             logging.getLogger(__name__).exception("worker round failed; retrying")

@@ -119,6 +119,11 @@ def role_words(role: str) -> str:
     return ROLE_WORDS.get(role, role.replace("_", " ").capitalize()).lower()
 
 
+def former_name(role: str) -> str:
+    """What pages say where an erased person's name would be."""
+    return "a former backer" if role == "citizen" else "a former member"
+
+
 def when_charged(funding_model: str) -> str:
     return WHEN_CHARGED.get(funding_model, "")
 
@@ -133,5 +138,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(status_words, "status_words")
     app.add_template_filter(when_charged, "when_charged")
     app.add_template_filter(role_words, "role_words")
+    app.add_template_filter(former_name, "former_name")
     app.add_template_filter(time_left, "time_left")
     app.add_template_filter(lambda v: FUNDING_MODEL_WORDS.get(v, v), "funding_model")

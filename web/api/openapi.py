@@ -36,6 +36,7 @@ from web.api.schemas import (
     MilestoneListSchema,
     MilestoneSchema,
     PaymentMethodSchema,
+    PersonalDataSchema,
     PledgeCreateSchema,
     PledgeListSchema,
     PledgeSchema,
@@ -152,6 +153,15 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "tags": ["pledges"],
         "security": SECURED,
         "responses": {"200": _body(PledgeListSchema, "Pledges"), "401": "Unauthorised"},
+    }},
+    "api.export_my_data": {"get": {
+        "summary": "Download one's own data: account details, pledges with amounts and states, "
+                   "the mail written to one, what is recorded about one's API tokens, the pilots "
+                   "one delivers and any erasure asked for",
+        "tags": ["privacy"],
+        "security": SECURED,
+        "responses": {"200": _body(PersonalDataSchema, "The caller's data"),
+                      "401": "Unauthorised"},
     }},
     "api.get_pledge": {"get": {
         "summary": "One of the token holder's pledges",
