@@ -171,7 +171,7 @@ class FundCreateSchema(RequestSchema):
         required=True, validate=validate.Length(equal=3),
         metadata={"description": "ISO 4217 code; must be the city's currency", "example": "EUR"},
     )
-    pool = AmountField(required=True, metadata={"example": "10000.00"})
+    pool = AmountField(required=True, positive=True, metadata={"example": "10000.00"})
     opens_at = Moment(metadata={"description": (
         "When the fund starts matching: now when left out, or later (up to an hour ago counts "
         "as now); earlier is refused with invalid_fund")})
@@ -187,7 +187,7 @@ class FundCreateSchema(RequestSchema):
 
 
 class TopUpSchema(RequestSchema):
-    amount = AmountField(required=True, metadata={"example": "500.00"})
+    amount = AmountField(required=True, positive=True, metadata={"example": "500.00"})
 
 
 class FundFilterSchema(RequestSchema):
@@ -195,7 +195,8 @@ class FundFilterSchema(RequestSchema):
 
 
 class MatchPreviewQuerySchema(RequestSchema):
-    amount = AmountField(required=True, metadata={"description": "The pledge being considered"})
+    amount = AmountField(required=True, positive=True,
+                         metadata={"description": "The pledge being considered"})
 
 
 class EffectiveFromSchema(RequestSchema):

@@ -30,6 +30,7 @@ from web.api.matching_schemas import (
     rule_schema_name,
 )
 from web.api.schemas import (
+    MOMENT_PATTERN,
     DeliveryOwnerSchema,
     ErrorSchema,
     MilestoneCreateSchema,
@@ -381,7 +382,7 @@ def _rule_schemas(spec: APISpec) -> None:
     """Each rule kind's parameters: as sent when a fund is created, as sent to amend its rules
     (with effective_from), and as the API writes a version (with version and description)."""
     effective_from = {"effective_from": {
-        "type": "string", "format": "date-time", "pattern": r"^(20[0-9]{2}|2100)-",
+        "type": "string", "format": "date-time", "pattern": MOMENT_PATTERN,
         "description": "When the new version starts applying (not in the past, after the "
                        "current version's start, before the fund closes); now when left out",
     }}

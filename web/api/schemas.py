@@ -20,6 +20,15 @@ from domain.project import STATUSES as PROJECT_STATUSES
 
 AMOUNT_PATTERN = r"^[0-9]{1,13}(\.[0-9]{1,9})?$"
 _AMOUNT = re.compile(AMOUNT_PATTERN)
+# What a request's amount may be, as the document declares it: more than zero, up to 13 digits
+# before the point (no leading zeros) and 9 after. The server also takes leading zeros.
+POSITIVE_AMOUNT_PATTERN = (
+    r"^(?:[1-9][0-9]{0,12}(?:\.[0-9]{1,9})?|0\.(?:"
+    + "|".join(f"0{{{zeros}}}[1-9][0-9]{{0,{8 - zeros}}}" for zeros in range(9))
+    + "))$"
+)
+# A card as the API takes it (the domain checks the same before any payment call).
+PAYMENT_METHOD_PATTERN = r"^[A-Za-z0-9_]{1,80}$"
 _MAX_INTEGER_DIGITS = 13  # keeps any sum of budget lines inside a 64-bit column
 # What a pledge sent without a payment method is made with.
 DEFAULT_PAYMENT_METHOD = "pm_card_visa"
@@ -37,11 +46,13 @@ class AmountField(fields.String):
         "too_large": "That amount is too large",
     }
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, positive: bool = False, **kwargs: Any) -> None:
+        """`positive` for what requests send (more than zero); answers may be zero."""
         metadata = {
-            "pattern": AMOUNT_PATTERN,
+            "pattern": POSITIVE_AMOUNT_PATTERN if positive else AMOUNT_PATTERN,
             "example": "25.00",
-            "description": "A decimal string in the currency's major unit, e.g. \"25.00\".",
+            "description": "A decimal string in the currency's major unit, e.g. \"25.00\"" + (
+                ", more than zero." if positive else "."),
             **kwargs.pop("metadata", {}),
         }
         super().__init__(metadata=metadata, **kwargs)
@@ -76,6 +87,16 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
+# A date and time as the document declares it: RFC 3339 with seconds and an offset, in the years
+# 2000 to 2100, days that exist in their month (29 February is left to the date-time format). The
+# server also takes fractions of a second and times without seconds.
+MOMENT_PATTERN = (
+    r"^(?:20[0-9]{2}|2100)-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-9]))"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+
+
 class Moment(fields.AwareDateTime):
     """An ISO 8601 date and time with its time zone, stored in UTC."""
 
@@ -86,18 +107,19 @@ class Moment(fields.AwareDateTime):
 
     def __init__(self, **kwargs: Any) -> None:
         # The year range is declared in the OpenAPI document too.
-        kwargs["metadata"] = {"pattern": r"^(20[0-9]{2}|2100)-", **kwargs.get("metadata", {})}
+        kwargs["metadata"] = {"pattern": MOMENT_PATTERN, **kwargs.get("metadata", {})}
         super().__init__(format="iso", **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         moment = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            moment = moment.astimezone(UTC)
-        except (OverflowError, ValueError):
-            raise self.make_error("out_of_range") from None
+        # The year as written, as the document's pattern reads it (2000-01-01T00:00+01:00 is
+        # in 2000 though it is 1999 in UTC).
         if not 2000 <= moment.year <= 2100:
             raise self.make_error("out_of_range")
-        return moment
+        try:
+            return moment.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise self.make_error("out_of_range") from None
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -139,7 +161,7 @@ class TokenRequestSchema(RequestSchema):
 
 class BudgetLineInSchema(RequestSchema):
     label = _text(140, required=True, metadata={"example": "Air-quality sensors"})
-    amount = AmountField(required=True)
+    amount = AmountField(required=True, positive=True)
     required = StrictBoolean(
         load_default=True,
         metadata={"description": "Required lines make the minimum; all lines the optimum."},
@@ -175,14 +197,26 @@ class ProjectCreateSchema(RequestSchema):
     )
 
 
+def _payment_method(**kwargs: Any) -> Text:
+    metadata = kwargs.pop("metadata")
+    return Text(
+        validate=validate.Regexp(
+            PAYMENT_METHOD_PATTERN,
+            error="A payment method is an id of letters, digits and underscores, e.g. "
+                  "pm_card_visa",
+        ),
+        metadata={**metadata, "pattern": PAYMENT_METHOD_PATTERN}, **kwargs,
+    )
+
+
 class PledgeCreateSchema(RequestSchema):
-    amount = AmountField(required=True)
+    amount = AmountField(required=True, positive=True)
     currency = Text(
         validate=validate.Length(equal=3),
         metadata={"description": "If given, must be the project's currency", "example": "EUR"},
     )
-    payment_method = _text(
-        80, load_default=DEFAULT_PAYMENT_METHOD,
+    payment_method = _payment_method(
+        load_default=DEFAULT_PAYMENT_METHOD,
         metadata={"description": (
             "The card to pledge with: a sandbox test card such as pm_card_mastercard, or in "
             "stripe mode a PaymentMethod id. Left out, it is pm_card_visa (the sandbox's test "
@@ -204,8 +238,8 @@ class ProjectCancelSchema(RequestSchema):
 
 
 class PaymentMethodSchema(RequestSchema):
-    payment_method = _text(
-        80, required=True,
+    payment_method = _payment_method(
+        required=True,
         metadata={"description": "A new card, e.g. the sandbox test card pm_card_visa",
                   "example": "pm_card_visa"},
     )
