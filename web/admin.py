@@ -47,7 +47,7 @@ def _words() -> dict:
 
 @bp.get("")
 def dashboard():
-    accounts = platform().accounts.all()
+    accounts = [account for account in platform().accounts.all() if not account.is_erased]
     return render_template(
         "admin/dashboard.html",
         totals=platform().read.totals(),

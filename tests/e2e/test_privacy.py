@@ -271,7 +271,12 @@ def admin(app, world):
     return admin_client
 
 
+def accounts_counted(admin) -> int:
+    return int(re.search(r'id="count-accounts">(\d+)<', admin.get("/admin").text).group(1))
+
+
 def test_an_admin_erases_on_request_and_the_reason_is_recorded(admin, rita, platform):
+    counted = accounts_counted(admin)
     page = admin.get(f"/admin/accounts/{rita['id']}/erase")
     assert page.status_code == 200 and "Erase Rita Sousa" in words(page.text)
     note = "Asked by letter dated 2 December 2026"
@@ -295,6 +300,7 @@ def test_an_admin_erases_on_request_and_the_reason_is_recorded(admin, rita, plat
     assert "rita@example.org" not in accounts
     mail = words(admin.get("/admin/mail").text)
     assert "A former backer" in mail and "Rita Sousa" not in mail
+    assert accounts_counted(admin) == counted - 1
 
 
 @pytest.mark.parametrize(("fields", "message"), [
