@@ -6,6 +6,7 @@ Charged pledges stay as they are: the money moved. The log keeps every event; th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID
 
 from domain.account import ERASURE_REASONS, OWN_REQUEST, InvalidErasure
@@ -46,11 +47,12 @@ class Erasing:
         now = self.clock.now()
         for pledge_id in self.pledge_index.pledges_by(account_id):
             pledge = self.get_pledge(pledge_id)
-            if pledge.status == AUTHORISED and self.get_project(pledge.project_id) \
-                    .is_taking_pledges(now):
+            if pledge.status not in (AUTHORISED, PAYMENT_FAILED):
+                continue  # charged (the money moved), or already let go
+            if pledge.status == AUTHORISED and self._cancellable(pledge, now):
                 self.cancel_pledge(pledge.id, citizen_id=pledge.citizen_id)
                 erasure.cancelled.append(pledge.id)
-            elif pledge.status in (AUTHORISED, PAYMENT_FAILED):
+            else:
                 # Being settled: charged, released or dropped soon, whatever happens next.
                 erasure.waiting_for.append(pledge)
         if erasure.waiting_for:
@@ -59,3 +61,6 @@ class Erasing:
         self.save(account)
         erasure.erased = True
         return erasure
+
+    def _cancellable(self, pledge: Pledge, now: datetime) -> bool:
+        return self.get_project(pledge.project_id).is_taking_pledges(now)
