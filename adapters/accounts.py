@@ -57,10 +57,16 @@ class AccountRecord:
     city_id: UUID | None
     created_at: datetime
     email_verified_at: datetime | None = None
+    # Set once the person is erased: the record is a tombstone, without name or email.
+    erased_at: datetime | None = None
 
     @property
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
 
 @dataclass(frozen=True)
@@ -126,14 +132,27 @@ def aware(moment: datetime | None) -> datetime | None:
 
 
 def _record(row: sa.Row) -> AccountRecord:
+    created_at, erased_at = aware(row.created_at), aware(row.erased_at)
+    if erased_at is not None:
+        return AccountRecord(row.id, "", "", row.role, row.city_id, created_at,
+                             erased_at=erased_at)
     return AccountRecord(
-        row.id, row.email, row.name, row.role, row.city_id, aware(row.created_at),
+        row.id, row.email, row.name, row.role, row.city_id, created_at,
         aware(row.email_verified_at),
     )
 
 
 def wall_clock() -> datetime:
     return datetime.now(UTC)
+
+
+# An erased person's row keeps its id and role; these stand in for the name, email and hash.
+_LIVE = t.accounts.c.erased_at.is_(None)
+
+
+def tombstone_email(account_id: UUID) -> str:
+    """What replaces an erased person's email: unique, and not an address."""
+    return f"erased:{account_id}"
 
 
 class AccountStore:
@@ -185,16 +204,27 @@ class AccountStore:
     def by_email(self, email: str) -> AccountRecord | None:
         with self.engine.connect() as conn:
             row = conn.execute(
-                sa.select(t.accounts).where(t.accounts.c.email == normalise_email(email))
+                sa.select(t.accounts).where(t.accounts.c.email == normalise_email(email), _LIVE)
             ).first()
         return _record(row) if row else None
 
     def get(self, account_id: UUID) -> AccountRecord | None:
+        """The person's account; None when there is none or the person was erased (so an
+        erased person's session ends and nothing is mailed to them)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t.accounts).where(t.accounts.c.id == account_id, _LIVE)
+            ).first()
+        return _record(row) if row else None
+
+    def record(self, account_id: UUID) -> AccountRecord | None:
+        """The account row even if it is an erased person's tombstone (ids still resolve)."""
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(t.accounts).where(t.accounts.c.id == account_id)).first()
         return _record(row) if row else None
 
     def all(self) -> list[AccountRecord]:
+        """Every account, erased people's tombstones included."""
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(t.accounts).order_by(t.accounts.c.created_at)).all()
         return [_record(row) for row in rows]
@@ -205,7 +235,7 @@ class AccountStore:
         account."""
         with self.engine.connect() as conn:
             row = conn.execute(
-                sa.select(t.accounts).where(t.accounts.c.email == normalise_email(email))
+                sa.select(t.accounts).where(t.accounts.c.email == normalise_email(email), _LIVE)
             ).first()
         stored = row.password_hash if row is not None else self._dummy_hash
         matches = check_password_hash(stored, password or "")
@@ -268,7 +298,7 @@ class AccountStore:
             row = conn.execute(
                 sa.select(t.accounts, t.api_tokens.c.expires_at, t.api_tokens.c.last_used_at)
                 .join(t.api_tokens, t.api_tokens.c.account_id == t.accounts.c.id)
-                .where(t.api_tokens.c.token_hash == hashed)
+                .where(t.api_tokens.c.token_hash == hashed, _LIVE)
             ).first()
         if row is None or aware(row.expires_at) <= now:
             return None

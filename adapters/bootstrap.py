@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from adapters.account_links import AccountLinks
 from adapters.accounts import AccountStore, InvalidAccount, check_new_account
+from adapters.erasure import Erasures
 from adapters.follower import ProjectionFollower
 from adapters.idempotency import IdempotencyStore
 from adapters.ledger import LedgerQueries
@@ -47,6 +48,7 @@ class Platform:
     outbox: Outbox | None = None
     sessions: SessionStore | None = None
     links: AccountLinks | None = None
+    erasures: Erasures | None = None
 
     def send_mail(self) -> int:
         """Send what waits in the outbox, if SMTP is configured. Returns how many were sent."""
@@ -160,6 +162,7 @@ def build_platform(
     )
     projections = ProjectionFollower(app, engine)
     pledge_index.projections = projections
+    read = ReadModelQueries(engine)
     return Platform(
         settings=settings,
         engine=engine,
@@ -167,7 +170,7 @@ def build_platform(
         accounts=AccountStore(
             engine, settings.password_method, token_days=settings.api_token_days
         ),
-        read=ReadModelQueries(engine),
+        read=read,
         ledger=LedgerQueries(engine),
         projections=projections,
         payments=payments,
@@ -179,4 +182,5 @@ def build_platform(
             lifetime=timedelta(hours=settings.session_max_hours),
         ),
         links=AccountLinks(engine),
+        erasures=Erasures(engine, app, projections, read),
     )

@@ -35,6 +35,9 @@ CONFIRM_EMAIL, ALREADY_REGISTERED, RESET_PASSWORD, PASSWORD_CHANGED = (
 # These carry a single-use link: once sent, the link is taken out of the stored copy.
 WITH_LINKS = frozenset({CONFIRM_EMAIL, RESET_PASSWORD})
 LINK = re.compile(r"https?://\S+")
+# What is left of a message to a person who was erased: its kind, time and key (so a replay of
+# the log never writes it again), neither subject nor body, and it is never sent.
+ERASED_SUBJECT = "(erased)"
 
 
 def _pledge_and_project(conn: Connection, pledge_id: Any) -> Any:
@@ -116,10 +119,30 @@ def write_mail(conn: Connection, event: Any) -> None:
         return
     row = _pledge_and_project(conn, event.originator_id)
     subject, body = compose(kind, row, event)
+    sent_at = None
+    if _erased(conn, row.citizen_id):
+        subject, body, sent_at = ERASED_SUBJECT, "", event.timestamp
     conn.execute(t.mail_outbox.insert().values(
         event_key=key, account_id=row.citizen_id, pledge_id=row.id, kind=kind,
-        subject=subject[:200], body=body, created_at=event.timestamp,
+        subject=subject[:200], body=body, created_at=event.timestamp, sent_at=sent_at,
     ))
+
+
+def _erased(conn: Connection, account_id: Any) -> bool:
+    return conn.execute(
+        sa.select(t.accounts.c.erased_at).where(t.accounts.c.id == account_id)
+    ).scalar() is not None
+
+
+def scrub_mail(conn: Connection, account_id: Any, now: datetime) -> int:
+    """Remove the subjects and bodies of every message to an erased person; what waited is
+    settled unsent. Returns how many messages were scrubbed."""
+    mail = t.mail_outbox.c
+    return conn.execute(
+        t.mail_outbox.update().where(mail.account_id == account_id).values(
+            subject=ERASED_SUBJECT, body="", sent_at=sa.func.coalesce(mail.sent_at, now),
+        )
+    ).rowcount
 
 
 @dataclass(frozen=True)

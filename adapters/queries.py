@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +12,9 @@ import sqlalchemy as sa
 from adapters import tables as t
 from domain.matching_rules import Rules
 from domain.money import Money
+
+# A pledge still waiting for its outcome: authorised, or a failed payment the citizen may fix.
+LIVE_PLEDGE_STATUSES = ("authorised", "payment_failed")
 
 
 def _aware(moment: datetime) -> datetime:
@@ -79,11 +81,6 @@ class ProjectView:
     @property
     def percent_of_optimum(self) -> int:
         return _percent(self.raised, self.optimum)
-
-    def days_left(self, now: datetime) -> int:
-        """Whole days until the campaign closes, rounded up; 0 once it has closed."""
-        seconds = (self.closes_at - now).total_seconds()
-        return max(0, math.ceil(seconds / 86400))
 
     def is_taking_pledges(self, now: datetime) -> bool:
         return self.status == "open" and self.opens_at <= now < self.closes_at
@@ -320,6 +317,23 @@ class ReadModelQueries:
     def pledge(self, pledge_id: UUID) -> PledgeView | None:
         found = self._pledges(t.pledges.c.id == pledge_id)
         return found[0] if found else None
+
+    def has_pledges(self, citizen_id: UUID) -> bool:
+        """Whether the account ever pledged (whatever its role is now)."""
+        rows = self._all(
+            sa.select(t.pledges.c.id).where(t.pledges.c.citizen_id == citizen_id).limit(1)
+        )
+        return bool(rows)
+
+    def live_pledge_counts(self) -> dict[UUID, int]:
+        """Pledges not yet charged or let go (authorised, or a failed payment still fixable),
+        by account."""
+        p = t.pledges.c
+        rows = self._all(
+            sa.select(p.citizen_id, sa.func.count())
+            .where(p.status.in_(LIVE_PLEDGE_STATUSES)).group_by(p.citizen_id)
+        )
+        return {row[0]: row[1] for row in rows}
 
     # -- matching funds ----------------------------------------------------------------------
 

@@ -44,6 +44,15 @@ class ReadModelPledgeIndex:
                 .order_by(t.projects.c.drafted_at, t.projects.c.id)
             ).scalars())
 
+    def pledges_by(self, citizen_id: UUID) -> list[UUID]:
+        if self.projections is not None:
+            self.projections.catch_up()
+        with self.engine.connect() as conn:
+            return list(conn.execute(
+                sa.select(t.pledges.c.id).where(t.pledges.c.citizen_id == citizen_id)
+                .order_by(t.pledges.c.made_at, t.pledges.c.id)
+            ).scalars())
+
     def cities(self) -> list[UUID]:
         with self.engine.connect() as conn:
             return list(conn.execute(sa.select(t.cities.c.id).order_by(t.cities.c.name)).scalars())

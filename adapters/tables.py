@@ -20,6 +20,24 @@ accounts = sa.Table(
     # Empty until the owner follows the link mailed at registration (or an admin, the CLI or the
     # demo made the account). A citizen pledges only with a confirmed email.
     sa.Column("email_verified_at", sa.DateTime(timezone=True), nullable=True),
+    # Set when the person is erased: the row stays as a tombstone (its id still resolves) with
+    # the name, email and password hash gone.
+    sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+# Erasure requests: who asked, why (a category, as in the log's Account.Erased event, and the
+# administrator's free-text note, which stays here), and when it was carried out. A request
+# waits while the person's pledges are being settled; the worker finishes it afterwards.
+account_erasures = sa.Table(
+    "account_erasures",
+    metadata,
+    sa.Column("account_id", sa.Uuid, primary_key=True),
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("requested_by", sa.String(40), nullable=False),
+    sa.Column("requested_by_role", sa.String(20), nullable=False),
+    sa.Column("reason", sa.String(30), nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True, index=True),
 )
 
 # Bearer tokens, kept as SHA-256 hashes; `id` names one for listing and revoking.

@@ -81,7 +81,7 @@ with acting_as(Actor(str(officer), "city"), "seed"):
     p.app.open_campaign(project)
     p.app.create_matching_fund(
         city_id=city, name="Porto 1:1", sponsor="Porto", currency="EUR",
-        pool=Money(10_000_000, "EUR"), opens_at=now - timedelta(hours=1),
+        pool=Money(10_000_000, "EUR"), opens_at=now,
         closes_at=now + timedelta(days=5), themes=[], areas=[],
         rules=parse_rules({"kind": "ratio", "factor": "1"}, "EUR"))
 tokens = {}

@@ -10,10 +10,25 @@ from domain.aggregate import CivicAggregate
 from domain.context import ROLES
 from domain.errors import DomainError
 
+# Why an account was erased, as the log records it: a category, never free text (an
+# administrator's note stays outside the log, with the request).
+OWN_REQUEST = "own_request"
+ERASURE_REASONS = {
+    OWN_REQUEST: "The person erased their own account",
+    "person_asked": "The person asked an administrator to erase it",
+    "legal_obligation": "A legal obligation (e.g. a court or regulator's order)",
+    "other": "Another reason, noted by the administrator",
+}
+
 
 class InvalidRole(DomainError):
     code = "invalid_role"
     field = "role"
+
+
+class InvalidErasure(DomainError):
+    code = "invalid_erasure"
+    field = "reason"
 
 
 def _check(role: str, city_id: UUID | None) -> None:
@@ -28,6 +43,7 @@ class Account(CivicAggregate):
     def __init__(self, role: str, city_id: UUID | None):
         self.role = role
         self.city_id = city_id
+        self.erased = False
 
     @classmethod
     def register(
@@ -41,6 +57,8 @@ class Account(CivicAggregate):
         return cls._create(cls.Registered, id=account_id, role=role, city_id=city_id)
 
     def change_role(self, role: str, city_id: UUID | None = None) -> None:
+        if self.erased:
+            raise InvalidRole("This account is erased: it has no role to change")
         _check(role, city_id)
         self._role_changed(role=role, city_id=city_id if role == "city" else None)
 
@@ -48,3 +66,16 @@ class Account(CivicAggregate):
     def _role_changed(self, role: str, city_id: UUID | None) -> None:
         self.role = role
         self.city_id = city_id
+
+    def erase(self, *, reason: str, requested_by: str) -> None:
+        """The person is gone from the platform; the log keeps the account's id, and why.
+        `requested_by` is the account id of whoever asked (the person, or an administrator)."""
+        if reason not in ERASURE_REASONS:
+            raise InvalidErasure(f"Reason must be one of {', '.join(ERASURE_REASONS)}")
+        if self.erased:
+            return
+        self._erased(reason=reason, requested_by=requested_by)
+
+    @event("Erased")
+    def _erased(self, reason: str, requested_by: str) -> None:
+        self.erased = True

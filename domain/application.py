@@ -15,6 +15,7 @@ from domain.city import City
 from domain.clock import Clock, SystemClock
 from domain.context import current_actor
 from domain.delivering import Delivering
+from domain.erasing import Erasing
 from domain.errors import (
     CityAlreadyExists,
     InvalidCity,
@@ -34,9 +35,9 @@ from domain.transcodings import TRANSCODINGS
 DEFAULT_HOLD_MAX_DAYS = 6
 
 
-class Civicfund(Pledging, Settling, Delivering, Matching, Application[UUID]):
-    """Every use case, recorded in one ordered log. Pledging, settling and delivering live in
-    their own modules; what they share (loading, permissions) is here."""
+class Civicfund(Pledging, Settling, Delivering, Matching, Erasing, Application[UUID]):
+    """Every use case, recorded in one ordered log. Pledging, settling, delivering, matching and
+    erasing live in their own modules; what they share (loading, permissions) is here."""
 
     name = "civicfund"
 
@@ -172,6 +173,7 @@ class Civicfund(Pledging, Settling, Delivering, Matching, Application[UUID]):
             funding_model=funding_model,
             opens_at=opens_at,
             closes_at=closes_at,
+            now=self.clock.now(),
         )
         self.save(project)
         return project.id

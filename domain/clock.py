@@ -5,6 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+# A start or due time typed a moment ago still counts as now (a form filled in on the hour, or
+# left open a while); anything earlier is in the past and refused.
+PAST_GRACE = timedelta(hours=1)
+
+
+def in_the_past(moment: datetime, now: datetime) -> bool:
+    """Whether a start or due time lies in the past, beyond the grace for "now"."""
+    return moment < now - PAST_GRACE
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...

@@ -61,7 +61,7 @@ class Delivering:
 
     def plan_milestone(self, project_id: UUID, *, title: str, due: datetime) -> None:
         project = self._deliver(project_id)
-        project.plan_milestone(title=title, due=due)
+        project.plan_milestone(title=title, due=due, now=self.clock.now())
         self.save(project)
 
     def complete_milestone(self, project_id: UUID, number: int) -> None:

@@ -12,13 +12,13 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from domain.errors import ConcurrentChange, CurrencyMismatch
+from domain.errors import ConcurrentChange
 from domain.fund_keeping import FUND_ATTEMPTS, FundKeeping, T
 from domain.matching_fund import MatchingFund
 from domain.matching_rounds import MatchingRounds
 from domain.matching_rules import FIXED_GRANT, QUADRATIC, THRESHOLD, Rules
 from domain.money import Money
-from domain.pledge import AUTHORISED, Pledge
+from domain.pledge import AUTHORISED, Pledge, check_pledge_amount
 from domain.project import CANCELLED, DELIVERING, FUNDED, UNFUNDED, Project
 
 # The most pledges recorded together with their matches in one transaction.
@@ -92,10 +92,9 @@ class Matching(FundKeeping, MatchingRounds):
         self, project_id: UUID, amount: Money, *, citizen_id: UUID | None = None
     ) -> list[PreviewedMatch]:
         """What each fund would add to a pledge of `amount` now, and why, in the order the
-        funds apply. Records nothing."""
+        funds apply. Records nothing. An amount a pledge would refuse is refused the same way."""
         project = self.get_project(project_id)
-        if amount.currency != project.currency:
-            raise CurrencyMismatch(f"This project takes {project.currency}, not {amount.currency}")
+        check_pledge_amount(amount, project.currency)
         now = self.clock.now()
         crowd: Crowd | None = None
         previews = []

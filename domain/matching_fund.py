@@ -20,6 +20,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import event
 
 from domain.aggregate import CivicAggregate
+from domain.clock import in_the_past
 from domain.errors import DomainError, InvalidTransition
 from domain.matching_rules import (
     FIXED_GRANT,
@@ -39,6 +40,7 @@ OPEN, CLOSED = "open", "closed"
 # A new version "from now" written a moment ago still counts as now.
 _GRACE = timedelta(minutes=5)
 RESERVED, COMMITTED, RELEASED = "reserved", "committed", "released"
+OPENS_IN_THE_PAST = "The fund cannot open in the past: choose now or a later time"
 
 
 class InvalidFund(DomainError):
@@ -101,6 +103,12 @@ def _clean_list(values: Any, field: str) -> list[str]:
         text = " ".join(value.split())
         if text and text.casefold() not in {c.casefold() for c in cleaned}:
             cleaned.append(text[:80])
+    if values and not cleaned:
+        # Blank names alone would read as "no restriction": the opposite of what was meant.
+        raise InvalidFund(
+            f"Name the {field} the fund matches, or give none to match every one of them",
+            field=f"eligibility.{field}",
+        )
     return cleaned
 
 
@@ -172,6 +180,8 @@ class MatchingFund(CivicAggregate):
             raise InvalidFund("The fund must close after it opens", field="closes_at")
         if closes_at <= now:
             raise InvalidFund("The fund's window has already passed", field="closes_at")
+        if in_the_past(opens_at, now):
+            raise InvalidFund(OPENS_IN_THE_PAST, field="opens_at")
         return cls._create(
             cls.Created,
             id=uuid4(),

@@ -9,6 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.aggregate import CivicAggregate
+from domain.clock import in_the_past
 from domain.errors import CampaignNotOpen, InvalidProject, InvalidTransition, OptimumNotReached
 from domain.money import Money, total
 from domain.text import has_control_characters
@@ -22,6 +23,8 @@ DELIVERING, COMPLETED, CANCELLED = "delivering", "completed", "cancelled"
 STATUSES = (DRAFT, OPEN, FUNDED, UNFUNDED, DELIVERING, COMPLETED, CANCELLED)
 
 MAX_BUDGET_LINES = 50
+OPENS_IN_THE_PAST = "The campaign cannot open in the past: choose now or a later time"
+DUE_IN_THE_PAST = "A milestone cannot be due in the past: choose today or a later date"
 # Largest single budget line, in major units of any currency: far above any pilot, far below
 # what a 64-bit minor-unit total of fifty lines could overflow.
 MAX_BUDGET_LINE_MAJOR = 10_000_000_000
@@ -108,7 +111,10 @@ class Project(CivicAggregate):
         funding_model: str,
         opens_at: datetime,
         closes_at: datetime,
+        now: datetime,
     ) -> Project:
+        """A new pilot's draft. Its campaign may not open in the past (an hour's grace for
+        "now"), and closes after it opens."""
         if currency != city_currency:
             raise InvalidProject(
                 f"Projects in this city are in {city_currency}, not {currency}", field="currency"
@@ -147,6 +153,8 @@ class Project(CivicAggregate):
             )
         if opens_at.tzinfo is None or closes_at.tzinfo is None:
             raise InvalidProject("Campaign dates need a time zone", field="closes_at")
+        if in_the_past(opens_at, now):
+            raise InvalidProject(OPENS_IN_THE_PAST, field="opens_at")
         if closes_at <= opens_at:
             raise InvalidProject("The campaign must close after it opens", field="closes_at")
         return cls(
@@ -314,11 +322,15 @@ class Project(CivicAggregate):
     def _delivery_owner_assigned(self, account_id: UUID) -> None:
         self.delivery_owner_id = account_id
 
-    def plan_milestone(self, *, title: str, due: datetime) -> None:
+    def plan_milestone(self, *, title: str, due: datetime, now: datetime) -> None:
         if self.status in (CANCELLED, COMPLETED, UNFUNDED):
             raise InvalidTransition(f"A project that is {self.status} takes no new milestones")
         if len(self.milestones) >= 30:
             raise InvalidProject("At most 30 milestones", field="title")
+        if due.tzinfo is None:
+            raise InvalidProject("A milestone's due date needs a time zone", field="due")
+        if in_the_past(due, now):
+            raise InvalidProject(DUE_IN_THE_PAST, field="due")
         self._milestone_planned(title=_text(title, "title", limit=140), due=due)
 
     @event("MilestonePlanned")

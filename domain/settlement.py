@@ -18,6 +18,10 @@ class PledgeIndex(Protocol):
         """Every project of the city recorded so far (a quadratic round shares among them)."""
         ...
 
+    def pledges_by(self, citizen_id: UUID) -> list[UUID]:
+        """Every pledge the account made, whatever its state (an erasure goes through them)."""
+        ...
+
     def cities(self) -> list[UUID]:
         ...
 
@@ -39,6 +43,12 @@ class LogPledgeIndex:
         return [
             e.originator_id for e in self._events("domain.project:Project.Drafted")
             if e.city_id == city_id
+        ]
+
+    def pledges_by(self, citizen_id: UUID) -> list[UUID]:
+        return [
+            e.originator_id for e in self._events("domain.pledge:Pledge.Made")
+            if e.citizen_id == citizen_id
         ]
 
     def cities(self) -> list[UUID]:

@@ -12,25 +12,18 @@ from flask_login import current_user
 
 from adapters.mail import WITH_LINKS
 from adapters.stripe_webhooks import newest_webhook_events
-from domain.account import InvalidRole
+from domain.account import ERASURE_REASONS, OWN_REQUEST, InvalidRole
 from domain.context import ROLES
-from domain.errors import CityAlreadyExists, InvalidCity, NotFound, UnknownCurrency
+from domain.errors import CityAlreadyExists, DomainError, InvalidCity, NotFound, UnknownCurrency
 from domain.money import CURRENCY_EXPONENTS
-from web.errors import error_page
+from web.errors import error_page, status_for
 from web.extensions import login_manager
+from web.filters import ROLE_WORDS
 from web.project_form import has_control_characters
 from web.services import command, platform
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-ROLE_WORDS = {
-    "citizen": "Citizen",
-    "city": "City officer",
-    "proposer": "Proposer",
-    "investor": "Investor",
-    "auditor": "Auditor",
-    "admin": "Administrator",
-}
 CITY_FIELDS = ("name", "currency", "country", "timezone")
 TIMEZONES = sorted(zone for zone in available_timezones() if "/" in zone and zone[0].isupper())
 
@@ -55,7 +48,7 @@ def _words() -> dict:
 
 @bp.get("")
 def dashboard():
-    accounts = platform().accounts.all()
+    accounts = [account for account in platform().accounts.all() if not account.is_erased]
     return render_template(
         "admin/dashboard.html",
         totals=platform().read.totals(),
@@ -125,7 +118,7 @@ def accounts():
 def change_role(account_id: UUID):
     account = platform().accounts.get(account_id)
     if account is None:
-        raise NotFound(f"No account with id {account_id}")
+        raise NotFound(f"No account with id {account_id} (or its person was erased)")
     role = request.form.get("role", "")
     city_id, problem = _chosen_city(request.form.get("city", ""))
     if problem is None and account_id == current_user.account_id:
@@ -168,9 +161,13 @@ def _accounts_page(errors: dict | None = None, status: int = 200):
         for account_id, fields in errors.items()
         for field, message in fields.items()
     ]
+    erasures = platform().erasures
     html = render_template(
         "admin/accounts.html",
         accounts=platform().accounts.all(),
+        erasure_requests=erasures.requests() if erasures else {},
+        reason_words=ERASURE_REASONS,
+        live_pledges=platform().read.live_pledge_counts(),
         cities=cities,
         city_names={city.id: city.name for city in cities},
         roles=ROLES,
@@ -179,6 +176,86 @@ def _accounts_page(errors: dict | None = None, status: int = 200):
         attempted=request.form if errors else {},
     )
     return html, status
+
+
+# -- erasure ------------------------------------------------------------------------------------
+
+ADMIN_REASONS = {code: words for code, words in ERASURE_REASONS.items() if code != OWN_REQUEST}
+MAX_NOTE = 1000
+
+
+def _erasable(account_id: UUID):
+    account = platform().accounts.get(account_id)
+    if account is None:
+        raise NotFound(f"No account with id {account_id} (or its person was erased)")
+    return account
+
+
+def _erase_page(account, *, values: dict | None = None, errors: dict | None = None,
+                status: int = 200, problem: str | None = None):
+    values, errors = values or {}, errors or {}
+    erasures = platform().erasures
+    pledges = platform().read.pledges_of(account.id)
+    waiting = erasures.waiting_for(account.id) if erasures else []
+    waiting_ids = {p.id for p in waiting}
+    html = render_template(
+        "admin/erase.html",
+        account=account,
+        reasons=ADMIN_REASONS,
+        values=values,
+        errors=errors,
+        summary=[(name, errors[name]) for name in ("reason", "note") if name in errors],
+        problem=problem,
+        own=account.id == current_user.account_id,
+        to_cancel=[p for p in pledges if p.status == "authorised" and p.id not in waiting_ids],
+        waiting_for=waiting,
+        charged=[p for p in pledges if p.status == "charged"],
+        earlier=erasures.request_of(account.id) if erasures else None,
+    )
+    return html, status
+
+
+@bp.get("/accounts/<uuid:account_id>/erase")
+def erase_account(account_id: UUID):
+    return _erase_page(_erasable(account_id))
+
+
+@bp.post("/accounts/<uuid:account_id>/erase")
+def erase_account_now(account_id: UUID):
+    """Erase on the person's request (or another ground), with the reason recorded: its
+    category in the log, the note in the erasure's record."""
+    account = _erasable(account_id)
+    values = {"reason": request.form.get("reason", ""), "note": request.form.get("note", "")}
+    errors = {}
+    if values["reason"] not in ADMIN_REASONS:
+        errors["reason"] = "Choose why the account is erased"
+    if len(values["note"]) > MAX_NOTE:
+        errors["note"] = f"Keep the note under {MAX_NOTE:,} characters"
+    elif has_control_characters(values["note"]):
+        errors["note"] = "Remove the control characters from the note"
+    if values["reason"] == "other" and not values["note"].strip():
+        errors.setdefault("note", "Say what the other reason is")
+    if account_id == current_user.account_id:
+        return _erase_page(account, values=values, status=403, problem=(
+            "You cannot erase your own account: ask another administrator"))
+    if errors:
+        return _erase_page(account, values=values, errors=errors, status=422)
+    name = account.name
+    try:
+        outcome = command(lambda: platform().erasures.request(
+            account_id, reason=values["reason"], note=values["note"]
+        ))
+    except DomainError as problem:
+        return _erase_page(account, values=values, status=status_for(problem),
+                           problem=problem.message)
+    if outcome.erased:
+        flash(f"{name}'s account is erased; {len(outcome.cancelled)} live pledge"
+              f"{'' if len(outcome.cancelled) == 1 else 's'} cancelled first.", "success")
+    else:
+        flash(f"{name}'s erasure is waiting for {len(outcome.waiting_for)} pledge"
+              f"{'' if len(outcome.waiting_for) == 1 else 's'} being settled; it is carried out "
+              "as soon as they are.", "info")
+    return redirect(url_for("admin.accounts") + f"#account-{account_id}", code=303)
 
 
 # -- mail ----------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ MODULES = (
     "web.password_reset",
     "web.email_confirmation",
     "web.security_page",
+    "web.account",
     "web.pledging",
     "web.console",
     "web.funds",

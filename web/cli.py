@@ -149,8 +149,8 @@ def funds_show(fund_id: UUID) -> None:
 @click.option("--name", required=True)
 @click.option("--sponsor", required=True)
 @click.option("--pool", required=True, help="A decimal amount in the city's currency")
-@click.option("--opens", "opens_at", type=click.DateTime(), required=True,
-              help="When it starts matching (UTC)")
+@click.option("--opens", "opens_at", type=click.DateTime(), default=None,
+              help="When it starts matching (UTC; not in the past): now when left out")
 @click.option("--closes", "closes_at", type=click.DateTime(), required=True,
               help="When it ends (UTC)")
 @click.option("--rules", required=True,
@@ -171,9 +171,10 @@ def funds_create(city, name, sponsor, pool, opens_at, closes_at, rules, themes, 
         rules_data = json.loads(rules)
     except ValueError:
         raise click.UsageError("--rules is a JSON object, e.g. '{\"kind\": \"ratio\"}'") from None
+    opens = opens_at.replace(tzinfo=UTC) if opens_at else _platform().clock.now()
     fund_id = as_cli(lambda: _platform().app.create_matching_fund(
         city_id=city_id, name=name, sponsor=sponsor, currency=currency,
-        pool=Money.parse(pool, currency), opens_at=opens_at.replace(tzinfo=UTC),
+        pool=Money.parse(pool, currency), opens_at=opens,
         closes_at=closes_at.replace(tzinfo=UTC), themes=list(themes), areas=list(areas),
         rules=parse_rules(rules_data, currency),
     ))
@@ -308,6 +309,9 @@ def work_rounds(platform, stop: threading.Event, interval: float, echo=click.ech
                 if report.acted:
                     echo(describe(report))
             process_pending_webhooks(platform)
+            # Erasures that waited for their pledges' settlement are finished once they can be.
+            if platform.erasures is not None:
+                platform.erasures.carry_out_waiting()
             platform.send_mail()
             if time.monotonic() - swept_at >= SWEEP_EVERY:
                 sweep_orphaned_authorisations(platform.app, platform.engine)

@@ -143,7 +143,7 @@ def _project_page(
         milestones=platform().read.milestones(project.id),
         updates=platform().read.updates(project.id),
         missing_for_early_close=missing,
-        delivery_owner=(platform().accounts.get(project.delivery_owner_id)
+        delivery_owner=(platform().accounts.record(project.delivery_owner_id)
                         if project.delivery_owner_id else None),
         problem=problem,
         summary=summary,

@@ -11,6 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from domain.clock import in_the_past
+from domain.project import DUE_IN_THE_PAST
 from domain.text import has_control_characters
 
 # A milestone due more than this far from today is almost surely a typing slip (2207 for 2027).
@@ -61,6 +63,9 @@ class MilestoneForm(FlaskForm):
         local = datetime.combine(day, time(23, 59), tzinfo=ZoneInfo(timezone))
         if abs(local - now) > MILESTONE_HORIZON:
             self.due.errors = [*self.due.errors, "Choose a date within ten years from today"]
+            return None
+        if in_the_past(local, now):
+            self.due.errors = [*self.due.errors, DUE_IN_THE_PAST]
             return None
         return local.astimezone(UTC)
 

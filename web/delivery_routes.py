@@ -76,7 +76,7 @@ def add_delivery_routes(bp: Blueprint, pages: PilotPages) -> None:
         title = form.milestone_title.data
         _, refused = run_on_pilot(
             project, lambda: platform().app.plan_milestone(project_id, title=title, due=due),
-            pages.page, "milestone", form, {"title": "milestone_title"},
+            pages.page, "milestone", form, {"title": "milestone_title", "due": "due"},
         )
         if refused:
             return refused

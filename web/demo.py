@@ -112,7 +112,7 @@ class DemoPilot:
     summary: str
     lines: tuple[tuple[str, str, bool], ...]
     funding_model: str
-    opened_days_ago: int
+    # The demo's campaigns open when it is loaded (no campaign opens in the past).
     closes_in_days: int
     # Share of the minimum pledged so far, and by how many citizens; 0 for drafts.
     pledged_share: float = 0.0
@@ -136,7 +136,7 @@ PILOTS = (
         (("Solar bench with battery", "2400.00", True),
          ("Installation and foundation", "600.00", True),
          ("Usage counter and report", "300.00", False)),
-        ALL_OR_NOTHING, 1, 0, 1.08, 6, closes_in_minutes=3,
+        ALL_OR_NOTHING, 0, 1.08, 6, closes_in_minutes=3,
     ),
     DemoPilot(
         "Manchester", "manchester", "Air-quality sensor network for Ancoats", "Ancoats",
@@ -149,7 +149,7 @@ PILOTS = (
          ("Calibration against the reference station", "3500.00", True),
          ("Open data dashboard", "4800.00", False),
          ("Air-quality kits for three primary schools", "1900.00", False)),
-        ALL_OR_NOTHING, 12, 24, 0.46, 7,
+        ALL_OR_NOTHING, 24, 0.46, 7,
         delivery_owner="proposer",
         first_update=("Sensor sites chosen",
                       "With parents from St Anne's and New Islington schools we walked the school "
@@ -164,7 +164,7 @@ PILOTS = (
         (("Six induction-loop counters", "9600.00", True),
          ("Ground works and installation", "5400.00", True),
          ("Public display totem", "7800.00", False)),
-        KEEP_WHAT_YOU_RAISE, 20, 16, 0.71, 6,
+        KEEP_WHAT_YOU_RAISE, 16, 0.71, 6,
     ),
     DemoPilot(
         "Manchester", "mcr.digital", "Smart bins for Piccadilly Gardens", "City centre",
@@ -174,7 +174,7 @@ PILOTS = (
         (("Fill-level sensors for 60 bins", "7200.00", True),
          ("Route-planning software, first year", "4300.00", True),
          ("Solar compacting bins at two hot spots", "8600.00", False)),
-        ALL_OR_NOTHING, 0, 45, draft=True,
+        ALL_OR_NOTHING, 45, draft=True,
     ),
     DemoPilot(
         "Dublin", "dublin", "Flood sensors along the River Dodder", "Ringsend to Donnybrook",
@@ -186,7 +186,7 @@ PILOTS = (
          ("Three LoRaWAN gateways", "4500.00", True),
          ("Alerting service set-up", "6000.00", True),
          ("Flood-warden training", "2800.00", False)),
-        ALL_OR_NOTHING, 9, 31, 0.38, 8,
+        ALL_OR_NOTHING, 31, 0.38, 8,
     ),
     DemoPilot(
         "Dublin", "dublin", "E-cargo bike library in Smithfield", "Smithfield",
@@ -197,7 +197,7 @@ PILOTS = (
          ("Smart locks and booking system", "5600.00", True),
          ("Insurance and maintenance, first year", "4200.00", True),
          ("Rain covers and child seats", "1900.00", False)),
-        KEEP_WHAT_YOU_RAISE, 15, 19, 0.27, 6,
+        KEEP_WHAT_YOU_RAISE, 19, 0.27, 6,
     ),
     DemoPilot(
         "Porto", "porto", "Smart street lighting retrofit in Bonfim", "Bonfim",
@@ -209,7 +209,7 @@ PILOTS = (
          ("Central management system licence", "8500.00", True),
          ("Installation", "12000.00", True),
          ("Light-level study before and after", "3500.00", False)),
-        ALL_OR_NOTHING, 6, 36, 0.21, 9,
+        ALL_OR_NOTHING, 36, 0.21, 9,
     ),
     DemoPilot(
         "Porto", "porto", "Noise monitoring in Ribeira", "Ribeira",
@@ -219,7 +219,7 @@ PILOTS = (
         (("Ten class-1 noise monitors", "22000.00", True),
          ("Solar power and mounting", "3200.00", True),
          ("Public noise map", "4500.00", False)),
-        KEEP_WHAT_YOU_RAISE, 18, 14, 1.08, 9,
+        KEEP_WHAT_YOU_RAISE, 14, 1.08, 9,
     ),
     DemoPilot(
         "Eindhoven", "eindhoven", "Community solar roof on De Tempel school", "Woensel-Noord",
@@ -230,7 +230,7 @@ PILOTS = (
          ("Inverters and monitoring", "7200.00", True),
          ("Structural roof survey", "2600.00", True),
          ("Classroom energy dashboard", "3100.00", False)),
-        ALL_OR_NOTHING, 10, 28, 0.55, 8,
+        ALL_OR_NOTHING, 28, 0.55, 8,
     ),
     DemoPilot(
         "Eindhoven", "eindhoven", "Smart bins on Stratumseind", "Stratumseind",
@@ -240,7 +240,7 @@ PILOTS = (
         (("Fill-level sensors for 45 bins", "9000.00", True),
          ("Route-optimisation software, first year", "6500.00", True),
          ("Two solar compacting bins", "7400.00", False)),
-        KEEP_WHAT_YOU_RAISE, 4, 40, 0.33, 5,
+        KEEP_WHAT_YOU_RAISE, 40, 0.33, 5,
     ),
     DemoPilot(
         "Stavanger", "stavanger", "EV charging hub in Jorenholmen car park", "Sentrum",
@@ -251,7 +251,7 @@ PILOTS = (
          ("Grid connection upgrade", "380000.00", True),
          ("Load-balancing software", "95000.00", True),
          ("Solar canopy on the top deck", "420000.00", False)),
-        ALL_OR_NOTHING, 8, 33, 0.17, 7,
+        ALL_OR_NOTHING, 33, 0.17, 7,
     ),
     DemoPilot(
         "Zagreb", "zagreb", "Heat-pump pilot for social housing in Sesvete", "Sesvete",
@@ -262,7 +262,7 @@ PILOTS = (
          ("Installation and radiator upgrades", "34000.00", True),
          ("Metering and monitoring", "6500.00", True),
          ("Energy advice for residents", "4000.00", False)),
-        ALL_OR_NOTHING, 5, 41, 0.12, 6,
+        ALL_OR_NOTHING, 41, 0.12, 6,
     ),
     DemoPilot(
         "Miskolc", "miskolc", "Open data portal for Miskolc", "Belváros",
@@ -272,7 +272,7 @@ PILOTS = (
         (("Portal platform and hosting, two years", "4800000.00", True),
          ("Cleaning and publishing 30 datasets", "3200000.00", True),
          ("Hackathon weekend", "1200000.00", False)),
-        KEEP_WHAT_YOU_RAISE, 11, 22, 0.44, 7,
+        KEEP_WHAT_YOU_RAISE, 22, 0.44, 7,
     ),
     DemoPilot(
         "Miskolc", "miskolc", "Soil-moisture sensors for street trees in Avas", "Avas",
@@ -282,7 +282,7 @@ PILOTS = (
         (("150 soil-moisture sensors", "2600000.00", True),
          ("LoRaWAN gateway and data platform", "900000.00", True),
          ("Volunteer tree-care training", "350000.00", False)),
-        ALL_OR_NOTHING, 0, 50, draft=True,
+        ALL_OR_NOTHING, 50, draft=True,
     ),
 )
 
@@ -388,7 +388,7 @@ def _add_funds(platform: Platform, cities: dict[str, UUID], accounts: dict[str, 
         with acting_as(officer, new_correlation_id("demo")):
             platform.app.create_matching_fund(
                 city_id=city_id, name=fund.name, sponsor=fund.sponsor, currency=currency,
-                pool=Money.parse(fund.pool, currency), opens_at=now - timedelta(days=30),
+                pool=Money.parse(fund.pool, currency), opens_at=now,
                 closes_at=now + timedelta(days=60), themes=list(fund.themes), areas=[],
                 rules=parse_rules(fund.rules, currency),
             )
@@ -409,7 +409,7 @@ def _post_pilots(platform: Platform, cities: dict[str, UUID], accounts: dict[str
             opens_at = now + timedelta(days=7)
             closes_at = opens_at + timedelta(days=pilot.closes_in_days)
         else:
-            opens_at = now - timedelta(days=pilot.opened_days_ago)
+            opens_at = now
             closes_at = now + (timedelta(minutes=pilot.closes_in_minutes)
                                if pilot.closes_in_minutes else timedelta(days=pilot.closes_in_days))
         with acting_as(officer, new_correlation_id("demo")):

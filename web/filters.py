@@ -30,6 +30,15 @@ AUTHORISED_WORDS = {
     "all_or_nothing": "Authorised — charged only if the minimum is reached",
     "keep_what_you_raise": "Authorised — charged when the campaign closes",
 }
+# Roles in people's words: "city" is the code, "city officer" what people call it.
+ROLE_WORDS = {
+    "citizen": "Citizen",
+    "city": "City officer",
+    "proposer": "Proposer",
+    "investor": "Investor",
+    "auditor": "Auditor",
+    "admin": "Administrator",
+}
 FUNDING_MODEL_WORDS = {
     "all_or_nothing": "All or nothing",
     "keep_what_you_raise": "Keep what you raise",
@@ -81,6 +90,40 @@ def status_words(value: str, funding_model: str | None = None) -> str:
     return STATUS_WORDS.get(value, value.replace("_", " ").capitalize())
 
 
+def _count(number: int, unit: str) -> str:
+    return f"{number} {unit}{'' if number == 1 else 's'}"
+
+
+def time_left(closes_at: datetime, now: datetime) -> str:
+    """How long a campaign has left: whole days while there are more than two, then days and
+    hours, and on the last day hours and minutes ("1 day left" minutes before a close misled)."""
+    seconds = int((closes_at - now).total_seconds())
+    if seconds > 2 * 86400:
+        return f"{-(-seconds // 86400)} days left"
+    days, rest = divmod(max(seconds, 0), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        parts = [_count(days, "day")] + ([_count(hours, "hour")] if hours else [])
+    elif hours or minutes:
+        parts = ([_count(hours, "hour")] if hours else []) + (
+            [_count(minutes, "minute")] if minutes else []
+        )
+    else:
+        return "less than a minute left"
+    return " ".join(parts) + " left"
+
+
+def role_words(role: str) -> str:
+    """A role as people say it, in lower case for running text: "city officer"."""
+    return ROLE_WORDS.get(role, role.replace("_", " ").capitalize()).lower()
+
+
+def former_name(role: str) -> str:
+    """What pages say where an erased person's name would be."""
+    return "a former backer" if role == "citizen" else "a former member"
+
+
 def when_charged(funding_model: str) -> str:
     return WHEN_CHARGED.get(funding_model, "")
 
@@ -107,4 +150,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_date, "local_date")
     app.add_template_filter(status_words, "status_words")
     app.add_template_filter(when_charged, "when_charged")
+    app.add_template_filter(role_words, "role_words")
+    app.add_template_filter(former_name, "former_name")
+    app.add_template_filter(time_left, "time_left")
     app.add_template_filter(lambda v: FUNDING_MODEL_WORDS.get(v, v), "funding_model")

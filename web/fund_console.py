@@ -119,7 +119,8 @@ def new_fund():
     if city is None:
         form.error("city", "Choose the city whose pilots the fund matches")
         return _new_page(form, None, 422)
-    arguments = form.arguments(currency=city.currency, timezone=city.timezone)
+    arguments = form.arguments(currency=city.currency, timezone=city.timezone,
+                               now=platform().clock.now())
     if arguments is None:
         return _new_page(form, city, 422)
     try:

@@ -13,7 +13,9 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from domain.clock import in_the_past
 from domain.errors import DomainError
+from domain.matching_fund import OPENS_IN_THE_PAST
 from domain.matching_rules import (
     FIXED_GRANT,
     KINDS,
@@ -210,7 +212,7 @@ class FundForm:
         names = (*TEXT_FIELDS, "pool", "themes", "areas", "opens_at", "closes_at", "city")
         return cls({name: form.get(name, "") for name in names}, RulesInput.from_submission(form))
 
-    def arguments(self, *, currency: str, timezone: str) -> dict | None:
+    def arguments(self, *, currency: str, timezone: str, now: datetime) -> dict | None:
         """The keyword arguments of `create_matching_fund` (but the city), or None with errors."""
         for name in (*TEXT_FIELDS, "themes", "areas"):
             text = self.values[name]
@@ -218,9 +220,15 @@ class FundForm:
                 self.error(name, MISSING[name])
             elif has_control_characters(text):
                 self.error(name, "Remove the control characters from this text")
+            elif name in ("themes", "areas") and text.strip() and not _names(text):
+                # Only commas would read as "no restriction": the opposite of what was meant.
+                self.error(name, f"Write the {name} separated by commas, or leave the field "
+                                 f"empty to match every one")
         pool = self._pool(currency)
         opens_at = self._moment("opens_at", timezone)
         closes_at = self._moment("closes_at", timezone)
+        if opens_at and in_the_past(opens_at, now):
+            self.error("opens_at", OPENS_IN_THE_PAST)
         rules = self.rules.rules(currency)
         if self.errors or pool is None or rules is None:
             return None

@@ -20,7 +20,7 @@ from adapters.sandbox_payments import TEST_CARDS
 from domain.errors import CampaignNotOpen, DomainError, NotFound, Unavailable
 from domain.matching import PreviewedMatch
 from domain.money import Money
-from domain.pledge import check_pledge_amount, pledge_id_for_request, pledge_limit
+from domain.pledge import pledge_id_for_request, pledge_limit
 from web.api.matching_schemas import MatchPreviewSchema
 from web.errors import json_error, status_for
 from web.filters import local_datetime, when_charged
@@ -123,7 +123,6 @@ def _preview_page(project: ProjectView, form: PledgeForm):
         return _pledge_form_page(project, form, 422)
     try:
         amount = Money.parse(text, project.currency)
-        check_pledge_amount(amount, project.currency)
         matches = platform().app.match_preview(
             project.id, amount, citizen_id=current_user.account_id
         )
@@ -145,7 +144,6 @@ def live_preview(project_id: UUID):
         return json_error(403, "forbidden", "Only citizens pledge")
     try:
         amount = Money.parse(request.args.get("amount", ""), project.currency)
-        check_pledge_amount(amount, project.currency)
         matches = platform().app.match_preview(
             project.id, amount, citizen_id=current_user.account_id
         )
@@ -386,10 +384,26 @@ def _my_pledges_page(status: int = 200, error: str | None = None):
     ), status
 
 
+def has_own_pledges() -> bool:
+    """Whether the signed-in person has pledges to see: every citizen (an empty list says how to
+    start), and anyone who pledged as a citizen before their role changed."""
+    if not current_user.is_authenticated:
+        return False
+    return current_user.has_role("citizen") or platform().read.has_pledges(
+        current_user.account_id
+    )
+
+
+@bp.app_context_processor
+def _my_pledges_link() -> dict:
+    return {"has_own_pledges": has_own_pledges}
+
+
 @bp.get("/me/pledges")
 @login_required
 def mine():
-    if not current_user.has_role("citizen"):
+    # A role change keeps a person's pledges theirs: they still see and cancel them here.
+    if not has_own_pledges():
         return _citizens_only("have pledges")
     return _my_pledges_page()
 

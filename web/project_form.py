@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from domain.clock import in_the_past
 from domain.errors import DomainError
 from domain.money import Money
-from domain.project import FUNDING_MODELS, MAX_BUDGET_LINES, BudgetLine
+from domain.project import FUNDING_MODELS, MAX_BUDGET_LINES, OPENS_IN_THE_PAST, BudgetLine
 
 TEXT_FIELDS = ("title", "summary", "area", "theme", "proposer")
 DEFAULT_ROWS = 6
@@ -129,6 +130,8 @@ class ProjectForm:
             self.error("funding_model", "Choose how the pilot is funded")
         opens_at = self._moment("opens_at", timezone)
         closes_at = self._moment("closes_at", timezone)
+        if opens_at and in_the_past(opens_at, now):
+            self.error("opens_at", OPENS_IN_THE_PAST)
         if opens_at and closes_at:
             if closes_at <= opens_at:
                 self.error("closes_at", "The campaign must close after it opens")

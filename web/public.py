@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from adapters.queries import ProjectView
 from domain.pledge import FIX_WINDOW
+from web.filters import former_name
 from web.funds import funds_applying_to, marker, segments
 from web.services import platform
 
@@ -137,11 +138,13 @@ def capital_stack(project: ProjectView) -> dict:
 
 
 def delivery_owner_name(project: ProjectView) -> str | None:
-    """The name of the account delivering the pilot; none when there is no owner or the
-    account is gone (erased or unknown)."""
+    """The name of the account delivering the pilot: "a former member" once the person was
+    erased; none when there is no owner."""
     if project.delivery_owner_id is None:
         return None
-    owner = platform().accounts.get(project.delivery_owner_id)
-    if owner is None or not owner.name.strip():
+    owner = platform().accounts.record(project.delivery_owner_id)
+    if owner is None:
         return None
+    if owner.is_erased or not owner.name.strip():
+        return former_name(owner.role)
     return owner.name

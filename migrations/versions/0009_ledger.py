@@ -3,14 +3,14 @@ the read models. Upgrading empties the read models so the next catch-up (run by 
 upgrade`) replays the whole log into them, ledger included: every figure then comes from it.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-30
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

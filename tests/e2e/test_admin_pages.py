@@ -241,3 +241,17 @@ def test_admin_pages_have_one_heading_and_labelled_fields(admin_client, world):
         found = audit(admin_client.get(path).text)
         assert found.h1 == 1, path
         assert set(found.fields) <= found.labelled, path
+
+
+def test_an_auditor_sees_the_public_pages_and_nothing_more(client, world):
+    """What the README says of auditors: the public pages, like anyone, and no console."""
+    world.account("auditor", "auditor@example.org")
+    login(client, "auditor@example.org")
+
+    home = client.get("/")
+    assert home.status_code == 200
+    for link in ('href="/admin"', 'href="/console"', 'href="/delivery"', 'href="/me/pledges"'):
+        assert link not in home.text
+    for path in ("/admin", "/admin/accounts", "/console", "/console/funds", "/delivery"):
+        assert client.get(path).status_code == 403, path
+    assert client.get("/projects").status_code == 200

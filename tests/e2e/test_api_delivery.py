@@ -293,3 +293,15 @@ def test_updates_and_milestones_of_an_unknown_project_are_not_found(client):
     for what in ("updates", "milestones"):
         response = client.get(f"/api/v1/projects/{uuid4()}/{what}")
         assert_refused(response, 404, "not_found")
+
+
+def test_a_milestone_due_in_the_past_is_refused(delivery, platform):
+    """The clock reads 26 Nov 2026, 12:00 UTC: a milestone due a week ago is a slip."""
+    before = log_position(platform)
+
+    response = delivery.plan("Install", datetime(2026, 11, 19, 12, 0, tzinfo=UTC))
+
+    assert_refused(response, 422, "invalid_project", "due")
+    assert "in the past" in response.json["error"]["message"]
+    assert log_position(platform) == before
+    assert delivery.plan("Install", datetime(2026, 11, 26, 18, 0, tzinfo=UTC)).status_code == 201

@@ -379,7 +379,7 @@ def test_on_postgresql_control_characters_and_extremes_are_refused_not_crashed(
                        json={**draft, "budget_lines": [{"label": "x", "amount": "9" * 14}] * 50},
                        headers=bearer(officer)),
         pg_client.post("/api/v1/projects",
-                       json={**draft, "closes_at": "2100-12-31T23:00:00-15:59"},
+                       json={**draft, "closes_at": "2101-01-01T00:00:00+15:59"},
                        headers=bearer(officer)),
         pg_client.get("/api/v1/projects?theme=Mobi%00lity"),
         pg_client.get("/api/v1/projects?city=%00"),

@@ -286,6 +286,8 @@ BAD_DRAFTS = [
                  id="date out of range"),
     pytest.param({"closes_at": "2026-11-01T00:00:00Z"}, 422, "invalid_project", "closes_at",
                  id="closes before it opens"),
+    pytest.param({"opens_at": "2026-11-20T09:00:00Z"}, 422, "invalid_project", "opens_at",
+                 id="opens in the past"),
     pytest.param({"owner": "me"}, 422, "invalid", "owner", id="unknown field"),
 ]
 
@@ -353,3 +355,16 @@ def test_an_admin_drafts_in_any_city(world, client):
 
     assert created.status_code == 201
     assert created.json["status"] == "draft"
+
+
+def test_the_year_range_is_the_year_as_written_as_the_document_says(world, client):
+    """The document's pattern reads the year as written; the server once read it in UTC, and
+    refused 2100-12-31T23:00:00-05:00 (2101 in UTC) though the document allowed it."""
+    porto = world.city("Porto", "EUR", "PT", "Europe/Lisbon")
+    token = world.token(world.officer(porto))
+
+    response = client.post("/api/v1/projects", json=draft_body(
+        world, closes_at="2100-12-31T23:00:00-05:00"), headers=bearer(token))
+
+    assert response.status_code == 201, response.text
+    assert response.json["closes_at"].startswith("2101-01-01T04:00:00")

@@ -197,6 +197,9 @@ BAD_INPUT = {
         dict(opens_at="2026-10-01T09:00", closes_at="2026-11-01T09:00"),
         "That closing time has already passed",
     ),
+    "opening in the past": (
+        dict(opens_at="2026-11-20T09:00"), "The campaign cannot open in the past"
+    ),
     "closing years from now": (
         dict(closes_at="9999-12-31T23:59"), "A campaign closes within a year from today"
     ),
@@ -407,3 +410,12 @@ def test_opening_a_campaign_another_officer_just_opened_says_so_and_records_noth
     assert response.status_code == 409
     assert "changed at the same time" in response.text and "try again" in response.text
     assert recorded(platform) == after_the_colleague
+
+
+def test_the_proposer_field_asks_for_an_organisation_not_a_person(officer_client):
+    """The proposer is public and stays in the log for good: no person's name belongs there."""
+    page = officer_client.get("/console/projects/new")
+
+    hint = re.search(r'id="proposer-hint"[^>]*>(.*?)</p>', page.text, re.S).group(1)
+    assert "organisation" in hint and "not a person&#39;s name" in hint
+    assert 'aria-describedby="proposer-hint"' in page.text

@@ -143,3 +143,16 @@ def test_other_cities_officers_cannot_manage_delivery(world, funded, app, platfo
         assert answer.status_code == 403, action
 
     assert recorded(platform) == before
+
+
+def test_a_milestone_due_in_the_past_is_refused_and_today_is_not(funded, officer, platform):
+    """Past due dates were accepted silently. The clock reads 27 Dec 2026 here."""
+    before = recorded(platform)
+
+    past = act(officer, funded, "milestones", milestone_title="Survey done", due="2026-12-20")
+
+    assert past.status_code == 422
+    assert "cannot be due in the past" in text_of(past.text, "due-error")
+    assert recorded(platform) == before
+    assert act(officer, funded, "milestones", milestone_title="Survey done",
+               due="2026-12-27").status_code == 303

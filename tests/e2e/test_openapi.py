@@ -153,3 +153,50 @@ def test_request_schemas_declare_what_the_api_refuses_in_text_and_dates(document
     assert date_rule.search("2027-03-01T09:00:00Z") and not date_rule.search("0293-08-14T19:54Z")
     refused = client.get("/api/v1/projects?theme=Mobi%08lity")
     assert refused.status_code == 422 and "theme" in refused.json["error"]["fields"]
+
+
+def test_the_proposer_is_described_as_an_organisations_display_name(document):
+    schemas = document["components"]["schemas"]
+    sent = schemas["ProjectCreate"]["properties"]["proposer"]["description"]
+    answered = schemas["Project"]["properties"]["proposer"]["description"]
+
+    assert "organisation" in sent and "never a person's name" in sent
+    assert "organisation" in answered
+
+
+def test_the_document_declares_what_the_server_refuses_in_amounts_cards_and_windows(document):
+    """Found by schemathesis: schema-valid input the server refused. Amounts sent are more than
+    zero, cards are ids, and a window closes after it opens (said in words: JSON Schema cannot)."""
+    schemas = document["components"]["schemas"]
+    pledge = schemas["PledgeCreate"]["properties"]
+    amount = re.compile(pledge["amount"]["pattern"])
+    card = re.compile(pledge["payment_method"]["pattern"])
+
+    assert amount.fullmatch("0.01") and amount.fullmatch("25") and amount.fullmatch("1000000.00")
+    assert not any(amount.fullmatch(zero) for zero in ("0", "0.00", "00.000"))
+    preview = document["paths"]["/api/v1/projects/{project_id}/match-preview"]["get"]
+    [sent] = [p for p in preview["parameters"] if p["name"] == "amount"]
+    assert sent["schema"]["pattern"] == schemas["TopUp"]["properties"]["amount"]["pattern"] == (
+        pledge["amount"]["pattern"])
+    assert schemas["FundCreate"]["properties"]["pool"]["pattern"] == pledge["amount"]["pattern"]
+    assert card.fullmatch("pm_card_visa") and not card.fullmatch("pm card; drop")
+    changed = schemas["PaymentMethod"]["properties"]["payment_method"]["pattern"]
+    assert changed == pledge["payment_method"]["pattern"]
+    for name in ("ProjectCreate", "FundCreate"):
+        assert "After opens_at" in schemas[name]["properties"]["closes_at"]["description"]
+    # Answers may be zero: the pattern of what the API writes still takes it.
+    assert re.fullmatch(schemas["Project"]["properties"]["raised"]["pattern"], "0.00")
+
+
+def test_a_pledge_with_a_card_that_is_not_an_id_is_refused_by_the_schema(client, world):
+    porto = world.city()
+    project = world.project(porto, world.officer(porto))
+    token = world.token(world.citizen())
+
+    response = client.post(f"/api/v1/projects/{project}/pledges",
+                           json={"amount": "5.00", "payment_method": "pm card; drop"},
+                           headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "invalid"
+    assert "payment_method" in response.json["error"]["fields"]

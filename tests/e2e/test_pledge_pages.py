@@ -343,3 +343,15 @@ def test_my_pledges_empty_state(client, citizen):
     page = client.get("/me/pledges")
     assert page.status_code == 200
     assert "You have not pledged to any pilot yet" in page.text
+
+
+def test_the_refusal_page_names_the_role_in_peoples_words(client, world, pilot):
+    login(client, world.emails[pilot["officer"]])
+
+    page = client.get(f"/projects/{pilot['project']}/pledge")
+
+    said = " ".join(page.text.split())
+    assert page.status_code == 403
+    assert "with the <strong>city officer</strong> role" in said
+    assert "Test City · city officer" in said
+    assert "<strong>city</strong>" not in said

@@ -275,3 +275,28 @@ def test_pilots_still_taking_pledges_are_listed_before_finished_ones(client, wor
     listed = client.get("/api/v1/projects").json["projects"]
     assert [p["title"] for p in listed] == ["Open later pilot", "Finished early pilot"]
     assert [p["status"] for p in listed] == ["open", "funded"]
+
+
+@pytest.mark.parametrize(("ahead", "said"), [
+    (timedelta(days=30), "30 days left"),
+    (timedelta(days=1, hours=7, minutes=10), "1 day 7 hours left"),
+    (timedelta(hours=23, minutes=59), "23 hours 59 minutes left"),
+    (timedelta(hours=5), "5 hours left"),
+    (timedelta(hours=1, minutes=1), "1 hour 1 minute left"),
+    (timedelta(minutes=12, seconds=30), "12 minutes left"),
+    (timedelta(seconds=40), "less than a minute left"),
+])
+def test_the_last_day_is_counted_in_hours_and_minutes(client, world, clock, ahead, said):
+    """Minutes before the close the page said "1 day left"; the last day counts down."""
+    porto = world.city()
+    lanes = world.project(porto, world.officer(porto), title="Smart bike lanes")
+    clock.set(platform_close(world, lanes) - ahead)
+
+    page = client.get(f"/projects/{lanes}")
+
+    assert text_of(page.text, "timing") == said
+    assert said in client.get("/projects").text
+
+
+def platform_close(world, project_id):
+    return world.platform.read.project(project_id).closes_at

@@ -130,14 +130,16 @@ class Gunicorn:
 @pytest.fixture
 def seeded(postgres_url):
     platform = make_platform(postgres_url)  # the real clock: the served app has no other
-    world = World(platform, FixedClock(datetime.now(UTC)))
+    # Pilots open an hour before the World's clock: a few minutes ahead keeps that inside the
+    # grace the platform gives "now".
+    world = World(platform, FixedClock(datetime.now(UTC) + timedelta(minutes=5)))
     porto = world.city()
     officer = world.officer(porto)
     project = world.project(porto, officer, closes_in=timedelta(days=3))
     with acting_as(Actor(str(officer), "city"), "seed"):
         fund = platform.app.create_matching_fund(
             city_id=porto, name="Porto 1:1", sponsor="Porto", currency="EUR",
-            pool=Money(100_000, "EUR"), opens_at=datetime.now(UTC) - timedelta(hours=1),
+            pool=Money(100_000, "EUR"), opens_at=datetime.now(UTC),
             closes_at=datetime.now(UTC) + timedelta(days=5), themes=[], areas=[],
             rules=parse_rules({"kind": "ratio", "factor": "1", "cap_per_pledge": "5.00"}, "EUR"),
         )

@@ -197,7 +197,7 @@ def test_funds_are_set_up_listed_shown_and_closed_from_the_command_line(upgraded
     created = upgraded(
         "funds", "create", "--city", "Porto", "--name", "Porto Match",
         "--sponsor", "Porto City Council", "--pool", "5000.00",
-        "--opens", "2026-01-01T00:00:00", "--closes", "2099-01-01T00:00:00",
+        "--closes", "2099-01-01T00:00:00",
         "--rules", '{"kind": "ratio", "factor": "1", "cap_per_pledge": "25.00"}',
         "--theme", "Energy",
     )
@@ -223,13 +223,15 @@ def test_funds_are_set_up_listed_shown_and_closed_from_the_command_line(upgraded
     (("--pool", "0.00", "--rules", '{"kind": "ratio"}'), "more than zero"),
     (("--pool", "10.00", "--rules", '{"kind": "ratio", "factor": "20"}'), "at most 10"),
     (("--pool", "10.00", "--rules", "ratio"), "JSON object"),
+    (("--pool", "10.00", "--rules", '{"kind": "ratio", "factor": "1"}', "--opens", "2026-01-01"),
+     "cannot open in the past"),
 ])
 def test_a_bad_fund_from_the_command_line_is_refused_and_nothing_is_set_up(
     upgraded, inspect, args, message
 ):
     upgraded("cities", "add", "Porto", "--currency", "EUR", "--country", "PT")
     refused = upgraded("funds", "create", "--city", "Porto", "--name", "X", "--sponsor", "Y",
-                       "--opens", "2026-01-01", "--closes", "2099-01-01", *args)
+                       "--closes", "2099-01-01", *args)
     assert refused.exit_code != 0 and message in refused.output
     assert inspect().read.matching_funds() == []
     assert "No matching fund with id" in upgraded(
@@ -249,7 +251,7 @@ def test_ledger_audit_replays_the_log_and_agrees_with_the_pages_or_says_what_dif
     upgraded("cities", "add", "Porto", "--currency", "EUR", "--country", "PT")
     created = upgraded(
         "funds", "create", "--city", "Porto", "--name", "Porto Match", "--sponsor", "Council",
-        "--pool", "100.00", "--opens", "2026-01-01", "--closes", "2099-01-01",
+        "--pool", "100.00", "--closes", "2099-01-01",
         "--rules", '{"kind": "ratio", "factor": "1"}',
     )
     assert created.exit_code == 0, created.output

@@ -251,6 +251,9 @@ BAD_FUNDS = [
     ({"closes_at": (START - timedelta(hours=2)).isoformat()}, "invalid_fund", "closes_at"),
     ({"name": ""}, "invalid", "name"),
     ({"eligibility": {"themes": "Mobility"}}, "invalid", "eligibility.themes"),
+    ({"eligibility": {"themes": [" ", "  "], "areas": []}}, "invalid_fund",
+     "eligibility.themes"),
+    ({"opens_at": (START - timedelta(days=2)).isoformat()}, "invalid_fund", "opens_at"),
     ({"surprise": True}, "invalid", "surprise"),
 ]
 
@@ -420,3 +423,20 @@ def test_the_openapi_document_describes_funds_and_each_rule_kind(client):
         assert schemas["Project"]["properties"][name]["type"] == "string"
     assert schemas["Pledge"]["properties"]["matched"]["type"] == "string"
     assert "invalid_rules" in document["components"]["responses"]["Invalid"]["description"]
+
+
+def test_the_preview_refuses_what_a_pledge_refuses_with_the_same_code(porto):
+    """The preview answered 200 for amounts over the platform's limit that a pledge refuses."""
+    porto.create_fund()
+    over = "1000000.01"  # a single pledge is at most EUR 1,000,000.00
+
+    preview = porto.preview(over)
+    pledged = porto.post(f"/projects/{porto.project}/pledges",
+                         {"amount": over, "payment_method": "pm_card_visa"},
+                         porto.citizen_token())
+
+    assert pledged.status_code == preview.status_code == 422
+    assert preview.json["error"]["code"] == pledged.json["error"]["code"] == "invalid_amount"
+    assert preview.json["error"]["message"] == pledged.json["error"]["message"]
+    assert "amount" in preview.json["error"]["fields"]
+    assert porto.preview("1000000.00").status_code == 200

@@ -38,7 +38,7 @@ class Funded(World):
         with acting_as(Actor(str(officer), "city"), "test-fund"):
             fund_id = self.app.create_matching_fund(
                 city_id=city_id, name=name, sponsor="Porto City Council", currency="EUR",
-                pool=eur(pool), opens_at=self.clock.now() - timedelta(hours=2),
+                pool=eur(pool), opens_at=self.clock.now() - timedelta(hours=1),
                 closes_at=self.clock.now() + closes_in, themes=list(themes),
                 areas=list(areas), rules=parse_rules(rules, "EUR"),
             )

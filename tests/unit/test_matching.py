@@ -8,7 +8,7 @@ from uuid import UUID
 import pytest
 
 from domain.context import SYSTEM, Actor, acting_as
-from domain.errors import InvalidTransition, NotPermitted
+from domain.errors import InvalidAmount, InvalidTransition, NotPermitted
 from domain.matching_fund import InvalidFund
 from domain.matching_rules import InvalidRules, parse_rules
 from domain.project import BudgetLine
@@ -23,7 +23,7 @@ class Matched(Campaign):
         with acting_as(Actor(str(officer or self.officer), "city"), "fund"):
             return self.app.create_matching_fund(
                 city_id=self.city, name=name, sponsor="Porto City Council", currency="EUR",
-                pool=eur(pool), opens_at=opens_at or START - timedelta(hours=2),
+                pool=eur(pool), opens_at=opens_at or START - timedelta(hours=1),
                 closes_at=START + closes_in, themes=list(themes), areas=list(areas),
                 rules=parse_rules(rules, "EUR"),
             )
@@ -372,6 +372,14 @@ def test_bad_funds_are_refused_and_nothing_is_recorded():
         campaign.fund(RATIO, pool="0.00")
     with pytest.raises(InvalidFund, match="close after it opens"):
         campaign.fund(RATIO, closes_in=timedelta(hours=-3))
+    with pytest.raises(InvalidFund, match="cannot open in the past") as past:
+        campaign.fund(RATIO, opens_at=START - timedelta(days=2))
+    assert past.value.field == "opens_at"
+    with pytest.raises(InvalidFund, match="Name the themes") as blank:
+        campaign.fund(RATIO, themes=[" ", ""])
+    assert blank.value.field == "eligibility.themes"
+    with pytest.raises(InvalidFund, match="Name the areas"):
+        campaign.fund(RATIO, areas=["   "])
     with acting_as(SYSTEM, "seed"):
         lisbon = campaign.app.add_city("Lisboa", currency="EUR", country="PT",
                                        timezone="Europe/Lisbon")
@@ -433,3 +441,16 @@ def test_a_quadratic_preview_estimates_the_pilots_share_with_and_without_the_ple
     assert preview.reason.endswith(
         "this pilot's share would be EUR 6.00, or EUR 12.00 with this pledge"
     )
+
+
+@pytest.mark.parametrize(("amount", "message"), [
+    ("1000000.01", "at most EUR 1,000,000.00"),
+    ("0.00", "more than zero"),
+])
+def test_the_preview_refuses_an_amount_a_pledge_would_refuse(amount, message):
+    campaign = Matched()
+    campaign.fund(RATIO)
+    with pytest.raises(InvalidAmount, match=message):
+        campaign.app.match_preview(campaign.project, eur(amount))
+    with pytest.raises(InvalidAmount, match=message):
+        campaign.pledge(amount)

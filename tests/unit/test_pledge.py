@@ -38,7 +38,7 @@ def project(currency: str = "EUR", *, open_campaign: bool = True) -> Project:
         theme="Energy", title="Solar benches", summary="Benches that charge phones.",
         proposer="Porto Makers",
         budget_lines=[BudgetLine("Benches", Money.parse("5000", currency), True)],
-        funding_model=ALL_OR_NOTHING, opens_at=OPENS, closes_at=CLOSES,
+        funding_model=ALL_OR_NOTHING, opens_at=OPENS, closes_at=CLOSES, now=OPENS,
     )
     if open_campaign:
         p.open_campaign(NOW)

@@ -7,6 +7,7 @@ from uuid import uuid4
 
 import pytest
 
+from domain.clock import PAST_GRACE
 from domain.errors import CampaignNotOpen, InvalidProject, InvalidTransition
 from domain.money import Money
 from domain.project import (
@@ -35,7 +36,7 @@ def draft(**changes) -> Project:
         budget_lines=[BudgetLine("Sensors", eur("8000.00"), True),
                       BudgetLine("Signage", eur("2000.00"), False)],
         funding_model=ALL_OR_NOTHING, opens_at=NOW - timedelta(hours=1),
-        closes_at=NOW + timedelta(days=30),
+        closes_at=NOW + timedelta(days=30), now=NOW,
     )
     fields.update(changes)
     return Project.draft(**fields)
@@ -191,3 +192,36 @@ def test_opening_a_campaign_records_an_event():
     project.open_campaign(NOW)
     events = project.collect_events()
     assert [type(e).__name__ for e in events] == ["Drafted", "CampaignOpened"]
+
+
+def test_a_campaign_cannot_open_in_the_past():
+    with pytest.raises(InvalidProject, match="cannot open in the past") as refused:
+        draft(opens_at=NOW - timedelta(days=3), closes_at=NOW + timedelta(days=30))
+    assert refused.value.field == "opens_at"
+    with pytest.raises(InvalidProject, match="cannot open in the past"):
+        draft(opens_at=NOW - timedelta(hours=1, minutes=1))
+
+
+def test_a_time_typed_a_moment_ago_still_counts_as_now():
+    """An officer who types this hour's start, or leaves the form open a while, is not refused:
+    an hour's grace."""
+    assert draft(opens_at=NOW - PAST_GRACE).opens_at == NOW - PAST_GRACE
+    assert draft(opens_at=NOW - timedelta(minutes=7)).opens_at == NOW - timedelta(minutes=7)
+
+
+def delivering_project() -> Project:
+    project = draft()
+    project.open_campaign(NOW)
+    return project
+
+
+def test_a_milestone_cannot_be_due_in_the_past():
+    project = delivering_project()
+    with pytest.raises(InvalidProject, match="cannot be due in the past") as refused:
+        project.plan_milestone(title="Sensors installed", due=NOW - timedelta(days=1), now=NOW)
+    assert refused.value.field == "due"
+    assert project.milestones == []
+
+    project.plan_milestone(title="Sensors installed", due=NOW + timedelta(days=40), now=NOW)
+    project.plan_milestone(title="Report", due=NOW - timedelta(minutes=30), now=NOW)
+    assert [m.title for m in project.milestones] == ["Sensors installed", "Report"]

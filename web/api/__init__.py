@@ -14,6 +14,7 @@ from web.api import (  # noqa: E402, F401  (register the routes)
     matching,
     openapi,
     pledges,
+    privacy,
     projects,
     settlement,
     tokens,

@@ -156,7 +156,8 @@ def create_matching_fund():
     fund_id = command(
         lambda: platform().app.create_matching_fund(
             city_id=city.id, name=wanted["name"], sponsor=wanted["sponsor"],
-            currency=city.currency, pool=pool, opens_at=wanted["opens_at"],
+            currency=city.currency, pool=pool,
+            opens_at=wanted.get("opens_at") or platform().clock.now(),
             closes_at=wanted["closes_at"], themes=eligibility["themes"],
             areas=eligibility["areas"], rules=rules,
         ),

@@ -152,11 +152,13 @@ class RulesField(fields.Dict):
 class EligibilitySchema(RequestSchema):
     themes = fields.List(
         _text(80), load_default=list, validate=validate.Length(max=50),
-        metadata={"description": "Themes the fund matches; empty for any", "example": ["Mobility"]},
+        metadata={"description": "Themes the fund matches; empty for any (a list of only blank "
+                                 "names is refused)", "example": ["Mobility"]},
     )
     areas = fields.List(
         _text(80), load_default=list, validate=validate.Length(max=50),
-        metadata={"description": "Areas the fund matches; empty for any", "example": []},
+        metadata={"description": "Areas the fund matches; empty for any (a list of only blank "
+                                 "names is refused)", "example": []},
     )
 
 
@@ -169,9 +171,12 @@ class FundCreateSchema(RequestSchema):
         required=True, validate=validate.Length(equal=3),
         metadata={"description": "ISO 4217 code; must be the city's currency", "example": "EUR"},
     )
-    pool = AmountField(required=True, metadata={"example": "10000.00"})
-    opens_at = Moment(required=True)
-    closes_at = Moment(required=True)
+    pool = AmountField(required=True, positive=True, metadata={"example": "10000.00"})
+    opens_at = Moment(metadata={"description": (
+        "When the fund starts matching: now when left out, or later (up to an hour ago counts "
+        "as now); earlier is refused with invalid_fund")})
+    closes_at = Moment(required=True, metadata={"description": "After opens_at and after now "
+                                                              "(refused with invalid_fund)"})
     eligibility = fields.Nested(
         EligibilitySchema, load_default=lambda: {"themes": [], "areas": []},
         metadata={"description": "An empty list means no restriction on that dimension"},
@@ -182,7 +187,7 @@ class FundCreateSchema(RequestSchema):
 
 
 class TopUpSchema(RequestSchema):
-    amount = AmountField(required=True, metadata={"example": "500.00"})
+    amount = AmountField(required=True, positive=True, metadata={"example": "500.00"})
 
 
 class FundFilterSchema(RequestSchema):
@@ -190,7 +195,8 @@ class FundFilterSchema(RequestSchema):
 
 
 class MatchPreviewQuerySchema(RequestSchema):
-    amount = AmountField(required=True, metadata={"description": "The pledge being considered"})
+    amount = AmountField(required=True, positive=True,
+                         metadata={"description": "The pledge being considered"})
 
 
 class EffectiveFromSchema(RequestSchema):

@@ -31,12 +31,14 @@ from web.api.matching_schemas import (
     rule_schema_name,
 )
 from web.api.schemas import (
+    MOMENT_PATTERN,
     DeliveryOwnerSchema,
     ErrorSchema,
     MilestoneCreateSchema,
     MilestoneListSchema,
     MilestoneSchema,
     PaymentMethodSchema,
+    PersonalDataSchema,
     PledgeCreateSchema,
     PledgeListSchema,
     PledgeSchema,
@@ -208,6 +210,15 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "security": SECURED,
         "responses": {"200": _body(PledgeListSchema, "Pledges"), "401": "Unauthorised"},
     }},
+    "api.export_my_data": {"get": {
+        "summary": "Download one's own data: account details, pledges with amounts and states, "
+                   "the mail written to one, what is recorded about one's API tokens, the pilots "
+                   "one delivers and any erasure asked for",
+        "tags": ["privacy"],
+        "security": SECURED,
+        "responses": {"200": _body(PersonalDataSchema, "The caller's data"),
+                      "401": "Unauthorised"},
+    }},
     "api.get_pledge": {"get": {
         "summary": "One of the token holder's pledges",
         "tags": ["pledges"],
@@ -217,13 +228,13 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                       "404": "NotFound"},
     }},
     "api.cancel_pledge": {"delete": {
-        "summary": "Cancel one's pledge while the campaign takes pledges",
+        "summary": "Cancel one's pledge while the campaign takes pledges (whatever one's role "
+                   "is now: a role change keeps one's pledges reachable)",
         "tags": ["pledges"],
         "security": SECURED,
         "parameters": [_uuid("pledge_id", "pledge")],
         "responses": {"200": _body(PledgeSchema, "The pledge, cancelled"),
-                      "401": "Unauthorised", "403": "Forbidden", "404": "NotFound",
-                      "409": "Conflict"},
+                      "401": "Unauthorised", "404": "NotFound", "409": "Conflict"},
     }},
     "api.close_campaign": {"post": {
         "summary": "Close an open campaign early, once its optimum is reached; it settles at once",
@@ -449,7 +460,7 @@ def _rule_schemas(spec: APISpec) -> None:
     """Each rule kind's parameters: as sent when a fund is created, as sent to amend its rules
     (with effective_from), and as the API writes a version (with version and description)."""
     effective_from = {"effective_from": {
-        "type": "string", "format": "date-time", "pattern": r"^(20[0-9]{2}|2100)-",
+        "type": "string", "format": "date-time", "pattern": MOMENT_PATTERN,
         "description": "When the new version starts applying (not in the past, after the "
                        "current version's start, before the fund closes); now when left out",
     }}

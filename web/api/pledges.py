@@ -32,7 +32,9 @@ def own_pledge(pledge_id: UUID, user: User) -> PledgeView:
     return pledge
 
 
-def made_pledge(pledge_id: UUID, user: User, project: ProjectView, amount: Money) -> PledgeView:
+def made_pledge(
+    pledge_id: UUID, user: User, project: ProjectView, amount: Money, payment_method: str
+) -> PledgeView:
     """The pledge just made, as the read models show it, or, if they cannot be read now
     (storage failing right after the save), as this request made it: a recorded pledge is
     never answered with an error."""
@@ -42,7 +44,8 @@ def made_pledge(pledge_id: UUID, user: User, project: ProjectView, amount: Money
             return found
     return PledgeView(
         id=pledge_id, project_id=project.id, project_title=project.title,
-        citizen_id=user.account_id, amount=amount, status="authorised", payment_method="",
+        citizen_id=user.account_id, amount=amount, status="authorised",
+        payment_method=payment_method,
         made_at=datetime.now(UTC), project_status=project.status, closes_at=project.closes_at,
         funding_model=project.funding_model, timezone=project.timezone,
         matched=platform().app.match_kept_for(pledge_id, amount.currency),
@@ -74,7 +77,7 @@ def make_pledge(project_id: UUID):
         actor=user.actor,
     )
     location = url_for("api.get_pledge", pledge_id=pledge_id)
-    made = made_pledge(pledge_id, user, project, amount)
+    made = made_pledge(pledge_id, user, project, amount, wanted["payment_method"])
     return jsonify(PledgeSchema().dump(made)), 201, {"Location": location}
 
 
@@ -93,7 +96,8 @@ def get_pledge(pledge_id: UUID):
 
 @bp.delete("/pledges/<uuid:pledge_id>")
 def cancel_pledge(pledge_id: UUID):
-    user = require_caller("citizen")
+    # Whatever the caller's role is now: a role change never strands the pledges they made.
+    user = require_caller()
     own_pledge(pledge_id, user)
     command(
         lambda: platform().app.cancel_pledge(pledge_id, citizen_id=user.account_id),

@@ -20,7 +20,18 @@ from domain.project import STATUSES as PROJECT_STATUSES
 
 AMOUNT_PATTERN = r"^[0-9]{1,13}(\.[0-9]{1,9})?$"
 _AMOUNT = re.compile(AMOUNT_PATTERN)
+# What a request's amount may be, as the document declares it: more than zero, up to 13 digits
+# before the point (no leading zeros) and 9 after. The server also takes leading zeros.
+POSITIVE_AMOUNT_PATTERN = (
+    r"^(?:[1-9][0-9]{0,12}(?:\.[0-9]{1,9})?|0\.(?:"
+    + "|".join(f"0{{{zeros}}}[1-9][0-9]{{0,{8 - zeros}}}" for zeros in range(9))
+    + "))$"
+)
+# A card as the API takes it (the domain checks the same before any payment call).
+PAYMENT_METHOD_PATTERN = r"^[A-Za-z0-9_]{1,80}$"
 _MAX_INTEGER_DIGITS = 13  # keeps any sum of budget lines inside a 64-bit column
+# What a pledge sent without a payment method is made with.
+DEFAULT_PAYMENT_METHOD = "pm_card_visa"
 
 
 class AmountField(fields.String):
@@ -35,11 +46,13 @@ class AmountField(fields.String):
         "too_large": "That amount is too large",
     }
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, positive: bool = False, **kwargs: Any) -> None:
+        """`positive` for what requests send (more than zero); answers may be zero."""
         metadata = {
-            "pattern": AMOUNT_PATTERN,
+            "pattern": POSITIVE_AMOUNT_PATTERN if positive else AMOUNT_PATTERN,
             "example": "25.00",
-            "description": "A decimal string in the currency's major unit, e.g. \"25.00\".",
+            "description": "A decimal string in the currency's major unit, e.g. \"25.00\"" + (
+                ", more than zero." if positive else "."),
             **kwargs.pop("metadata", {}),
         }
         super().__init__(metadata=metadata, **kwargs)
@@ -74,6 +87,16 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
+# A date and time as the document declares it: RFC 3339 with seconds and an offset, in the years
+# 2000 to 2100, days that exist in their month (29 February is left to the date-time format). The
+# server also takes fractions of a second and times without seconds.
+MOMENT_PATTERN = (
+    r"^(?:20[0-9]{2}|2100)-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-9]))"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+
+
 class Moment(fields.AwareDateTime):
     """An ISO 8601 date and time with its time zone, stored in UTC."""
 
@@ -84,18 +107,19 @@ class Moment(fields.AwareDateTime):
 
     def __init__(self, **kwargs: Any) -> None:
         # The year range is declared in the OpenAPI document too.
-        kwargs["metadata"] = {"pattern": r"^(20[0-9]{2}|2100)-", **kwargs.get("metadata", {})}
+        kwargs["metadata"] = {"pattern": MOMENT_PATTERN, **kwargs.get("metadata", {})}
         super().__init__(format="iso", **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         moment = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            moment = moment.astimezone(UTC)
-        except (OverflowError, ValueError):
-            raise self.make_error("out_of_range") from None
+        # The year as written, as the document's pattern reads it (2000-01-01T00:00+01:00 is
+        # in 2000 though it is 1999 in UTC).
         if not 2000 <= moment.year <= 2100:
             raise self.make_error("out_of_range")
-        return moment
+        try:
+            return moment.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise self.make_error("out_of_range") from None
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -137,7 +161,7 @@ class TokenRequestSchema(RequestSchema):
 
 class BudgetLineInSchema(RequestSchema):
     label = _text(140, required=True, metadata={"example": "Air-quality sensors"})
-    amount = AmountField(required=True)
+    amount = AmountField(required=True, positive=True)
     required = StrictBoolean(
         load_default=True,
         metadata={"description": "Required lines make the minimum; all lines the optimum."},
@@ -159,23 +183,45 @@ class ProjectCreateSchema(RequestSchema):
         validate=validate.Length(min=1, max=MAX_BUDGET_LINES),
     )
     funding_model = Text(required=True, validate=validate.OneOf(FUNDING_MODELS))
-    opens_at = Moment(required=True)
-    closes_at = Moment(required=True)
+    opens_at = Moment(required=True, metadata={"description": (
+        "When the campaign starts taking pledges: now or later (up to an hour ago counts as "
+        "now); earlier is refused with invalid_project")})
+    closes_at = Moment(required=True, metadata={"description": "After opens_at (refused with "
+                                                              "invalid_project otherwise)"})
     proposer = _text(
-        140, metadata={"description": "Who proposes the pilot; defaults to the city's name"}
+        140, metadata={"description": (
+            "The display name of the organisation that proposes the pilot (a community group, "
+            "company or department), never a person's name: it is public and stays in the "
+            "audit log for good. Defaults to the city's name"),
+            "example": "Friends of the Park"},
+    )
+
+
+def _payment_method(**kwargs: Any) -> Text:
+    metadata = kwargs.pop("metadata")
+    return Text(
+        validate=validate.Regexp(
+            PAYMENT_METHOD_PATTERN,
+            error="A payment method is an id of letters, digits and underscores, e.g. "
+                  "pm_card_visa",
+        ),
+        metadata={**metadata, "pattern": PAYMENT_METHOD_PATTERN}, **kwargs,
     )
 
 
 class PledgeCreateSchema(RequestSchema):
-    amount = AmountField(required=True)
+    amount = AmountField(required=True, positive=True)
     currency = Text(
         validate=validate.Length(equal=3),
         metadata={"description": "If given, must be the project's currency", "example": "EUR"},
     )
-    payment_method = _text(
-        80, load_default="pm_card_visa",
-        metadata={"description": "A sandbox test card such as pm_card_visa",
-                  "example": "pm_card_visa"},
+    payment_method = _payment_method(
+        load_default=DEFAULT_PAYMENT_METHOD,
+        metadata={"description": (
+            "The card to pledge with: a sandbox test card such as pm_card_mastercard, or in "
+            "stripe mode a PaymentMethod id. Left out, it is pm_card_visa (the sandbox's test "
+            "Visa); the answer's payment_method says which was used"),
+            "default": DEFAULT_PAYMENT_METHOD, "example": "pm_card_visa"},
     )
 
 
@@ -192,8 +238,8 @@ class ProjectCancelSchema(RequestSchema):
 
 
 class PaymentMethodSchema(RequestSchema):
-    payment_method = _text(
-        80, required=True,
+    payment_method = _payment_method(
+        required=True,
         metadata={"description": "A new card, e.g. the sandbox test card pm_card_visa",
                   "example": "pm_card_visa"},
     )
@@ -214,7 +260,9 @@ class UpdateCreateSchema(RequestSchema):
 
 class MilestoneCreateSchema(RequestSchema):
     title = _text(140, required=True, metadata={"example": "Install the sensors"})
-    due = Moment(required=True)
+    due = Moment(required=True, metadata={"description": (
+        "When it is due: now or later (up to an hour ago counts as now); earlier is refused "
+        "with invalid_project")})
 
 
 class ProjectFilterSchema(RequestSchema):
@@ -259,7 +307,10 @@ class ProjectSchema(Schema):
     id = fields.UUID(required=True)
     title = fields.String(required=True)
     summary = fields.String(required=True)
-    proposer = fields.String(required=True)
+    proposer = fields.String(
+        required=True,
+        metadata={"description": "The display name of the organisation that proposes the pilot"},
+    )
     city = fields.String(attribute="city_name", required=True)
     area = fields.String(required=True)
     theme = fields.String(required=True)
@@ -308,6 +359,11 @@ class PledgeSchema(Schema):
     amount = AmountField(required=True)
     currency = fields.String(attribute="amount.currency", required=True)
     status = fields.String(required=True, validate=validate.OneOf(PLEDGE_STATUSES))
+    payment_method = fields.String(
+        required=True,
+        metadata={"description": "The card the pledge is secured with (the one given last, "
+                                 "after a failed charge)", "example": "pm_card_visa"},
+    )
     created_at = fields.AwareDateTime(format="iso", attribute="made_at", required=True)
     fix_by = fields.AwareDateTime(
         format="iso", required=True, allow_none=True,
@@ -362,6 +418,89 @@ class MilestoneSchema(Schema):
 
 class MilestoneListSchema(Schema):
     milestones = fields.List(fields.Nested(MilestoneSchema), required=True)
+
+
+class ExportedAccountSchema(Schema):
+    id = fields.UUID(required=True)
+    name = fields.String(required=True)
+    email = fields.String(required=True)
+    role = fields.String(required=True, metadata={"example": "citizen"})
+    city = fields.String(required=True, allow_none=True,
+                         metadata={"description": "A city officer's city; null for others"})
+    created_at = fields.AwareDateTime(format="iso", required=True)
+
+
+class ExportedPledgeSchema(PledgeSchema):
+    project_title = fields.String(required=True)
+    updated_at = fields.AwareDateTime(format="iso", required=True, allow_none=True,
+                                      metadata={"description": "When its status last changed"})
+
+
+class ExportedMailSchema(Schema):
+    kind = fields.String(
+        required=True,
+        metadata={"description": "confirmation, receipt, refund, payment_failed, released or "
+                                 "dropped"},
+    )
+    subject = fields.String(required=True)
+    body = fields.String(required=True)
+    pledge_id = fields.UUID(required=True, allow_none=True)
+    created_at = fields.AwareDateTime(format="iso", required=True)
+    sent_at = fields.AwareDateTime(format="iso", required=True, allow_none=True,
+                                   metadata={"description": "null while it waits to be sent"})
+
+
+class ExportedProjectSchema(Schema):
+    id = fields.UUID(required=True)
+    title = fields.String(required=True)
+
+
+class ExportedErasureSchema(Schema):
+    requested_at = fields.AwareDateTime(format="iso", required=True)
+    reason = fields.String(required=True)
+    waiting = fields.Boolean(
+        required=True,
+        metadata={"description": "True while it waits for pledges being settled"},
+    )
+
+
+class PersonalDataSchema(Schema):
+    """Everything the platform holds about the caller outside the public pages."""
+
+    exported_at = fields.AwareDateTime(format="iso", required=True)
+    account = fields.Nested(ExportedAccountSchema, required=True)
+    pledges = fields.List(fields.Nested(ExportedPledgeSchema), required=True)
+    mail = fields.List(
+        fields.Nested(ExportedMailSchema), required=True,
+        metadata={"description": "Confirmations, receipts and notices written to the caller"},
+    )
+    api_tokens = fields.List(
+        fields.Dict(keys=fields.String(), values=fields.Raw()), required=True,
+        metadata={"description": "What is recorded about each API token (created_at, and "
+                                 "whatever else the platform keeps), never the token or its "
+                                 "hash"},
+    )
+    delivered_projects = fields.List(
+        fields.Nested(ExportedProjectSchema), required=True,
+        metadata={"description": "Pilots whose delivery the caller owns (proposers)"},
+    )
+    erasure = fields.Nested(ExportedErasureSchema, required=True, allow_none=True)
+
+
+def personal_data_json(data: Any) -> dict[str, Any]:
+    """The download, as the API and the account page both write it."""
+    return PersonalDataSchema().dump({
+        "exported_at": data.exported_at,
+        "account": {
+            "id": data.account.id, "name": data.account.name, "email": data.account.email,
+            "role": data.account.role, "city": data.city, "created_at": data.account.created_at,
+        },
+        "pledges": data.pledges,
+        "mail": data.mail,
+        "api_tokens": data.api_tokens,
+        "delivered_projects": data.delivered_projects,
+        "erasure": data.erasure,
+    })
 
 
 class ErrorDetailSchema(Schema):
