@@ -21,8 +21,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from adapters import tables as t
 from adapters.password_policy import password_problem
-from domain.errors import DomainError
-from domain.text import has_control_characters
+from domain.kernel.errors import DomainError
+from domain.kernel.text import has_control_characters
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 DEFAULT_PASSWORD_METHOD = "scrypt"  # noqa: S105 - a hash method name, not a password
@@ -262,15 +262,6 @@ class AccountStore:
                 .where(t.accounts.c.id == account_id, t.accounts.c.email_verified_at.is_(None))
                 .values(email_verified_at=self.now())
             )
-
-    def set_role(self, account_id: UUID, role: str, city_id: UUID | None) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                t.accounts.update().where(t.accounts.c.id == account_id)
-                .values(role=role, city_id=city_id)
-            )
-
-    # -- API tokens --------------------------------------------------------------------------
 
     def issue_token(self, account_id: UUID, days: int | None = None) -> str:
         return self.issue(account_id, days).token

@@ -4,29 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import sqlalchemy as sa
 
 from adapters.account_links import AccountLinks
-from adapters.accounts import AccountStore, InvalidAccount, check_new_account
+from adapters.account_service import AccountService
+from adapters.accounts import AccountStore
 from adapters.erasure import Erasures
 from adapters.follower import ProjectionFollower
 from adapters.idempotency import IdempotencyStore
 from adapters.ledger import LedgerQueries
 from adapters.mail import Outbox, SmtpSettings
-from adapters.password_policy import password_problem
+from adapters.pledge_index import ReadModelPledgeIndex
 from adapters.queries import ReadModelQueries
-from adapters.sandbox_payments import SandboxGateway, SqlStore
+from adapters.sandbox_payments import TEST_CARDS, SandboxGateway, SqlStore
 from adapters.sessions import SessionStore
 from adapters.settings import Settings
-from adapters.settlement import ReadModelPledgeIndex
 from adapters.storage import create_engine, event_store_env
 from adapters.stripe_payments import StripeGateway
+from adapters.stripe_webhooks import StripeInbox
 from domain.application import Civicfund
-from domain.clock import Clock, SystemClock
-from domain.errors import NotFound
-from domain.payments import PaymentGateway
+from domain.kernel.clock import Clock, SystemClock
+from domain.kernel.payments import PaymentGateway
 
 
 class ConfigurationError(Exception):
@@ -49,6 +49,12 @@ class Platform:
     sessions: SessionStore | None = None
     links: AccountLinks | None = None
     erasures: Erasures | None = None
+    # The sandbox's test cards, offered on the pledge form in sandbox mode.
+    test_cards: tuple[tuple[str, str], ...] = tuple(TEST_CARDS)
+
+    @property
+    def webhooks(self) -> StripeInbox:
+        return StripeInbox(self.engine, self.app, self.payments, self.clock, self.projections)
 
     def send_mail(self) -> int:
         """Send what waits in the outbox, if SMTP is configured. Returns how many were sent."""
@@ -66,61 +72,26 @@ class Platform:
 
         return self.outbox.send_pending(smtp, address_of)
 
+    @property
+    def account_service(self) -> AccountService:
+        return AccountService(self.app, self.accounts, self.projections, self.sessions)
+
     def register(
         self, *, email: str, name: str, password: str, role: str = "citizen",
         city_id: UUID | None = None, verified: bool = False,
     ) -> UUID:
-        """Create an account: its role goes into the log, its personal data into `accounts`.
-
-        The row claims the email first (the unique key decides between two sign-ups at once),
-        then the log records the account; if that fails the claim is taken back, so the log and
-        the table always agree. `verified`: the email counts as confirmed (accounts made by an
-        administrator, the command line or the demo); self-registered ones confirm by mail.
-        """
-        email, name = check_new_account(email, name, password)
-        account_id = uuid4()
-        self.accounts.add(
-            account_id, email=email, name=name, password=password, role=role, city_id=city_id,
+        """Create an account (see AccountService.register)."""
+        return self.account_service.register(
+            email=email, name=name, password=password, role=role, city_id=city_id,
             verified=verified,
         )
-        try:
-            self.app.register_account(role, city_id, account_id=account_id)
-        except BaseException:
-            if not self._account_recorded(account_id):
-                self.accounts.remove(account_id)
-                raise
-        return account_id
-
-    def _account_recorded(self, account_id: UUID) -> bool:
-        """Whether the log has the account after all (an error may come after the commit)."""
-        try:
-            self.app.get_account(account_id)
-        except NotFound:
-            return False
-        except Exception:  # the log cannot be read now: keep the row rather than guess
-            return True
-        return True
 
     def change_role(self, account_id: UUID, role: str, city_id: UUID | None) -> None:
-        """A new role ends the account's sessions: it signs in again to act under it."""
-        self.app.change_account_role(account_id, role, city_id)
-        self.accounts.set_role(account_id, role, city_id if role == "city" else None)
-        if self.sessions is not None:
-            self.sessions.end_all(account_id)
+        self.account_service.change_role(account_id, role, city_id)
 
-    def change_password(
-        self, account_id: UUID, password: str, *, keep_session: str | None = None,
-    ) -> None:
-        """Set a new password (it must meet the policy) and end every other session."""
-        account = self.accounts.get(account_id)
-        if account is None:
-            raise NotFound("No such account")
-        problem = password_problem(password, email=account.email)
-        if problem:
-            raise InvalidAccount(problem, field="password")
-        self.accounts.set_password(account_id, password)
-        if self.sessions is not None:
-            self.sessions.end_all(account_id, keep=keep_session)
+    def change_password(self, account_id: UUID, password: str, *,
+                        keep_session: str | None = None) -> None:
+        self.account_service.change_password(account_id, password, keep_session=keep_session)
 
     def close(self) -> None:
         self.app.close()

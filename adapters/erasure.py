@@ -27,8 +27,8 @@ from adapters.follower import ProjectionFollower
 from adapters.mail import scrub_mail
 from adapters.queries import PledgeView, ReadModelQueries
 from domain.application import Civicfund
-from domain.context import SYSTEM, Actor, acting_as, current_actor, new_correlation_id
-from domain.errors import DomainError
+from domain.kernel.context import SYSTEM, Actor, acting_as, current_actor, new_correlation_id
+from domain.kernel.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class ErasureRequest:
     requested_at: datetime
     requested_by: str  # the account id of whoever asked: the person, or an administrator
     requested_by_role: str
-    reason: str  # a category of domain.account.ERASURE_REASONS, as the log records it
+    reason: str  # a category of domain.accounts.account.ERASURE_REASONS, as the log records it
     note: str | None  # an administrator's words; never in the log
     erased_at: datetime | None
 

@@ -37,7 +37,8 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
-from domain.errors import ConcurrentChange
+from domain.kernel.errors import ConcurrentChange
+from domain.kernel.ports import ChecksUnchanged, DecidesExclusively
 
 Versions = Mapping[UUID, int]
 
@@ -74,8 +75,7 @@ def _discard_dead_connections_on_failure(datastore: PostgresDatastore) -> None:
     datastore.get_connection = checked_on_failure  # type: ignore[method-assign]
 
 
-class OrderedPostgresRecorder(PostgresApplicationRecorder):
-    checks_unchanged_since = True
+class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, DecidesExclusively):
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
@@ -235,15 +235,13 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder):
         return notification_ids
 
 
-class CheckingSQLiteRecorder(SQLiteApplicationRecorder):
+class CheckingSQLiteRecorder(SQLiteApplicationRecorder, ChecksUnchanged):
     """eventsourcing's SQLite recorder plus the `unchanged_since` check.
 
     The check runs after the insert, inside the same transaction: the insert takes SQLite's write
     lock on a fresh snapshot, so nothing can commit between the check and our commit, and a stale
     check rolls the insert back. (The checked aggregates are never among those being saved.)
     """
-
-    checks_unchanged_since = True
 
     def _insert_events(
         self,

@@ -13,9 +13,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from adapters import tables as t
+from domain.kernel.money import Money
 from domain.ledger.bookkeeping import Bookkeeper
 from domain.ledger.postings import Posting
-from domain.money import Money
 
 
 class SqlFacts:

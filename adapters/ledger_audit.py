@@ -13,10 +13,10 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from adapters import tables as t
+from domain.kernel.money import Money
 from domain.ledger.bookkeeping import Bookkeeper, MemoryFacts
 from domain.ledger.chart import Account
 from domain.ledger.postings import Unbalanced, crosses_sign
-from domain.money import Money
 
 PAGE = 1000
 FUND_FIGURES = ("pool", "committed", "reserved", "returned", "available")

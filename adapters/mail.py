@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters import tables as t
-from domain.pledge import Pledge
+from domain.crowdfunding.pledge import Pledge
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def _local(moment: datetime, zone: str) -> str:
 
 
 def _amount(row: Any) -> str:
-    from domain.money import Money
+    from domain.kernel.money import Money
 
     return Money(row.amount, row.currency).display()
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from adapters import tables as t
 from domain.application import Civicfund
-from domain.context import SYSTEM, acting_as, new_correlation_id
+from domain.kernel.context import SYSTEM, acting_as, new_correlation_id
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,11 @@ from sqlalchemy.engine import Connection
 from adapters import tables as t
 from adapters.ledger import LedgerModels
 from adapters.mail import write_mail
-from domain.city import City
-from domain.matching_fund import MatchingFund
-from domain.pledge import AUTHORISED, CHARGED, PAYMENT_FAILED, Pledge
-from domain.project import Project
+from domain.accounts.account import Account
+from domain.cities.city import City
+from domain.crowdfunding.pledge import AUTHORISED, CHARGED, PAYMENT_FAILED, Pledge
+from domain.crowdfunding.project import Project
+from domain.matching.fund import MatchingFund
 
 Handler = Callable[[Connection, Any], None]
 
@@ -39,6 +40,8 @@ class ReadModels:
     def __init__(self) -> None:
         self.handlers: dict[type, Handler] = {
             City.Added: self.city_added,
+            Account.Registered: self.account_role,
+            Account.RoleChanged: self.account_role,
             Project.Drafted: self.project_drafted,
             Project.CampaignOpened: self.campaign_opened,
             Pledge.Made: self.pledge_made,
@@ -70,6 +73,16 @@ class ReadModels:
             handler(conn, event)
             write_mail(conn, event)
         self.ledger.apply(conn, event, position)
+
+    # -- accounts --------------------------------------------------------------------------
+
+    def account_role(self, conn: Connection, e: Any) -> None:
+        """The accounts table's role and city follow the log (the row itself, with the person's
+        details, is written when they register)."""
+        conn.execute(
+            t.accounts.update().where(t.accounts.c.id == e.originator_id)
+            .values(role=e.role, city_id=e.city_id if e.role == "city" else None)
+        )
 
     # -- cities ----------------------------------------------------------------------------
 

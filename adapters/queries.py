@@ -10,8 +10,9 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from adapters import tables as t
-from domain.matching_rules import Rules
-from domain.money import Money
+from domain.crowdfunding.project import takes_pledges
+from domain.kernel.money import Money
+from domain.matching.rules import Rules
 
 # A pledge still waiting for its outcome: authorised, or a failed payment the citizen may fix.
 LIVE_PLEDGE_STATUSES = ("authorised", "payment_failed")
@@ -83,7 +84,7 @@ class ProjectView:
         return _percent(self.raised, self.optimum)
 
     def is_taking_pledges(self, now: datetime) -> bool:
-        return self.status == "open" and self.opens_at <= now < self.closes_at
+        return takes_pledges(self.status, self.opens_at, self.closes_at, now)
 
 
 def _percent(part: Money, whole: Money) -> int:

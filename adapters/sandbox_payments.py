@@ -16,9 +16,9 @@ from uuid import UUID, uuid5
 import sqlalchemy as sa
 
 from adapters import tables as t
-from domain.errors import PaymentDeclined
-from domain.money import Money
-from domain.payments import (
+from domain.kernel.errors import PaymentDeclined
+from domain.kernel.money import Money
+from domain.kernel.payments import (
     AUTHENTICATION_REQUIRED,
     DECLINED,
     HOLD,

@@ -21,9 +21,9 @@ from uuid import UUID
 
 import stripe
 
-from domain.errors import PaymentDeclined
-from domain.money import Money
-from domain.payments import (
+from domain.kernel.errors import PaymentDeclined
+from domain.kernel.money import Money
+from domain.kernel.payments import (
     AUTHENTICATION_REQUIRED,
     DECLINED,
     HOLD,

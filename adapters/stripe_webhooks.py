@@ -14,7 +14,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -22,14 +22,29 @@ import stripe
 from eventsourcing.persistence import IntegrityError as EventStoreConflict
 
 from adapters import tables as t
+from adapters.follower import ProjectionFollower
 from adapters.stripe_payments import PaymentRequestRejected, PaymentsUnavailable, StripePayment
-from domain.context import SYSTEM, acting_as
-from domain.errors import DomainError, NotFound
-from domain.money import Money
-from domain.pledge import PAYMENT_FAILED
+from domain.application import Civicfund
+from domain.crowdfunding.pledge import PAYMENT_FAILED
+from domain.kernel.clock import Clock
+from domain.kernel.context import SYSTEM, acting_as
+from domain.kernel.errors import DomainError, NotFound
+from domain.kernel.money import Money
+from domain.kernel.payments import PaymentGateway
 
-if TYPE_CHECKING:
-    from adapters.bootstrap import Platform
+
+@dataclass(frozen=True)
+class StripeInbox:
+    """What handling Stripe's webhooks needs: where deliveries are kept (the engine), the
+    application that records what they tell, the gateway to ask Stripe again, the clock, and
+    the read models to bring up to date."""
+
+    engine: sa.Engine
+    app: Civicfund
+    payments: PaymentGateway
+    clock: Clock
+    projections: ProjectionFollower
+
 
 log = logging.getLogger(__name__)
 
@@ -134,12 +149,12 @@ def parse_event(text: str) -> StripeEvent:
 # -- the record ------------------------------------------------------------------------------
 
 
-def record_event(platform: Platform, event: StripeEvent) -> bool:
+def record_event(inbox: StripeInbox, event: StripeEvent) -> bool:
     """Record the event unless its id is already there. Returns whether it is new."""
     try:
-        with platform.engine.begin() as conn:
+        with inbox.engine.begin() as conn:
             conn.execute(t.stripe_webhook_events.insert().values(
-                event_id=event.id, type=event.type, received_at=platform.clock.now(),
+                event_id=event.id, type=event.type, received_at=inbox.clock.now(),
                 payload=event.payload,
             ))
     except sa.exc.IntegrityError:
@@ -147,63 +162,63 @@ def record_event(platform: Platform, event: StripeEvent) -> bool:
     return True
 
 
-def receive(platform: Platform, event: StripeEvent) -> str:
+def receive(inbox: StripeInbox, event: StripeEvent) -> str:
     """Record a verified event once and try to act on it (and on a few still pending).
     Returns DUPLICATE, PROCESSED or PENDING."""
-    if not record_event(platform, event):
+    if not record_event(inbox, event):
         return DUPLICATE
-    done = _try_processing(platform, event.id)
-    process_pending_webhooks(platform, limit=RETRIED_PER_DELIVERY)
+    done = _try_processing(inbox, event.id)
+    process_pending_webhooks(inbox, limit=RETRIED_PER_DELIVERY)
     return PROCESSED if done else PENDING
 
 
-def process_pending_webhooks(platform: Platform, limit: int = 500) -> int:
+def process_pending_webhooks(inbox: StripeInbox, limit: int = 500) -> int:
     """Retry events not processed yet, oldest first (one worker round). Returns how many got
     processed."""
     w = t.stripe_webhook_events.c
-    with platform.engine.connect() as conn:
+    with inbox.engine.connect() as conn:
         pending = list(conn.execute(
             sa.select(w.event_id)
             .where(w.processed_at.is_(None))
-            .where(w.retry_at.is_(None) | (w.retry_at <= platform.clock.now()))
+            .where(w.retry_at.is_(None) | (w.retry_at <= inbox.clock.now()))
             .order_by(w.received_at, w.event_id).limit(limit)
         ).scalars())
-    return sum(1 for event_id in pending if _try_processing(platform, event_id))
+    return sum(1 for event_id in pending if _try_processing(inbox, event_id))
 
 
-def _try_processing(platform: Platform, event_id: str) -> bool:
+def _try_processing(inbox: StripeInbox, event_id: str) -> bool:
     try:
-        return process_webhook(platform, event_id)
+        return process_webhook(inbox, event_id)
     except Exception:  # the event is safe in the table; the next round tries again
         log.exception("could not process Stripe event %s; it stays pending", event_id)
         return False
 
 
-def process_webhook(platform: Platform, event_id: str) -> bool:
+def process_webhook(inbox: StripeInbox, event_id: str) -> bool:
     """Act on one recorded event if it can be now. Returns whether it is processed."""
     w = t.stripe_webhook_events.c
-    with platform.engine.connect() as conn:
+    with inbox.engine.connect() as conn:
         row = conn.execute(
             sa.select(w.payload, w.received_at, w.processed_at, w.pledge_id)
             .where(w.event_id == event_id)
         ).one_or_none()
     if row is None or row.processed_at is not None:
         return row is not None
-    age = platform.clock.now() - _aware(row.received_at)
+    age = inbox.clock.now() - _aware(row.received_at)
     waited_enough = age >= PENDING_FOR_AT_MOST
-    if row.pledge_id is not None and not waited_enough and not _recorded(platform, row.pledge_id):
+    if row.pledge_id is not None and not waited_enough and not _recorded(inbox, row.pledge_id):
         return False  # still waiting for that pledge: no need to ask Stripe again yet
-    outcome = _act_on(platform, parse_event(row.payload))
+    outcome = _act_on(inbox, parse_event(row.payload))
     if outcome.pending:
-        _still_pending(platform, event_id, outcome.pledge_id, age)
+        _still_pending(inbox, event_id, outcome.pledge_id, age)
         if not waited_enough:
             return False
         outcome = Outcome(f"gave up: {outcome.words}", outcome.pledge_id)
-    with platform.engine.begin() as conn:
+    with inbox.engine.begin() as conn:
         conn.execute(
             t.stripe_webhook_events.update()
             .where(w.event_id == event_id, w.processed_at.is_(None))
-            .values(processed_at=platform.clock.now(), pledge_id=outcome.pledge_id,
+            .values(processed_at=inbox.clock.now(), pledge_id=outcome.pledge_id,
                     outcome=outcome.words[:300])
         )
     return True
@@ -216,11 +231,11 @@ class Outcome:
     pending: bool = False
 
 
-def _act_on(platform: Platform, event: StripeEvent) -> Outcome:
+def _act_on(inbox: StripeInbox, event: StripeEvent) -> Outcome:
     if event.type not in HANDLED:
         return Outcome(f"recorded only: civicfund does not act on {event.type}")
     reference = event.reference
-    retrieve = getattr(platform.payments, "retrieve_payment", None)
+    retrieve = getattr(inbox.payments, "retrieve_payment", None)
     if reference is None:
         return Outcome("recorded only: the event names no payment")
     if retrieve is None:
@@ -238,7 +253,7 @@ def _act_on(platform: Platform, event: StripeEvent) -> Outcome:
     except ValueError:
         return Outcome(f"recorded only: {payment.pledge_id!r} is not a civicfund pledge id")
     try:
-        pledge = platform.app.get_pledge(pledge_id)
+        pledge = inbox.app.get_pledge(pledge_id)
     except NotFound:
         return Outcome(f"pledge {pledge_id} is not recorded yet", pledge_id, pending=True)
     if not (reference.startswith("pi_") and payment.status == "succeeded"
@@ -251,12 +266,12 @@ def _act_on(platform: Platform, event: StripeEvent) -> Outcome:
         return Outcome(f"no change: {reference} is not for the pledge's amount", pledge_id)
     try:
         with acting_as(SYSTEM, f"stripe-{event.id}"):
-            charged = platform.app.confirm_charge(pledge_id, reference=reference)
+            charged = inbox.app.confirm_charge(pledge_id, reference=reference)
     except EventStoreConflict:  # changed meanwhile (another delivery?): read again next round
         return Outcome(f"pledge {pledge_id} changed meanwhile", pledge_id, pending=True)
     except DomainError as error:
         return Outcome(f"no change: {error.message}", pledge_id)
-    platform.projections.catch_up()
+    inbox.projections.catch_up()
     if charged:
         return Outcome(f"charged: {reference} succeeded for a payment-failed pledge", pledge_id)
     return Outcome(f"no change: {reference} succeeded but the project is not funded", pledge_id)
@@ -268,25 +283,25 @@ def _pays_for(payment: StripePayment, amount: Money) -> bool:
     return payment.amount_minor == amount.minor and payment.currency == amount.currency
 
 
-def _recorded(platform: Platform, pledge_id: UUID) -> bool:
+def _recorded(inbox: StripeInbox, pledge_id: UUID) -> bool:
     try:
-        platform.app.get_pledge(pledge_id)
+        inbox.app.get_pledge(pledge_id)
     except NotFound:
         return False
     return True
 
 
 def _still_pending(
-    platform: Platform, event_id: str, pledge_id: UUID | None, age: timedelta
+    inbox: StripeInbox, event_id: str, pledge_id: UUID | None, age: timedelta
 ) -> None:
     """Note the pledge the event waits for (checked in the log each round, which is cheap),
     or, when it names none, when to ask Stripe again."""
     retry_at = None
     if pledge_id is None:
         wait = min(max(age / 10, RETRY_AFTER_AT_LEAST), RETRY_AFTER_AT_MOST)
-        retry_at = platform.clock.now() + wait
+        retry_at = inbox.clock.now() + wait
     w = t.stripe_webhook_events.c
-    with platform.engine.begin() as conn:
+    with inbox.engine.begin() as conn:
         conn.execute(t.stripe_webhook_events.update().where(w.event_id == event_id)
                      .values(pledge_id=pledge_id, retry_at=retry_at))
 
@@ -299,19 +314,19 @@ def _aware(moment: datetime) -> datetime:
 # -- what an admin or a test looks at ----------------------------------------------------------
 
 
-def webhook_events(platform: Platform) -> list[Any]:
+def webhook_events(inbox: StripeInbox) -> list[Any]:
     w = t.stripe_webhook_events.c
-    with platform.engine.connect() as conn:
+    with inbox.engine.connect() as conn:
         return list(conn.execute(
             sa.select(w.event_id, w.type, w.received_at, w.processed_at, w.pledge_id, w.outcome)
             .order_by(w.received_at, w.event_id)
         ))
 
 
-def newest_webhook_events(platform: Platform, limit: int = 200) -> list[Any]:
+def newest_webhook_events(inbox: StripeInbox, limit: int = 200) -> list[Any]:
     """The latest events first, with when a waiting one is tried again (admin page)."""
     w = t.stripe_webhook_events.c
-    with platform.engine.connect() as conn:
+    with inbox.engine.connect() as conn:
         return list(conn.execute(
             sa.select(w.event_id, w.type, w.received_at, w.processed_at, w.retry_at,
                       w.pledge_id, w.outcome)

@@ -40,9 +40,9 @@ from pathlib import Path
 from adapters import migrate
 from adapters.bootstrap import build_platform
 from adapters.settings import Settings
-from domain.context import SYSTEM, Actor, acting_as
-from domain.money import Money
-from domain.project import BudgetLine
+from domain.crowdfunding.project import BudgetLine
+from domain.kernel.context import SYSTEM, Actor, acting_as
+from domain.kernel.money import Money
 
 ROOT = Path(__file__).resolve().parent.parent
 VICTIM = "victim@bench.example"

@@ -59,8 +59,8 @@ def main() -> int:
 
         def events() -> list[StoredEvent]:
             oid = uuid.uuid4()
-            return [StoredEvent(oid, 1, "domain.pledge:Pledge.Made", state),
-                    StoredEvent(oid, 2, "domain.pledge:Pledge.Authorised", state)]
+            return [StoredEvent(oid, 1, "domain.crowdfunding.pledge:Pledge.Made", state),
+                    StoredEvent(oid, 2, "domain.crowdfunding.pledge:Pledge.Authorised", state)]
 
         def raw_save() -> None:
             rows = [(e.originator_id, e.originator_version, e.topic, e.state) for e in events()]

@@ -60,10 +60,10 @@ from datetime import UTC, datetime, timedelta
 from adapters import migrate
 from adapters.bootstrap import build_platform
 from adapters.settings import Settings
-from domain.context import SYSTEM, Actor, acting_as
-from domain.matching_rules import parse_rules
-from domain.money import Money
-from domain.project import BudgetLine
+from domain.kernel.context import SYSTEM, Actor, acting_as
+from domain.matching.rules import parse_rules
+from domain.kernel.money import Money
+from domain.crowdfunding.project import BudgetLine
 
 url, citizens = sys.argv[1], int(sys.argv[2])
 migrate.upgrade(url)

@@ -36,10 +36,10 @@ from pledges import DEFAULT_ADMIN_URL, bench_database, psycopg_dsn
 from adapters.bootstrap import Platform, build_platform
 from adapters.sandbox_payments import SandboxGateway
 from adapters.settings import Settings
-from domain.context import SYSTEM, Actor, acting_as
-from domain.matching_rules import parse_rules
-from domain.money import Money
-from domain.project import BudgetLine
+from domain.crowdfunding.project import BudgetLine
+from domain.kernel.context import SYSTEM, Actor, acting_as
+from domain.kernel.money import Money
+from domain.matching.rules import parse_rules
 
 RATIO_TARGET = 0.7
 CLIENTS = 16

@@ -40,9 +40,9 @@ from adapters import tables as t
 from adapters.bootstrap import Platform, build_platform
 from adapters.sandbox_payments import SandboxGateway
 from adapters.settings import Settings
-from domain.context import SYSTEM, Actor, acting_as
-from domain.money import Money
-from domain.project import BudgetLine
+from domain.crowdfunding.project import BudgetLine
+from domain.kernel.context import SYSTEM, Actor, acting_as
+from domain.kernel.money import Money
 
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PLEDGE_RATIO_TARGET = 0.5
@@ -253,6 +253,12 @@ def bench_pledges(admin_url: str, count: int, rounds: int, warmup: int,
     if full_runs:
         print(f"  info make_pledge + projections.catch_up() (what a web request does):"
               f" {median_rate(full_runs):.0f}/s")
+        catch_up = statistics.median(
+            (full[1] - app[1]) / full[0] * 1000 for app, full in zip(app_runs, full_runs,
+                                                                     strict=True)
+        )
+        print(f"  info read-model catch-up (ledger included) per pledge: {catch_up:.2f} ms "
+              f"(median of the rounds' app+read models - app)")
     print(f"  ratio app/raw = {ratio:.2f} (median of the rounds' ratios)   "
           f"target >= {PLEDGE_RATIO_TARGET}   {'PASS' if ok else 'FAIL'}")
     print("  'Equivalent' means: same table shape (uuid, bigint, text, bytea, bigserial, same "
@@ -328,7 +334,7 @@ def seed_read_models(
                 ("all_or_nothing", "keep_what_you_raise")),
             "status": rng.choice(STATUSES), "opens_at": opens,
             "closes_at": opens + timedelta(days=rng.choice((30, 45, 60, 90))),
-            "raised": 0, "backers": 0, "pledge_count": 0, "drafted_at": opens - timedelta(days=7),
+            "backers": 0, "pledge_count": 0, "drafted_at": opens - timedelta(days=7),
             "updated_at": now,
         })
 
@@ -339,20 +345,36 @@ def seed_read_models(
     seen: set[tuple[uuid.UUID, uuid.UUID]] = set()
     raised: Counter[uuid.UUID] = Counter()
     counted: Counter[uuid.UUID] = Counter()
-    pledge_rows = []
-    for project in rng.choices(project_rows, weights=weights, k=pledges):
+    pledge_rows, posting_rows = [], []
+    promised: Counter[tuple[uuid.UUID, str]] = Counter()
+    for position, project in enumerate(rng.choices(project_rows, weights=weights, k=pledges)):
         citizen = rng.choice(citizens)
         status = rng.choice(PLEDGE_STATUSES)
         amount = rng.choice((5, 10, 20, 25, 50, 100, 250)) * 10 ** EXPONENT[project["currency"]]
         made = project["opens_at"] + timedelta(minutes=rng.randint(1, 40_000))
         key = (project["id"], citizen)
         seen.add(key)
+        pledge_id = uuid.uuid4()
         if status == "authorised":
             live[key] += 1
             raised[project["id"]] += amount
             counted[project["id"]] += 1
+            promised[(citizen, project["currency"])] += amount
+            # The ledger's legs of the authorisation (domain/ledger/bookkeeping.py).
+            for leg, (owner, owner_id, bucket, signed) in enumerate((
+                ("citizen", citizen, "promised", -amount),
+                ("project", project["id"], "pledged", amount),
+            )):
+                name = f"{owner}/{owner_id}/{bucket}" + (
+                    f"/{project['currency']}" if owner == "citizen" else "")
+                posting_rows.append({
+                    "position": position + 1, "leg": leg, "event": "Pledge.Authorised",
+                    "account": name, "owner": owner, "owner_id": owner_id, "bucket": bucket,
+                    "project_id": None, "amount": signed, "currency": project["currency"],
+                    "pledge_id": pledge_id, "recorded_at": made,
+                })
         pledge_rows.append({
-            "id": uuid.uuid4(), "project_id": project["id"], "citizen_id": citizen,
+            "id": pledge_id, "project_id": project["id"], "citizen_id": citizen,
             "amount": amount, "currency": project["currency"], "status": status,
             "payment_method": "pm_card_visa",
             "payment_reference": f"seti_sandbox_{uuid.uuid4().hex[:24]}",
@@ -365,9 +387,22 @@ def seed_read_models(
                             "live_pledges": live[(project_id, citizen)]})
         if live[(project_id, citizen)]:
             backers[project_id] += 1
+    balance_rows = []
     for row in project_rows:
-        row.update(raised=raised[row["id"]], backers=backers[row["id"]],
-                   pledge_count=counted[row["id"]])
+        row.update(backers=backers[row["id"]], pledge_count=counted[row["id"]])
+        if raised[row["id"]]:
+            balance_rows.append({
+                "account": f"project/{row['id']}/pledged", "owner": "project",
+                "owner_id": row["id"], "bucket": "pledged", "project_id": None,
+                "currency": row["currency"], "balance": raised[row["id"]],
+                "postings": counted[row["id"]], "position": 0,
+            })
+    for (citizen, currency), amount in promised.items():
+        balance_rows.append({
+            "account": f"citizen/{citizen}/promised/{currency}", "owner": "citizen",
+            "owner_id": citizen, "bucket": "promised", "project_id": None, "currency": currency,
+            "balance": -amount, "postings": 0, "position": 0,
+        })
 
     with engine.begin() as conn:
         conn.execute(t.cities.insert(), city_rows)
@@ -376,6 +411,10 @@ def seed_read_models(
             conn.execute(t.pledges.insert(), pledge_rows[start:start + 10_000])
         for start in range(0, len(backer_rows), 10_000):
             conn.execute(t.project_backers.insert(), backer_rows[start:start + 10_000])
+        for start in range(0, len(posting_rows), 10_000):
+            conn.execute(t.ledger_postings.insert(), posting_rows[start:start + 10_000])
+        for start in range(0, len(balance_rows), 10_000):
+            conn.execute(t.ledger_balances.insert(), balance_rows[start:start + 10_000])
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("ANALYZE"))

@@ -4,40 +4,39 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
-from domain.account import Account
-from domain.city import City
-from domain.clock import Clock, SystemClock
-from domain.context import current_actor
-from domain.delivering import Delivering
-from domain.erasing import Erasing
-from domain.errors import (
+from domain.accounts.account import Account
+from domain.accounts.erasing import Erasing
+from domain.cities.city import City
+from domain.crowdfunding.delivering import Delivering
+from domain.crowdfunding.pledging import Pledging
+from domain.crowdfunding.project import BudgetLine, Project
+from domain.crowdfunding.settlement import LogPledgeIndex, PledgeIndex
+from domain.crowdfunding.settling import Settling
+from domain.kernel.clock import Clock, SystemClock
+from domain.kernel.errors import (
     CityAlreadyExists,
-    InvalidCity,
-    NotFound,
-    NotPermitted,
 )
-from domain.matching import Matching
-from domain.payments import PaymentGateway
-from domain.pledge import Pledge
-from domain.pledging import Pledging
-from domain.project import BudgetLine, Project
-from domain.settlement import LogPledgeIndex, PledgeIndex
-from domain.settling import Settling
+from domain.kernel.payments import PaymentGateway
+from domain.matching.use_cases import Matching
+from domain.topics import register_moved_topics
 from domain.transcodings import TRANSCODINGS
+
+# Events recorded before the modules moved into packages read back as their classes.
+register_moved_topics()
 
 # Campaigns closing sooner than this get a card hold at pledge time; longer ones save the card.
 DEFAULT_HOLD_MAX_DAYS = 6
 
 
-class Civicfund(Pledging, Settling, Delivering, Matching, Erasing, Application[UUID]):
-    """Every use case, recorded in one ordered log. Pledging, settling, delivering, matching and
-    erasing live in their own modules; what they share (loading, permissions) is here."""
+class Civicfund(Erasing, Pledging, Settling, Delivering, Matching):
+    """Every use case, recorded in one ordered log. Each area's use cases are a class of their
+    own (crowdfunding's pledging, settling and delivering, matching, erasing); what they share
+    (loading, permissions, conditional saves) is CivicfundCore (domain/core.py). Adding cities
+    and accounts is here."""
 
     name = "civicfund"
 
@@ -63,55 +62,6 @@ class Civicfund(Pledging, Settling, Delivering, Matching, Erasing, Application[U
         super().register_transcodings(transcoder)
         for transcoding in TRANSCODINGS:
             transcoder.register(transcoding)
-
-    # -- loading ---------------------------------------------------------------------------
-
-    def _get(self, cls: type, aggregate_id: UUID, what: str) -> Any:
-        try:
-            aggregate = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"No {what} with id {aggregate_id}") from None
-        if not isinstance(aggregate, cls):
-            raise NotFound(f"No {what} with id {aggregate_id}")
-        return aggregate
-
-    def get_city(self, city_id: UUID) -> City:
-        return self._get(City, city_id, "city")
-
-    def get_project(self, project_id: UUID) -> Project:
-        return self._get(Project, project_id, "project")
-
-    def get_pledge(self, pledge_id: UUID) -> Pledge:
-        return self._get(Pledge, pledge_id, "pledge")
-
-    def get_account(self, account_id: UUID) -> Account:
-        return self._get(Account, account_id, "account")
-
-    # -- permissions -----------------------------------------------------------------------
-
-    def _require_admin(self) -> None:
-        if not current_actor().is_admin:
-            raise NotPermitted("Only an administrator can do this")
-
-    def _city_managed_by_actor(self, city_id: UUID) -> City:
-        """The city named in a city officer's command; refused if it does not exist or the
-        actor is not one of its officers."""
-        try:
-            city = self.get_city(city_id)
-        except NotFound:
-            raise InvalidCity("That city does not exist", field="city") from None
-        self._require_officer_of(city.id)
-        return city
-
-    def _require_officer_of(self, city_id: UUID) -> None:
-        actor = current_actor()
-        if actor.is_admin:
-            return
-        if actor.role != "city":
-            raise NotPermitted("Only a city officer can manage projects")
-        account = self.get_account(UUID(actor.account_id))
-        if account.role != "city" or account.city_id != city_id:
-            raise NotPermitted("Only officers of this project's city can manage it")
 
     # -- cities and accounts ---------------------------------------------------------------
 

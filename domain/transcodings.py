@@ -6,8 +6,8 @@ from typing import Any
 
 from eventsourcing.persistence import Transcoding
 
-from domain.money import Money
-from domain.project import BudgetLine
+from domain.crowdfunding.project import BudgetLine
+from domain.kernel.money import Money
 
 
 class MoneyAsDict(Transcoding):

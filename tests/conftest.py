@@ -13,16 +13,24 @@ from uuid import UUID
 import psycopg
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
 
 from adapters import migrate
 from adapters.bootstrap import Platform, build_platform
 from adapters.settings import Settings
-from domain.clock import FixedClock
-from domain.context import SYSTEM, Actor, acting_as
-from domain.money import Money
-from domain.project import BudgetLine
+from domain.crowdfunding.project import BudgetLine
+from domain.kernel.clock import FixedClock
+from domain.kernel.context import SYSTEM, Actor, acting_as
+from domain.kernel.money import Money
 
 START = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+# Property tests: CI explores fully; a local run takes a quick look unless asked for more
+# (HYPOTHESIS_PROFILE=ci).
+settings.register_profile("ci", max_examples=200, deadline=None)
+settings.register_profile("dev", max_examples=20, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI")
+                                                                else "dev"))
 PASSWORD = "correct horse battery"
 
 # Where the tests find PostgreSQL. Each test that needs it gets a database of its own.

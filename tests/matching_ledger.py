@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from domain.kernel.money import Money
 from domain.ledger import chart
 from domain.ledger.bookkeeping import Bookkeeper, MemoryFacts
 from domain.ledger.postings import crosses_sign
-from domain.matching_rules import PER_PLEDGE_KINDS, THRESHOLD, Rules
-from domain.money import Money
+from domain.matching.rules import PER_PLEDGE_KINDS, THRESHOLD, Rules
 
 PAID_BACK = ("cancelled", "released", "dropped", "refunded")
 

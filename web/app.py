@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from adapters.bootstrap import Platform, build_platform
 from adapters.settings import Settings
 from adapters.storage import make_private_directory
-from domain.context import new_correlation_id
+from domain.kernel.context import new_correlation_id
 from web.extensions import csrf, login_manager
 
 CORRELATION_HEADER = "X-Request-Id"

@@ -21,10 +21,10 @@ from adapters import migrate
 from adapters.idempotency import KEPT_FOR
 from adapters.payment_sweep import sweep_orphaned_authorisations
 from adapters.settings import Settings
-from adapters.settlement import settle_due
+from adapters.settlement_rounds import settle_due
 from adapters.stripe_webhooks import process_pending_webhooks
-from domain.context import ROLES, SYSTEM, acting_as, new_correlation_id
-from domain.errors import DomainError
+from domain.kernel.context import ROLES, SYSTEM, acting_as, new_correlation_id
+from domain.kernel.errors import DomainError
 
 
 def _create_app():
@@ -162,8 +162,8 @@ def funds_create(city, name, sponsor, pool, opens_at, closes_at, rules, themes, 
     """Set up a matching fund (as the platform)."""
     import json
 
-    from domain.matching_rules import parse_rules
-    from domain.money import Money
+    from domain.kernel.money import Money
+    from domain.matching.rules import parse_rules
 
     city_id = _city_id(city)
     currency = _platform().read.city(city_id).currency
@@ -308,7 +308,7 @@ def work_rounds(platform, stop: threading.Event, interval: float, echo=click.ech
             for report in settle_due(platform.app, platform.engine, platform.projections):
                 if report.acted:
                     echo(describe(report))
-            process_pending_webhooks(platform)
+            process_pending_webhooks(platform.webhooks)
             # Erasures that waited for their pledges' settlement are finished once they can be.
             if platform.erasures is not None:
                 platform.erasures.carry_out_waiting()

@@ -12,10 +12,10 @@ from datetime import timedelta
 from uuid import UUID
 
 from adapters.bootstrap import Platform
-from domain.context import SYSTEM, Actor, acting_as, new_correlation_id
-from domain.matching_rules import parse_rules
-from domain.money import Money
-from domain.project import ALL_OR_NOTHING, KEEP_WHAT_YOU_RAISE, BudgetLine
+from domain.crowdfunding.project import ALL_OR_NOTHING, KEEP_WHAT_YOU_RAISE, BudgetLine
+from domain.kernel.context import SYSTEM, Actor, acting_as, new_correlation_id
+from domain.kernel.money import Money
+from domain.matching.rules import parse_rules
 
 DOMAIN = "demo.civicfund.org"
 # Published demo passwords: printed by `civicfund demo`, never used outside the demo.

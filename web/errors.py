@@ -13,7 +13,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from domain.errors import (
+from domain.kernel.errors import (
     CampaignNotOpen,
     ConcurrentChange,
     DomainError,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 
-from domain.money import Money
+from domain.kernel.money import Money
 
 STATUS_WORDS = {
     "draft": "Draft",

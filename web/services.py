@@ -10,7 +10,7 @@ from flask import current_app, g
 from flask_login import current_user
 
 from adapters.bootstrap import Platform
-from domain.context import Actor, acting_as
+from domain.kernel.context import Actor, acting_as
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

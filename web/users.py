@@ -8,7 +8,7 @@ from flask import request, session
 from flask_login import UserMixin, login_user
 
 from adapters.accounts import AccountRecord
-from domain.context import Actor
+from domain.kernel.context import Actor
 from web.extensions import login_manager
 from web.services import platform
 

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from typing import Any, Protocol
 from uuid import UUID
 
+from domain.crowdfunding.pledge import Pledge
+from domain.crowdfunding.project import Project
 from domain.ledger import chart
 from domain.ledger.postings import Posting, check_balanced, move
-from domain.matching_fund import MatchingFund
-from domain.pledge import Pledge
-from domain.project import Project
+from domain.matching.fund import MatchingFund
 
 
 class Facts(Protocol):

@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from adapters.settlement import settle_due
+from adapters.settlement_rounds import settle_due
 from tests.conftest import bearer
 
 

@@ -416,7 +416,7 @@ def test_on_postgresql_a_pledge_and_its_cancellation_move_the_total(
 def test_opening_a_campaign_another_request_just_opened_is_a_conflict_not_a_crash(
     monkeypatch, world, client, platform, sqlite_url, clock
 ):
-    from domain.context import Actor, acting_as
+    from domain.kernel.context import Actor, acting_as
     from tests.conftest import make_platform
 
     porto = world.city("Porto", "EUR", "PT", "Europe/Lisbon")

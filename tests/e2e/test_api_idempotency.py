@@ -153,7 +153,7 @@ def test_a_new_card_sent_twice_with_one_key_is_charged_once(world, client, clock
     failing = world.pledge(project, citizen, "10.00", payment_method="pm_card_chargeCustomerFail")
     clock.advance(days=3)
     world.platform.projections.catch_up()
-    from domain.context import SYSTEM, acting_as
+    from domain.kernel.context import SYSTEM, acting_as
     with acting_as(SYSTEM, "settle"):
         world.app.settle(project)
     world.platform.projections.catch_up()

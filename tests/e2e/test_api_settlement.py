@@ -9,8 +9,8 @@ from uuid import uuid4
 
 import pytest
 
-from adapters.settlement import settle_due
-from domain.pledge import FIX_WINDOW
+from adapters.settlement_rounds import settle_due
+from domain.crowdfunding.pledge import FIX_WINDOW
 from tests.conftest import bearer
 
 FAILS_AT_CLOSE = "pm_card_chargeCustomerFail"

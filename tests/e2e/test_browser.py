@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-from domain.money import Money
+from domain.kernel.money import Money
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]

@@ -383,7 +383,7 @@ def test_the_form_has_one_heading_and_a_label_for_every_field(officer_client):
 def test_opening_a_campaign_another_officer_just_opened_says_so_and_records_nothing(
     monkeypatch, officer_client, world, porto, platform, sqlite_url, clock
 ):
-    from domain.context import Actor, acting_as
+    from domain.kernel.context import Actor, acting_as
     from tests.conftest import make_platform
 
     city_id, officer_id = porto

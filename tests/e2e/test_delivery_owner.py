@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters import tables
-from adapters.settlement import settle_due
-from domain.context import Actor, acting_as
+from adapters.settlement_rounds import settle_due
+from domain.kernel.context import Actor, acting_as
 from tests.conftest import bearer, csrf_from, login
 from tests.e2e.test_settlement_pages import LINES, recorded, text_of, words
 

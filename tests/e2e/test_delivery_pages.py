@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.settlement import settle_due
+from adapters.settlement_rounds import settle_due
 from tests.conftest import csrf_from, login
 from tests.e2e.test_settlement_pages import LINES, recorded, text_of, words
 

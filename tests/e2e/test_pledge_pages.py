@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from domain.money import Money
-from domain.pledge import pledge_limit
+from domain.crowdfunding.pledge import pledge_limit
+from domain.kernel.money import Money
 from tests.conftest import PASSWORD, csrf_from, login
 from web.filters import status_words
 

@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from adapters import tables as t
-from adapters.settlement import settle_due
-from domain.context import SYSTEM, Actor, acting_as
+from adapters.settlement_rounds import settle_due
+from domain.kernel.context import SYSTEM, Actor, acting_as
 from tests.conftest import PASSWORD, bearer, csrf_from, login
 
 

@@ -258,7 +258,7 @@ def test_control_characters_in_filters_are_refused_on_postgresql(pg_client, quer
 
 
 def test_pilots_still_taking_pledges_are_listed_before_finished_ones(client, world, clock):
-    from adapters.settlement import settle_due
+    from adapters.settlement_rounds import settle_due
 
     city = world.city("Porto")
     officer = world.officer(city)

@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from domain.clock import FixedClock
+from domain.kernel.clock import FixedClock
 from tests.conftest import START, make_platform
 from web.api.openapi import OPERATIONS
 from web.app import create_app

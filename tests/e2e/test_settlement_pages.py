@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from adapters.settlement import settle_due
+from adapters.settlement_rounds import settle_due
 from tests.conftest import csrf_from, login
 
 LINES = (("Bike counters", "100.00", True), ("Public display", "50.00", False))

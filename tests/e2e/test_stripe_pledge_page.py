@@ -15,9 +15,9 @@ import stripe
 from adapters import migrate
 from adapters.bootstrap import Platform, build_platform
 from adapters.settings import Settings
-from adapters.settlement import settle_due
+from adapters.settlement_rounds import settle_due
 from adapters.stripe_payments import StripeGateway
-from domain.money import Money
+from domain.kernel.money import Money
 from tests.conftest import TEST_PASSWORD_METHOD, csrf_from, login
 from tests.localstripe_server import LocalStripe, running_localstripe
 

@@ -37,10 +37,10 @@ import sqlalchemy as sa
 
 from adapters import tables as t
 from adapters.payment_sweep import sweep_orphaned_authorisations
-from domain.clock import FixedClock
-from domain.context import Actor, acting_as
-from domain.matching_rules import parse_rules
-from domain.money import Money
+from domain.kernel.clock import FixedClock
+from domain.kernel.context import Actor, acting_as
+from domain.kernel.money import Money
+from domain.matching.rules import parse_rules
 from tests.conftest import World, make_platform
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -244,9 +244,9 @@ def test_ledger_audit_replays_the_log_and_agrees_with_the_pages_or_says_what_dif
     import sqlalchemy as sa
 
     from adapters import tables as t
-    from domain.context import SYSTEM, Actor, acting_as
-    from domain.money import Money
-    from domain.project import BudgetLine
+    from domain.crowdfunding.project import BudgetLine
+    from domain.kernel.context import SYSTEM, Actor, acting_as
+    from domain.kernel.money import Money
 
     upgraded("cities", "add", "Porto", "--currency", "EUR", "--country", "PT")
     created = upgraded(

@@ -9,8 +9,8 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from domain.context import Actor, acting_as
-from domain.money import Money
+from domain.kernel.context import Actor, acting_as
+from domain.kernel.money import Money
 from tests.conftest import World
 
 THREADS = 8

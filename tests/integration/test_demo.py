@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from domain.clock import FixedClock
-from domain.context import ROLES
+from domain.kernel.clock import FixedClock
+from domain.kernel.context import ROLES
 from tests.conftest import START, make_platform
 from web.demo import CITIES, DEMO_PASSWORDS, load_demo
 

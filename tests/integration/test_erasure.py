@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from adapters.ledger_audit import audit_ledger
-from adapters.settlement import settle_due
-from domain.context import SYSTEM, Actor, acting_as
-from domain.matching_rules import parse_rules
-from domain.money import Money
+from adapters.settlement_rounds import settle_due
+from domain.kernel.context import SYSTEM, Actor, acting_as
+from domain.kernel.money import Money
+from domain.matching.rules import parse_rules
 from tests.conftest import World
 from web.cli import work_rounds
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from itertools import pairwise
 
-from domain.city import City
-from domain.context import Actor, acting_as
+from domain.cities.city import City
+from domain.kernel.context import Actor, acting_as
 from tests.conftest import World
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from adapters.bootstrap import ConfigurationError, build_payments
 from adapters.settings import Settings
-from adapters.settlement import settle_due
+from adapters.settlement_rounds import settle_due
 from adapters.stripe_payments import StripeGateway
 from tests.conftest import World
 

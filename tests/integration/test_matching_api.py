@@ -9,7 +9,7 @@ from uuid import uuid4
 
 import pytest
 
-from adapters.settlement import settle_due
+from adapters.settlement_rounds import settle_due
 from tests.conftest import START, bearer
 
 RATIO = {"kind": "ratio", "factor": "1", "cap_per_pledge": "25.00", "cap_per_project": "500.00",

@@ -17,10 +17,10 @@ import pytest
 
 from adapters.bootstrap import build_platform
 from adapters.settings import Settings
-from domain.clock import FixedClock
-from domain.context import Actor, acting_as
-from domain.matching_rules import parse_rules
-from domain.money import Money
+from domain.kernel.clock import FixedClock
+from domain.kernel.context import Actor, acting_as
+from domain.kernel.money import Money
+from domain.matching.rules import parse_rules
 from tests.conftest import START, TEST_PASSWORD_METHOD, World
 from tests.matching_ledger import replay
 
@@ -138,7 +138,7 @@ def test_processes_pledging_against_one_small_pool_never_over_commit_it(
     # Every pledge recorded once: as many Pledge.Made events as pledges the processes got back.
     notifications = app.recorder.select_notifications(start=1, limit=1_000_000)
     made_events = Counter(
-        n.originator_id for n in notifications if n.topic == "domain.pledge:Pledge.Made"
+        n.originator_id for n in notifications if n.topic.endswith(":Pledge.Made")
     )
     assert made_events == Counter(made)
     # The processes really raced: the log alternates between them again and again, on the
@@ -148,7 +148,7 @@ def test_processes_pledging_against_one_small_pool_never_over_commit_it(
                    if a.correlation_id != b.correlation_id)
 
     pledge_events = [app.mapper.to_domain_event(n) for n in notifications
-                     if n.topic == "domain.pledge:Pledge.Made"]
+                     if n.topic == "domain.crowdfunding.pledge:Pledge.Made"]
     fund_events = [app.mapper.to_domain_event(n) for n in notifications
                    if n.originator_id == fund_id and "Match" in n.topic]
     assert turns(pledge_events) >= 20 and turns(fund_events) >= 3, (

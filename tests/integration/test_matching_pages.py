@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from domain.context import Actor, acting_as
-from domain.matching_rules import parse_rules
-from domain.money import Money
+from domain.kernel.context import Actor, acting_as
+from domain.kernel.money import Money
+from domain.matching.rules import parse_rules
 from tests.conftest import csrf_from, login
 
 

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 
 from adapters import tables as t
 from adapters.ledger_audit import audit_ledger
-from domain.context import SYSTEM, Actor, acting_as
-from domain.matching_rules import parse_rules
-from domain.money import Money
+from domain.kernel.context import SYSTEM, Actor, acting_as
+from domain.kernel.money import Money
+from domain.matching.rules import parse_rules
 from tests.conftest import World
 
 
@@ -258,7 +258,7 @@ def test_a_threshold_fund_and_a_fixed_grant_follow_the_outcome(any_platform, clo
 
 
 def test_the_worker_closes_a_quadratic_round_and_its_shares_become_grants(any_platform, clock):
-    from adapters.settlement import settle_due
+    from adapters.settlement_rounds import settle_due
 
     world = Funded(any_platform, clock)
     city = world.city("Porto")

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.context import Actor, acting_as
-from domain.matching_rules import parse_rules
-from domain.money import Money
+from domain.kernel.context import Actor, acting_as
+from domain.kernel.money import Money
+from domain.matching.rules import parse_rules
 from tests.conftest import World, make_platform
 
 

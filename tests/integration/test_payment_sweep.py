@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 from adapters.payment_sweep import sweep_orphaned_authorisations
-from domain.money import Money
-from domain.payments import authorisation_key
+from domain.kernel.money import Money
+from domain.kernel.payments import authorisation_key
 from tests.conftest import World
 
 

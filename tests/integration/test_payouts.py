@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from adapters.settlement import settle_due
-from domain.context import Actor, acting_as
-from domain.money import Money
+from adapters.settlement_rounds import settle_due
+from domain.kernel.context import Actor, acting_as
+from domain.kernel.money import Money
 from tests.conftest import World
 
 

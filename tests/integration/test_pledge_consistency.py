@@ -8,10 +8,10 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from adapters.bootstrap import build_platform
-from domain.context import SYSTEM, Actor, acting_as
-from domain.errors import CampaignNotOpen, ConcurrentChange
-from domain.money import Money
-from domain.project import Project
+from domain.crowdfunding.project import Project
+from domain.kernel.context import SYSTEM, Actor, acting_as
+from domain.kernel.errors import CampaignNotOpen, ConcurrentChange
+from domain.kernel.money import Money
 from tests.conftest import World
 
 

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 
 from adapters import tables as t
 from adapters.follower import ProjectionFollower
-from domain.context import Actor, acting_as
-from domain.money import Money
-from domain.project import MAX_BUDGET_LINE_MAJOR, MAX_BUDGET_LINES
+from domain.crowdfunding.project import MAX_BUDGET_LINE_MAJOR, MAX_BUDGET_LINES
+from domain.kernel.context import Actor, acting_as
+from domain.kernel.money import Money
 from tests.conftest import World
 
 

@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 from adapters import tables as t
-from domain.clock import FixedClock
-from domain.context import Actor, acting_as
-from domain.money import Money
+from domain.kernel.clock import FixedClock
+from domain.kernel.context import Actor, acting_as
+from domain.kernel.money import Money
 from tests.conftest import World, make_platform
 
 PLEDGES = 600

@@ -17,9 +17,9 @@ import pytest
 import stripe
 
 from adapters.stripe_payments import PaymentRequestRejected, PaymentsUnavailable, StripeGateway
-from domain.errors import PaymentDeclined
-from domain.money import Money
-from domain.payments import DECLINED, HOLD, SAVED_CARD, SUCCEEDED, idempotency_key
+from domain.kernel.errors import PaymentDeclined
+from domain.kernel.money import Money
+from domain.kernel.payments import DECLINED, HOLD, SAVED_CARD, SUCCEEDED, idempotency_key
 from tests.localstripe_server import LocalStripe, running_localstripe
 
 # localstripe registers plain-function handlers, which aiohttp deprecates.

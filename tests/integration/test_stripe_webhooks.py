@@ -25,7 +25,7 @@ from werkzeug.serving import make_server
 from adapters import migrate
 from adapters.bootstrap import Platform, build_platform
 from adapters.settings import Settings
-from adapters.settlement import settle_due
+from adapters.settlement_rounds import settle_due
 from adapters.stripe_payments import StripeGateway
 from adapters.stripe_webhooks import process_pending_webhooks, webhook_events
 from tests.conftest import TEST_PASSWORD_METHOD, World
@@ -174,7 +174,7 @@ def test_a_payment_the_citizen_completed_charges_their_failed_pledge(
     assert platform.read.pledge(failing).status == "charged"
     assert figures(platform, project_id) == ("110.00", "0.00")
     assert len(receipts(platform, failing)) == 1
-    [recorded] = webhook_events(platform)
+    [recorded] = webhook_events(platform.webhooks)
     assert recorded.pledge_id == failing and recorded.processed_at is not None
     assert recorded.outcome.startswith("charged")
 
@@ -204,7 +204,7 @@ def test_a_delivery_not_signed_with_the_secret_is_refused_and_records_nothing(
 
     assert answer.status_code == 400
     assert answer.json["error"]["code"] == "bad_signature"
-    assert webhook_events(platform) == []
+    assert webhook_events(platform.webhooks) == []
     assert platform.read.pledge(failing).status == "payment_failed"
     assert figures(platform, project_id) == ("60.00", "50.00")
 
@@ -224,7 +224,7 @@ def test_without_a_webhook_secret_every_delivery_is_refused(sqlite_url, localstr
         answer = deliver(client, payload, sign(payload, ""))
         assert answer.status_code == 400
         assert answer.json["error"]["code"] == "bad_signature"
-        assert webhook_events(platform) == []
+        assert webhook_events(platform.webhooks) == []
     finally:
         platform.close()
 
@@ -236,7 +236,7 @@ def test_a_signed_delivery_that_is_no_event_is_refused(platform, client, payload
 
     assert answer.status_code == 400
     assert answer.json["error"]["code"] in ("bad_event", "bad_signature")
-    assert webhook_events(platform) == []
+    assert webhook_events(platform.webhooks) == []
 
 
 # -- once, in any order ------------------------------------------------------------------------
@@ -258,7 +258,7 @@ def test_a_duplicate_delivery_is_acknowledged_and_acted_on_once(
     assert first.json["status"] == "processed"
     assert [again.status_code, third.status_code] == [200, 200]
     assert again.json["status"] == third.json["status"] == "duplicate"
-    assert len(webhook_events(platform)) == 1
+    assert len(webhook_events(platform.webhooks)) == 1
     assert len(receipts(platform, failing)) == 1
     assert figures(platform, project_id) == ("110.00", "0.00")
 
@@ -282,7 +282,7 @@ def test_events_in_any_order_end_with_stripes_current_status(
     assert platform.read.pledge(failing).status == "charged"
     assert figures(platform, project_id) == ("110.00", "0.00")
     assert len(receipts(platform, failing)) == 1
-    outcomes = [e.outcome for e in webhook_events(platform)]
+    outcomes = [e.outcome for e in webhook_events(platform.webhooks)]
     assert sum(o.startswith("charged") for o in outcomes) == 1
 
 
@@ -303,7 +303,7 @@ def test_a_payment_that_did_not_succeed_changes_nothing(
     assert answer.json["status"] == "processed"
     assert platform.read.pledge(failing).status == "payment_failed"
     assert figures(platform, project_id) == ("60.00", "50.00")
-    [recorded] = webhook_events(platform)
+    [recorded] = webhook_events(platform.webhooks)
     assert recorded.outcome.startswith("no change")
 
 
@@ -326,7 +326,7 @@ def test_events_civicfund_does_not_act_on_are_recorded_only(platform, client, st
     answer = deliver(client, refunded)
 
     assert answer.json["status"] == "processed"
-    [recorded] = webhook_events(platform)
+    [recorded] = webhook_events(platform.webhooks)
     assert recorded.type == "customer.created" and recorded.processed_at is not None
 
 
@@ -347,7 +347,7 @@ def test_a_refund_is_recorded_against_its_pledge_without_changing_it(
     assert refund.status == "succeeded"
     assert answer.json["status"] == "processed"
     assert platform.read.pledge(failing).status == "charged"
-    refunded = [e for e in webhook_events(platform) if e.type == "charge.refunded"]
+    refunded = [e for e in webhook_events(platform.webhooks) if e.type == "charge.refunded"]
     assert [e.pledge_id for e in refunded] == [failing]
 
 
@@ -386,14 +386,14 @@ def test_an_event_before_its_pledge_is_kept_and_processed_once_the_pledge_exists
 
         assert gateway.answer.status_code == 200
         assert gateway.answer.json["status"] == "pending"
-        [waiting] = webhook_events(platform)
+        [waiting] = webhook_events(platform.webhooks)
         assert waiting.processed_at is None and waiting.pledge_id == pledge_id
 
-        assert process_pending_webhooks(platform) == 1
-        [done] = webhook_events(platform)
+        assert process_pending_webhooks(platform.webhooks) == 1
+        [done] = webhook_events(platform.webhooks)
         assert done.processed_at is not None and done.pledge_id == pledge_id
         assert platform.read.pledge(pledge_id).status == "authorised"
-        assert process_pending_webhooks(platform) == 0
+        assert process_pending_webhooks(platform.webhooks) == 0
     finally:
         platform.close()
 
@@ -406,10 +406,10 @@ def test_an_event_naming_an_unknown_pledge_waits_then_is_given_up(
     assert deliver(client, event_about(stranger, "payment_intent.succeeded")).json["status"] \
         == "pending"
     clock.advance(days=1)
-    assert process_pending_webhooks(platform) == 0
+    assert process_pending_webhooks(platform.webhooks) == 0
     clock.advance(days=3)
-    assert process_pending_webhooks(platform) == 1
-    [given_up] = webhook_events(platform)
+    assert process_pending_webhooks(platform.webhooks) == 1
+    [given_up] = webhook_events(platform.webhooks)
     assert given_up.outcome.startswith("gave up")
 
 
@@ -423,15 +423,15 @@ def test_a_payment_without_civicfund_metadata_waits_for_it(platform, client, clo
     answer = deliver(client, event_about(intent, "payment_intent.succeeded"))
 
     assert answer.json["status"] == "pending"
-    [waiting] = webhook_events(platform)
+    [waiting] = webhook_events(platform.webhooks)
     assert waiting.processed_at is None and waiting.pledge_id is None
     # Asked about again later, not every worker round; given up after Stripe's retry window.
-    assert process_pending_webhooks(platform) == 0
+    assert process_pending_webhooks(platform.webhooks) == 0
     clock.advance(minutes=1)
-    assert process_pending_webhooks(platform) == 0
+    assert process_pending_webhooks(platform.webhooks) == 0
     clock.advance(days=3)
-    assert process_pending_webhooks(platform) == 1
-    [given_up] = webhook_events(platform)
+    assert process_pending_webhooks(platform.webhooks) == 1
+    [given_up] = webhook_events(platform.webhooks)
     assert given_up.outcome.startswith("gave up") and given_up.pledge_id is None
 
 
@@ -444,7 +444,7 @@ def test_the_worker_round_retries_pending_events(world, platform, client, clock,
     # Written straight into the table, as if processing had been interrupted.
     from adapters.stripe_webhooks import parse_event, record_event
 
-    record_event(platform, parse_event(event_about(intent, "payment_intent.succeeded")))
+    record_event(platform.webhooks, parse_event(event_about(intent, "payment_intent.succeeded")))
     stop = threading.Event()
     echo = []
     worker = threading.Thread(target=work_rounds, args=(platform, stop, 0.05, echo.append))
@@ -505,7 +505,7 @@ def test_localstripe_delivers_a_signed_webhook_that_charges_the_pledge(
     assert figures(platform, project_id) == ("110.00", "0.00")
     # localstripe also delivers the settlement's own payments (and any still queued): only the
     # citizen's payment charged the pledge.
-    charged = [e.pledge_id for e in webhook_events(platform)
+    charged = [e.pledge_id for e in webhook_events(platform.webhooks)
                if e.outcome and e.outcome.startswith("charged")]
     assert charged == [failing]
-    assert {e.type for e in webhook_events(platform)} == {"payment_intent.succeeded"}
+    assert {e.type for e in webhook_events(platform.webhooks)} == {"payment_intent.succeeded"}

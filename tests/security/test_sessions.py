@@ -110,7 +110,7 @@ def test_a_role_change_ends_the_accounts_sessions(app, world, citizen, platform,
     assert signed_in(client)
     admin = world.account("admin")
 
-    from domain.context import Actor, acting_as
+    from domain.kernel.context import Actor, acting_as
 
     with acting_as(Actor(str(admin), "admin"), "test"):
         platform.change_role(citizen, "investor", None)

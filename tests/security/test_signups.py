@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from adapters import tables as t
 from adapters.accounts import EmailTaken
-from domain.context import SYSTEM, acting_as
+from domain.kernel.context import SYSTEM, acting_as
 
 
 def registered_events(platform) -> list:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
-from uuid import UUID, uuid4
+from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 
 from adapters.sandbox_payments import SandboxGateway
-from domain.account import InvalidRole
-from domain.clock import FixedClock
-from domain.context import SYSTEM, Actor, acting_as
-from domain.errors import (
+from domain.accounts.account import InvalidRole
+from domain.crowdfunding.pledge import AUTHORISED, CANCELLED
+from domain.crowdfunding.project import OPEN, BudgetLine
+from domain.kernel.context import SYSTEM, Actor, acting_as
+from domain.kernel.errors import (
     CampaignNotOpen,
     CityAlreadyExists,
     InvalidCity,
@@ -22,73 +23,8 @@ from domain.errors import (
     NotPermitted,
     PaymentDeclined,
 )
-from domain.money import Money
-from domain.payments import HOLD, SAVED_CARD, idempotency_key
-from domain.pledge import AUTHORISED, CANCELLED
-from domain.project import OPEN, BudgetLine
-
-START = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-
-
-class Pilot:
-    """An in-memory Civicfund with a city, an officer, a citizen and helpers to act as them."""
-
-    def __init__(self) -> None:
-        from domain.application import Civicfund
-
-        self.clock = FixedClock(START)
-        self.payments = SandboxGateway()
-        self.app = Civicfund(env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
-                             payments=self.payments, clock=self.clock)
-        with acting_as(SYSTEM, "seed"):
-            self.city_id = self.app.add_city("Porto", currency="EUR", country="PT",
-                                             timezone="Europe/Lisbon")
-            self.officer_id = self.app.register_account("city", self.city_id)
-            self.citizen_id = self.app.register_account("citizen")
-
-    def officer(self, officer_id: UUID | None = None) -> Actor:
-        return Actor(str(officer_id or self.officer_id), "city")
-
-    def citizen(self, citizen_id: UUID | None = None) -> Actor:
-        return Actor(str(citizen_id or self.citizen_id), "citizen")
-
-    def draft(self, *, city_id: UUID | None = None, closes_in: timedelta = timedelta(days=30),
-              **changes) -> UUID:
-        fields = dict(
-            city_id=city_id or self.city_id, area="Ribeira", theme="Mobility",
-            title="Smart bike lanes", summary="Counters on every lane.",
-            proposer="Friends of the Park",
-            budget_lines=[BudgetLine("Sensors", Money.parse("8000", "EUR"), True),
-                          BudgetLine("Signage", Money.parse("2000", "EUR"), False)],
-            funding_model="all_or_nothing", opens_at=self.clock.now() - timedelta(hours=1),
-            closes_at=self.clock.now() + closes_in,
-        )
-        fields.update(changes)
-        return self.app.draft_project(**fields)
-
-    def open_project(self, **changes) -> UUID:
-        with acting_as(self.officer(), "officer-request"):
-            project_id = self.draft(**changes)
-            self.app.open_campaign(project_id)
-        return project_id
-
-    def pledge(self, project_id: UUID, amount: str = "25.00", *, citizen_id: UUID | None = None,
-               payment_method: str = "pm_card_visa") -> UUID:
-        citizen_id = citizen_id or self.citizen_id
-        with acting_as(self.citizen(citizen_id), "citizen-request"):
-            return self.app.make_pledge(project_id=project_id, citizen_id=citizen_id,
-                                        amount=Money.parse(amount, "EUR"),
-                                        payment_method=payment_method)
-
-    def events(self) -> list:
-        notifications = self.app.recorder.select_notifications(1, 1000)
-        return [self.app.mapper.to_domain_event(n) for n in notifications]
-
-
-@pytest.fixture
-def pilot() -> Pilot:
-    return Pilot()
-
+from domain.kernel.money import Money
+from domain.kernel.payments import HOLD, SAVED_CARD, idempotency_key
 
 # -- cities ------------------------------------------------------------------------------------
 

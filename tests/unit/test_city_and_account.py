@@ -6,10 +6,10 @@ from uuid import uuid4
 
 import pytest
 
-from domain.account import Account, InvalidRole
-from domain.city import City, city_id_for
-from domain.context import ROLES
-from domain.errors import InvalidCity, UnknownCurrency
+from domain.accounts.account import Account, InvalidRole
+from domain.cities.city import City, city_id_for
+from domain.kernel.context import ROLES
+from domain.kernel.errors import InvalidCity, UnknownCurrency
 
 
 def test_a_city_is_added_with_tidy_name_upper_case_codes_and_its_time_zone():

@@ -8,9 +8,9 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.context import SYSTEM, Actor, acting_as
-from domain.errors import InvalidProject, InvalidTransition, NotPermitted
-from tests.unit.test_settlement import START, Campaign
+from domain.kernel.context import SYSTEM, Actor, acting_as
+from domain.kernel.errors import InvalidProject, InvalidTransition, NotPermitted
+from tests.unit.conftest import START, Campaign
 
 
 class Delivery(Campaign):

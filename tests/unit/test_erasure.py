@@ -10,11 +10,10 @@ from uuid import UUID
 
 import pytest
 
-from domain.account import Account, InvalidErasure, InvalidRole
-from domain.context import SYSTEM, Actor, acting_as
-from domain.errors import NotPermitted
-from tests.unit.test_matching import RATIO, Matched
-from tests.unit.test_settlement import Campaign
+from domain.accounts.account import Account, InvalidErasure, InvalidRole
+from domain.kernel.context import SYSTEM, Actor, acting_as
+from domain.kernel.errors import NotPermitted
+from tests.unit.conftest import RATIO, Campaign, Matched
 
 ADMIN = Actor("00000000-0000-0000-0000-0000000000ad", "admin")
 

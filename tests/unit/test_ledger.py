@@ -12,8 +12,7 @@ from domain.ledger import chart
 from domain.ledger.bookkeeping import Bookkeeper, MemoryFacts
 from domain.ledger.chart import UnknownAccount
 from domain.ledger.postings import Unbalanced, check_balanced, crosses_sign, move
-from tests.unit.test_matching import RATIO, Matched
-from tests.unit.test_settlement import eur
+from tests.unit.conftest import RATIO, Matched, eur
 
 
 def balances(app) -> Counter:

@@ -3,53 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from uuid import UUID
 
 import pytest
 
-from domain.context import SYSTEM, Actor, acting_as
-from domain.errors import InvalidAmount, InvalidTransition, NotPermitted
-from domain.matching_fund import InvalidFund
-from domain.matching_rules import InvalidRules, parse_rules
-from domain.project import BudgetLine
-from tests.unit.test_settlement import START, Campaign, eur
-
-
-class Matched(Campaign):
-    """The Porto bike-counter campaign (minimum EUR 100, optimum EUR 150) and its city's funds."""
-
-    def fund(self, rules: dict, *, pool: str = "1000.00", themes=(), areas=(), officer=None,
-             opens_at=None, closes_in=timedelta(days=20), name: str = "Porto Match") -> UUID:
-        with acting_as(Actor(str(officer or self.officer), "city"), "fund"):
-            return self.app.create_matching_fund(
-                city_id=self.city, name=name, sponsor="Porto City Council", currency="EUR",
-                pool=eur(pool), opens_at=opens_at or START - timedelta(hours=1),
-                closes_at=START + closes_in, themes=list(themes), areas=list(areas),
-                rules=parse_rules(rules, "EUR"),
-            )
-
-    def as_officer(self, correlation: str = "officer"):
-        return acting_as(Actor(str(self.officer), "city"), correlation)
-
-    def match(self, fund_id: UUID, pledge_id: UUID):
-        return self.app.get_matching_fund(fund_id).matches.get(pledge_id)
-
-    def matched(self, fund_id: UUID, pledge_id: UUID) -> int:
-        match = self.match(fund_id, pledge_id)
-        return match.amount if match else 0
-
-    def cancel(self, pledge_id: UUID) -> None:
-        citizen = self.app.get_pledge(pledge_id).citizen_id
-        with acting_as(Actor(str(citizen), "citizen"), "cancel"):
-            self.app.cancel_pledge(pledge_id, citizen_id=citizen)
-
-    def balances(self, fund_id: UUID) -> tuple[int, int, int, int]:
-        fund = self.app.get_matching_fund(fund_id)
-        return fund.pool, fund.reserved, fund.committed, fund.available
-
-
-RATIO = {"kind": "ratio", "factor": "1", "cap_per_pledge": "25.00"}
-
+from domain.crowdfunding.project import BudgetLine
+from domain.kernel.context import SYSTEM, Actor, acting_as
+from domain.kernel.errors import InvalidAmount, InvalidTransition, NotPermitted
+from domain.matching.fund import InvalidFund
+from domain.matching.rules import InvalidRules, parse_rules
+from tests.unit.conftest import RATIO, START, Matched, eur
 
 # -- ratio ---------------------------------------------------------------------------------------
 

@@ -11,10 +11,10 @@ from uuid import UUID
 
 import pytest
 
-from domain.context import Actor, acting_as
-from domain.money import Money
+from domain.kernel.context import Actor, acting_as
+from domain.kernel.money import Money
 from tests.matching_ledger import check_funds, replay
-from tests.unit.test_matching import Matched
+from tests.unit.conftest import Matched
 
 THREADS = 8
 PLEDGES_EACH = 12

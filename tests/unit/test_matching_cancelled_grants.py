@@ -3,7 +3,7 @@ refunded, its grant goes back to the pool like its pledges' matches do."""
 
 from __future__ import annotations
 
-from tests.unit.test_matching import Matched
+from tests.unit.conftest import Matched
 
 
 def test_a_committed_grant_goes_back_to_the_pool_when_the_funded_project_is_cancelled():

@@ -4,9 +4,8 @@ tests in test_matching_properties.py)."""
 
 from __future__ import annotations
 
-from domain.matching_rules import parse_rules
-from tests.unit.test_matching import Matched
-from tests.unit.test_settlement import eur
+from domain.matching.rules import parse_rules
+from tests.unit.conftest import Matched, eur
 
 ONE = {"kind": "ratio", "factor": "1", "cap_per_pledge": "10.00", "one_per_backer": True}
 MANY = {"kind": "ratio", "factor": "1", "cap_per_pledge": "10.00"}

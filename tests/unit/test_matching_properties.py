@@ -17,12 +17,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from adapters.sandbox_payments import SandboxGateway
 from domain.application import Civicfund
-from domain.clock import FixedClock
-from domain.context import SYSTEM, Actor, acting_as
-from domain.errors import DomainError
-from domain.matching_rules import parse_rules
-from domain.money import Money
-from domain.project import ALL_OR_NOTHING, KEEP_WHAT_YOU_RAISE, BudgetLine
+from domain.crowdfunding.project import ALL_OR_NOTHING, KEEP_WHAT_YOU_RAISE, BudgetLine
+from domain.kernel.clock import FixedClock
+from domain.kernel.context import SYSTEM, Actor, acting_as
+from domain.kernel.errors import DomainError
+from domain.kernel.money import Money
+from domain.matching.rules import parse_rules
 from tests.matching_ledger import check_funds
 
 START = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -255,8 +255,9 @@ class MatchingMachine(RuleBasedStateMachine):
             check_funds(self.app, [fund_id for fund_id, _ in self.funds], self.minimum)
 
 
+# As many runs as the profile says (tests/conftest.py: 200 in CI, 20 locally).
 MatchingMachine.TestCase.settings = settings(
-    max_examples=200, stateful_step_count=50, deadline=None,
+    stateful_step_count=50,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestMatchingInvariants = MatchingMachine.TestCase

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from domain.errors import CurrencyMismatch, InvalidAmount, UnknownCurrency
-from domain.money import CURRENCY_EXPONENTS, Money, total
+from domain.kernel.errors import CurrencyMismatch, InvalidAmount, UnknownCurrency
+from domain.kernel.money import CURRENCY_EXPONENTS, Money, total
 
 # -- parsing -----------------------------------------------------------------------------------
 

@@ -8,15 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from domain.errors import (
-    CampaignNotOpen,
-    CurrencyMismatch,
-    InvalidAmount,
-    InvalidTransition,
-    NotPermitted,
-)
-from domain.money import Money
-from domain.pledge import (
+from domain.crowdfunding.pledge import (
     AUTHORISED,
     CANCELLED,
     REQUESTED,
@@ -25,7 +17,15 @@ from domain.pledge import (
     check_pledge_amount,
     pledge_limit,
 )
-from domain.project import ALL_OR_NOTHING, BudgetLine, Project
+from domain.crowdfunding.project import ALL_OR_NOTHING, BudgetLine, Project
+from domain.kernel.errors import (
+    CampaignNotOpen,
+    CurrencyMismatch,
+    InvalidAmount,
+    InvalidTransition,
+    NotPermitted,
+)
+from domain.kernel.money import Money
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 OPENS = NOW - timedelta(days=1)

@@ -10,11 +10,10 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import OperationalError
 
-from domain.context import Actor, acting_as
-from domain.errors import OutcomeUnknown
-from domain.pledge import pledge_id_for_request
-from tests.unit.test_matching import RATIO, Matched
-from tests.unit.test_settlement import Campaign, eur
+from domain.crowdfunding.pledge import pledge_id_for_request
+from domain.kernel.context import Actor, acting_as
+from domain.kernel.errors import OutcomeUnknown
+from tests.unit.conftest import RATIO, Campaign, Matched, eur
 
 
 def pledges_in_log(campaign: Campaign, citizen: UUID) -> list[UUID]:

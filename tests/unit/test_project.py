@@ -7,10 +7,7 @@ from uuid import uuid4
 
 import pytest
 
-from domain.clock import PAST_GRACE
-from domain.errors import CampaignNotOpen, InvalidProject, InvalidTransition
-from domain.money import Money
-from domain.project import (
+from domain.crowdfunding.project import (
     ALL_OR_NOTHING,
     DRAFT,
     FUNDING_MODELS,
@@ -20,6 +17,9 @@ from domain.project import (
     BudgetLine,
     Project,
 )
+from domain.kernel.clock import PAST_GRACE
+from domain.kernel.errors import CampaignNotOpen, InvalidProject, InvalidTransition
+from domain.kernel.money import Money
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 

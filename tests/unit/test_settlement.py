@@ -2,78 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from uuid import UUID
+from datetime import timedelta
 
 import pytest
 
-from adapters.sandbox_payments import SandboxGateway
-from domain.application import Civicfund
-from domain.clock import FixedClock
-from domain.context import SYSTEM, Actor, acting_as
-from domain.errors import CampaignNotOpen, InvalidTransition, NotPermitted
-from domain.money import Money
-from domain.payments import AUTHENTICATION_REQUIRED
-from domain.project import ALL_OR_NOTHING, KEEP_WHAT_YOU_RAISE, BudgetLine
-
-START = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-
-
-def eur(text: str) -> Money:
-    return Money.parse(text, "EUR")
-
-
-class Campaign:
-    """One project in Porto (minimum EUR 100, optimum EUR 150) with a fixed clock."""
-
-    def __init__(self, funding_model: str = ALL_OR_NOTHING, closes_in=timedelta(days=10)):
-        self.clock = FixedClock(START)
-        self.gateway = SandboxGateway()
-        self.app = Civicfund(
-            env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, payments=self.gateway,
-            clock=self.clock,
-        )
-        with acting_as(SYSTEM, "seed"):
-            self.city = self.app.add_city("Porto", currency="EUR", country="PT",
-                                          timezone="Europe/Lisbon")
-            self.officer = self.app.register_account("city", self.city)
-        with acting_as(Actor(str(self.officer), "city"), "seed"):
-            self.project = self.app.draft_project(
-                city_id=self.city, area="Baixa", theme="Mobility", title="Bike counters",
-                summary="Count the bikes.", proposer="Porto Cycles",
-                budget_lines=[BudgetLine("Counters", eur("100.00"), True),
-                              BudgetLine("Display", eur("50.00"), False)],
-                funding_model=funding_model, opens_at=START - timedelta(hours=1),
-                closes_at=START + closes_in,
-            )
-            self.app.open_campaign(self.project)
-
-    def citizen(self) -> UUID:
-        with acting_as(SYSTEM, "seed"):
-            return self.app.register_account("citizen")
-
-    def pledge(self, amount: str, card: str = "pm_card_visa", citizen: UUID | None = None):
-        citizen = citizen or self.citizen()
-        with acting_as(Actor(str(citizen), "citizen"), "pledge"):
-            return self.app.make_pledge(project_id=self.project, citizen_id=citizen,
-                                        amount=eur(amount), payment_method=card)
-
-    def after_deadline(self) -> None:
-        self.clock.advance(days=11)
-
-    def settle(self):
-        with acting_as(SYSTEM, "settle"):
-            return self.app.settle(self.project)
-
-    def status(self, pledge_id: UUID) -> str:
-        return self.app.get_pledge(pledge_id).status
-
-    @property
-    def project_state(self):
-        return self.app.get_project(self.project)
-
-    def charged_total(self) -> Money:
-        return Money(sum(c["amount"] for c in self.gateway.charges()), "EUR")
+from domain.crowdfunding.project import KEEP_WHAT_YOU_RAISE
+from domain.kernel.context import Actor, acting_as
+from domain.kernel.errors import CampaignNotOpen, InvalidTransition, NotPermitted
+from domain.kernel.payments import AUTHENTICATION_REQUIRED
+from tests.unit.conftest import Campaign, eur
 
 
 def test_nothing_happens_before_the_deadline():

@@ -1,4 +1,8 @@
-"""JSON API v1: bearer tokens only (so exempt from CSRF), marshmallow schemas, OpenAPI 3."""
+"""JSON API v1: bearer tokens only (so exempt from CSRF), marshmallow schemas, OpenAPI 3.
+
+The blueprint and what every area's API shares (plumbing in http.py, common schemas, the OpenAPI
+document) live here; each area adds its routes in its own package (web/<area>/api...), and
+web/blueprints.py imports them all before the blueprint is registered."""
 
 from flask import Blueprint
 from marshmallow import ValidationError
@@ -8,17 +12,6 @@ from web.extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-from web.api import (  # noqa: E402, F401  (register the routes)
-    delivery,
-    ledger,
-    matching,
-    openapi,
-    pledges,
-    privacy,
-    projects,
-    settlement,
-    tokens,
-)
 from web.api.http import ApiError, invalid  # noqa: E402
 
 

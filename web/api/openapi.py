@@ -14,22 +14,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, current_app, jsonify
 
+from web.accounts.personal_data_json import PersonalDataSchema
 from web.api import bp
-from web.api.ledger_schemas import LedgerAccountSchema, LedgerPageQuerySchema
-from web.api.matching_schemas import (
-    RULE_PARAMETERS,
-    FundClosedSchema,
-    FundCreateSchema,
-    FundFilterSchema,
-    FundListSchema,
-    FundSchema,
-    MatchPreviewQuerySchema,
-    MatchPreviewSchema,
-    RulesAmendedSchema,
-    TopUpSchema,
-    rule_kind_schemas,
-    rule_schema_name,
-)
 from web.api.schemas import (
     MOMENT_PATTERN,
     DeliveryOwnerSchema,
@@ -38,7 +24,6 @@ from web.api.schemas import (
     MilestoneListSchema,
     MilestoneSchema,
     PaymentMethodSchema,
-    PersonalDataSchema,
     PledgeCreateSchema,
     PledgeListSchema,
     PledgeSchema,
@@ -56,6 +41,21 @@ from web.api.schemas import (
     UpdateListSchema,
     UpdateSchema,
 )
+from web.ledger.api_schemas import LedgerAccountSchema, LedgerPageQuerySchema
+from web.matching.api_schemas import (
+    RULE_PARAMETERS,
+    FundClosedSchema,
+    FundCreateSchema,
+    FundFilterSchema,
+    FundListSchema,
+    FundSchema,
+    MatchPreviewQuerySchema,
+    RulesAmendedSchema,
+    TopUpSchema,
+    rule_kind_schemas,
+    rule_schema_name,
+)
+from web.matching.preview_json import MatchPreviewSchema
 
 OPENAPI_VERSION = "3.0.3"
 _CONVERTER = re.compile(r"<(?:[a-z_]+(?:\([^)]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")

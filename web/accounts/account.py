@@ -1,0 +1,109 @@
+"""Your account: what civicfund holds about you, downloading it, and erasing your account."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, logout_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField
+from wtforms.validators import InputRequired
+
+from domain.accounts.account import OWN_REQUEST
+from domain.kernel.errors import DomainError
+from web.accounts.personal_data import data_of
+from web.accounts.personal_data_json import personal_data_json
+from web.errors import status_for
+from web.services import command, platform
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+class EraseForm(FlaskForm):
+    password = PasswordField(
+        "Your password", validators=[InputRequired("Enter your password to confirm it is you")]
+    )
+    understood = BooleanField(
+        "I understand that my account is erased for good and cannot be brought back",
+        validators=[InputRequired("Tick the box to confirm you want your account erased")],
+    )
+
+
+def _erasure_plan():
+    """The person's pledges as an erasure would treat them: cancelled now, waited for, or
+    kept because the money moved."""
+    erasures = platform().erasures
+    pledges = platform().read.pledges_of(current_user.account_id)
+    waiting = erasures.waiting_for(current_user.account_id) if erasures else []
+    waiting_ids = {p.id for p in waiting}
+    return {
+        "to_cancel": [p for p in pledges if p.status == "authorised" and p.id not in waiting_ids],
+        "waiting_for": waiting,
+        "charged": [p for p in pledges if p.status == "charged"],
+    }
+
+
+@bp.get("")
+@login_required
+def home():
+    erasures = platform().erasures
+    request_ = erasures.request_of(current_user.account_id) if erasures else None
+    return render_template(
+        "account/home.html",
+        city=platform().read.city(current_user.city_id) if current_user.city_id else None,
+        erasure=request_,
+        waiting_for=erasures.waiting_for(current_user.account_id) if request_ else [],
+    )
+
+
+@bp.get("/export")
+@login_required
+def export():
+    """The person's data as a JSON file (the same as GET /api/v1/me/export)."""
+    data = data_of(current_user.record)
+    body = json.dumps(personal_data_json(data), indent=2, ensure_ascii=False)
+    filename = f"civicfund-my-data-{data.exported_at:%Y-%m-%d}.json"
+    return Response(body + "\n", mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    })
+
+
+def _erase_page(form: EraseForm, status: int = 200, problem: str | None = None):
+    return render_template(
+        "account/erase.html", form=form, problem=problem, **_erasure_plan()
+    ), status
+
+
+@bp.route("/erase", methods=["GET", "POST"])
+@login_required
+def erase():
+    if current_user.has_role("admin"):
+        return render_template("account/erase_admin.html"), 403
+    form = EraseForm()
+    if request.method == "GET":
+        return _erase_page(form)
+    if not form.validate():
+        return _erase_page(form, 422)
+    if platform().accounts.authenticate(current_user.email, form.password.data) is None:
+        form.password.errors = [*form.password.errors, "That is not your password"]
+        return _erase_page(form, 422)
+    account_id = current_user.account_id
+    try:
+        outcome = command(lambda: platform().erasures.request(account_id, reason=OWN_REQUEST))
+    except DomainError as problem:
+        return _erase_page(form, status_for(problem), problem.message)
+    if outcome.erased:
+        logout_user()
+        cancelled = len(outcome.cancelled)
+        flash("Your account is erased: your name, email and password are gone, and so is the "
+              "mail we wrote to you. " + (
+                  f"{cancelled} pledge{'' if cancelled == 1 else 's'} "
+                  f"{'was' if cancelled == 1 else 'were'} cancelled first; nothing is charged. "
+                  if cancelled else ""
+              ) + "Pilots' figures still count what was paid, as “a former backer”.", "success")
+        return redirect(url_for("public.home"), 303)
+    flash("Your erasure is waiting: some of your pledges are being settled. We erase your "
+          "account as soon as they are, and you are then logged out.", "info")
+    return redirect(url_for("account.home") + "#erasure", 303)

@@ -1,0 +1,92 @@
+"""One's data as the download writes it: the same file from the account page and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields
+
+from web.api.schemas import PledgeSchema
+
+
+class ExportedAccountSchema(Schema):
+    id = fields.UUID(required=True)
+    name = fields.String(required=True)
+    email = fields.String(required=True)
+    role = fields.String(required=True, metadata={"example": "citizen"})
+    city = fields.String(required=True, allow_none=True,
+                         metadata={"description": "A city officer's city; null for others"})
+    created_at = fields.AwareDateTime(format="iso", required=True)
+
+
+class ExportedPledgeSchema(PledgeSchema):
+    project_title = fields.String(required=True)
+    updated_at = fields.AwareDateTime(format="iso", required=True, allow_none=True,
+                                      metadata={"description": "When its status last changed"})
+
+
+class ExportedMailSchema(Schema):
+    kind = fields.String(
+        required=True,
+        metadata={"description": "confirmation, receipt, refund, payment_failed, released or "
+                                 "dropped"},
+    )
+    subject = fields.String(required=True)
+    body = fields.String(required=True)
+    pledge_id = fields.UUID(required=True, allow_none=True)
+    created_at = fields.AwareDateTime(format="iso", required=True)
+    sent_at = fields.AwareDateTime(format="iso", required=True, allow_none=True,
+                                   metadata={"description": "null while it waits to be sent"})
+
+
+class ExportedProjectSchema(Schema):
+    id = fields.UUID(required=True)
+    title = fields.String(required=True)
+
+
+class ExportedErasureSchema(Schema):
+    requested_at = fields.AwareDateTime(format="iso", required=True)
+    reason = fields.String(required=True)
+    waiting = fields.Boolean(
+        required=True,
+        metadata={"description": "True while it waits for pledges being settled"},
+    )
+
+
+class PersonalDataSchema(Schema):
+    """Everything the platform holds about the caller outside the public pages."""
+
+    exported_at = fields.AwareDateTime(format="iso", required=True)
+    account = fields.Nested(ExportedAccountSchema, required=True)
+    pledges = fields.List(fields.Nested(ExportedPledgeSchema), required=True)
+    mail = fields.List(
+        fields.Nested(ExportedMailSchema), required=True,
+        metadata={"description": "Confirmations, receipts and notices written to the caller"},
+    )
+    api_tokens = fields.List(
+        fields.Dict(keys=fields.String(), values=fields.Raw()), required=True,
+        metadata={"description": "What is recorded about each API token (created_at, and "
+                                 "whatever else the platform keeps), never the token or its "
+                                 "hash"},
+    )
+    delivered_projects = fields.List(
+        fields.Nested(ExportedProjectSchema), required=True,
+        metadata={"description": "Pilots whose delivery the caller owns (proposers)"},
+    )
+    erasure = fields.Nested(ExportedErasureSchema, required=True, allow_none=True)
+
+
+def personal_data_json(data: Any) -> dict[str, Any]:
+    """The download, as the API and the account page both write it."""
+    return PersonalDataSchema().dump({
+        "exported_at": data.exported_at,
+        "account": {
+            "id": data.account.id, "name": data.account.name, "email": data.account.email,
+            "role": data.account.role, "city": data.city, "created_at": data.account.created_at,
+        },
+        "pledges": data.pledges,
+        "mail": data.mail,
+        "api_tokens": data.api_tokens,
+        "delivered_projects": data.delivered_projects,
+        "erasure": data.erasure,
+    })

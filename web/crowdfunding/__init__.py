@@ -1,0 +1,2 @@
+"""Pages for crowdfunding: browsing pilots, pledging, the city console, delivery, and Stripe's
+webhooks."""

@@ -1,0 +1,1 @@
+"""The crowdfunding API: projects, pledges, settlement and delivery."""

@@ -1,0 +1,106 @@
+"""Pledges: a citizen pledges to a project, lists their pledges and cancels one while the
+campaign is taking pledges."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from datetime import UTC, datetime
+from uuid import UUID
+
+from flask import jsonify, url_for
+
+from adapters.queries import PledgeView, ProjectView
+from domain.crowdfunding.pledge import pledge_id_for_request
+from domain.kernel.errors import CurrencyMismatch
+from domain.kernel.money import Money
+from web.api import bp
+from web.api.http import ApiError, json_body, not_found, require_caller
+from web.api.schemas import PledgeCreateSchema, PledgeListSchema, PledgeSchema
+from web.idempotency import current_claim, idempotent
+from web.services import command, platform
+from web.users import User
+
+UNCONFIRMED = ("Confirm your email before your first pledge: open the link mailed to you at "
+               "registration (the Security page sends a new one)")
+
+
+def own_pledge(pledge_id: UUID, user: User) -> PledgeView:
+    """The caller's pledge; someone else's looks exactly like a missing one."""
+    pledge = platform().read.pledge(pledge_id)
+    if pledge is None or pledge.citizen_id != user.account_id:
+        raise not_found("pledge")
+    return pledge
+
+
+def made_pledge(
+    pledge_id: UUID, user: User, project: ProjectView, amount: Money, payment_method: str
+) -> PledgeView:
+    """The pledge just made, as the read models show it, or, if they cannot be read now
+    (storage failing right after the save), as this request made it: a recorded pledge is
+    never answered with an error."""
+    with suppress(Exception):
+        found = platform().read.pledge(pledge_id)
+        if found is not None:
+            return found
+    return PledgeView(
+        id=pledge_id, project_id=project.id, project_title=project.title,
+        citizen_id=user.account_id, amount=amount, status="authorised",
+        payment_method=payment_method,
+        made_at=datetime.now(UTC), project_status=project.status, closes_at=project.closes_at,
+        funding_model=project.funding_model, timezone=project.timezone,
+        matched=platform().app.match_kept_for(pledge_id, amount.currency),
+    )
+
+
+@bp.post("/projects/<uuid:project_id>/pledges")
+@idempotent(lambda: require_caller("citizen"))
+def make_pledge(project_id: UUID):
+    user = require_caller("citizen")
+    if not user.email_verified:
+        raise ApiError(403, "email_unconfirmed", UNCONFIRMED)
+    wanted = json_body(PledgeCreateSchema())
+    project = platform().read.project(project_id)
+    if project is None:
+        raise not_found("project")
+    currency = wanted.get("currency", project.currency)
+    if currency != project.currency:
+        raise CurrencyMismatch(f"This project takes {project.currency}, not {currency}")
+    amount = Money.parse(wanted["amount"], project.currency)
+    claim = current_claim()
+    pledge_id = command(
+        lambda: platform().app.make_pledge(
+            project_id=project_id, citizen_id=user.account_id, amount=amount,
+            payment_method=wanted["payment_method"],
+            pledge_id=pledge_id_for_request(user.account_id, claim.key) if claim else None,
+            execution=claim.execution if claim else 0,
+        ),
+        actor=user.actor,
+    )
+    location = url_for("api.get_pledge", pledge_id=pledge_id)
+    made = made_pledge(pledge_id, user, project, amount, wanted["payment_method"])
+    return jsonify(PledgeSchema().dump(made)), 201, {"Location": location}
+
+
+@bp.get("/me/pledges")
+def my_pledges():
+    user = require_caller()
+    pledges = platform().read.pledges_of(user.account_id)
+    return jsonify(PledgeListSchema().dump({"pledges": pledges}))
+
+
+@bp.get("/pledges/<uuid:pledge_id>")
+def get_pledge(pledge_id: UUID):
+    user = require_caller()
+    return jsonify(PledgeSchema().dump(own_pledge(pledge_id, user)))
+
+
+@bp.delete("/pledges/<uuid:pledge_id>")
+def cancel_pledge(pledge_id: UUID):
+    # Whatever the caller's role is now: a role change never strands the pledges they made.
+    user = require_caller()
+    own_pledge(pledge_id, user)
+    command(
+        lambda: platform().app.cancel_pledge(pledge_id, citizen_id=user.account_id),
+        actor=user.actor,
+    )
+    return jsonify(PledgeSchema().dump(own_pledge(pledge_id, user)))

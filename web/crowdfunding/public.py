@@ -1,0 +1,150 @@
+"""What anyone can read: the home page, the list of pilots and a pilot's page."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_login import current_user
+
+from adapters.queries import ProjectView
+from domain.crowdfunding.pledge import FIX_WINDOW
+from web.filters import former_name
+from web.matching.funds import funds_applying_to, marker, segments
+from web.services import platform
+
+bp = Blueprint("public", __name__)
+
+# Statuses a visitor can filter by; drafts are never public.
+PUBLIC_STATUSES = ("open", "funded", "unfunded", "delivering", "completed", "cancelled")
+PER_PAGE = 24
+FEATURED = 6
+
+
+def has_control_characters(text: str) -> bool:
+    """PostgreSQL refuses NUL in text, so such input is refused before it reaches a query."""
+    return any(ord(char) < 32 for char in text)
+
+
+def may_see_draft(project: ProjectView) -> bool:
+    """Drafts are visible only to officers of the project's city and to administrators."""
+    if not current_user.is_authenticated:
+        return False
+    if current_user.has_role("admin"):
+        return True
+    return current_user.has_role("city") and current_user.city_id == project.city_id
+
+
+def visible_project(project_id: UUID) -> ProjectView:
+    """The project as the read model has it, or a 404 for unknown ids and others' drafts."""
+    project = platform().read.project(project_id)
+    if project is None or (project.status == "draft" and not may_see_draft(project)):
+        abort(404, description="There is no pilot at this address.")
+    return project
+
+
+@bp.get("/")
+def home():
+    read = platform().read
+    now = platform().clock.now()
+    open_projects = read.projects(status="open", limit=FEATURED * 4)
+    featured = [p for p in open_projects if p.is_taking_pledges(now)][:FEATURED]
+    return render_template(
+        "public/home.html", totals=read.totals(), featured=featured, cities=read.cities()
+    )
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 10_000 else 1
+
+
+@bp.get("/projects")
+def projects():
+    read = platform().read
+    city_name = request.args.get("city", "").strip()
+    theme = request.args.get("theme", "").strip()
+    status = request.args.get("status", "").strip()
+    page = _page_number()
+
+    problems = []
+    if any(has_control_characters(value) for value in (city_name, theme, status)):
+        problems.append("Filters are plain text: remove the control characters from the address.")
+        city_name, theme, status = "", "", ""
+    city = read.city_named(city_name) if city_name else None
+    if city_name and city is None:
+        problems.append(f"There is no city called “{city_name}” on civicfund.")
+    if status and status not in PUBLIC_STATUSES:
+        problems.append(f"“{status}” is not a status pilots can have.")
+
+    found: list[ProjectView] = []
+    if not problems:
+        found = read.projects(
+            city_id=city.id if city else None,
+            theme=theme or None,
+            status=status or None,
+            limit=PER_PAGE + 1,
+            offset=(page - 1) * PER_PAGE,
+        )
+    return render_template(
+        "public/projects.html",
+        projects=found[:PER_PAGE],
+        has_next=len(found) > PER_PAGE,
+        page=page,
+        cities=read.cities(),
+        themes=read.themes(),
+        statuses=PUBLIC_STATUSES,
+        chosen={"city": city.name if city else city_name, "theme": theme, "status": status},
+        problems=problems,
+        filtered=bool(city_name or theme or status or problems),
+    )
+
+
+@bp.get("/projects/<uuid:project_id>")
+def project(project_id: UUID):
+    found = visible_project(project_id)
+    read = platform().read
+    return render_template(
+        "public/project.html",
+        project=found,
+        milestones=read.milestones(found.id),
+        updates=read.updates(found.id),
+        fix_days=FIX_WINDOW.days,
+        delivered_by=delivery_owner_name(found),
+        **capital_stack(found),
+    )
+
+
+def capital_stack(project: ProjectView) -> dict:
+    """The crowd's money and each fund's match on the pilot as parts of one bar, as wide as the
+    optimum (or the total, when it goes past it), with the minimum and optimum marked."""
+    stack = platform().read.capital_stack(project.id)
+    parts = [("crowd", "Crowd: citizens' pledges", project.raised, None)] + [
+        (f"fund-{number % 5 + 1}", part.fund_name, part.amount,
+         url_for("funds.fund", raw_id=part.fund_id))
+        for number, part in enumerate(stack)
+    ]
+    scale = max(project.optimum, project.total)
+    return {
+        "stack": segments(parts, scale),
+        "stack_markers": [
+            (key, label, amount, marker(amount, scale))
+            for key, label, amount in (("minimum", "Minimum", project.minimum),
+                                       ("optimum", "Optimum", project.optimum))
+        ],
+        "matched_by_funds": bool(stack),
+        "funds": funds_applying_to(project),
+    }
+
+
+def delivery_owner_name(project: ProjectView) -> str | None:
+    """The name of the account delivering the pilot: "a former member" once the person was
+    erased; none when there is no owner."""
+    if project.delivery_owner_id is None:
+        return None
+    owner = platform().accounts.record(project.delivery_owner_id)
+    if owner is None:
+        return None
+    if owner.is_erased or not owner.name.strip():
+        return former_name(owner.role)
+    return owner.name

@@ -1,0 +1,1 @@
+"""The ledger's API: accounts, balances and postings."""
