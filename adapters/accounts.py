@@ -285,7 +285,7 @@ class AccountStore:
         if not token:
             return None
         hashed, now = token_hash(token), self.now()
-        with self.engine.connect() as conn:
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             row = conn.execute(
                 sa.select(t.accounts, t.api_tokens.c.expires_at, t.api_tokens.c.last_used_at)
                 .join(t.api_tokens, t.api_tokens.c.account_id == t.accounts.c.id)

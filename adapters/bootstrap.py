@@ -21,7 +21,7 @@ from adapters.queries import ReadModelQueries
 from adapters.sandbox_payments import TEST_CARDS, SandboxGateway, SqlStore
 from adapters.sessions import SessionStore
 from adapters.settings import Settings
-from adapters.storage import create_engine, event_store_env
+from adapters.storage import create_engine, create_read_engine, event_store_env
 from adapters.stripe_payments import StripeGateway
 from adapters.stripe_webhooks import StripeInbox
 from domain.application import Civicfund
@@ -96,6 +96,7 @@ class Platform:
     def close(self) -> None:
         self.app.close()
         self.engine.dispose()
+        self.read.engine.dispose()
 
 
 def build_payments(settings: Settings, engine: sa.Engine) -> PaymentGateway:
@@ -133,7 +134,8 @@ def build_platform(
     )
     projections = ProjectionFollower(app, engine)
     pledge_index.projections = projections
-    read = ReadModelQueries(engine)
+    reads = create_read_engine(settings.database_url, engine)
+    read = ReadModelQueries(reads)
     return Platform(
         settings=settings,
         engine=engine,
@@ -142,7 +144,7 @@ def build_platform(
             engine, settings.password_method, token_days=settings.api_token_days
         ),
         read=read,
-        ledger=LedgerQueries(engine),
+        ledger=LedgerQueries(reads),
         projections=projections,
         payments=payments,
         idempotency=IdempotencyStore(engine, lease=timedelta(seconds=settings.idempotency_lease)),

@@ -59,6 +59,7 @@ class ProjectionFollower:
         self.engine = engine
         self.projection = projection or ReadModels()
         self._local = threading.Lock()
+        self.reached = 0  # the furthest position this process has seen the read models at
 
     def position(self) -> int:
         with self.engine.connect() as conn:
@@ -95,10 +96,16 @@ class ProjectionFollower:
         notifications = read_log(conn, after=start, limit=BATCH)
         if not notifications:
             return 0
-        for notification in notifications:
-            self.projection.apply(
-                conn, self.app.mapper.to_domain_event(notification), notification.id
-            )
+        self.projection.begin(conn)
+        try:
+            for notification in notifications:
+                self.projection.apply(
+                    conn, self.app.mapper.to_domain_event(notification), notification.id
+                )
+        except BaseException:
+            self.projection.abandon(conn)
+            raise
+        self.projection.end(conn)
         moved = conn.execute(
             t.projection_positions.update()
             .where(t.projection_positions.c.name == self.projection.name)
@@ -107,7 +114,24 @@ class ProjectionFollower:
         )
         if moved.rowcount != 1:
             raise PositionMoved
+        self._moved_to = notifications[-1].id
         return len(notifications)
+
+    def catch_up_to(self, position: int) -> None:
+        """Read-your-writes: make sure the read models have applied the log up to `position`
+        (a command's own events) before a reader looks; usually another request or the worker
+        already did, and one query says so."""
+        if position <= self.reached:
+            return
+        self.reached = max(self.reached, self.position())
+        if position > self.reached:
+            self.catch_up()
+
+    def catch_up_if_behind(self) -> None:
+        """Bring the read models level with the whole log if they lag it (two small queries
+        when they do not)."""
+        head = self.app.recorder.max_notification_id() or 0
+        self.catch_up_to(head)
 
     def catch_up(self, attempts: int = 20) -> int:
         """Apply every event not yet projected. Returns how many were applied here."""
@@ -116,8 +140,10 @@ class ProjectionFollower:
             failures = 0
             while True:
                 try:
+                    self._moved_to = 0
                     with self.engine.begin() as conn:
                         count = self._process_batch(conn)
+                    self.reached = max(self.reached, self._moved_to)
                 except (PositionMoved, OperationalError, IntegrityError) as error:
                     # SQLite refuses a stale writer; another process got there first. Retry.
                     failures += 1

@@ -80,6 +80,10 @@ class IdempotencyStore:
         self.lease = lease
         self.now = now
 
+    def _single_statement(self) -> sa.Connection:
+        """A connection for one statement on its own: autocommit, no BEGIN and COMMIT."""
+        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
     def claim(
         self, account_id: UUID, key: str, operation: str, request_fingerprint: str
     ) -> Answer | Claim:
@@ -89,7 +93,7 @@ class IdempotencyStore:
         r = t.idempotent_requests.c
         now = self.now()
         try:
-            with self.engine.begin() as conn:
+            with self._single_statement() as conn:
                 conn.execute(t.idempotent_requests.insert().values(
                     account_id=account_id, key=key, operation=operation,
                     fingerprint=request_fingerprint, executions=0,
@@ -127,7 +131,7 @@ class IdempotencyStore:
     ) -> None:
         """Keep the answer a claimed request gave."""
         r = t.idempotent_requests.c
-        with self.engine.begin() as conn:
+        with self._single_statement() as conn:
             conn.execute(
                 t.idempotent_requests.update()
                 .where(r.account_id == account_id, r.key == key, r.status.is_(None))
@@ -137,7 +141,7 @@ class IdempotencyStore:
     def let_go(self, account_id: UUID, key: str) -> None:
         """A claimed request ended without an answer to keep: a retry may run it again now."""
         r = t.idempotent_requests.c
-        with self.engine.begin() as conn:
+        with self._single_statement() as conn:
             conn.execute(
                 t.idempotent_requests.update()
                 .where(r.account_id == account_id, r.key == key, r.status.is_(None))

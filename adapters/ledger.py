@@ -19,55 +19,113 @@ from domain.ledger.postings import Posting
 
 
 class SqlFacts:
-    """The bookkeeper's facts in `ledger_facts`, on the projection's connection."""
+    """The bookkeeper's facts in `ledger_facts`, read through a cache for the batch of events
+    being applied and written back once at its end (`flush`)."""
 
     def __init__(self, conn: Connection):
         self.conn = conn
+        self.cache: dict[str, dict[str, Any] | None] = {}
+        self.dirty: set[str] = set()
 
     def get(self, key: str) -> dict[str, Any] | None:
-        return self.conn.execute(
-            sa.select(t.ledger_facts.c.value).where(t.ledger_facts.c.key == key)
-        ).scalar()
+        if key not in self.cache:
+            self.cache[key] = self.conn.execute(
+                sa.select(t.ledger_facts.c.value).where(t.ledger_facts.c.key == key)
+            ).scalar()
+        found = self.cache[key]
+        return dict(found) if found is not None else None
 
     def put(self, key: str, value: dict[str, Any]) -> None:
-        insert = _insert(self.conn)(t.ledger_facts).values(key=key, value=value)
+        self.cache[key] = dict(value)
+        self.dirty.add(key)
+
+    def flush(self) -> None:
+        if not self.dirty:
+            return
+        insert = _insert(self.conn)(t.ledger_facts)
         self.conn.execute(
-            insert.on_conflict_do_update(index_elements=["key"], set_={"value": value})
+            insert.on_conflict_do_update(index_elements=["key"],
+                                         set_={"value": insert.excluded.value}),
+            [{"key": key, "value": self.cache[key]} for key in sorted(self.dirty)],
         )
+        self.dirty.clear()
 
 
 def _insert(conn: Connection) -> Any:
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
+class _Batch:
+    """What a batch of events adds to the ledger, written at once when the batch ends: the
+    postings in one insert, one upsert per account touched, the facts learned."""
+
+    def __init__(self, conn: Connection):
+        self.facts = SqlFacts(conn)
+        self.books = Bookkeeper(self.facts)
+        self.postings: list[dict[str, Any]] = []
+        self.balances: dict[str, dict[str, Any]] = {}
+
+    def add(self, postings: list[Posting], position: int, event: str, when: Any) -> None:
+        for leg, p in enumerate(postings):
+            self.postings.append(_row(p, position, leg, event, when))
+            found = self.balances.get(p.account.name)
+            if found is None:
+                self.balances[p.account.name] = {
+                    "account": p.account.name, "owner": p.account.owner,
+                    "owner_id": p.account.owner_id, "bucket": p.account.bucket,
+                    "project_id": p.account.project_id, "currency": p.currency,
+                    "balance": p.amount, "postings": 1, "position": position,
+                }
+            else:
+                found["balance"] += p.amount
+                found["postings"] += 1
+                found["position"] = position
+
+    def flush(self, conn: Connection) -> None:
+        self.facts.flush()
+        if self.postings:
+            conn.execute(t.ledger_postings.insert(), self.postings)
+        if self.balances:
+            b = t.ledger_balances
+            insert = _insert(conn)(b)
+            conn.execute(insert.on_conflict_do_update(
+                index_elements=["account"],
+                set_={"balance": b.c.balance + insert.excluded.balance,
+                      "postings": b.c.postings + insert.excluded.postings,
+                      "position": insert.excluded.position},
+            ), [self.balances[name] for name in sorted(self.balances)])
+        self.postings, self.balances = [], {}
+
+
+BATCH_KEY = "civicfund_ledger_batch"
+
+
 class LedgerModels:
-    """Applies an event's postings to ledger_postings and ledger_balances."""
+    """Applies events' postings to ledger_postings and ledger_balances. Within a batch of the
+    projection follower (`begin` ... `end`) they are gathered and written once at its end."""
+
+    def begin(self, conn: Connection) -> None:
+        conn.info[BATCH_KEY] = _Batch(conn)
+
+    def end(self, conn: Connection) -> None:
+        batch = conn.info.pop(BATCH_KEY, None)
+        if batch is not None:
+            batch.flush(conn)
+
+    def abandon(self, conn: Connection) -> None:
+        conn.info.pop(BATCH_KEY, None)
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         if not Bookkeeper.moves_money(event):
             return
-        postings = Bookkeeper(SqlFacts(conn)).record(event)
-        if not postings:
-            return
-        name = type(event).__qualname__
-        conn.execute(t.ledger_postings.insert(), [
-            _row(p, position, leg, name, event.timestamp) for leg, p in enumerate(postings)
-        ])
-        for posting in postings:
-            self._add_to_balance(conn, posting, position)
-
-    def _add_to_balance(self, conn: Connection, p: Posting, position: int) -> None:
-        b = t.ledger_balances
-        insert = _insert(conn)(b).values(
-            account=p.account.name, owner=p.account.owner, owner_id=p.account.owner_id,
-            bucket=p.account.bucket, project_id=p.account.project_id, currency=p.currency,
-            balance=p.amount, postings=1, position=position,
-        )
-        conn.execute(insert.on_conflict_do_update(
-            index_elements=["account"],
-            set_={"balance": b.c.balance + p.amount, "postings": b.c.postings + 1,
-                  "position": position},
-        ))
+        batch = conn.info.get(BATCH_KEY)
+        alone = batch is None
+        if alone:
+            batch = _Batch(conn)
+        postings = batch.books.record(event)
+        batch.add(postings, position, type(event).__qualname__, event.timestamp)
+        if alone:
+            batch.flush(conn)
 
 
 def _row(p: Posting, position: int, leg: int, event: str, when: Any) -> dict[str, Any]:

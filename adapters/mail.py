@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from adapters import tables as t
@@ -40,13 +41,42 @@ LINK = re.compile(r"https?://\S+")
 ERASED_SUBJECT = "(erased)"
 
 
-def _pledge_and_project(conn: Connection, pledge_id: Any) -> Any:
-    return conn.execute(
-        sa.select(t.pledges, t.projects.c.title, t.projects.c.funding_model, t.cities.c.timezone)
-        .join(t.projects, t.projects.c.id == t.pledges.c.project_id)
-        .join(t.cities, t.cities.c.id == t.projects.c.city_id)
+# Within a batch of the projection, what mail needs of projects and accounts is read once:
+# conn.info[MAIL_CACHE] is a dict the projection sets up for the batch and drops after it.
+MAIL_CACHE = "civicfund_mail_cache"
+
+
+@dataclass(frozen=True)
+class _About:
+    """What a message about a pledge says: the pledge and its project."""
+
+    id: Any
+    citizen_id: Any
+    amount: int
+    currency: str
+    title: str
+    funding_model: str
+    timezone: str
+
+
+def _pledge_and_project(conn: Connection, pledge_id: Any) -> _About:
+    pledge = conn.execute(
+        sa.select(t.pledges.c.id, t.pledges.c.citizen_id, t.pledges.c.amount,
+                  t.pledges.c.currency, t.pledges.c.project_id)
         .where(t.pledges.c.id == pledge_id)
     ).one()
+    cache = conn.info.get(MAIL_CACHE, {})
+    project = cache.get(("project", pledge.project_id))
+    if project is None:
+        project = conn.execute(
+            sa.select(t.projects.c.title, t.projects.c.funding_model, t.cities.c.timezone)
+            .join(t.cities, t.cities.c.id == t.projects.c.city_id)
+            .where(t.projects.c.id == pledge.project_id)
+        ).one()
+        if MAIL_CACHE in conn.info:
+            cache[("project", pledge.project_id)] = project
+    return _About(pledge.id, pledge.citizen_id, pledge.amount, pledge.currency, project.title,
+                  project.funding_model, project.timezone)
 
 
 def _local(moment: datetime, zone: str) -> str:
@@ -112,26 +142,29 @@ def write_mail(conn: Connection, event: Any) -> None:
     if kind is None:
         return
     key = f"{event.originator_id}:{event.originator_version}"
-    exists = conn.execute(
-        sa.select(t.mail_outbox.c.id).where(t.mail_outbox.c.event_key == key)
-    ).first()
-    if exists:
-        return
     row = _pledge_and_project(conn, event.originator_id)
     subject, body = compose(kind, row, event)
     sent_at = None
     if _erased(conn, row.citizen_id):
         subject, body, sent_at = ERASED_SUBJECT, "", event.timestamp
-    conn.execute(t.mail_outbox.insert().values(
+    # Once per event: a replay of the log (a rebuild) writes nothing again.
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)
+    conn.execute(insert(t.mail_outbox).values(
         event_key=key, account_id=row.citizen_id, pledge_id=row.id, kind=kind,
         subject=subject[:200], body=body, created_at=event.timestamp, sent_at=sent_at,
-    ))
+    ).on_conflict_do_nothing(index_elements=["event_key"]))
 
 
 def _erased(conn: Connection, account_id: Any) -> bool:
-    return conn.execute(
+    cache = conn.info.get(MAIL_CACHE, {})
+    if ("erased", account_id) in cache:
+        return cache[("erased", account_id)]
+    erased = conn.execute(
         sa.select(t.accounts.c.erased_at).where(t.accounts.c.id == account_id)
     ).scalar() is not None
+    if MAIL_CACHE in conn.info:
+        cache[("erased", account_id)] = erased
+    return erased
 
 
 def scrub_mail(conn: Connection, account_id: Any, now: datetime) -> int:

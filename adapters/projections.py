@@ -7,6 +7,7 @@ transaction as the read-model rows it wrote, so a crash can never apply an event
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from adapters import tables as t
 from adapters.ledger import LedgerModels
-from adapters.mail import write_mail
+from adapters.mail import MAIL_CACHE, write_mail
 from domain.accounts.account import Account
 from domain.cities.city import City
 from domain.crowdfunding.pledge import AUTHORISED, CHARGED, PAYMENT_FAILED, Pledge
@@ -27,6 +28,28 @@ Handler = Callable[[Connection, Any], None]
 
 
 LIVE = (AUTHORISED, CHARGED, PAYMENT_FAILED)
+BATCH_ROWS = "civicfund_batch_rows"
+
+
+@dataclass
+class PledgeRow:
+    id: UUID
+    project_id: UUID
+    citizen_id: UUID
+    status: str
+
+
+@dataclass
+class BatchRows:
+    """Rows a batch of events has read or written, kept while it runs."""
+
+    pledges: dict[UUID, PledgeRow] = field(default_factory=dict)
+    backers: dict[tuple[UUID, UUID], int] = field(default_factory=dict)  # live pledges
+
+
+def batch_rows(conn: Connection) -> BatchRows:
+    """The batch's rows (outside a batch, nothing is kept: a new, empty set each time)."""
+    return conn.info.get(BATCH_ROWS) or BatchRows()
 
 
 class ReadModels:
@@ -66,6 +89,25 @@ class ReadModels:
             **FundModels().handlers,
         }
         self.ledger = LedgerModels()
+
+    def begin(self, conn: Connection) -> None:
+        """A batch of events starts: rows it reads are kept for the batch (the batch is the only
+        writer of the read models while it runs), and the ledger gathers its writes until
+        `end`."""
+        conn.info[BATCH_ROWS] = BatchRows()
+        conn.info[MAIL_CACHE] = {}
+        self.ledger.begin(conn)
+
+    def end(self, conn: Connection) -> None:
+        self.ledger.end(conn)
+        conn.info.pop(BATCH_ROWS, None)
+        conn.info.pop(MAIL_CACHE, None)
+
+    def abandon(self, conn: Connection) -> None:
+        """The batch failed (its transaction rolls back): forget what it kept."""
+        self.ledger.abandon(conn)
+        conn.info.pop(BATCH_ROWS, None)
+        conn.info.pop(MAIL_CACHE, None)
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         handler = self.handlers.get(type(event))
@@ -129,16 +171,26 @@ class ReadModels:
     # -- pledges ---------------------------------------------------------------------------
 
     def pledge_made(self, conn: Connection, e: Pledge.Made) -> None:
-        conn.execute(
-            t.pledges.insert().values(
-                id=e.originator_id, project_id=e.project_id, citizen_id=e.citizen_id,
-                amount=e.amount.minor, currency=e.amount.currency, status="requested",
-                payment_method=e.payment_method, made_at=e.timestamp, updated_at=e.timestamp,
-            )
+        row = {
+            "id": e.originator_id, "project_id": e.project_id, "citizen_id": e.citizen_id,
+            "amount": e.amount.minor, "currency": e.amount.currency, "status": "requested",
+            "payment_method": e.payment_method, "made_at": e.timestamp,
+            "updated_at": e.timestamp,
+        }
+        conn.execute(t.pledges.insert().values(**row))
+        batch_rows(conn).pledges[e.originator_id] = PledgeRow(
+            e.originator_id, e.project_id, e.citizen_id, "requested"
         )
 
-    def _pledge(self, conn: Connection, pledge_id: Any) -> Any:
-        return conn.execute(sa.select(t.pledges).where(t.pledges.c.id == pledge_id)).one()
+    def _pledge(self, conn: Connection, pledge_id: Any) -> PledgeRow:
+        kept = batch_rows(conn).pledges
+        if pledge_id not in kept:
+            row = conn.execute(
+                sa.select(t.pledges.c.id, t.pledges.c.project_id, t.pledges.c.citizen_id,
+                          t.pledges.c.status).where(t.pledges.c.id == pledge_id)
+            ).one()
+            kept[pledge_id] = PledgeRow(*row)
+        return kept[pledge_id]
 
     def _move_pledge(self, conn: Connection, e: Any, status: str, **values) -> None:
         """Change a pledge's status and keep its project's count of live pledges and backers in
@@ -150,6 +202,7 @@ class ReadModels:
             .values(status=status, updated_at=e.timestamp, **values)
         )
         was_live, is_live = pledge.status in LIVE, status in LIVE
+        pledge.status = status
         change: dict[str, Any] = {"updated_at": e.timestamp}
         if was_live != is_live:
             step = 1 if is_live else -1
@@ -166,7 +219,11 @@ class ReadModels:
         key = (t.project_backers.c.project_id == project_id) & (
             t.project_backers.c.citizen_id == citizen_id
         )
-        live = conn.execute(sa.select(t.project_backers.c.live_pledges).where(key)).scalar()
+        known = batch_rows(conn).backers
+        live = known.get((project_id, citizen_id))
+        if live is None:
+            live = conn.execute(sa.select(t.project_backers.c.live_pledges).where(key)).scalar()
+        known[(project_id, citizen_id)] = (live or 0) + step
         if live is None:
             conn.execute(
                 t.project_backers.insert().values(

@@ -10,6 +10,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from adapters import tables as t
+from adapters.storage import read_all
 from domain.crowdfunding.project import takes_pledges
 from domain.kernel.money import Money
 from domain.matching.rules import Rules
@@ -145,6 +146,13 @@ def _with_city_zone(query: Any) -> Any:
     )
 
 
+def _among(column: Any, names: tuple[str, ...]) -> Any:
+    """`column IN ('a', 'b')` with the names written into the SQL: a fixed list needs no bound
+    parameters, so the statement compiles once and is reused as it is."""
+    assert all(name.isidentifier() for name in names)
+    return column.in_([sa.literal_column(f"'{name}'") for name in names])
+
+
 # -- money figures, read from the ledger's balances -------------------------------------------
 
 def _balance(owner_id: Any, *buckets: str, owner: str = "project", default: int | None = 0
@@ -155,7 +163,7 @@ def _balance(owner_id: Any, *buckets: str, owner: str = "project", default: int 
     if default is not None:
         total = sa.func.coalesce(total, default)
     return (
-        sa.select(total).where(b.owner == owner, b.owner_id == owner_id, b.bucket.in_(buckets))
+        sa.select(total).where(b.owner == owner, b.owner_id == owner_id, _among(b.bucket, buckets))
         .scalar_subquery()
     )
 
@@ -166,7 +174,7 @@ def _matched_on(project_id: Any) -> Any:
     return (
         sa.select(sa.func.coalesce(sa.func.sum(b.balance), 0))
         .where(b.owner == "fund", b.project_id == project_id,
-               b.bucket.in_(("reserved", "committed")))
+               _among(b.bucket, ("reserved", "committed")))
         .scalar_subquery()
     )
 
@@ -178,7 +186,7 @@ def _matched_to(pledge_id: Any) -> Any:
     return (
         sa.select(sa.func.coalesce(sa.func.sum(p.amount), 0))
         .where(p.pledge_id == pledge_id, p.owner == "fund",
-               p.bucket.in_(("reserved", "committed")))
+               _among(p.bucket, ("reserved", "committed")))
         .scalar_subquery()
     )
 
@@ -195,13 +203,21 @@ def _projects_query() -> Any:
     ))
 
 
+# Built once: each request only binds its parameters.
+_PROJECT_ID = sa.bindparam("project_id")
+_PROJECT_BY_ID = _projects_query().where(t.projects.c.id == _PROJECT_ID)
+_MILESTONES = (sa.select(t.milestones).where(t.milestones.c.project_id == _PROJECT_ID)
+               .order_by(t.milestones.c.number))
+_UPDATES = (sa.select(t.updates).where(t.updates.c.project_id == _PROJECT_ID)
+            .order_by(t.updates.c.id.desc()))
+
+
 class ReadModelQueries:
     def __init__(self, engine: sa.Engine):
         self.engine = engine
 
-    def _all(self, query: Any) -> list[Any]:
-        with self.engine.connect() as conn:
-            return list(conn.execute(query).all())
+    def _all(self, query: Any, params: dict[str, Any] | None = None) -> list[Any]:
+        return read_all(self.engine, query, params)
 
     # -- cities ----------------------------------------------------------------------------
 
@@ -253,7 +269,7 @@ class ReadModelQueries:
         return [_project(r) for r in self._all(query)]
 
     def project(self, project_id: UUID) -> ProjectView | None:
-        rows = self._all(_projects_query().where(t.projects.c.id == project_id))
+        rows = self._all(_PROJECT_BY_ID, {"project_id": project_id})
         return _project(rows[0]) if rows else None
 
     def projects_delivered_by(self, account_id: UUID) -> list[ProjectView]:
@@ -266,10 +282,15 @@ class ReadModelQueries:
         return [_project(r) for r in self._all(query)]
 
     def milestones(self, project_id: UUID) -> list[MilestoneView]:
-        return milestones(self.engine, project_id)
+        return [
+            MilestoneView(r.number, r.title, _aware(r.due),
+                          _aware(r.completed_at) if r.completed_at else None)
+            for r in self._all(_MILESTONES, {"project_id": project_id})
+        ]
 
     def updates(self, project_id: UUID) -> list[UpdateView]:
-        return updates(self.engine, project_id)
+        return [UpdateView(r.title, r.body, _aware(r.posted_at))
+                for r in self._all(_UPDATES, {"project_id": project_id})]
 
     def totals(self) -> dict[str, int]:
         with self.engine.connect() as conn:
@@ -384,7 +405,7 @@ class ReadModelQueries:
                       live.label("matches"))
             .join(t.projects, t.projects.c.id == b.project_id)
             .where(b.owner == "fund", b.owner_id == fund_id,
-                   b.bucket.in_(("reserved", "committed")))
+                   _among(b.bucket, ("reserved", "committed")))
             .group_by(b.project_id, t.projects.c.title, b.currency)
             .having(sa.func.sum(b.balance) != 0)
             .order_by((reserved + committed).desc(), t.projects.c.title)
@@ -398,6 +419,20 @@ class ReadModelQueries:
             for r in self._all(query)
         ]
 
+    def project_funds(self, project_id: UUID, city_id: UUID) -> list[ProjectFund]:
+        """The city's funds in the order they apply, each with what it holds for the project:
+        one query for the capital stack and the funds that match pledges."""
+        return [
+            ProjectFund(
+                id=r.id, city_id=r.city_id, name=r.name, sponsor=r.sponsor, currency=r.currency,
+                status=r.status, closes_at=_aware(r.closes_at), themes=tuple(r.themes or ()),
+                areas=tuple(r.areas or ()),
+                rules_text=Rules.from_dict(r.rules).describe(r.currency),
+                held=Money(int(r.held), r.currency),
+            )
+            for r in self._all(_PROJECT_FUNDS, {"project_id": project_id, "city_id": city_id})
+        ]
+
     def capital_stack(self, project_id: UUID) -> list[StackPart]:
         """What each fund holds for the project (reserved and committed), in the order the
         funds apply; funds holding nothing are left out."""
@@ -407,7 +442,7 @@ class ReadModelQueries:
             sa.select(f.id, f.name, f.currency, f.position, amount.label("amount"))
             .join(t.matching_funds, f.id == b.owner_id)
             .where(b.owner == "fund", b.project_id == project_id,
-                   b.bucket.in_(("reserved", "committed")))
+                   _among(b.bucket, ("reserved", "committed")))
             .group_by(f.id, f.name, f.currency, f.position, f.created_at)
             .order_by(sa.func.coalesce(f.position, _LAST), f.created_at, f.id)
         )
@@ -430,28 +465,6 @@ class UpdateView:
     title: str
     body: str
     posted_at: datetime
-
-
-def milestones(engine: sa.Engine, project_id: UUID) -> list[MilestoneView]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(t.milestones).where(t.milestones.c.project_id == project_id)
-            .order_by(t.milestones.c.number)
-        ).all()
-    return [
-        MilestoneView(r.number, r.title, _aware(r.due),
-                      _aware(r.completed_at) if r.completed_at else None)
-        for r in rows
-    ]
-
-
-def updates(engine: sa.Engine, project_id: UUID) -> list[UpdateView]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(t.updates).where(t.updates.c.project_id == project_id)
-            .order_by(t.updates.c.id.desc())
-        ).all()
-    return [UpdateView(r.title, r.body, _aware(r.posted_at)) for r in rows]
 
 
 # -- matching funds ---------------------------------------------------------------------------
@@ -504,6 +517,24 @@ class FundProjectView:
 
 
 @dataclass(frozen=True)
+class ProjectFund:
+    """A fund of the project's city as the project's page shows it: what it holds for the
+    project, and what decides whether it matches pledges to it."""
+
+    id: UUID
+    city_id: UUID
+    name: str
+    sponsor: str
+    currency: str
+    status: str
+    closes_at: datetime
+    themes: tuple[str, ...]
+    areas: tuple[str, ...]
+    rules_text: str
+    held: Money  # reserved and committed for the project
+
+
+@dataclass(frozen=True)
 class StackPart:
     fund_id: UUID
     fund_name: str
@@ -541,3 +572,22 @@ def _fund(row: Any) -> FundView:
         rules_text=Rules.from_dict(row.rules).describe(row.currency),
         created_at=_aware(row.created_at), kind=row.kind, position=row.position,
     )
+
+
+def _project_funds_query() -> Any:
+    f, b = t.matching_funds.c, t.ledger_balances.c
+    held = (
+        sa.select(sa.func.coalesce(sa.func.sum(b.balance), 0))
+        .where(b.owner == "fund", b.owner_id == f.id, b.project_id == _PROJECT_ID,
+               _among(b.bucket, ("reserved", "committed")))
+        .scalar_subquery()
+    )
+    return (
+        sa.select(f.id, f.city_id, f.name, f.sponsor, f.currency, f.status, f.closes_at,
+                  f.themes, f.areas, f.rules, held.label("held"))
+        .where(f.city_id == sa.bindparam("city_id"))
+        .order_by(sa.func.coalesce(f.position, _LAST), f.created_at, f.id)
+    )
+
+
+_PROJECT_FUNDS = _project_funds_query()

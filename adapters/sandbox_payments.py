@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from uuid import UUID, uuid5
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters import tables as t
 from domain.kernel.errors import PaymentDeclined
@@ -64,6 +65,9 @@ def _reference(prefix: str, key: str) -> str:
 class SandboxStore(Protocol):
     def answer(self, key: str) -> dict[str, Any] | None: ...
     def intent(self, reference: str) -> dict[str, Any] | None: ...
+    def place_intent(self, intent: dict[str, Any]) -> dict[str, Any]:
+        """Store the intent unless one has its reference; returns the stored one."""
+        ...
     def record(
         self, key: str, answer: dict[str, Any], intent: dict[str, Any] | None,
         charge: dict[str, Any] | None = None,
@@ -100,6 +104,10 @@ class MemoryStore:
     def charges(self) -> list[dict[str, Any]]:
         return list(self._charges)
 
+    def place_intent(self, intent: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            return dict(self.intents.setdefault(intent["reference"], dict(intent)))
+
     def open_intents(self, created_from: datetime, created_to: datetime) -> list[dict[str, Any]]:
         with self._lock:
             return [dict(i) for i in self.intents.values()
@@ -126,6 +134,18 @@ class SqlStore:
                 sa.select(t.sandbox_intents).where(t.sandbox_intents.c.reference == reference)
             ).first()
         return dict(row._mapping) if row else None
+
+    def place_intent(self, intent: dict[str, Any]) -> dict[str, Any]:
+        """The intent under this reference: placed now in one statement (autocommit), or as
+        placed by an earlier call with the same key."""
+        insert = (postgresql.insert if self.engine.dialect.name == "postgresql"
+                  else sqlite.insert)(t.sandbox_intents).values(**intent)
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            placed = conn.execute(
+                insert.on_conflict_do_nothing(index_elements=["reference"])
+                .returning(t.sandbox_intents.c.reference)
+            ).first()
+        return intent if placed is not None else (self.intent(intent["reference"]) or intent)
 
     def record(self, key, answer, intent, charge=None):
         try:
@@ -185,31 +205,24 @@ class SandboxGateway:
         self, *, pledge_id: UUID, amount: Money, payment_method: str, hold: bool,
         idempotency_key: str,
     ) -> Authorisation:
-        earlier = self.store.answer(idempotency_key)
-        if earlier is None:
-            earlier = self._authorise(pledge_id, amount, payment_method, hold, idempotency_key)
-        if earlier["outcome"] == DECLINED:
-            raise PaymentDeclined(earlier["message"])
-        return Authorisation(reference=earlier["reference"], kind=earlier["kind"])
-
-    def _authorise(self, pledge_id, amount, payment_method, hold, key) -> dict[str, Any]:
+        """A decline depends on the test card alone, so a retry gets it again; an accepted card
+        places its intent under a reference derived from the key, once, so a retry gets the
+        first authorisation (one statement: no answer is looked up first)."""
         if payment_method in DECLINED_AT_PLEDGE:
-            answer = {"outcome": DECLINED, "message": DECLINED_AT_PLEDGE[payment_method]}
-            return self.store.record(key, answer, None)
+            raise PaymentDeclined(DECLINED_AT_PLEDGE[payment_method])
         if payment_method not in ACCEPTED:
-            # Not remembered: a typo is not a decline Stripe would replay.
-            return {"outcome": DECLINED,
-                    "message": f"{payment_method!r} is not a sandbox test card; try pm_card_visa"}
+            raise PaymentDeclined(
+                f"{payment_method!r} is not a sandbox test card; try pm_card_visa"
+            )
         kind = HOLD if hold else SAVED_CARD
-        reference = _reference("pi" if hold else "seti", key)
-        intent = {
-            "reference": reference, "kind": kind, "pledge_id": str(pledge_id),
-            "amount": amount.minor, "currency": amount.currency, "payment_method": payment_method,
+        placed = self.store.place_intent({
+            "reference": _reference("pi" if hold else "seti", idempotency_key), "kind": kind,
+            "pledge_id": str(pledge_id), "amount": amount.minor, "currency": amount.currency,
+            "payment_method": payment_method,
             "status": "requires_capture" if hold else "succeeded", "refunded": 0,
             "created_at": datetime.now(UTC),
-        }
-        answer = {"outcome": SUCCEEDED, "reference": reference, "kind": kind}
-        return self.store.record(key, answer, intent)
+        })
+        return Authorisation(reference=placed["reference"], kind=placed["kind"])
 
     def release(self, *, reference: str, idempotency_key: str) -> None:
         if self.store.answer(idempotency_key) is not None:

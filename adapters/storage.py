@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
@@ -65,6 +66,31 @@ def create_engine(database_url: str) -> sa.Engine:
 
         return engine
     return sa.create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def create_read_engine(database_url: str, engine: sa.Engine) -> sa.Engine:
+    """The engine pages and the API read the read models through. On PostgreSQL each read is
+    one statement in autocommit (no BEGIN and ROLLBACK round trips) on a connection not pinged
+    first: a connection found dead invalidates the pool and the read is tried once more
+    (`retrying_reads`). SQLite shares the one engine."""
+    url = normalise_url(database_url)
+    if is_sqlite(url):
+        return engine
+    return sa.create_engine(url, pool_size=10, max_overflow=10, isolation_level="AUTOCOMMIT")
+
+
+def read_all(engine: sa.Engine, statement: Any, params: dict[str, Any] | None = None
+             ) -> list[Any]:
+    """A read's rows; once more on a fresh connection if the pooled one had died (a database
+    restart costs no read)."""
+    for attempt in (1, 2):
+        try:
+            with engine.connect() as conn:
+                return list(conn.execute(statement, params or {}).all())
+        except sa.exc.DBAPIError as error:
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def event_store_env(database_url: str) -> dict[str, str]:

@@ -70,7 +70,7 @@ def seed(url: str) -> str:
                 city_id=city, area="Baixa", theme="Environment", title="Air-quality sensors",
                 summary="Sensors on every tram stop.", proposer="Porto Clean Air",
                 budget_lines=[BudgetLine("Sensors", Money.parse("8000.00", "EUR"), True)],
-                funding_model="all_or_nothing", opens_at=now - timedelta(hours=1),
+                funding_model="all_or_nothing", opens_at=now,
                 closes_at=now + timedelta(days=30),
             )
             platform.app.open_campaign(project)

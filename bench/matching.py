@@ -68,7 +68,7 @@ def seed(platform: Platform, clients: int) -> dict[str, Any]:
                     city_id=city_id, area="Centre", theme="Mobility", title="Smart bike lanes",
                     summary="Sensors count bikes.", proposer="Friends of the Park",
                     budget_lines=[BudgetLine("Sensors", Money.parse("8000.00", "EUR"), True)],
-                    funding_model="all_or_nothing", opens_at=now - timedelta(hours=1),
+                    funding_model="all_or_nothing", opens_at=now,
                     closes_at=now + timedelta(days=30),
                 )
                 app.open_campaign(project_id)
@@ -76,7 +76,7 @@ def seed(platform: Platform, clients: int) -> dict[str, Any]:
                     fund_id = app.create_matching_fund(
                         city_id=city_id, name="Porto match", sponsor="Porto Foundation",
                         currency="EUR", pool=Money.parse("100000000.00", "EUR"),
-                        opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=60),
+                        opens_at=now, closes_at=now + timedelta(days=60),
                         themes=[], areas=[], rules=parse_rules(RULES, "EUR"),
                     )
             projects["fund" if name == "Porto" else "plain"] = project_id

@@ -120,7 +120,7 @@ class PledgeCommands:
                 summary="Sensors count bikes on the new lanes.", proposer="Friends of the Park",
                 budget_lines=[BudgetLine("Sensors", Money.parse("8000.00", "EUR"), True),
                               BudgetLine("Signage", Money.parse("2000.00", "EUR"), False)],
-                funding_model="all_or_nothing", opens_at=now - timedelta(hours=1),
+                funding_model="all_or_nothing", opens_at=now,
                 closes_at=now + timedelta(days=30),
             )
             app.open_campaign(self.project_id)

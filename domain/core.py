@@ -10,6 +10,7 @@ its own (e.g. crowdfunding's FundingPartners) which the other area implements.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 from uuid import UUID
 
@@ -26,6 +27,18 @@ from domain.kernel.context import current_actor
 from domain.kernel.errors import ConcurrentChange, InvalidCity, NotFound, NotPermitted
 from domain.kernel.payments import PaymentGateway
 from domain.kernel.ports import ChecksUnchanged
+
+# The highest log position this context's commands recorded (read-your-writes: a reader waits
+# for the read models to reach it).
+_written: ContextVar[int] = ContextVar("civicfund_written_position", default=0)
+
+
+def written_position() -> int:
+    return _written.get()
+
+
+def forget_written_position() -> None:
+    _written.set(0)
 
 
 class CivicfundCore(Application[UUID]):
@@ -84,6 +97,14 @@ class CivicfundCore(Application[UUID]):
             raise NotPermitted("Only officers of this project's city can manage it")
 
     # -- saving ----------------------------------------------------------------------------
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        recordings = super().save(*objs, **kwargs)
+        if recordings:
+            newest = max(r.notification.id for r in recordings)
+            if newest > _written.get():
+                _written.set(newest)
+        return recordings
 
     @property
     def checks_unchanged(self) -> bool:

@@ -16,6 +16,7 @@ from adapters.settings import Settings
 from adapters.storage import make_private_directory
 from domain.kernel.context import new_correlation_id
 from web.extensions import csrf, login_manager
+from web.services import read_your_writes
 
 CORRELATION_HEADER = "X-Request-Id"
 CLIENT_CORRELATION_HEADER = "X-Client-Request-Id"
@@ -86,9 +87,14 @@ def create_app(config: dict[str, Any] | None = None, platform: Platform | None =
             g.client_request_id = incoming
             log.info("request %s carries client request id %s", g.correlation_id, incoming)
 
+    app.before_request(read_your_writes)
+
     @app.after_request
     def _stamp(response):
         response.headers[CORRELATION_HEADER] = g.get("correlation_id", "")
+        if g.get("written_position"):
+            # Where the command's events stand in the log (the worker and readers catch up).
+            response.headers["X-Log-Position"] = str(g.written_position)
         if g.get("client_request_id"):
             response.headers[CLIENT_CORRELATION_HEADER] = g.client_request_id
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

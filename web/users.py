@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import request, session
+from flask import g, request, session
 from flask_login import UserMixin, login_user
 
 from adapters.accounts import AccountRecord
@@ -86,8 +86,17 @@ def load_user_from_bearer_token(req) -> User | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    record = platform().accounts.by_token(token.strip())
+    record = account_of_token(token.strip())
     return User(record) if record else None
+
+
+def account_of_token(token: str) -> AccountRecord | None:
+    """The account a bearer token stands for, looked up once per request (flask-login and the
+    API both ask)."""
+    cache = g.setdefault("token_accounts", {})
+    if token not in cache:
+        cache[token] = platform().accounts.by_token(token)
+    return cache[token]
 
 
 def bearer_token_present() -> bool:

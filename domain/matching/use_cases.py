@@ -79,6 +79,16 @@ class Matching(FundingPartners, FundKeeping, MatchingRounds):
                 minor += self._fresh_fund(fund_id).matched_on(project.id)
         return Money(minor, project.currency)
 
+    def matched_to(self, pledge: Pledge) -> Money:
+        """What the city's funds hold for one pledge now (reserved or committed)."""
+        project = self._project_to_pledge_to(pledge.project_id, fresh=False)
+        minor = 0
+        for fund_id in self.get_city(project.city_id).matching_funds:
+            match = self._fund_now(fund_id).matches.get(pledge.id)
+            if match is not None and match.state in ("reserved", "committed"):
+                minor += match.amount
+        return Money(minor, pledge.amount.currency)
+
     def match_kept_for(self, pledge_id: UUID, currency: str) -> Money:
         """What the funds this process keeps hold for a pledge it just recorded, without
         reading storage (for answering when storage fails right after the save)."""

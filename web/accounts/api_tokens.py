@@ -11,13 +11,13 @@ from flask import jsonify
 
 from web.api import bp
 from web.api.http import ApiError, json_body, not_found, require_caller
-from web.api.schemas import TokenInfoSchema, TokenListSchema, TokenRequestSchema, TokenSchema
+from web.api.schemas import TokenInfoSchema, TokenListSchema, TokenRequestSchema, TokenSchema, one
 from web.services import platform
 
 
 @bp.post("/tokens")
 def issue_token():
-    credentials = json_body(TokenRequestSchema())
+    credentials = json_body(one(TokenRequestSchema))
     accounts = platform().accounts
     account = accounts.authenticate(credentials["email"], credentials["password"])
     if account is None:
@@ -27,7 +27,7 @@ def issue_token():
             headers={"WWW-Authenticate": 'Bearer realm="civicfund"'},
         )
     issued = accounts.issue(account.id)
-    body = TokenSchema().dump({
+    body = one(TokenSchema).dump({
         "id": issued.id, "token": issued.token, "account_id": account.id, "role": account.role,
         "expires_at": issued.expires_at,
     })
@@ -38,7 +38,7 @@ def issue_token():
 def list_tokens():
     user = require_caller()
     tokens = platform().accounts.tokens_of(user.account_id)
-    return jsonify(TokenListSchema().dump({"tokens": tokens}))
+    return jsonify(one(TokenListSchema).dump({"tokens": tokens}))
 
 
 @bp.delete("/tokens/<uuid:token_id>")
@@ -47,4 +47,4 @@ def revoke_token(token_id: UUID):
     revoked = platform().accounts.revoke_token(user.account_id, token_id)
     if revoked is None:
         raise not_found("token")
-    return jsonify(TokenInfoSchema().dump(revoked))
+    return jsonify(one(TokenInfoSchema).dump(revoked))

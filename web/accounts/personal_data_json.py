@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from web.api.schemas import PledgeSchema
+from web.api.schemas import PledgeSchema, one
 
 
 class ExportedAccountSchema(Schema):
@@ -78,7 +78,7 @@ class PersonalDataSchema(Schema):
 
 def personal_data_json(data: Any) -> dict[str, Any]:
     """The download, as the API and the account page both write it."""
-    return PersonalDataSchema().dump({
+    return one(PersonalDataSchema).dump({
         "exported_at": data.exported_at,
         "account": {
             "id": data.account.id, "name": data.account.name, "email": data.account.email,

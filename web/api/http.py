@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, g, jsonify, request
 from marshmallow import Schema, ValidationError
 
 from web.api.schemas import field_messages
-from web.services import platform
-from web.users import User
+from web.users import User, account_of_token
 
 JSON_TYPES = ("application/json",)
 
@@ -102,13 +101,20 @@ def caller() -> User | None:
 
     The API never reads the session cookie: it is exempt from CSRF, so only a token may act.
     """
+    if "api_caller" in g:  # looked up once per request
+        return g.api_caller
+    g.api_caller = _caller_of_token()
+    return g.api_caller
+
+
+def _caller_of_token() -> User | None:
     header = request.headers.get("Authorization", "")
     if not header.strip():
         return None
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _unauthorised("Send the token as 'Authorization: Bearer TOKEN'")
-    record = platform().accounts.by_token(token.strip())
+    record = account_of_token(token.strip())
     if record is None:
         raise _unauthorised("That token is not valid", invalid_token=True)
     return User(record)

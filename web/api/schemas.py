@@ -7,9 +7,10 @@ pledge limits) stay in the domain, which answers with its own stable codes.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
@@ -17,6 +18,16 @@ from domain.crowdfunding.pledge import STATUSES as PLEDGE_STATUSES
 from domain.crowdfunding.project import FUNDING_MODELS, MAX_BUDGET_LINES
 from domain.crowdfunding.project import STATUSES as PROJECT_STATUSES
 from domain.kernel.money import Money
+
+T = TypeVar("T")
+
+
+@functools.cache
+def one(schema_class: type[T]) -> T:
+    """The one instance of a schema: building a marshmallow schema costs more than using it,
+    and loading and dumping leave it unchanged, so every request shares it."""
+    return schema_class()
+
 
 AMOUNT_PATTERN = r"^[0-9]{1,13}(\.[0-9]{1,9})?$"
 _AMOUNT = re.compile(AMOUNT_PATTERN)

@@ -118,11 +118,11 @@ def project(project_id: UUID):
 def capital_stack(project: ProjectView) -> dict:
     """The crowd's money and each fund's match on the pilot as parts of one bar, as wide as the
     optimum (or the total, when it goes past it), with the minimum and optimum marked."""
-    stack = platform().read.capital_stack(project.id)
+    funds = platform().read.project_funds(project.id, project.city_id)
+    stack = [fund for fund in funds if fund.held.minor]
     parts = [("crowd", "Crowd: citizens' pledges", project.raised, None)] + [
-        (f"fund-{number % 5 + 1}", part.fund_name, part.amount,
-         url_for("funds.fund", raw_id=part.fund_id))
-        for number, part in enumerate(stack)
+        (f"fund-{number % 5 + 1}", fund.name, fund.held, url_for("funds.fund", raw_id=fund.id))
+        for number, fund in enumerate(stack)
     ]
     scale = max(project.optimum, project.total)
     return {
@@ -133,7 +133,7 @@ def capital_stack(project: ProjectView) -> dict:
                                        ("optimum", "Optimum", project.optimum))
         ],
         "matched_by_funds": bool(stack),
-        "funds": funds_applying_to(project),
+        "funds": funds_applying_to(project, funds),
     }
 
 

@@ -14,12 +14,13 @@ from domain.ledger import chart
 from domain.ledger.chart import UnknownAccount
 from web.api import bp
 from web.api.http import ApiError, caller, forbidden, query_args, require_caller
+from web.api.schemas import one
 from web.crowdfunding.api.projects import visible_project
 from web.ledger.api_schemas import LedgerAccountSchema, LedgerPageQuerySchema
 from web.services import platform
 
 READS_CITIZENS = ("city", "auditor", "admin")
-_SCHEMA = LedgerAccountSchema()
+_SCHEMA = one(LedgerAccountSchema)
 
 
 def unknown_account(name: str) -> ApiError:
@@ -51,7 +52,7 @@ def ledger_account(name: str):
     except UnknownAccount as error:
         raise ApiError(400, "invalid_account_name", str(error)) from None
     currency = _currency_of(account, name)
-    wanted = query_args(LedgerPageQuerySchema())
+    wanted = query_args(one(LedgerPageQuerySchema))
     page, per_page = wanted["page"], wanted["per_page"]
     found = platform().ledger.account(
         account.name, currency, offset=(page - 1) * per_page, limit=per_page

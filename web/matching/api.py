@@ -16,7 +16,7 @@ from domain.matching.fund import InvalidFund
 from domain.matching.rules import InvalidRules, Rules, parse_rules
 from web.api import bp
 from web.api.http import caller, forbidden, json_body, not_found, query_args, require_caller
-from web.api.schemas import EmptySchema
+from web.api.schemas import EmptySchema, one
 from web.crowdfunding.api.projects import MANAGERS, manages_city, visible_project
 from web.matching.api_schemas import (
     RULE_AMOUNTS,
@@ -68,7 +68,7 @@ def fund_json(fund: FundView) -> dict[str, Any]:
                              description=v.rules_text)}
         for v in read.fund_rule_versions(fund.id)
     ]
-    return FundSchema().dump(
+    return one(FundSchema).dump(
         {**_summary(fund), "rule_history": history, "projects": read.fund_projects(fund.id)}
     )
 
@@ -95,16 +95,16 @@ def _forbidden():
 
 @bp.get("/matching-funds")
 def list_matching_funds():
-    wanted = query_args(FundFilterSchema())
+    wanted = query_args(one(FundFilterSchema))
     read = platform().read
     city_id = None
     if "city" in wanted:
         city = read.city_named(wanted["city"])
         if city is None:
-            return jsonify(FundListSchema().dump({"matching_funds": []}))
+            return jsonify(one(FundListSchema).dump({"matching_funds": []}))
         city_id = city.id
     funds = [_summary(f) for f in read.matching_funds(city_id)]
-    return jsonify(FundListSchema().dump({"matching_funds": funds}))
+    return jsonify(one(FundListSchema).dump({"matching_funds": funds}))
 
 
 @bp.get("/matching-funds/<uuid:fund_id>")
@@ -115,7 +115,7 @@ def get_matching_fund(fund_id: UUID):
 @bp.get("/projects/<uuid:project_id>/match-preview")
 def match_preview(project_id: UUID):
     user = caller()
-    wanted = query_args(MatchPreviewQuerySchema())
+    wanted = query_args(one(MatchPreviewQuerySchema))
     project = visible_project(project_id, user)
     amount = Money.parse(wanted["amount"], project.currency)
     # One match per backer depends on who asks: a signed-in citizen is asked about as a backer.
@@ -129,7 +129,7 @@ def match_preview(project_id: UUID):
 @bp.post("/matching-funds")
 def create_matching_fund():
     user = require_caller(*MANAGERS)
-    wanted = json_body(FundCreateSchema())
+    wanted = json_body(one(FundCreateSchema))
     city = platform().read.city_named(wanted["city"])
     if city is None:
         raise InvalidCity(f"There is no city called {wanted['city']!r}", field="city")
@@ -182,7 +182,7 @@ def amend_matching_rules(fund_id: UUID):
 @bp.post("/matching-funds/<uuid:fund_id>/top-ups")
 def top_up_matching_fund(fund_id: UUID):
     user = require_caller(*MANAGERS)
-    wanted = json_body(TopUpSchema())
+    wanted = json_body(one(TopUpSchema))
     fund = _managed_fund(fund_id, user)
     amount = Money.parse(wanted["amount"], fund.currency)
     command(lambda: platform().app.top_up_matching_fund(fund_id, amount), actor=user.actor)
@@ -192,7 +192,7 @@ def top_up_matching_fund(fund_id: UUID):
 @bp.post("/matching-funds/<uuid:fund_id>/close")
 def close_matching_fund(fund_id: UUID):
     user = require_caller(*MANAGERS)
-    json_body(EmptySchema(), optional=True)
+    json_body(one(EmptySchema), optional=True)
     _managed_fund(fund_id, user)
     returned = command(lambda: platform().app.close_matching_fund(fund_id), actor=user.actor)
     return jsonify({"returned": returned.to_decimal_string(), "fund": fund_json(_fund(fund_id))})

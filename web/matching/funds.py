@@ -8,7 +8,7 @@ from uuid import UUID
 
 from flask import Blueprint, abort, render_template, request
 
-from adapters.queries import FundView, ProjectView
+from adapters.queries import FundView, ProjectFund, ProjectView
 from domain.kernel.money import Money
 from domain.kernel.text import has_control_characters
 from domain.matching.fund import fund_covers
@@ -19,7 +19,7 @@ bp = Blueprint("funds", __name__)
 NO_FUND = "There is no matching fund at this address."
 
 
-def applies_to(fund: FundView, project: ProjectView) -> bool:
+def applies_to(fund: FundView | ProjectFund, project: ProjectView) -> bool:
     """Whether an open fund matches pledges to this pilot (the domain's rule)."""
     return fund.status == "open" and fund_covers(
         fund_city=fund.city_id, fund_currency=fund.currency, themes=fund.themes,
@@ -28,14 +28,15 @@ def applies_to(fund: FundView, project: ProjectView) -> bool:
     )
 
 
-def funds_applying_to(project: ProjectView) -> list[FundView]:
+def funds_applying_to(
+    project: ProjectView, funds: list[ProjectFund] | None = None
+) -> list[ProjectFund]:
     """The open funds that match pledges to this pilot, in the order they apply; a fund whose
     window has ended before the worker closed it no longer counts."""
     now = platform().clock.now()
-    return [
-        f for f in platform().read.matching_funds(project.city_id)
-        if applies_to(f, project) and now < f.closes_at
-    ]
+    if funds is None:
+        funds = platform().read.project_funds(project.id, project.city_id)
+    return [f for f in funds if applies_to(f, project) and now < f.closes_at]
 
 
 @dataclass(frozen=True)

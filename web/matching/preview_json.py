@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 
 from domain.kernel.money import Money
 from domain.matching.use_cases import PreviewedMatch
-from web.api.schemas import AmountField
+from web.api.schemas import AmountField, one
 
 
 class PreviewedMatchSchema(Schema):
@@ -30,7 +30,7 @@ class MatchPreviewSchema(Schema):
     )
 
 
-_SCHEMA = MatchPreviewSchema()
+_SCHEMA = one(MatchPreviewSchema)
 
 
 def preview_json(amount: Money, previews: list[PreviewedMatch]) -> dict[str, Any]:

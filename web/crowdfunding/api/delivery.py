@@ -22,6 +22,7 @@ from web.api.schemas import (
     UpdateCreateSchema,
     UpdateListSchema,
     UpdateSchema,
+    one,
 )
 from web.crowdfunding.api.projects import (
     DELIVERERS,
@@ -49,7 +50,7 @@ def complete_project(project_id: UUID):
 @bp.post("/projects/<uuid:project_id>/delivery-owner")
 def assign_delivery_owner(project_id: UUID):
     user = require_caller(*MANAGERS)
-    wanted = json_body(DeliveryOwnerSchema())
+    wanted = json_body(one(DeliveryOwnerSchema))
     managed_project(project_id, user)
     try:
         account = proposer_account(wanted["email"])
@@ -66,13 +67,13 @@ def assign_delivery_owner(project_id: UUID):
 @bp.get("/projects/<uuid:project_id>/updates")
 def list_updates(project_id: UUID):
     visible_project(project_id, caller())
-    return jsonify(UpdateListSchema().dump({"updates": platform().read.updates(project_id)}))
+    return jsonify(one(UpdateListSchema).dump({"updates": platform().read.updates(project_id)}))
 
 
 @bp.post("/projects/<uuid:project_id>/updates")
 def post_update(project_id: UUID):
     user = require_caller(*DELIVERERS)
-    update = json_body(UpdateCreateSchema())
+    update = json_body(one(UpdateCreateSchema))
     delivered_project(project_id, user)
     command(
         lambda: platform().app.post_update(project_id, title=update["title"],
@@ -80,7 +81,7 @@ def post_update(project_id: UUID):
         actor=user.actor,
     )
     newest = platform().read.updates(project_id)[0]
-    return jsonify(UpdateSchema().dump(newest)), 201
+    return jsonify(one(UpdateSchema).dump(newest)), 201
 
 
 # -- milestones --------------------------------------------------------------------------------
@@ -89,13 +90,13 @@ def post_update(project_id: UUID):
 def list_milestones(project_id: UUID):
     visible_project(project_id, caller())
     milestones = platform().read.milestones(project_id)
-    return jsonify(MilestoneListSchema().dump({"milestones": milestones}))
+    return jsonify(one(MilestoneListSchema).dump({"milestones": milestones}))
 
 
 @bp.post("/projects/<uuid:project_id>/milestones")
 def plan_milestone(project_id: UUID):
     user = require_caller(*DELIVERERS)
-    planned = json_body(MilestoneCreateSchema())
+    planned = json_body(one(MilestoneCreateSchema))
     delivered_project(project_id, user)
     command(
         lambda: platform().app.plan_milestone(project_id, title=planned["title"],
@@ -103,7 +104,7 @@ def plan_milestone(project_id: UUID):
         actor=user.actor,
     )
     newest = platform().read.milestones(project_id)[-1]
-    return jsonify(MilestoneSchema().dump(newest)), 201
+    return jsonify(one(MilestoneSchema).dump(newest)), 201
 
 
 def _milestone(project_id: UUID, number: int) -> MilestoneView:
@@ -116,8 +117,8 @@ def _milestone(project_id: UUID, number: int) -> MilestoneView:
 @bp.post("/projects/<uuid:project_id>/milestones/<int:number>/complete")
 def complete_milestone(project_id: UUID, number: int):
     user = require_caller(*DELIVERERS)
-    json_body(EmptySchema(), optional=True)
+    json_body(one(EmptySchema), optional=True)
     delivered_project(project_id, user)
     _milestone(project_id, number)
     command(lambda: platform().app.complete_milestone(project_id, number), actor=user.actor)
-    return jsonify(MilestoneSchema().dump(_milestone(project_id, number)))
+    return jsonify(one(MilestoneSchema).dump(_milestone(project_id, number)))

@@ -20,6 +20,7 @@ from web.api.schemas import (
     ProjectFilterSchema,
     ProjectListSchema,
     ProjectSchema,
+    one,
 )
 from web.services import command, platform
 from web.users import User
@@ -65,7 +66,7 @@ def manage_project(project_id: UUID, use_case: Callable[[], object]):
     """A bodiless management action: a manager of the project runs one use case and gets the
     project back as it now stands."""
     user = require_caller(*MANAGERS)
-    json_body(EmptySchema(), optional=True)
+    json_body(one(EmptySchema), optional=True)
     managed_project(project_id, user)
     command(use_case, actor=user.actor)
     return jsonify(project_json(visible_project(project_id, user)))
@@ -80,33 +81,33 @@ def delivered_project(project_id: UUID, user: User) -> ProjectView:
 
 
 def project_json(project: ProjectView) -> dict:
-    return ProjectSchema().dump(project)
+    return one(ProjectSchema).dump(project)
 
 
 @bp.get("/projects")
 def list_projects():
     user = caller()
-    wanted = query_args(ProjectFilterSchema())
+    wanted = query_args(one(ProjectFilterSchema))
     read = platform().read
     city_id = None
     if "city" in wanted:
         city = read.city_named(wanted["city"])
         if city is None:
-            return jsonify(ProjectListSchema().dump({"projects": []}))
+            return jsonify(one(ProjectListSchema).dump({"projects": []}))
         city_id = city.id
     status = wanted.get("status")
     if status == DRAFT:
         if user is None or user.role not in MANAGERS:
-            return jsonify(ProjectListSchema().dump({"projects": []}))
+            return jsonify(one(ProjectListSchema).dump({"projects": []}))
         if user.role == "city":
             if user.city_id is None or city_id not in (None, user.city_id):
-                return jsonify(ProjectListSchema().dump({"projects": []}))
+                return jsonify(one(ProjectListSchema).dump({"projects": []}))
             city_id = user.city_id
     projects = read.projects(
         city_id=city_id, theme=wanted.get("theme"), status=status,
         limit=wanted["limit"], offset=wanted["offset"],
     )
-    return jsonify(ProjectListSchema().dump({"projects": projects}))
+    return jsonify(one(ProjectListSchema).dump({"projects": projects}))
 
 
 @bp.get("/projects/<uuid:project_id>")
@@ -128,7 +129,7 @@ def _budget_lines(lines: list[dict], currency: str) -> list[BudgetLine]:
 @bp.post("/projects")
 def create_project():
     user = require_caller(*MANAGERS)
-    draft = json_body(ProjectCreateSchema())
+    draft = json_body(one(ProjectCreateSchema))
     city = platform().read.city_named(draft["city"])
     if city is None:
         raise InvalidCity(f"There is no city called {draft['city']!r}", field="city")

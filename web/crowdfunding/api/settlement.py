@@ -15,6 +15,7 @@ from web.api.schemas import (
     PledgeSchema,
     ProjectCancelSchema,
     ReceiptListSchema,
+    one,
 )
 from web.crowdfunding.api.pledges import own_pledge
 from web.crowdfunding.api.projects import (
@@ -36,7 +37,7 @@ def close_campaign(project_id: UUID):
 @bp.post("/projects/<uuid:project_id>/cancel")
 def cancel_project(project_id: UUID):
     user = require_caller(*MANAGERS)
-    wanted = json_body(ProjectCancelSchema())
+    wanted = json_body(one(ProjectCancelSchema))
     managed_project(project_id, user)
     command(
         lambda: platform().app.cancel_project(project_id, reason=wanted["reason"]),
@@ -50,7 +51,7 @@ def cancel_project(project_id: UUID):
 def change_payment_method(pledge_id: UUID):
     """Charged at once: the answer is the pledge, charged, or still payment_failed with why."""
     user = require_caller()
-    wanted = json_body(PaymentMethodSchema())
+    wanted = json_body(one(PaymentMethodSchema))
     own_pledge(pledge_id, user)
     command(
         lambda: platform().app.change_pledge_card(
@@ -58,7 +59,7 @@ def change_payment_method(pledge_id: UUID):
         ),
         actor=user.actor,
     )
-    return jsonify(PledgeSchema().dump(own_pledge(pledge_id, user)))
+    return jsonify(one(PledgeSchema).dump(own_pledge(pledge_id, user)))
 
 
 def _aware(moment: datetime) -> datetime:
@@ -78,4 +79,4 @@ def pledge_receipts(pledge_id: UUID):
          "created_at": _aware(m.created_at)}
         for m in messages
     ]
-    return jsonify(ReceiptListSchema().dump({"receipts": receipts}))
+    return jsonify(one(ReceiptListSchema).dump({"receipts": receipts}))
