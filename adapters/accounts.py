@@ -21,6 +21,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from adapters import tables as t
 from adapters.password_policy import password_problem
+from adapters.storage import read_all
 from domain.kernel.errors import DomainError
 from domain.kernel.text import has_control_characters
 
@@ -155,12 +156,21 @@ def tombstone_email(account_id: UUID) -> str:
     return f"erased:{account_id}"
 
 
+_ACCOUNT_OF_TOKEN = (
+    sa.select(t.accounts, t.api_tokens.c.expires_at, t.api_tokens.c.last_used_at)
+    .join(t.api_tokens, t.api_tokens.c.account_id == t.accounts.c.id)
+    .where(t.api_tokens.c.token_hash == sa.bindparam("token_hash"), _LIVE)
+)
+
+
 class AccountStore:
     def __init__(
         self, engine: sa.Engine, password_method: str = DEFAULT_PASSWORD_METHOD, *,
         now: Callable[[], datetime] = wall_clock, token_days: int = DEFAULT_TOKEN_DAYS,
+        reads: sa.Engine | None = None,
     ):
         self.engine = engine
+        self.reads = reads or engine  # one-statement lookups (autocommit, retried once)
         self.password_method = password_method
         self.now = now
         self.token_days = token_days
@@ -285,12 +295,8 @@ class AccountStore:
         if not token:
             return None
         hashed, now = token_hash(token), self.now()
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            row = conn.execute(
-                sa.select(t.accounts, t.api_tokens.c.expires_at, t.api_tokens.c.last_used_at)
-                .join(t.api_tokens, t.api_tokens.c.account_id == t.accounts.c.id)
-                .where(t.api_tokens.c.token_hash == hashed, _LIVE)
-            ).first()
+        rows = read_all(self.reads, _ACCOUNT_OF_TOKEN, {"token_hash": hashed})
+        row = rows[0] if rows else None
         if row is None or aware(row.expires_at) <= now:
             return None
         last_used = aware(row.last_used_at)

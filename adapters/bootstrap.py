@@ -21,7 +21,12 @@ from adapters.queries import ReadModelQueries
 from adapters.sandbox_payments import TEST_CARDS, SandboxGateway, SqlStore
 from adapters.sessions import SessionStore
 from adapters.settings import Settings
-from adapters.storage import create_engine, create_read_engine, event_store_env
+from adapters.storage import (
+    create_engine,
+    create_read_engine,
+    create_relaxed_engine,
+    event_store_env,
+)
 from adapters.stripe_payments import StripeGateway
 from adapters.stripe_webhooks import StripeInbox
 from domain.application import Civicfund
@@ -97,11 +102,13 @@ class Platform:
         self.app.close()
         self.engine.dispose()
         self.read.engine.dispose()
+        self.idempotency.engine.dispose()
 
 
-def build_payments(settings: Settings, engine: sa.Engine) -> PaymentGateway:
+def build_payments(settings: Settings, engine: sa.Engine,
+                   relaxed: sa.Engine | None = None) -> PaymentGateway:
     if settings.payments == "sandbox":
-        return SandboxGateway(SqlStore(engine))
+        return SandboxGateway(SqlStore(engine, relaxed=relaxed))
     if settings.payments == "stripe":
         if not settings.stripe_secret_key:
             raise ConfigurationError(
@@ -123,7 +130,9 @@ def build_platform(
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
     engine = create_engine(settings.database_url)
-    payments = payments or build_payments(settings, engine)
+    relaxed = create_relaxed_engine(settings.database_url, engine)
+    reads = create_read_engine(settings.database_url, engine)
+    payments = payments or build_payments(settings, engine, relaxed)
     pledge_index = ReadModelPledgeIndex(engine)
     app = Civicfund(
         env=event_store_env(settings.database_url),
@@ -134,20 +143,20 @@ def build_platform(
     )
     projections = ProjectionFollower(app, engine)
     pledge_index.projections = projections
-    reads = create_read_engine(settings.database_url, engine)
     read = ReadModelQueries(reads)
     return Platform(
         settings=settings,
         engine=engine,
         app=app,
         accounts=AccountStore(
-            engine, settings.password_method, token_days=settings.api_token_days
+            engine, settings.password_method, token_days=settings.api_token_days, reads=reads,
         ),
         read=read,
         ledger=LedgerQueries(reads),
         projections=projections,
         payments=payments,
-        idempotency=IdempotencyStore(engine, lease=timedelta(seconds=settings.idempotency_lease)),
+        idempotency=IdempotencyStore(relaxed,
+                                     lease=timedelta(seconds=settings.idempotency_lease)),
         clock=clock,
         outbox=Outbox(engine),
         sessions=SessionStore(

@@ -79,6 +79,19 @@ def create_read_engine(database_url: str, engine: sa.Engine) -> sa.Engine:
     return sa.create_engine(url, pool_size=10, max_overflow=10, isolation_level="AUTOCOMMIT")
 
 
+def create_relaxed_engine(database_url: str, engine: sa.Engine) -> sa.Engine:
+    """The engine for records that may lose their last moments in a database crash without
+    harm, written one statement at a time: the answers kept for idempotency keys (a lost one
+    makes a retry run again, which the key makes safe) and the offline sandbox's
+    authorisations. On PostgreSQL its commits do not wait for the disk
+    (synchronous_commit=off): the event log's do, and the log is the record that matters."""
+    url = normalise_url(database_url)
+    if is_sqlite(url):
+        return engine
+    return sa.create_engine(url, pool_size=5, max_overflow=10, isolation_level="AUTOCOMMIT",
+                            connect_args={"options": "-c synchronous_commit=off"})
+
+
 def read_all(engine: sa.Engine, statement: Any, params: dict[str, Any] | None = None
              ) -> list[Any]:
     """A read's rows; once more on a fresh connection if the pooled one had died (a database

@@ -10,6 +10,7 @@ its own (e.g. crowdfunding's FundingPartners) which the other area implements.
 
 from __future__ import annotations
 
+import threading
 from contextvars import ContextVar
 from typing import Any
 from uuid import UUID
@@ -98,12 +99,18 @@ class CivicfundCore(Application[UUID]):
 
     # -- saving ----------------------------------------------------------------------------
 
+    # The highest log position this process recorded (its readers catch up to it first).
+    highest_written = 0
+    _written_guard = threading.Lock()
+
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         recordings = super().save(*objs, **kwargs)
         if recordings:
             newest = max(r.notification.id for r in recordings)
             if newest > _written.get():
                 _written.set(newest)
+            with self._written_guard:
+                self.highest_written = max(self.highest_written, newest)
         return recordings
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from typing import TypeVar
 
 from flask import current_app, g, has_request_context, request, session
@@ -64,7 +65,14 @@ def remember_written(position: int) -> None:
 
 def read_your_writes() -> None:
     """Before a request is handled: if the person's last command recorded events the read
-    models have not applied yet, apply them first, so every page shows what they just did."""
+    models have not applied yet, apply them first, so every page shows what they just did.
+    A read also waits for what this process itself recorded (an in-memory comparison when
+    there is nothing to wait for)."""
+    if request.method in ("GET", "HEAD"):
+        mine = platform().app.highest_written
+        if mine > platform().projections.reached:
+            with suppress(Exception):
+                platform().projections.catch_up_to(mine)
     wanted = session.get(SESSION_POSITION)
     if not wanted:
         return

@@ -42,6 +42,16 @@ class Pledging(FundingPartners):
         self, *, project_id: UUID, citizen_id: UUID, amount: Money, payment_method: str,
         pledge_id: UUID | None = None, execution: int = 0,
     ) -> UUID:
+        """Make a pledge (see `record_pledge`); returns its id."""
+        return self.record_pledge(
+            project_id=project_id, citizen_id=citizen_id, amount=amount,
+            payment_method=payment_method, pledge_id=pledge_id, execution=execution,
+        ).id
+
+    def record_pledge(
+        self, *, project_id: UUID, citizen_id: UUID, amount: Money, payment_method: str,
+        pledge_id: UUID | None = None, execution: int = 0,
+    ) -> Pledge:
         """Authorise the payment first, then record the pledge and its authorisation at once.
 
         A declined card records nothing. The gateway call carries a key derived from the new
@@ -67,8 +77,10 @@ class Pledging(FundingPartners):
         payment_method = (payment_method or "").strip()
         if pledge_id is None:
             pledge_id = new_pledge_id()
-        elif self._pledge_recorded(pledge_id, citizen_id):
-            return pledge_id
+        elif execution > 0 and self._pledge_recorded(pledge_id, citizen_id):
+            # A run of this request was lost before; it may have recorded the pledge. (A first
+            # run finds one only if the key was used long ago: its save then finds it.)
+            return self.get_pledge(pledge_id)
         placed: str | None = None  # the hold or saved card placed for this pledge, if any
         fresh = False
         storage_failures = 0
@@ -87,11 +99,11 @@ class Pledging(FundingPartners):
                     )
                 else:
                     self._save_or_conflict(pledge, **self._checks(checks))
-                return pledge.id
+                return pledge
             except ConcurrentChange:
                 self._forget_for_pledging(project_id)
                 if self._pledge_outcome(pledge_id):  # recorded, though the save said otherwise
-                    return pledge_id
+                    return self.get_pledge(pledge_id)
                 if attempt + 1 < DECIDE_AGAIN:
                     fresh = True
                     continue
@@ -104,7 +116,7 @@ class Pledging(FundingPartners):
                 self._forget_for_pledging(project_id)
                 recorded = self._pledge_outcome(pledge_id)
                 if recorded:
-                    return pledge_id
+                    return self.get_pledge(pledge_id)
                 if recorded is None:
                     raise OutcomeUnknown(
                         "We could not confirm whether your pledge was recorded. Try again with "

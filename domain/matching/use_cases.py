@@ -83,7 +83,7 @@ class Matching(FundingPartners, FundKeeping, MatchingRounds):
         """What the city's funds hold for one pledge now (reserved or committed)."""
         project = self._project_to_pledge_to(pledge.project_id, fresh=False)
         minor = 0
-        for fund_id in self.get_city(project.city_id).matching_funds:
+        for fund_id in self._city_to_pledge_in(project.city_id, fresh=False).matching_funds:
             match = self._fund_now(fund_id).matches.get(pledge.id)
             if match is not None and match.state in ("reserved", "committed"):
                 minor += match.amount

@@ -130,7 +130,7 @@ def test_an_unconfirmed_citizen_cannot_pledge_until_the_link_is_followed(
     api = client.post(f"/api/v1/projects/{open_project}/pledges", headers=bearer(token),
                       json={"amount": "5.00", "payment_method": "pm_card_visa"})
     assert api.status_code == 403 and api.json["error"]["code"] == "email_unconfirmed"
-    assert platform.read.pledges_of(account.id) == []
+    assert client.get("/api/v1/me/pledges", headers=bearer(token)).json["pledges"] == []
 
     link = last_link(platform, account.id, CONFIRM_EMAIL)
     page = client.get(link)
@@ -141,7 +141,8 @@ def test_an_unconfirmed_citizen_cannot_pledge_until_the_link_is_followed(
     made = client.post(f"/projects/{open_project}/pledge", data={
         "amount": "5.00", "payment_method": "pm_card_visa", "csrf_token": csrf_from(form.text)})
     assert made.status_code == 303
-    assert len(platform.read.pledges_of(account.id)) == 1
+    mine = client.get("/api/v1/me/pledges", headers=bearer(token)).json["pledges"]
+    assert [p["amount"] for p in mine] == ["5.00"]
 
 
 def test_a_new_confirmation_link_can_be_asked_for(client, platform, open_project):

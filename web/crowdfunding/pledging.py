@@ -201,8 +201,8 @@ def pledge(project_id: UUID):
         claim = outcome
     try:
         amount = Money.parse(amount_text, project.currency)
-        pledge_id = command(
-            lambda: platform().app.make_pledge(
+        made = command(
+            lambda: platform().app.record_pledge(
                 project_id=project.id,
                 citizen_id=current_user.account_id,
                 amount=amount,
@@ -229,6 +229,7 @@ def pledge(project_id: UUID):
     except Exception:
         _let_go(claim)
         raise
+    pledge_id = made.id
     if claim is not None:
         with suppress(Exception):
             platform().idempotency.keep(
@@ -238,8 +239,7 @@ def pledge(project_id: UUID):
     # Answered from the log: the pledge's page, next, waits for the read models to have it.
     matched = Money.zero(project.currency)
     with suppress(Exception):
-        app = platform().app
-        matched = app.matched_to(app.get_pledge(pledge_id))
+        matched = platform().app.matched_to(made)
     added = (f" The matching funds add {matched.display()} to it."
              if matched.is_positive() else "")
     flash(

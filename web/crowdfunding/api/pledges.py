@@ -4,13 +4,12 @@ campaign is taking pledges."""
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import UTC, datetime
 from uuid import UUID
 
 from flask import jsonify, url_for
 
 from adapters.queries import PledgeView, ProjectView
-from domain.crowdfunding.pledge import pledge_id_for_request
+from domain.crowdfunding.pledge import Pledge, pledge_id_for_request
 from domain.kernel.errors import CurrencyMismatch
 from domain.kernel.money import Money
 from web.api import bp
@@ -40,30 +39,23 @@ def own_pledge(pledge_id: UUID, user: User) -> PledgeView:
     return pledge
 
 
-def made_pledge(
-    pledge_id: UUID, user: User, project: ProjectView, amount: Money, payment_method: str
-) -> PledgeView:
-    """The pledge just made, as the log holds it (the read models follow: the worker, or the
-    caller's next read, brings them up to date), or, if storage fails right after the save,
-    as this request made it: a recorded pledge is never answered with an error."""
+def made_pledge(pledge: Pledge, project: ProjectView) -> PledgeView:
+    """The pledge just made, as recorded (the read models follow: the worker, or the caller's
+    next read, brings them up to date). What the funds hold for it is read afresh; if storage
+    fails right then, from this process's copies of the funds: a recorded pledge is never
+    answered with an error."""
     app = platform().app
-    with suppress(Exception):
-        pledge = app.get_pledge(pledge_id)
-        return PledgeView(
-            id=pledge.id, project_id=project.id, project_title=project.title,
-            citizen_id=pledge.citizen_id, amount=pledge.amount, status=pledge.status,
-            payment_method=pledge.payment_method, made_at=pledge.created_on,
-            project_status=project.status, closes_at=project.closes_at,
-            funding_model=project.funding_model, timezone=project.timezone,
-            updated_at=pledge.modified_on, matched=app.matched_to(pledge),
-        )
+    try:
+        matched = app.matched_to(pledge)
+    except Exception:
+        matched = app.match_kept_for(pledge.id, pledge.amount.currency)
     return PledgeView(
-        id=pledge_id, project_id=project.id, project_title=project.title,
-        citizen_id=user.account_id, amount=amount, status="authorised",
-        payment_method=payment_method,
-        made_at=datetime.now(UTC), project_status=project.status, closes_at=project.closes_at,
+        id=pledge.id, project_id=project.id, project_title=project.title,
+        citizen_id=pledge.citizen_id, amount=pledge.amount, status=pledge.status,
+        payment_method=pledge.payment_method, made_at=pledge.created_on,
+        project_status=project.status, closes_at=project.closes_at,
         funding_model=project.funding_model, timezone=project.timezone,
-        matched=platform().app.match_kept_for(pledge_id, amount.currency),
+        updated_at=pledge.modified_on, matched=matched,
     )
 
 
@@ -82,8 +74,8 @@ def make_pledge(project_id: UUID):
         raise CurrencyMismatch(f"This project takes {project.currency}, not {currency}")
     amount = Money.parse(wanted["amount"], project.currency)
     claim = current_claim()
-    pledge_id = command(
-        lambda: platform().app.make_pledge(
+    pledge = command(
+        lambda: platform().app.record_pledge(
             project_id=project_id, citizen_id=user.account_id, amount=amount,
             payment_method=wanted["payment_method"],
             pledge_id=pledge_id_for_request(user.account_id, claim.key) if claim else None,
@@ -91,8 +83,8 @@ def make_pledge(project_id: UUID):
         ),
         actor=user.actor, catch_up=False,
     )
-    location = url_for("api.get_pledge", pledge_id=pledge_id)
-    made = made_pledge(pledge_id, user, project, amount, wanted["payment_method"])
+    location = url_for("api.get_pledge", pledge_id=pledge.id)
+    made = made_pledge(pledge, project)
     return jsonify(one(PledgeSchema).dump(made)), 201, {"Location": location}
 
 
