@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from adapters import tables as t
 from adapters.storage import read_all
@@ -212,9 +214,41 @@ _UPDATES = (sa.select(t.updates).where(t.updates.c.project_id == _PROJECT_ID)
             .order_by(t.updates.c.id.desc()))
 
 
+def _rows_as_json(table: sa.Table, columns: tuple[str, ...], order: Any) -> Any:
+    """A correlated subquery: the project's rows of `table` as one JSON array of objects, in
+    `order` (PostgreSQL: the page's lists come back with the project in one round trip)."""
+    c = table.c
+    pairs: list[Any] = []
+    for name in columns:
+        pairs += [sa.literal_column(f"'{name}'"), c[name]]
+    rows = sa.func.json_agg(aggregate_order_by(sa.func.json_build_object(*pairs), order))
+    return (sa.select(sa.func.coalesce(rows, sa.text("'[]'::json")))
+            .where(c.project_id == t.projects.c.id).scalar_subquery())
+
+
+_PROJECT_PAGE_PG = _PROJECT_BY_ID.add_columns(
+    _rows_as_json(t.milestones, ("number", "title", "due", "completed_at"),
+                  t.milestones.c.number).label("milestones_json"),
+    _rows_as_json(t.updates, ("title", "body", "posted_at"),
+                  t.updates.c.id.desc()).label("updates_json"),
+)
+
+
+def _json_list(value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else json.loads(value)
+
+
+def _moment(text: str | None) -> datetime | None:
+    return _aware(datetime.fromisoformat(text)) if text else None
+
+
 class ReadModelQueries:
     def __init__(self, engine: sa.Engine):
         self.engine = engine
+        # Embedded SQLite has no round trips to save: it reads the lists one by one.
+        self._one_statement_pages = engine.dialect.name == "postgresql"
 
     def _all(self, query: Any, params: dict[str, Any] | None = None) -> list[Any]:
         return read_all(self.engine, query, params)
@@ -271,6 +305,27 @@ class ReadModelQueries:
     def project(self, project_id: UUID) -> ProjectView | None:
         rows = self._all(_PROJECT_BY_ID, {"project_id": project_id})
         return _project(rows[0]) if rows else None
+
+    def project_page(
+        self, project_id: UUID
+    ) -> tuple[ProjectView, list[MilestoneView], list[UpdateView]] | None:
+        """A project with its milestones and updates (on PostgreSQL in one statement)."""
+        if not self._one_statement_pages:
+            project = self.project(project_id)
+            if project is None:
+                return None
+            return project, self.milestones(project_id), self.updates(project_id)
+        rows = self._all(_PROJECT_PAGE_PG, {"project_id": project_id})
+        if not rows:
+            return None
+        row = rows[0]
+        milestones = [
+            MilestoneView(m["number"], m["title"], _moment(m["due"]), _moment(m["completed_at"]))
+            for m in _json_list(row.milestones_json)
+        ]
+        updates = [UpdateView(u["title"], u["body"], _moment(u["posted_at"]))
+                   for u in _json_list(row.updates_json)]
+        return _project(row), milestones, updates
 
     def projects_delivered_by(self, account_id: UUID) -> list[ProjectView]:
         """The projects whose delivery this (proposer) account owns, soonest closing first."""

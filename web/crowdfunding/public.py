@@ -37,7 +37,10 @@ def may_see_draft(project: ProjectView) -> bool:
 
 def visible_project(project_id: UUID) -> ProjectView:
     """The project as the read model has it, or a 404 for unknown ids and others' drafts."""
-    project = platform().read.project(project_id)
+    return _visible(platform().read.project(project_id))
+
+
+def _visible(project: ProjectView | None) -> ProjectView:
     if project is None or (project.status == "draft" and not may_see_draft(project)):
         abort(404, description="There is no pilot at this address.")
     return project
@@ -102,13 +105,14 @@ def projects():
 
 @bp.get("/projects/<uuid:project_id>")
 def project(project_id: UUID):
-    found = visible_project(project_id)
-    read = platform().read
+    page = platform().read.project_page(project_id)
+    found = _visible(page[0] if page else None)
+    _, milestones, updates = page
     return render_template(
         "public/project.html",
         project=found,
-        milestones=read.milestones(found.id),
-        updates=read.updates(found.id),
+        milestones=milestones,
+        updates=updates,
         fix_days=FIX_WINDOW.days,
         delivered_by=delivery_owner_name(found),
         **capital_stack(found),
