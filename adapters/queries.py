@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -223,15 +224,7 @@ def _rows_as_json(table: sa.Table, columns: tuple[str, ...], order: Any) -> Any:
         pairs += [sa.literal_column(f"'{name}'"), c[name]]
     rows = sa.func.json_agg(aggregate_order_by(sa.func.json_build_object(*pairs), order))
     return (sa.select(sa.func.coalesce(rows, sa.text("'[]'::json")))
-            .where(c.project_id == t.projects.c.id).scalar_subquery())
-
-
-_PROJECT_PAGE_PG = _PROJECT_BY_ID.add_columns(
-    _rows_as_json(t.milestones, ("number", "title", "due", "completed_at"),
-                  t.milestones.c.number).label("milestones_json"),
-    _rows_as_json(t.updates, ("title", "body", "posted_at"),
-                  t.updates.c.id.desc()).label("updates_json"),
-)
+            .where(c.project_id == t.projects.c.id).correlate_except(table).scalar_subquery())
 
 
 def _json_list(value: Any) -> list[dict[str, Any]]:
@@ -306,26 +299,30 @@ class ReadModelQueries:
         rows = self._all(_PROJECT_BY_ID, {"project_id": project_id})
         return _project(rows[0]) if rows else None
 
-    def project_page(
-        self, project_id: UUID
-    ) -> tuple[ProjectView, list[MilestoneView], list[UpdateView]] | None:
-        """A project with its milestones and updates (on PostgreSQL in one statement)."""
+    def project_page(self, project_id: UUID) -> ProjectPage | None:
+        """A project with its milestones, updates and city's funds (on PostgreSQL in one
+        statement)."""
         if not self._one_statement_pages:
             project = self.project(project_id)
             if project is None:
                 return None
-            return project, self.milestones(project_id), self.updates(project_id)
+            return ProjectPage(project, self.milestones(project_id), self.updates(project_id),
+                               self.project_funds(project_id, project.city_id))
         rows = self._all(_PROJECT_PAGE_PG, {"project_id": project_id})
         if not rows:
             return None
         row = rows[0]
-        milestones = [
-            MilestoneView(m["number"], m["title"], _moment(m["due"]), _moment(m["completed_at"]))
-            for m in _json_list(row.milestones_json)
-        ]
-        updates = [UpdateView(u["title"], u["body"], _moment(u["posted_at"]))
-                   for u in _json_list(row.updates_json)]
-        return _project(row), milestones, updates
+        return ProjectPage(
+            project=_project(row),
+            milestones=[
+                MilestoneView(m["number"], m["title"], _moment(m["due"]),
+                              _moment(m["completed_at"]))
+                for m in _json_list(row.milestones_json)
+            ],
+            updates=[UpdateView(u["title"], u["body"], _moment(u["posted_at"]))
+                     for u in _json_list(row.updates_json)],
+            funds=[_project_fund_from_json(f) for f in _json_list(row.funds_json)],
+        )
 
     def projects_delivered_by(self, account_id: UUID) -> list[ProjectView]:
         """The projects whose delivery this (proposer) account owns, soonest closing first."""
@@ -477,16 +474,8 @@ class ReadModelQueries:
     def project_funds(self, project_id: UUID, city_id: UUID) -> list[ProjectFund]:
         """The city's funds in the order they apply, each with what it holds for the project:
         one query for the capital stack and the funds that match pledges."""
-        return [
-            ProjectFund(
-                id=r.id, city_id=r.city_id, name=r.name, sponsor=r.sponsor, currency=r.currency,
-                status=r.status, closes_at=_aware(r.closes_at), themes=tuple(r.themes or ()),
-                areas=tuple(r.areas or ()),
-                rules_text=Rules.from_dict(r.rules).describe(r.currency),
-                held=Money(int(r.held), r.currency),
-            )
-            for r in self._all(_PROJECT_FUNDS, {"project_id": project_id, "city_id": city_id})
-        ]
+        return [_project_fund(r) for r in
+                self._all(_PROJECT_FUNDS, {"project_id": project_id, "city_id": city_id})]
 
     def capital_stack(self, project_id: UUID) -> list[StackPart]:
         """What each fund holds for the project (reserved and committed), in the order the
@@ -646,3 +635,65 @@ def _project_funds_query() -> Any:
 
 
 _PROJECT_FUNDS = _project_funds_query()
+
+
+def _funds_as_json() -> Any:
+    """The project's city's funds, as `project_funds` reads them, as one JSON array."""
+    f, b = t.matching_funds.c, t.ledger_balances.c
+    p = t.projects.c
+    held = (
+        sa.select(sa.func.coalesce(sa.func.sum(b.balance), 0))
+        .where(b.owner == "fund", b.owner_id == f.id, b.project_id == p.id,
+               _among(b.bucket, ("reserved", "committed")))
+        # The fund and the project both come from the enclosing queries.
+        .correlate_except(t.ledger_balances)
+        .scalar_subquery()
+    )
+    pairs: list[Any] = []
+    for name, value in (("id", f.id), ("city_id", f.city_id), ("name", f.name),
+                        ("sponsor", f.sponsor), ("currency", f.currency), ("status", f.status),
+                        ("closes_at", f.closes_at), ("themes", f.themes), ("areas", f.areas),
+                        ("rules", f.rules), ("held", held)):
+        pairs += [sa.literal_column(f"'{name}'"), value]
+    rows = sa.func.json_agg(aggregate_order_by(
+        sa.func.json_build_object(*pairs),
+        sa.func.coalesce(f.position, _LAST), f.created_at, f.id,
+    ))
+    return (sa.select(sa.func.coalesce(rows, sa.text("'[]'::json")))
+            .where(f.city_id == p.city_id).correlate_except(t.matching_funds).scalar_subquery())
+
+
+# PostgreSQL: a pilot's page in one round trip.
+_PROJECT_PAGE_PG = _PROJECT_BY_ID.add_columns(
+    _rows_as_json(t.milestones, ("number", "title", "due", "completed_at"),
+                  t.milestones.c.number).label("milestones_json"),
+    _rows_as_json(t.updates, ("title", "body", "posted_at"),
+                  t.updates.c.id.desc()).label("updates_json"),
+    _funds_as_json().label("funds_json"),
+)
+
+
+def _project_fund(r: Any) -> ProjectFund:
+    return ProjectFund(
+        id=r.id, city_id=r.city_id, name=r.name, sponsor=r.sponsor, currency=r.currency,
+        status=r.status, closes_at=_aware(r.closes_at), themes=tuple(r.themes or ()),
+        areas=tuple(r.areas or ()), rules_text=Rules.from_dict(r.rules).describe(r.currency),
+        held=Money(int(r.held), r.currency),
+    )
+
+
+def _project_fund_from_json(r: dict[str, Any]) -> ProjectFund:
+    return _project_fund(SimpleNamespace(
+        **{**r, "id": UUID(r["id"]), "city_id": UUID(r["city_id"]),
+           "closes_at": datetime.fromisoformat(r["closes_at"])}
+    ))
+
+
+@dataclass(frozen=True)
+class ProjectPage:
+    """What a pilot's page shows of the read models."""
+
+    project: ProjectView
+    milestones: list[MilestoneView]
+    updates: list[UpdateView]
+    funds: list[ProjectFund]  # the city's funds in the order they apply, with what they hold

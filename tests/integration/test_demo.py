@@ -124,9 +124,9 @@ def test_the_demo_has_a_ratio_matching_fund_in_porto_that_matched_its_pledges(de
                                        demo_platform.read.fund_projects(fund.id)}
 
 
-def test_a_pilot_page_reads_its_milestones_and_updates_in_one_statement(any_platform):
+def test_a_pilot_page_reads_its_milestones_updates_and_funds_in_one_statement(any_platform):
     """The page's single query gives the same lists, in the same order, as the lists read one by
-    one, on both databases (dates included)."""
+    one, on both databases (dates, and what each fund holds, included)."""
     load_demo(any_platform)
     read = any_platform.read
     updated = next(p for p in read.projects(include_drafts=True) if read.updates(p.id))
@@ -135,13 +135,15 @@ def test_a_pilot_page_reads_its_milestones_and_updates_in_one_statement(any_plat
         for days, title in ((30, "Sensors installed"), (10, "Sites surveyed")):
             any_platform.app.plan_milestone(updated.id, title=title, due=now + timedelta(days))
     any_platform.projections.catch_up()
-    seen_milestones = seen_updates = 0
+    seen_milestones = seen_updates = seen_held = 0
     for project in read.projects(include_drafts=True):
-        page_project, milestones, updates = read.project_page(project.id)
-        assert page_project == read.project(project.id)
-        assert milestones == read.milestones(project.id)
-        assert updates == read.updates(project.id)
-        seen_milestones += len(milestones)
-        seen_updates += len(updates)
-    assert seen_milestones == 2 and seen_updates
+        page = read.project_page(project.id)
+        assert page.project == read.project(project.id)
+        assert page.milestones == read.milestones(project.id)
+        assert page.updates == read.updates(project.id)
+        assert page.funds == read.project_funds(project.id, project.city_id)
+        seen_milestones += len(page.milestones)
+        seen_updates += len(page.updates)
+        seen_held += sum(fund.held.minor for fund in page.funds)
+    assert seen_milestones == 2 and seen_updates and seen_held
     assert read.project_page(uuid4()) is None

@@ -7,7 +7,7 @@ from uuid import UUID
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
-from adapters.queries import ProjectView
+from adapters.queries import ProjectFund, ProjectView
 from domain.crowdfunding.pledge import FIX_WINDOW
 from web.filters import former_name
 from web.matching.funds import funds_applying_to, marker, segments
@@ -106,23 +106,23 @@ def projects():
 @bp.get("/projects/<uuid:project_id>")
 def project(project_id: UUID):
     page = platform().read.project_page(project_id)
-    found = _visible(page[0] if page else None)
-    _, milestones, updates = page
+    found = _visible(page.project if page else None)
     return render_template(
         "public/project.html",
         project=found,
-        milestones=milestones,
-        updates=updates,
+        milestones=page.milestones,
+        updates=page.updates,
         fix_days=FIX_WINDOW.days,
         delivered_by=delivery_owner_name(found),
-        **capital_stack(found),
+        **capital_stack(found, page.funds),
     )
 
 
-def capital_stack(project: ProjectView) -> dict:
+def capital_stack(project: ProjectView, funds: list[ProjectFund] | None = None) -> dict:
     """The crowd's money and each fund's match on the pilot as parts of one bar, as wide as the
     optimum (or the total, when it goes past it), with the minimum and optimum marked."""
-    funds = platform().read.project_funds(project.id, project.city_id)
+    if funds is None:
+        funds = platform().read.project_funds(project.id, project.city_id)
     stack = [fund for fund in funds if fund.held.minor]
     parts = [("crowd", "Crowd: citizens' pledges", project.raised, None)] + [
         (f"fund-{number % 5 + 1}", fund.name, fund.held, url_for("funds.fund", raw_id=fund.id))
