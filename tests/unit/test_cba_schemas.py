@@ -221,3 +221,51 @@ def test_whatever_loads_is_written_back_valid_and_its_results_match_the_document
 
     assert cost_benefit_from_json(cost_benefit_json(analysis), "EUR") == analysis
     assert RESULTS.is_valid(cba_results_json(analyse(analysis), "EUR"))
+
+
+# -- the OpenAPI declarations agree with each other -------------------------------------------
+
+DOC_ONLY = {"description", "example", "title"}
+
+
+def shape(node, components):
+    """A schema object without its words, its references inlined and its lists in order."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return shape(components[node["$ref"].rsplit("/", 1)[1]], components)
+        if set(node) - DOC_ONLY == {"allOf"}:
+            # apispec's way of describing a reference: {"allOf": [{"$ref"}], "description"}
+            (only,) = node["allOf"]
+            return shape(only, components)
+        return {k: (sorted(v) if k == "required" else shape(v, components))
+                for k, v in node.items() if k not in DOC_ONLY}
+    if isinstance(node, list):
+        return [shape(v, components) for v in node]
+    return node
+
+
+def test_the_marshmallow_schemas_document_the_same_shapes_as_the_plain_dicts():
+    from apispec import APISpec
+    from apispec.ext.marshmallow import MarshmallowPlugin
+
+    from web.procurement.cba_schemas import CostBenefitResultsOutput
+
+    class Proposal(Schema):
+        cba = fields.Nested(CostBenefitInput, required=True)
+        cba_results = fields.Nested(CostBenefitResultsOutput, required=True)
+
+    spec = APISpec(title="t", version="1", openapi_version="3.0.3", plugins=[MarshmallowPlugin()])
+    spec.components.schema("Proposal", schema=Proposal)
+    components = spec.to_dict()["components"]["schemas"]
+    proposal = components["Proposal"]["properties"]
+
+    assert shape(proposal["cba"], components) == shape(CBA_INPUT_SCHEMA, {})
+    assert shape(proposal["cba_results"], components) == shape(CBA_RESULTS_SCHEMA, {})
+
+
+def test_the_results_dump_through_the_marshmallow_schema_unchanged():
+    from web.procurement.cba_schemas import CostBenefitResultsOutput
+
+    body = cba_results_json(analyse(cost_benefit_from_json(EXAMPLE_B, "EUR")), "EUR")
+
+    assert CostBenefitResultsOutput().dump(body) == body

@@ -16,9 +16,13 @@ cba.years.1.costs.capital), or UnknownCurrency:
   ``to_analysis(body["cba"], currency)`` reads the amounts in the currency (the call's);
 - whole: ``cost_benefit_from_json(data, currency)`` does both on raw JSON.
 
-The OpenAPI document can declare both shapes from CBA_INPUT_SCHEMA and CBA_RESULTS_SCHEMA
-(plain OpenAPI 3.0 schema objects): ``spec.components.schema("CostBenefitInput",
-CBA_INPUT_SCHEMA)`` and refer to ``#/components/schemas/CostBenefitInput``.
+The OpenAPI document: a request schema that nests CostBenefitInput, or a response schema that
+nests CostBenefitResultsOutput, is documented by apispec from their fields (components
+CostBenefitInput, CostBenefitYearInput, CostBenefitResultsOutput, ...), the same shapes as the
+plain OpenAPI 3.0 schema objects CBA_INPUT_SCHEMA and CBA_RESULTS_SCHEMA (a test checks they
+agree). Operations declared by hand can register the dicts instead, under names of their own
+so as not to collide with the ones apispec makes: ``spec.components.schema("CBAInput",
+CBA_INPUT_SCHEMA)``, ``spec.components.schema("CBAResults", CBA_RESULTS_SCHEMA)``.
 
 This module imports nothing from web.api, so pages (a proposal form) may use it too.
 """
@@ -50,6 +54,20 @@ from domain.procurement.cost_benefit import (
 CBA_AMOUNT_PATTERN = r"^[0-9]{1,13}(\.[0-9]{1,9})?$"
 # A rate: an optional minus, one digit, up to 6 decimals ("0.05", "0.035", "-0.01", "1").
 RATE_PATTERN = r"^-?[0-9](\.[0-9]{1,6})?$"
+_AMOUNT_DOC = {
+    "pattern": CBA_AMOUNT_PATTERN, "example": "120000.00",
+    "description": "A decimal string in the currency's major unit, zero or more; at most the "
+                   "currency's decimal places",
+}
+_RATE_DOC = {
+    "pattern": RATE_PATTERN, "example": "0.05",
+    "description": 'A fraction as a decimal string: "0.05" is 5 %. Above -0.98 and at most 1 '
+                   "(otherwise invalid_cost_benefit).",
+}
+_CATEGORIES_DOC = (
+    f"Category name (1 to {MAX_CATEGORY_LENGTH} characters, e.g. capital, running, savings, "
+    "revenue, co2) to amount. Empty or left out: none."
+)
 _AMOUNT = re.compile(CBA_AMOUNT_PATTERN)
 _RATE = re.compile(RATE_PATTERN)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -74,7 +92,7 @@ class _CbaAmount(fields.String):
         return value
 
 
-class _Rate(fields.Field):
+class _Rate(fields.String):
     default_error_messages = {
         "not_text": 'Write the discount rate as a string decimal, e.g. "0.05" for 5 %',
         "not_rate": '{text!r} is not a rate: a fraction with up to 6 decimals, e.g. "0.05" '
@@ -114,13 +132,20 @@ class _Category(fields.String):
         return text
 
 
-def _amounts() -> fields.Dict:
+def _at_most_categories(value: Mapping[str, Any]) -> None:
+    # A function, not validate.Length, which the OpenAPI document would read as maxLength.
+    if len(value) > MAX_CATEGORIES:
+        raise ValidationError(f"At most {MAX_CATEGORIES} categories a year")
+
+
+def _amounts(example: dict[str, str]) -> fields.Dict:
     return fields.Dict(
         keys=_Category(validate=validate.Length(min=1, max=MAX_CATEGORY_LENGTH)),
-        values=_CbaAmount(),
+        values=_CbaAmount(metadata=_AMOUNT_DOC),
         load_default=dict,
-        validate=validate.Length(
-            max=MAX_CATEGORIES, error=f"At most {MAX_CATEGORIES} categories a year"),
+        validate=_at_most_categories,
+        metadata={"maxProperties": MAX_CATEGORIES, "example": example,
+                  "description": _CATEGORIES_DOC},
     )
 
 
@@ -128,9 +153,10 @@ class CostBenefitYearInput(Schema):
     class Meta:
         unknown = RAISE
 
-    year = _Year(required=True, strict=True, validate=validate.Range(min=0, max=MAX_YEAR))
-    costs = _amounts()
-    benefits = _amounts()
+    year = _Year(required=True, strict=True, validate=validate.Range(min=0, max=MAX_YEAR),
+                 metadata={"description": "0 for the first year, then 1, 2, ..."})
+    costs = _amounts({"capital": "120000.00"})
+    benefits = _amounts({"savings": "40000.00"})
 
 
 class CostBenefitInput(Schema):
@@ -140,7 +166,7 @@ class CostBenefitInput(Schema):
     class Meta:
         unknown = RAISE
 
-    discount_rate = _Rate(required=True)
+    discount_rate = _Rate(required=True, metadata=_RATE_DOC)
     years = fields.List(
         fields.Nested(CostBenefitYearInput), required=True,
         validate=validate.Length(
@@ -271,13 +297,8 @@ def cost_benefit_json(analysis: CostBenefitAnalysis) -> dict[str, Any]:
 _AMOUNTS_BY_CATEGORY = {
     "type": "object",
     "maxProperties": MAX_CATEGORIES,
-    "additionalProperties": {
-        "type": "string", "pattern": CBA_AMOUNT_PATTERN, "example": "120000.00",
-        "description": "A decimal string in the currency's major unit, zero or more; at most "
-                       "the currency's decimal places",
-    },
-    "description": f"Category name (1 to {MAX_CATEGORY_LENGTH} characters, e.g. capital, "
-                   "running, savings, revenue, co2) to amount. Empty or left out: none.",
+    "additionalProperties": {"type": "string", **_AMOUNT_DOC},
+    "description": _CATEGORIES_DOC,
     "example": {"capital": "120000.00"},
 }
 
@@ -290,11 +311,7 @@ CBA_INPUT_SCHEMA: dict[str, Any] = {
         f"{MAX_YEAR}; otherwise refused with invalid_cost_benefit."
     ),
     "properties": {
-        "discount_rate": {
-            "type": "string", "pattern": RATE_PATTERN, "example": "0.05",
-            "description": 'A fraction as a decimal string: "0.05" is 5 %. Above -0.98 and at '
-                           "most 1 (otherwise invalid_cost_benefit).",
-        },
+        "discount_rate": {"type": "string", **_RATE_DOC},
         "years": {
             "type": "array", "minItems": 1, "maxItems": MAX_YEAR + 1,
             "items": {
@@ -333,6 +350,7 @@ _SENSITIVITY = {
     "type": "object",
     "properties": {"npv": _MONEY, "bcr": _BCR},
     "required": ["npv", "bcr"],
+    "additionalProperties": False,
 }
 _YEAR_NUMBER = {"type": "integer", "minimum": 0, "maximum": MAX_YEAR, "nullable": True}
 
@@ -372,6 +390,7 @@ CBA_RESULTS_SCHEMA: dict[str, Any] = {
                                       "description": "With every benefit 20 % lower"},
             },
             "required": ["rate_minus_2", "rate_plus_2", "benefits_minus_20"],
+            "additionalProperties": False,
         },
         "yearly": {
             "type": "array",
@@ -393,9 +412,66 @@ CBA_RESULTS_SCHEMA: dict[str, Any] = {
                 },
                 "required": ["year", "costs", "benefits", "net", "cumulative_net",
                              "discounted_net", "cumulative_discounted_net", "discount_factor"],
+                "additionalProperties": False,
             },
         },
     },
     "required": ["currency", "npv", "bcr", "payback_year", "discounted_payback_year", "irr",
                  "pv_costs", "pv_benefits", "sensitivity", "yearly"],
+    "additionalProperties": False,
 }
+
+
+# -- the same answer as a marshmallow schema, for response schemas that nest it ----------------
+
+def _money_field(description: str) -> fields.String:
+    return fields.String(required=True, metadata={**_MONEY, "description": description})
+
+
+class CostBenefitSensitivityOutput(Schema):
+    npv = _money_field("Net present value under this assumption")
+    bcr = fields.String(required=True, allow_none=True, metadata=_BCR)
+
+
+class CostBenefitSensitivitiesOutput(Schema):
+    rate_minus_2 = fields.Nested(CostBenefitSensitivityOutput, required=True,
+                                 metadata={"description": "At the rate - 0.02"})
+    rate_plus_2 = fields.Nested(CostBenefitSensitivityOutput, required=True,
+                                metadata={"description": "At the rate + 0.02"})
+    benefits_minus_20 = fields.Nested(CostBenefitSensitivityOutput, required=True,
+                                      metadata={"description": "With every benefit 20 % lower"})
+
+
+class CostBenefitYearOutput(Schema):
+    year = fields.Integer(required=True, metadata={"minimum": 0, "maximum": MAX_YEAR})
+    costs = _money_field("The year's costs")
+    benefits = _money_field("The year's benefits")
+    net = _money_field("benefits - costs")
+    cumulative_net = _money_field("The nets so far")
+    discounted_net = _money_field("net / (1 + rate)^year, to the minor unit")
+    cumulative_discounted_net = _money_field("The exact discounted nets so far, rounded")
+    discount_factor = fields.String(
+        required=True, metadata=CBA_RESULTS_SCHEMA["properties"]["yearly"]["items"]
+        ["properties"]["discount_factor"])
+
+
+class CostBenefitResultsOutput(Schema):
+    """CBA_RESULTS_SCHEMA as a marshmallow schema: nest it in a response schema
+    (``cba_results = fields.Nested(CostBenefitResultsOutput, allow_none=True)``) and dump what
+    cba_results_json wrote; the OpenAPI document then declares it from these fields."""
+
+    _properties = CBA_RESULTS_SCHEMA["properties"]
+    currency = fields.String(required=True, metadata=_properties["currency"])
+    npv = fields.String(required=True, metadata=_properties["npv"])
+    bcr = fields.String(required=True, allow_none=True, metadata=_BCR)
+    payback_year = fields.Integer(required=True, allow_none=True,
+                                  metadata=_properties["payback_year"])
+    discounted_payback_year = fields.Integer(required=True, allow_none=True,
+                                             metadata=_properties["discounted_payback_year"])
+    irr = fields.String(required=True, allow_none=True, metadata=_properties["irr"])
+    pv_costs = fields.String(required=True, metadata=_properties["pv_costs"])
+    pv_benefits = fields.String(required=True, metadata=_properties["pv_benefits"])
+    sensitivity = fields.Nested(CostBenefitSensitivitiesOutput, required=True)
+    yearly = fields.List(fields.Nested(CostBenefitYearOutput), required=True,
+                         metadata={"description": _properties["yearly"]["description"]})
+    del _properties
