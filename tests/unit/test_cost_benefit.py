@@ -438,3 +438,18 @@ def test_lower_benefits_never_raise_the_npv(analysis):
     results = analyse(analysis)
 
     assert results.benefits_minus_20.npv <= results.npv
+
+
+def test_an_analysis_is_stored_in_an_event_and_read_back_the_same():
+    from eventsourcing.persistence import JSONTranscoder
+
+    from domain.transcodings import TRANSCODINGS
+
+    transcoder = JSONTranscoder()
+    for transcoding in TRANSCODINGS:
+        transcoder.register(transcoding)
+
+    stored = transcoder.encode({"cba": EXAMPLE_A})
+
+    assert b'"discount_rate":"0.10"' in stored.replace(b" ", b"")
+    assert transcoder.decode(stored) == {"cba": EXAMPLE_A}
