@@ -272,12 +272,11 @@ def _sensitivity(costs: list[Decimal], benefits: list[Decimal], rate: Decimal) -
 def net_present_value(nets: Iterable[int | Decimal], rate: Decimal) -> Decimal:
     """sum of net_t / (1 + rate) ** t, unrounded (minor units). rate must be above -1."""
     with decimal.localcontext(_context()):
-        base = _ONE + rate
-        factor = _ONE
+        # Horner's rule in x = 1 / (1 + rate): one division, then a multiplication a year.
+        x = _ONE / (_ONE + rate)
         total = Decimal(0)
-        for net in nets:
-            total += Decimal(net) / factor
-            factor *= base
+        for net in reversed(list(nets)):
+            total = total * x + net
         return total
 
 
