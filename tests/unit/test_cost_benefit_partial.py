@@ -157,3 +157,11 @@ def test_fifty_years_render_with_every_tenth_year_labelled(render):
     labels = [t.text for t in svg_root(svg).iter("{http://www.w3.org/2000/svg}text")]
     assert [x for x in labels if x.isdigit()] == ["0", "10", "20", "30", "40", "50"]
     assert "<circle" not in svg  # too many points to mark each one
+
+
+def test_category_names_are_escaped(render):
+    page = render(CostBenefitAnalysis("EUR", Decimal("0.05"), (
+        YearFlows(0, {"<script>alert(1)</script>": 100}, {}),)))
+
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
