@@ -1,0 +1,1 @@
+"""Procurement: calls, proposals and the cost-benefit analysis that proves a pilot's value."""
