@@ -1,0 +1,1 @@
+"""Procurement: what a city buys and funds itself — calls, proposals, departments."""
