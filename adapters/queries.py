@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -10,6 +10,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from adapters import tables as t
+from adapters.department_queries import DepartmentQueries, committed_on
 from adapters.storage import read_all
 from domain.crowdfunding.project import takes_pledges
 from domain.kernel.money import Money
@@ -66,15 +67,25 @@ class ProjectView:
     payout: Money | None = None
     delivery_owner_id: UUID | None = None  # the proposer account that runs its delivery
     matched: Money | None = None  # what matching funds hold for it: reserved and committed
+    committed: Money | None = None  # what the city's departments committed (held and drawn)
+    departments: tuple = ()  # each department's share (DepartmentShare), when it has any
 
     def __post_init__(self) -> None:
         if self.matched is None:
             object.__setattr__(self, "matched", Money(0, self.currency))
+        if self.committed is None:
+            object.__setattr__(self, "committed", Money(0, self.currency))
 
     @property
     def total(self) -> Money:
-        """The crowd's money plus the matches: what the funding decision counts."""
-        return self.raised + self.matched
+        """The crowd's money plus the matches plus the departments' commitments: what the
+        funding decision counts."""
+        return self.raised + self.matched + self.committed
+
+    @property
+    def capital_stack(self) -> dict[str, Any]:
+        return {"crowd": self.raised, "matched": self.matched, "committed": self.committed,
+                "departments": list(self.departments)}
 
     @property
     def percent_of_minimum(self) -> int:
@@ -136,6 +147,7 @@ def _project(row: Any) -> ProjectView:
         payout=Money(int(row.payout), currency) if row.payout is not None else None,
         delivery_owner_id=row.delivery_owner_id,
         matched=Money(int(row.matched or 0), currency),
+        committed=Money(int(getattr(row, "committed", 0) or 0), currency),
     )
 
 
@@ -200,6 +212,7 @@ def _projects_query() -> Any:
         _balance(p.id, "pending").label("pending"),
         _balance(p.id, "payout", default=None).label("payout"),
         _matched_on(p.id).label("matched"),
+        committed_on(p.id).label("committed"),
     ))
 
 
@@ -212,7 +225,7 @@ _UPDATES = (sa.select(t.updates).where(t.updates.c.project_id == _PROJECT_ID)
             .order_by(t.updates.c.id.desc()))
 
 
-class ReadModelQueries:
+class ReadModelQueries(DepartmentQueries):
     def __init__(self, engine: sa.Engine):
         self.engine = engine
 
@@ -266,11 +279,17 @@ class ReadModelQueries:
             sa.case((t.projects.c.status == "open", 0), else_=1),
             t.projects.c.closes_at, t.projects.c.id,
         ).limit(limit).offset(offset)
-        return [_project(r) for r in self._all(query)]
+        return [self._with_departments(_project(r)) for r in self._all(query)]
 
     def project(self, project_id: UUID) -> ProjectView | None:
         rows = self._all(_PROJECT_BY_ID, {"project_id": project_id})
-        return _project(rows[0]) if rows else None
+        return self._with_departments(_project(rows[0])) if rows else None
+
+    def _with_departments(self, project: ProjectView) -> ProjectView:
+        """The departments' shares, read only for a project they co-fund."""
+        if not project.committed or not project.committed.minor:
+            return project
+        return replace(project, departments=tuple(self.department_shares(project.id)))
 
     def projects_delivered_by(self, account_id: UUID) -> list[ProjectView]:
         """The projects whose delivery this (proposer) account owns, soonest closing first."""
