@@ -116,13 +116,18 @@ def project(project_id: UUID):
 
 
 def capital_stack(project: ProjectView) -> dict:
-    """The crowd's money and each fund's match on the pilot as parts of one bar, as wide as the
+    """The crowd's money, each fund's match and each city department's commitments on the pilot
+    as parts of one bar, as wide as the
     optimum (or the total, when it goes past it), with the minimum and optimum marked."""
     funds = platform().read.project_funds(project.id, project.city_id)
     stack = [fund for fund in funds if fund.held.minor]
     parts = [("crowd", "Crowd: citizens' pledges", project.raised, None)] + [
         (f"fund-{number % 5 + 1}", fund.name, fund.held, url_for("funds.fund", raw_id=fund.id))
         for number, fund in enumerate(stack)
+    ] + [
+        # Each department's commitments (held and drawn) beside the crowd and the funds.
+        (f"dept-{number % 4 + 1}", f"{share.name} (city department)", share.amount, None)
+        for number, share in enumerate(project.departments)
     ]
     scale = max(project.optimum, project.total)
     return {
@@ -133,6 +138,7 @@ def capital_stack(project: ProjectView) -> dict:
                                        ("optimum", "Optimum", project.optimum))
         ],
         "matched_by_funds": bool(stack),
+        "departments": list(project.departments),
         "funds": funds_applying_to(project, funds),
     }
 
