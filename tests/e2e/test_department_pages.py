@@ -87,6 +87,10 @@ def test_an_officer_sets_up_a_department_commits_and_withdraws(officer, porto, p
     assert "Transport (city department)" in world_page.text
     assert re.search(r'id="committed">\s*EUR 1,200.00', world_page.text)
     assert re.search(r'id="total">\s*EUR 1,200.00', world_page.text)
+    console = officer.get(f"/console/projects/{project_id}")
+    assert console.status_code == 200
+    assert "Departments' commitments" in console.text and "Active travel 2026" in console.text
+    assert re.search(r'id="console-committed">EUR 1,200.00', console.text)
     # Withdraw it.
     page = officer.get(url)
     action = re.search(r'action="([^"]+/withdraw)"', page.text).group(1)
