@@ -72,6 +72,8 @@ def test_a_commitment_shows_on_the_pilot_and_the_line_and_counts_in_the_total(wo
     assert [c["id"] for c in listed] == [made.json["id"]]
     account = client.get(f"/api/v1/ledger/accounts/budget-line/{co.line}/available").json
     assert account["balance"] == "2000.00"
+    unknown = client.get(f"/api/v1/ledger/accounts/budget-line/{co.department}/available")
+    assert unknown.status_code == 404 and unknown.json["error"]["code"] == "unknown_account"
 
 
 def test_the_departments_money_funds_the_pilot_at_the_close_and_is_drawn(world, client):

@@ -237,3 +237,17 @@ def test_property_a_budget_line_is_never_over_committed(steps):
     books = pilot.books()
     assert books[f"budget-line/{pilot.line}/available"] == pilot.available()
     assert books[f"budget-line/{pilot.line}/available"] >= 0
+
+
+def test_budget_line_accounts_are_named_and_read_back_by_the_chart():
+    from uuid import uuid4
+
+    from domain.ledger import chart
+
+    line, project = uuid4(), uuid4()
+    for account in (chart.line_budget(line), chart.line_available(line),
+                    chart.line_committed(line, project), chart.line_drawn(line, project)):
+        assert chart.parse(account.name) == account
+    assert chart.line_budget(line).is_source and not chart.line_available(line).is_source
+    with pytest.raises(chart.UnknownAccount):
+        chart.parse(f"budget-line/{line}/committed")  # needs its pilot
