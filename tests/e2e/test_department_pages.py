@@ -141,3 +141,25 @@ def test_another_citys_officer_and_a_citizen_are_kept_out(client, world, porto, 
     assert citizen.get("/console/departments").status_code == 403
     anonymous = client.application.test_client()
     assert anonymous.get("/console/departments").status_code in (302, 401)
+
+
+def test_the_pledge_form_and_the_outcome_count_the_departments(officer, porto, world, platform):
+    from adapters.settlement_rounds import settle_due
+
+    _, _, project_id = porto
+    url = department_with_line(officer, amount="8000.00")
+    assert commit(officer, url, project_id, "7900.00").status_code == 303
+    world.pledge(project_id, world.citizen(), "100.00")
+    citizen = officer.application.test_client()
+    world.citizen("backer@example.org")
+    login(citizen, "backer@example.org")
+    form = citizen.get(f"/projects/{project_id}/pledge")
+    assert form.status_code == 200
+    assert re.search(r'id="side-committed">EUR 7,900.00', form.text)
+    assert re.search(r'id="side-total">EUR 8,000.00', form.text)
+    world.clock.advance(days=11)
+    settle_due(platform.app, platform.engine, platform.projections)
+    page = officer.get(f"/projects/{project_id}")
+    assert "Funded" in page.text
+    assert "committed by the city's departments reached the minimum" in re.sub(
+        r"<[^>]+>", "", page.text).replace("\n", " ")
