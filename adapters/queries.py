@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from adapters import tables as t
+from adapters.department_queries import DepartmentQueries, committed_on
 from adapters.storage import read_all
 from domain.crowdfunding.project import takes_pledges
 from domain.kernel.money import Money
@@ -69,15 +70,25 @@ class ProjectView:
     payout: Money | None = None
     delivery_owner_id: UUID | None = None  # the proposer account that runs its delivery
     matched: Money | None = None  # what matching funds hold for it: reserved and committed
+    committed: Money | None = None  # what the city's departments committed (held and drawn)
+    departments: tuple = ()  # each department's share (DepartmentShare), when it has any
 
     def __post_init__(self) -> None:
         if self.matched is None:
             object.__setattr__(self, "matched", Money(0, self.currency))
+        if self.committed is None:
+            object.__setattr__(self, "committed", Money(0, self.currency))
 
     @property
     def total(self) -> Money:
-        """The crowd's money plus the matches: what the funding decision counts."""
-        return self.raised + self.matched
+        """The crowd's money plus the matches plus the departments' commitments: what the
+        funding decision counts."""
+        return self.raised + self.matched + self.committed
+
+    @property
+    def capital_stack(self) -> dict[str, Any]:
+        return {"crowd": self.raised, "matched": self.matched, "committed": self.committed,
+                "departments": list(self.departments)}
 
     @property
     def percent_of_minimum(self) -> int:
@@ -139,6 +150,7 @@ def _project(row: Any) -> ProjectView:
         payout=Money(int(row.payout), currency) if row.payout is not None else None,
         delivery_owner_id=row.delivery_owner_id,
         matched=Money(int(row.matched or 0), currency),
+        committed=Money(int(getattr(row, "committed", 0) or 0), currency),
     )
 
 
@@ -203,6 +215,7 @@ def _projects_query() -> Any:
         _balance(p.id, "pending").label("pending"),
         _balance(p.id, "payout", default=None).label("payout"),
         _matched_on(p.id).label("matched"),
+        committed_on(p.id).label("committed"),
     ))
 
 
@@ -237,7 +250,7 @@ def _moment(text: str | None) -> datetime | None:
     return _aware(datetime.fromisoformat(text)) if text else None
 
 
-class ReadModelQueries:
+class ReadModelQueries(DepartmentQueries):
     def __init__(self, engine: sa.Engine):
         self.engine = engine
         # Embedded SQLite has no round trips to save: it reads the lists one by one.
@@ -293,11 +306,17 @@ class ReadModelQueries:
             sa.case((t.projects.c.status == "open", 0), else_=1),
             t.projects.c.closes_at, t.projects.c.id,
         ).limit(limit).offset(offset)
-        return [_project(r) for r in self._all(query)]
+        return [self._with_departments(_project(r)) for r in self._all(query)]
 
     def project(self, project_id: UUID) -> ProjectView | None:
         rows = self._all(_PROJECT_BY_ID, {"project_id": project_id})
-        return _project(rows[0]) if rows else None
+        return self._with_departments(_project(rows[0])) if rows else None
+
+    def _with_departments(self, project: ProjectView) -> ProjectView:
+        """The departments' shares, read only for a project they co-fund."""
+        if not project.committed or not project.committed.minor:
+            return project
+        return replace(project, departments=tuple(self.department_shares(project.id)))
 
     def project_page(self, project_id: UUID) -> ProjectPage | None:
         """A project with its milestones, updates and city's funds (on PostgreSQL in one
@@ -313,7 +332,7 @@ class ReadModelQueries:
             return None
         row = rows[0]
         return ProjectPage(
-            project=_project(row),
+            project=self._with_departments(_project(row)),
             milestones=[
                 MilestoneView(m["number"], m["title"], _moment(m["due"]),
                               _moment(m["completed_at"]))

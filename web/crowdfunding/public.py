@@ -119,7 +119,8 @@ def project(project_id: UUID):
 
 
 def capital_stack(project: ProjectView, funds: list[ProjectFund] | None = None) -> dict:
-    """The crowd's money and each fund's match on the pilot as parts of one bar, as wide as the
+    """The crowd's money, each fund's match and each city department's commitments on the pilot
+    as parts of one bar, as wide as the
     optimum (or the total, when it goes past it), with the minimum and optimum marked."""
     if funds is None:
         funds = platform().read.project_funds(project.id, project.city_id)
@@ -127,6 +128,10 @@ def capital_stack(project: ProjectView, funds: list[ProjectFund] | None = None) 
     parts = [("crowd", "Crowd: citizens' pledges", project.raised, None)] + [
         (f"fund-{number % 5 + 1}", fund.name, fund.held, url_for("funds.fund", raw_id=fund.id))
         for number, fund in enumerate(stack)
+    ] + [
+        # Each department's commitments (held and drawn) beside the crowd and the funds.
+        (f"dept-{number % 4 + 1}", f"{share.name} (city department)", share.amount, None)
+        for number, share in enumerate(project.departments)
     ]
     scale = max(project.optimum, project.total)
     return {
@@ -137,6 +142,7 @@ def capital_stack(project: ProjectView, funds: list[ProjectFund] | None = None) 
                                        ("optimum", "Optimum", project.optimum))
         ],
         "matched_by_funds": bool(stack),
+        "departments": list(project.departments),
         "funds": funds_applying_to(project, funds),
     }
 

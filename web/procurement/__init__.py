@@ -1,0 +1,1 @@
+"""Procurement pages and API: calls, proposals, departments and their commitments."""
