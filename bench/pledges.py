@@ -125,6 +125,14 @@ class PledgeCommands:
                 closes_at=now + timedelta(days=30),
             )
             app.open_campaign(self.project_id)
+            # Two departments co-fund the pilot, as a pilot awarded from a call is (issue 11).
+            for name, line, amount in (("Transport", "Active travel", "1500.00"),
+                                       ("Environment", "Clean air", "1000.00")):
+                department = app.create_department(city_id=city_id, name=name)
+                line_id = app.add_budget_line(department, name=line, fiscal_year=2027,
+                                              amount=Money.parse("50000.00", "EUR"))
+                app.commit_to_project(self.project_id, budget_line_id=line_id,
+                                      amount=Money.parse(amount, "EUR"), conditional=True)
         # Accounts in the log only: the command needs a citizen id and a citizen actor.
         with acting_as(SYSTEM, "bench-seed"):
             self.citizens = [app.register_account("citizen") for _ in range(citizens)]
@@ -203,7 +211,8 @@ def stored_pledge_events(url: str) -> list[tuple[str, bytes]]:
 def bench_pledges(admin_url: str, count: int, rounds: int, warmup: int,
                   with_read_models: bool) -> bool:
     print(f"(a) Pledge commands on PostgreSQL: {rounds} rounds x {count} pledges, "
-          f"warm-up {warmup}, one thread, app and raw alternating every {CHUNK}")
+          f"warm-up {warmup}, one thread, app and raw alternating every {CHUNK}; the pilot is "
+          f"co-funded by two departments")
     with bench_database(admin_url) as url, running_platform(url) as platform:
         commands = PledgeCommands(platform)
         commands.run(warmup)
