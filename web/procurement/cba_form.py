@@ -35,6 +35,7 @@ from typing import Any
 from domain.kernel.errors import DomainError
 from domain.kernel.money import Money
 from domain.procurement.cost_benefit import (
+    MAX_AMOUNT,
     MAX_CATEGORIES,
     MAX_CATEGORY_LENGTH,
     MAX_YEAR,
@@ -103,9 +104,9 @@ def _text(form: Mapping[str, Any], name: str) -> str | None:
 def _asked(form: Mapping[str, Any], name: str, shown: int) -> int:
     """The count a hidden field asks for (at least `shown`; nonsense reads as `shown`)."""
     text = (_text(form, name) or "").strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 4:
+    if not text.isascii() or not text.isdigit():
         return shown
-    return max(int(text), shown)
+    return max(int(text[:5]) if len(text) <= 5 else 10**5, shown)
 
 
 def _count(form: Mapping[str, Any], name: str, shown: int, most: int) -> int:
@@ -127,6 +128,9 @@ def wants_more_years(form: Mapping[str, Any]) -> bool:
 def cba_posted_values(form: Mapping[str, Any], *, more_years: bool = False) -> dict[str, str]:
     """What was typed, as form values to show again (with YEARS_ADDED more rows if asked)."""
     years, columns = _counts(form)
+    # One column over the limit keeps cba_from_form's refusal showing (it never drops columns).
+    columns = {kind: min(_asked(form, _COUNT_FIELD[kind], CATEGORIES_SHOWN), MAX_COLUMNS + 1)
+               for kind in KINDS}
     if more_years:
         years = min(years + YEARS_ADDED, MAX_ROWS)
     values = _blank_values(years, columns)
@@ -171,9 +175,13 @@ def _amount(text: str, currency: str, where: str) -> tuple[str | None, str | Non
     if len(typed.split(".")[0].lstrip("0")) > MAX_MAJOR_DIGITS:
         return None, f"{where}: too large, at most {MAX_MAJOR_DIGITS} digits before the point"
     try:
-        return Money.parse(typed, currency).to_decimal_string(), None
+        amount = Money.parse(typed, currency)
     except DomainError as problem:
         return None, f"{where}: {problem.message}"
+    if amount.minor > MAX_AMOUNT:  # 13 digits and 3 decimals (KWD) is more than the domain takes
+        most = Money(MAX_AMOUNT, currency).to_decimal_string()
+        return None, f"{where}: too large, at most {most}"
+    return amount.to_decimal_string(), None
 
 
 def _category_name(text: str) -> tuple[str | None, str | None]:
