@@ -337,7 +337,7 @@ def test_an_error_is_shown_on_its_input_and_tied_to_it(render):
     error = re.search(r'<p class="field-error" id="cba_year_2_cost_1-error">(.*?)</p>', page)
     assert text_of(error.group(1)) == (
         "Error: Year 2, cost 1: EUR amounts have at most 2 decimal places")
-    assert re.search(r'<td class="num has-error">\s*<label for="cba_year_2_cost_1"', page)
+    assert re.search(r'<td class="has-error">\s*<label for="cba_year_2_cost_1"', page)
     assert 'aria-invalid' not in input_tag(page, "cba_year_1_cost_1")
     assert page.count("field-error") == 1
 
