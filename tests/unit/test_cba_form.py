@@ -360,3 +360,40 @@ def test_the_more_years_button_until_year_50(render):
     page = render(cba_posted_values(values))
     assert "Year 50" in text_of(page)
     assert "more_years" not in page
+
+
+def posted_by_a_browser(page: str) -> dict[str, str]:
+    """What a browser sends for the form as rendered: every input's name and value."""
+    fields = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        name = re.search(r'\bname="([^"]+)"', tag).group(1)
+        value = re.search(r'\bvalue="([^"]*)"', tag)
+        fields[name] = html.unescape(value.group(1)) if value else ""
+    return fields
+
+
+def test_the_rendered_form_posted_unchanged_gives_back_the_stored_analysis(render):
+    stored = {
+        "discount_rate": "0.035",
+        "years": [
+            {"year": 0, "costs": {"capital": "120000.00"}, "benefits": {}},
+            {"year": 1, "costs": {"running & upkeep": "5000.50"},
+             "benefits": {'savings "net"': "40000.00"}},
+            *({"year": t, "costs": {}, "benefits": {'savings "net"': "40000.00"}}
+              for t in range(2, 14)),
+        ],
+    }
+    page = render(cba_form_values(stored))
+    posted = posted_by_a_browser(page)
+
+    assert posted["cba_year_count"] == "14"  # every stored year has its row
+    assert cba_from_form(posted, "EUR") == stored
+
+    # "Show more years" posts the same fields plus the button's: the re-rendered form has five
+    # more rows and still holds the same analysis.
+    posted["cba_action"] = MORE_YEARS
+    assert wants_more_years(posted)
+    again = posted_by_a_browser(render(cba_posted_values(posted, more_years=True)))
+    assert again["cba_year_count"] == "19"
+    assert "cba_year_18_cost_1" in again
+    assert cba_from_form(again, "EUR") == stored
