@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from domain.kernel.errors import UnknownCurrency
 from domain.procurement.cost_benefit import InvalidCostBenefit, analyse
 from web.procurement.cba_form import (
     CBA_TABLE,
@@ -397,3 +398,21 @@ def test_the_rendered_form_posted_unchanged_gives_back_the_stored_analysis(rende
     assert again["cba_year_count"] == "19"
     assert "cba_year_18_cost_1" in again
     assert cba_from_form(again, "EUR") == stored
+
+
+def test_a_domain_analysis_is_shown_in_major_units_and_its_event_data_is_refused():
+    analysis = cost_benefit_from_json(EXAMPLE_B, "EUR")
+
+    values = cba_form_values(analysis)
+
+    assert values["cba_year_0_cost_1"] == "1000.00"
+    assert values["cba_discount_rate"] == "5"
+    assert cba_from_form(values, "EUR") == EXAMPLE_B
+    # as_data() holds minor units (100000 for EUR 1,000.00): never shown as if major units
+    with pytest.raises(TypeError, match="decimal strings"):
+        cba_form_values(analysis.as_data())
+
+
+def test_an_unknown_currency_is_the_callers_mistake():
+    with pytest.raises(UnknownCurrency):
+        cba_from_form(typed(cba_discount_rate="5"), "XXX")

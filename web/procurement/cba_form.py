@@ -33,15 +33,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from domain.kernel.errors import DomainError
-from domain.kernel.money import Money
+from domain.kernel.money import Money, currency_exponent
 from domain.procurement.cost_benefit import (
     MAX_AMOUNT,
     MAX_CATEGORIES,
     MAX_CATEGORY_LENGTH,
     MAX_YEAR,
+    CostBenefitAnalysis,
     InvalidCostBenefit,
 )
-from web.procurement.cba_schemas import cost_benefit_from_json
+from web.procurement.cba_schemas import cost_benefit_from_json, cost_benefit_json
 
 RATE = "cba_discount_rate"
 CBA_TABLE = "cba_years"  # the id of the table, where problems of the whole table are shown
@@ -127,7 +128,7 @@ def wants_more_years(form: Mapping[str, Any]) -> bool:
 
 def cba_posted_values(form: Mapping[str, Any], *, more_years: bool = False) -> dict[str, str]:
     """What was typed, as form values to show again (with YEARS_ADDED more rows if asked)."""
-    years, columns = _counts(form)
+    years, _ = _counts(form)
     # One column over the limit keeps cba_from_form's refusal showing (it never drops columns).
     columns = {kind: min(_asked(form, _COUNT_FIELD[kind], CATEGORIES_SHOWN), MAX_COLUMNS + 1)
                for kind in KINDS}
@@ -197,6 +198,7 @@ def cba_from_form(form: Mapping[str, Any], currency: str) -> dict[str, Any]:
     """The analysis typed in the form as the API's JSON ({"discount_rate": "0.035", "years":
     [...]}), checked by cost_benefit_from_json; InvalidCostBenefitForm naming the inputs at
     fault otherwise (every problem at once)."""
+    currency_exponent(currency)  # UnknownCurrency: the caller's mistake, not the person's
     errors: dict[str, str] = {}
     years, columns = _counts(form)
     for kind in KINDS:
@@ -219,7 +221,7 @@ def cba_from_form(form: Mapping[str, Any], currency: str) -> dict[str, Any]:
     names: dict[str, dict[int, str]] = {kind: {} for kind in KINDS}
     last_year = 0
     for kind in KINDS:
-        word = "cost" if kind == "cost" else "benefit"
+        word = kind  # "cost" or "benefit", as the labels say
         seen: dict[str, int] = {}
         for k in range(1, columns[kind] + 1):
             name_field = category_field(kind, k)
@@ -330,9 +332,13 @@ def _fraction_to_percent(text: str) -> str:
     return f"{percent:f}"
 
 
-def cba_form_values(data: Mapping[str, Any] | None) -> dict[str, str]:
-    """Form values showing a stored analysis (the API's JSON shape, as cost_benefit_json writes
-    it), or a blank form for None: every input's name to its text, and the hidden counts."""
+def cba_form_values(data: Mapping[str, Any] | CostBenefitAnalysis | None) -> dict[str, str]:
+    """Form values showing a stored analysis, or a blank form for None: every input's name to
+    its text, and the hidden counts. `data` is the API's JSON shape (what cba_from_form returned,
+    or cost_benefit_json(analysis)) or a CostBenefitAnalysis; never CostBenefitAnalysis.as_data(),
+    whose amounts are minor units (TypeError, rather than showing 100 times the amount)."""
+    if isinstance(data, CostBenefitAnalysis):
+        data = cost_benefit_json(data)
     if not data:
         return _blank_values(YEARS_SHOWN, {kind: CATEGORIES_SHOWN for kind in KINDS})
     stored_years = list(data.get("years") or [])
@@ -353,6 +359,10 @@ def cba_form_values(data: Mapping[str, Any] | None) -> dict[str, str]:
         for kind in KINDS:
             for k, name in enumerate(categories[kind], start=1):
                 amount = (year.get(_JSON_KIND[kind]) or {}).get(name)
-                if amount is not None:
-                    values[amount_field(year["year"], kind, k)] = str(amount)
+                if amount is None:
+                    continue
+                if not isinstance(amount, str):
+                    raise TypeError("cba_form_values takes amounts as decimal strings (the "
+                                    "API's shape: cost_benefit_json), not minor units")
+                values[amount_field(year["year"], kind, k)] = amount
     return values
