@@ -303,7 +303,9 @@ def test_in_stripe_mode_a_card_declined_at_close_is_replaced_on_the_pledge_page(
     project_id = a_pilot(world, timedelta(days=10))
     backer = world.citizen()
     world.pledge(project_id, backer, "8000.00")
-    assert post_pledge(client, project_id, "25.00", "pm_card_chargeCustomerFail").status_code == 303
+    made = post_pledge(client, project_id, "25.00", "pm_card_chargeCustomerFail")
+    assert made.status_code == 303
+    client.get(made.headers["Location"])  # as the browser does: that page shows the pledge
     [pledge] = platform.read.pledges_of(signed_in)
     clock.advance(days=11)
     settle_due(platform.app, platform.engine, platform.projections)

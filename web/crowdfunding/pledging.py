@@ -211,6 +211,7 @@ def pledge(project_id: UUID):
                            if claim else None),
                 execution=claim.execution if claim else 0,
             ),
+            catch_up=False,  # the next page waits for this position (read-your-writes)
         )
     except CampaignNotOpen as error:
         _let_go(claim)
