@@ -56,6 +56,7 @@ DOMAIN_AREAS = {
     "matching": {"kernel", "cities", "crowdfunding", "core"},
     "accounts": {"kernel", "crowdfunding", "core"},
     "ledger": {"kernel", "crowdfunding", "matching"},
+    "procurement": {"kernel", "cities", "crowdfunding", "core"},
 }
 # Where concrete adapters live: pages reach the outside world through the platform, never these.
 CONCRETE_ADAPTERS = {"adapters.sandbox_payments", "adapters.stripe_payments",

@@ -1,0 +1,1 @@
+"""Procurement: co-investment calls (PCP and PPI), proposals, evaluation and award."""
