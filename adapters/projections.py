@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from adapters import tables as t
 from adapters.ledger import LedgerModels
 from adapters.mail import MAIL_CACHE, write_mail
+from adapters.procurement_models import ProcurementModels
 from domain.accounts.account import Account
 from domain.cities.city import City
 from domain.crowdfunding.pledge import AUTHORISED, CHARGED, PAYMENT_FAILED, Pledge
@@ -87,6 +88,7 @@ class ReadModels:
             Pledge.Dropped: self.pledge_dropped,
             Pledge.Refunded: self.pledge_refunded,
             **FundModels().handlers,
+            **ProcurementModels().handlers,
         }
         self.ledger = LedgerModels()
 

@@ -10,6 +10,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from adapters import tables as t
+from adapters.procurement_queries import ProcurementQueries
 from adapters.storage import read_all
 from domain.crowdfunding.project import takes_pledges
 from domain.kernel.money import Money
@@ -212,7 +213,7 @@ _UPDATES = (sa.select(t.updates).where(t.updates.c.project_id == _PROJECT_ID)
             .order_by(t.updates.c.id.desc()))
 
 
-class ReadModelQueries:
+class ReadModelQueries(ProcurementQueries):
     def __init__(self, engine: sa.Engine):
         self.engine = engine
 
