@@ -25,10 +25,11 @@ from web.crowdfunding.api import settlement as settlement_api
 from web.ledger import api as ledger_api
 from web.matching import api as matching_api
 from web.matching import fund_console, funds
+from web.procurement import api as procurement_api
 
 # Imported for the routes they add to the API blueprint.
 API_ROUTES = (projects_api, pledges_api, settlement_api, delivery_api, matching_api, ledger_api,
-              api_tokens, api_privacy, openapi)
+              api_tokens, api_privacy, procurement_api, openapi)
 
 PAGES = (public, auth, password_reset, email_confirmation, security_page, account, pledging,
          console, funds, fund_console, delivery, admin, webhooks)

@@ -1,0 +1,1 @@
+"""Procurement on the web: calls, proposals, scoring and award (pages and API)."""
