@@ -146,17 +146,20 @@ class Procurement(CivicfundCore):
         self._save_or_conflict(call)
 
     def close_call(self, call_id: UUID) -> str:
-        """Closes the call's current stage: an open call stops taking proposals; a sealed
-        evaluation is closed (its ranking appears); an unsealed one closes the call, and the
-        proposals still in the running are told they were not awarded. Returns the status."""
+        """Closes the call's current stage: an open call inside its window stops taking
+        proposals; a sealed evaluation is closed (its ranking appears); an unsealed one closes
+        the call, and the proposals still in the running are told they were not awarded.
+        Returns the status."""
 
         def attempt() -> str:
             call = self.get_call(call_id)
             self._require_officer_of(call.city_id)
-            if call.status == OPEN:
-                call.start_evaluation()
+            if call.status == OPEN and self.clock.now() < call.closes_at:
+                call.start_evaluation()  # the window ends early
                 self._save_or_conflict(call)
                 return call.status
+            if call.status == OPEN:
+                call.start_evaluation()  # the window passed: on to the evaluation's close
             if call.status not in (EVALUATING, AWARDED):
                 raise InvalidTransition(f"A call that is {call.status} cannot close")
             if self._sealed(call, call.phase):
@@ -438,6 +441,8 @@ class Procurement(CivicfundCore):
 
         def attempt() -> None:
             call = self._managed_call(call_id)
+            if phase != call.phase:
+                raise InvalidCall(f"The call is in phase {call.phase}", field="phase")
             if call.status in (EVALUATING, AWARDED) and self._sealed(call, call.phase):
                 raise Sealed("Advance once this phase's ranking is published")
             call.advance(phase, proposal_ids)

@@ -246,8 +246,8 @@ def test_awards_over_the_envelope_are_refused(pr, client):
     call_id = pr.open_call(budget="1000.00")
     a = pr.propose(call_id)
     pr.clock.advance(days=31)
-    assert pr.post(f"/calls/{call_id}/close", pr.officer).json["status"] == "evaluating"
-    assert pr.post(f"/calls/{call_id}/close", pr.officer).json["call"]["sealed"] is False
+    closed = pr.post(f"/calls/{call_id}/close", pr.officer).json
+    assert closed["status"] == "evaluating" and closed["call"]["sealed"] is False
     before = pr.log_length()
     over = pr.post(f"/calls/{call_id}/awards", pr.officer,
                    {"proposal_id": a, "amount": "1000.01", "reason": "Too much"})
