@@ -56,7 +56,7 @@ from web.matching.api_schemas import (
     rule_schema_name,
 )
 from web.matching.preview_json import MatchPreviewSchema
-from web.procurement.openapi_ops import OPERATIONS as PROCUREMENT_OPERATIONS
+from web.procurement.api_openapi import OPERATIONS as PROCUREMENT_OPERATIONS
 
 OPENAPI_VERSION = "3.0.3"
 _CONVERTER = re.compile(r"<(?:[a-z_]+(?:\([^)]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")

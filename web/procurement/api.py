@@ -42,7 +42,7 @@ from web.procurement.api_schemas import (
     ProposalSchema,
     ScoresSchema,
 )
-from web.procurement.reading import (
+from web.procurement.call_json import (
     bcr_of,
     call_json,
     may_read,
