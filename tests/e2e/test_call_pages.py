@@ -122,7 +122,7 @@ def test_evaluators_score_the_officer_awards_and_the_report_is_public(app, pr, p
     assert declared.status_code == 303
     assert "conflict declared" in second.get("/evaluate").text
 
-    porto_officer = [v for v in pr.world.emails.values() if v.startswith("city-")][0]
+    porto_officer = next(v for v in pr.world.emails.values() if v.startswith("city-"))
     officer = signed_in(app, porto_officer)
     console = f"/console/calls/{call_id}"
     sealed = officer.get(console)
