@@ -355,7 +355,8 @@ class FundModels:
             id=e.originator_id, city_id=e.city_id, position=None, name=e.name,
             sponsor=e.sponsor, currency=e.currency, status="open", opens_at=e.opens_at,
             closes_at=e.closes_at,
-            themes=list(e.themes), areas=list(e.areas), kind=e.rules["kind"], rule_version=1,
+            themes=list(e.themes), areas=list(e.areas), calls=list(getattr(e, "calls", None) or []),
+            kind=e.rules["kind"], rule_version=1,
             rules=e.rules, created_at=e.timestamp, updated_at=e.timestamp,
         ))
         conn.execute(t.fund_rule_versions.insert().values(

@@ -429,7 +429,7 @@ class ReadModelQueries(ProcurementQueries):
                 status=r.status, closes_at=_aware(r.closes_at), themes=tuple(r.themes or ()),
                 areas=tuple(r.areas or ()),
                 rules_text=Rules.from_dict(r.rules).describe(r.currency),
-                held=Money(int(r.held), r.currency),
+                held=Money(int(r.held), r.currency), calls=tuple(r.calls or ()),
             )
             for r in self._all(_PROJECT_FUNDS, {"project_id": project_id, "city_id": city_id})
         ]
@@ -497,6 +497,7 @@ class FundView:
     created_at: datetime
     kind: str
     position: int | None = None  # its place among the city's funds: they apply in this order
+    calls: tuple[str, ...] = ()  # the calls whose pilots it matches; empty: any pilot
 
 
 @dataclass(frozen=True)
@@ -533,6 +534,7 @@ class ProjectFund:
     areas: tuple[str, ...]
     rules_text: str
     held: Money  # reserved and committed for the project
+    calls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -572,6 +574,7 @@ def _fund(row: Any) -> FundView:
         rule_version=row.rule_version, rules=dict(row.rules),
         rules_text=Rules.from_dict(row.rules).describe(row.currency),
         created_at=_aware(row.created_at), kind=row.kind, position=row.position,
+        calls=tuple(row.calls or ()),
     )
 
 
@@ -585,7 +588,7 @@ def _project_funds_query() -> Any:
     )
     return (
         sa.select(f.id, f.city_id, f.name, f.sponsor, f.currency, f.status, f.closes_at,
-                  f.themes, f.areas, f.rules, held.label("held"))
+                  f.themes, f.areas, f.calls, f.rules, held.label("held"))
         .where(f.city_id == sa.bindparam("city_id"))
         .order_by(sa.func.coalesce(f.position, _LAST), f.created_at, f.id)
     )

@@ -186,6 +186,7 @@ matching_funds = sa.Table(
     sa.Column("closes_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("themes", sa.JSON, nullable=False),
     sa.Column("areas", sa.JSON, nullable=False),
+    sa.Column("calls", sa.JSON, nullable=True),  # call ids; empty or null: any pilot
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("rule_version", sa.Integer, nullable=False),  # the latest published version
     sa.Column("rules", sa.JSON, nullable=False),

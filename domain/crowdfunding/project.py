@@ -106,6 +106,7 @@ class Project(CivicAggregate):
         self.milestones: list[Milestone] = []
         # Set here rather than as a class default so projects drafted before it existed replay.
         self.delivery_owner_id: UUID | None = None
+        self.call_id: UUID | None = None  # the co-investment call whose award made it
 
     @classmethod
     def draft(
@@ -309,6 +310,19 @@ class Project(CivicAggregate):
         self.status = CANCELLED
         self.closing = False
         self.settled = False
+
+    # -- the call it answered ----------------------------------------------------------------
+
+    def link_to_call(self, call_id: UUID) -> None:
+        """The co-investment call whose award made this pilot (funds restricted to calls
+        match it)."""
+        if getattr(self, "call_id", None) == call_id:
+            return
+        self._linked_to_call(call_id=call_id)
+
+    @event("LinkedToCall")
+    def _linked_to_call(self, call_id: UUID) -> None:
+        self.call_id = call_id
 
     # -- delivery --------------------------------------------------------------------------
 

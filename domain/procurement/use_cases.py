@@ -430,6 +430,7 @@ class Procurement(CivicfundCore):
             opens_at=now, closes_at=now + PILOT_CAMPAIGN, now=now,
         )
         project.assign_delivery_owner(proposal.proposer_id)
+        project.link_to_call(call.id)
         for title, due in content.milestones:
             # Planned as the proposal dated them (a due date already past stays as written).
             project.plan_milestone(title=title, due=due, now=min(now, due))

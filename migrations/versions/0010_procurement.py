@@ -14,6 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("rm_matching_funds") as batch:
+        batch.add_column(sa.Column("calls", sa.JSON, nullable=True))
     op.create_table(
         "rm_calls",
         sa.Column("id", sa.Uuid, primary_key=True),
@@ -76,6 +78,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("rm_matching_funds") as batch:
+        batch.drop_column("calls")
     op.drop_table("rm_call_awards")
     op.drop_table("rm_proposal_scores")
     op.drop_table("rm_proposals")

@@ -277,3 +277,21 @@ def test_pcp_phases_advance_with_their_shares(pr, client):
                       headers=bearer(pr.proposers[1])).json["status"] == "rejected"
     assert pr.post(f"/calls/{call_id}/phases/1/advance", pr.officer,
                    {"proposal_ids": [a]}).status_code == 422
+
+
+def test_a_matching_fund_can_be_restricted_to_a_call(pr, client):
+    call_id = pr.open_call()
+    body = {"name": "Call match", "sponsor": "Porto City Council", "city": "Porto",
+            "currency": "EUR", "pool": "5000.00",
+            "closes_at": (pr.clock.now() + timedelta(days=60)).isoformat(),
+            "eligibility": {"themes": [], "areas": [], "calls": [call_id]},
+            "rules": {"kind": "ratio", "factor": "1"}}
+    made = pr.post("/matching-funds", pr.officer, body)
+    assert made.status_code == 201, made.json
+    assert made.json["eligibility"]["calls"] == [call_id]
+    lisbon_call = pr.post("/calls", pr.lisbon_officer, pr.call_body(city="Lisbon")).json["id"]
+    before = pr.log_length()
+    refused = pr.post("/matching-funds", pr.officer, {
+        **body, "eligibility": {"themes": [], "areas": [], "calls": [lisbon_call]}})
+    assert refused.status_code == 422 and refused.json["error"]["code"] == "invalid_fund"
+    assert pr.log_length() == before

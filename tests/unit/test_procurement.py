@@ -350,3 +350,26 @@ def test_ppi_calls_have_no_phases_to_advance(p):
     call_id, a, _b = _evaluated(p)
     with p.as_officer(), pytest.raises(InvalidTransition):
         p.app.advance_phase(call_id, 1, [a])
+
+
+# -- matching funds restricted to calls -------------------------------------------------------
+
+def test_a_fund_restricted_to_a_call_matches_only_the_pilots_awarded_in_it(p):
+    from domain.matching.rules import parse_rules
+
+    call_id, a, _b = _evaluated(p)
+    pilot = p.award(call_id, a, "60000")
+    assert p.app.get_project(pilot).call_id == call_id
+    other = p.open_project(area="Ribeira", theme="Environment")
+    with p.as_officer():
+        p.app.open_campaign(pilot)
+        fund = p.app.create_matching_fund(
+            city_id=p.city_id, name="Call match", sponsor="Porto", currency="EUR",
+            pool=eur("1000"), opens_at=p.clock.now(), closes_at=p.clock.now() + timedelta(days=20),
+            themes=[], areas=[], rules=parse_rules({"kind": "ratio", "factor": "1"}, "EUR"),
+            calls=[call_id])
+    on_pilot = p.pledge(pilot, "10.00")
+    elsewhere = p.pledge(other, "10.00")
+    matches = p.app.get_matching_fund(fund).matches
+    assert matches[on_pilot].amount == 1000
+    assert elsewhere not in matches
