@@ -166,3 +166,25 @@ def test_the_call_page_is_public_and_drafts_are_not(app, pr):
     draft = pr.post("/calls", pr.officer, pr.call_body(
         closes_at=(pr.clock.now() + timedelta(days=5)).isoformat())).json["id"]
     assert app.test_client().get(f"/calls/{draft}").status_code == 404
+
+
+def test_a_score_outside_0_to_10_or_another_citys_award_is_refused_on_the_pages(app, pr,
+                                                                                platform):
+    call_id = pr.open_call()
+    a = pr.propose(call_id)
+    pr.clock.advance(days=31)
+    evaluator = signed_in(app, "eval0@example.org")
+    before = recorded(platform)
+    url = f"/evaluate/{a}"
+    refused = post_form(evaluator, url, url, {
+        "conflict": "no", "score-0": "11", "score-1": "5", "score-2": "5",
+        **{f"justification-{n}": "Seen it." for n in range(3)}})
+    assert refused.status_code == 422 and "from 0 to 10" in refused.text
+    lisbon = app.test_client()
+    login(lisbon, [v for v in pr.world.emails.values() if v.startswith("city-")][-1])
+    page = lisbon.get("/calls")  # any page with a CSRF token
+    forbidden = lisbon.post(f"/console/calls/{call_id}/awards", data={
+        "csrf_token": csrf_from(lisbon.get("/console/calls").text), "proposal_id": a,
+        "amount": "10.00", "reason": "Mine"})
+    assert page.status_code == 200 and forbidden.status_code == 403
+    assert recorded(platform) == before
