@@ -108,7 +108,8 @@ class ProcurementModels:
         conn.execute(t.proposals.insert().values(
             id=e.originator_id, call_id=e.call_id, proposer_id=e.proposer_id,
             title=e.content["title"], status="draft", content=content_json(e.content),
-            version=0, submitted_at=None, conflicts=[], reason="", project_id=None,
+            submitted_content=None, versions=[], version=0, submitted_at=None, conflicts=[],
+            reason="", project_id=None,
             created_at=e.timestamp, updated_at=e.timestamp,
         ))
 
@@ -118,12 +119,19 @@ class ProcurementModels:
                      .values(updated_at=when, **values))
 
     def proposal_edited(self, conn: Connection, e: Any) -> None:
-        self._set_proposal(conn, e.originator_id, e.timestamp, title=e.content["title"],
-                           content=content_json(e.content))
+        submitted = conn.execute(sa.select(t.proposals.c.submitted_content)
+                                 .where(t.proposals.c.id == e.originator_id)).scalar()
+        title = {"title": e.content["title"]} if submitted is None else {}
+        self._set_proposal(conn, e.originator_id, e.timestamp, content=content_json(e.content),
+                           **title)
 
     def proposal_submitted(self, conn: Connection, e: Any) -> None:
-        self._set_proposal(conn, e.originator_id, e.timestamp, status="submitted",
-                           version=e.version, submitted_at=e.at)
+        row = conn.execute(sa.select(t.proposals.c.content, t.proposals.c.versions)
+                           .where(t.proposals.c.id == e.originator_id)).one()
+        self._set_proposal(
+            conn, e.originator_id, e.timestamp, status="submitted", version=e.version,
+            submitted_at=e.at, submitted_content=row.content, title=row.content["title"],
+            versions=[*row.versions, {"version": e.version, "submitted_at": e.at.isoformat()}])
 
     def proposal_withdrawn(self, conn: Connection, e: Any) -> None:
         self._set_proposal(conn, e.originator_id, e.timestamp, status="withdrawn")

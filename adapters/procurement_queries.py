@@ -74,7 +74,9 @@ class ProposalView:
     proposer_id: UUID
     title: str
     status: str
-    content: dict[str, Any]
+    content: dict[str, Any]  # as last edited
+    submitted_content: dict[str, Any] | None  # as last submitted: what evaluators read
+    versions: list[dict[str, Any]]
     version: int
     submitted_at: datetime | None
     conflicts: list[str]
@@ -86,6 +88,14 @@ class ProposalView:
     @property
     def was_submitted(self) -> bool:
         return self.status in SUBMITTED_STATUSES
+
+    def shown_to(self, own: bool) -> dict[str, Any]:
+        """Its proposer works on the latest edit; everyone else reads what was submitted."""
+        return self.content if own or self.submitted_content is None else self.submitted_content
+
+    @property
+    def unsubmitted_changes(self) -> bool:
+        return self.submitted_content is not None and self.submitted_content != self.content
 
 
 @dataclass(frozen=True)
@@ -129,7 +139,9 @@ def _call(r: Any) -> CallView:
 def _proposal(r: Any) -> ProposalView:
     return ProposalView(
         id=r.id, call_id=r.call_id, proposer_id=r.proposer_id, title=r.title,
-        status=r.status, content=dict(r.content), version=r.version,
+        status=r.status, content=dict(r.content),
+        submitted_content=dict(r.submitted_content) if r.submitted_content else None,
+        versions=list(r.versions), version=r.version,
         submitted_at=_aware(r.submitted_at), conflicts=list(r.conflicts), reason=r.reason,
         project_id=r.project_id, created_at=_aware(r.created_at),
         updated_at=_aware(r.updated_at),

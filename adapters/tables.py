@@ -301,6 +301,9 @@ proposals = sa.Table(
     sa.Column("title", sa.String(140), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("content", sa.JSON, nullable=False),  # amounts as decimal strings
+    # What the evaluators read: the content as last submitted.
+    sa.Column("submitted_content", sa.JSON, nullable=True),
+    sa.Column("versions", sa.JSON, nullable=False),  # [{"version", "submitted_at"}]
     sa.Column("version", sa.Integer, nullable=False),  # submissions so far
     sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),  # the latest
     sa.Column("conflicts", sa.JSON, nullable=False),  # evaluator account ids

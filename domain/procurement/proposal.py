@@ -115,6 +115,9 @@ class Proposal(CivicAggregate):
         self.proposer_id = proposer_id
         self.status = DRAFT
         self._set(content)
+        # What the evaluators read: the content as last submitted (later edits wait for the
+        # next submission).
+        self.submitted: Content | None = None
         self.versions: list[tuple[int, datetime]] = []
         self.conflicts: set[UUID] = set()
         # phase -> evaluator -> criterion -> (score, justification)
@@ -133,7 +136,11 @@ class Proposal(CivicAggregate):
 
     @property
     def title(self) -> str:
-        return self.content.title
+        return (self.submitted or self.content).title
+
+    @property
+    def unsubmitted_changes(self) -> bool:
+        return self.submitted is not None and self.submitted != self.content
 
     @property
     def submitted_at(self) -> datetime | None:
@@ -177,6 +184,7 @@ class Proposal(CivicAggregate):
     @event("Submitted")
     def _submitted(self, version: int, at: datetime) -> None:
         self.versions.append((version, at))
+        self.submitted = self.content
         self.status = SUBMITTED
 
     def withdraw(self, proposer_id: UUID, *, window_open: bool) -> None:

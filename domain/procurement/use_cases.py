@@ -421,7 +421,7 @@ class Procurement(CivicfundCore):
     def _pilot_of(self, call: Call, proposal: Proposal) -> Project:
         city = self.get_city(call.city_id)
         now = self.clock.now()
-        content = proposal.content
+        content = proposal.submitted or proposal.content
         project = Project.draft(
             city_id=city.id, city_currency=city.currency, currency=call.currency,
             area=content.area, theme=content.theme, title=content.title,

@@ -48,6 +48,8 @@ def upgrade() -> None:
         sa.Column("title", sa.String(140), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("content", sa.JSON, nullable=False),
+        sa.Column("submitted_content", sa.JSON, nullable=True),
+        sa.Column("versions", sa.JSON, nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("conflicts", sa.JSON, nullable=False),

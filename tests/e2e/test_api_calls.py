@@ -295,3 +295,19 @@ def test_a_matching_fund_can_be_restricted_to_a_call(pr, client):
         **body, "eligibility": {"themes": [], "areas": [], "calls": [lisbon_call]}})
     assert refused.status_code == 422 and refused.json["error"]["code"] == "invalid_fund"
     assert pr.log_length() == before
+
+
+def test_evaluators_read_the_version_last_submitted_not_later_edits(pr, client):
+    call_id = pr.open_call()
+    proposal_id = pr.propose(call_id)
+    edited = client.put(f"/api/v1/proposals/{proposal_id}", headers=bearer(pr.proposers[0]),
+                        json=pr.proposal_body(title="Smart bins, revised"))
+    assert edited.json["unsubmitted_changes"] is True
+    assert edited.json["title"] == "Smart bins, revised"
+    seen = client.get(f"/api/v1/proposals/{proposal_id}", headers=bearer(pr.officer)).json
+    assert seen["title"] == "Smart bins" and seen["version"] == 1
+    assert [v["version"] for v in seen["versions"]] == [1]
+    resubmitted = pr.post(f"/proposals/{proposal_id}/submit", pr.proposers[0]).json
+    assert resubmitted["unsubmitted_changes"] is False and resubmitted["version"] == 2
+    seen = client.get(f"/api/v1/proposals/{proposal_id}", headers=bearer(pr.officer)).json
+    assert seen["title"] == "Smart bins, revised"

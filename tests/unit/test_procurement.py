@@ -373,3 +373,16 @@ def test_a_fund_restricted_to_a_call_matches_only_the_pilots_awarded_in_it(p):
     matches = p.app.get_matching_fund(fund).matches
     assert matches[on_pilot].amount == 1000
     assert elsewhere not in matches
+
+
+def test_an_award_takes_the_version_last_submitted(p):
+    call_id = p.open_call()
+    a = p.propose(call_id)
+    from tests.unit.procurement_harness import content
+    with p.as_proposer():
+        p.app.edit_proposal(a, content(title="Unsubmitted title"))
+    p.after_window()
+    for n in (0, 1):
+        p.score(a, (5, 5, 5), n)
+    pilot = p.award(call_id, a, "1000")
+    assert p.app.get_project(pilot).title == "Smart bins"

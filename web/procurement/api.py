@@ -173,9 +173,9 @@ def _content(wanted: dict[str, Any], currency: str) -> dict[str, Any]:
             "cba": wanted.get("cba") or {}}
 
 
-def _proposal_answer(proposal_id: UUID) -> dict[str, Any]:
+def _proposal_answer(proposal_id: UUID, user: User) -> dict[str, Any]:
     proposal, call = proposal_or_none(proposal_id)
-    return one(ProposalSchema).dump(proposal_json(proposal, call))
+    return one(ProposalSchema).dump(proposal_json(proposal, call, user))
 
 
 @bp.post("/calls/<uuid:call_id>/proposals")
@@ -187,14 +187,14 @@ def create_proposal(call_id: UUID):
     proposal_id = command(lambda: platform().app.draft_proposal(call_id, content),
                           actor=user.actor)
     location = url_for("api.get_proposal", proposal_id=proposal_id)
-    return jsonify(_proposal_answer(proposal_id)), 201, {"Location": location}
+    return jsonify(_proposal_answer(proposal_id, user)), 201, {"Location": location}
 
 
 @bp.get("/calls/<uuid:call_id>/proposals")
 def list_call_proposals(call_id: UUID):
     user = caller()
     call = _call(call_id, user)
-    found = [proposal_json(p, call) for p in platform().read.proposals_of_call(call_id)
+    found = [proposal_json(p, call, user) for p in platform().read.proposals_of_call(call_id)
              if may_read(user, p, call)]
     return jsonify(one(ProposalListSchema).dump({"proposals": found}))
 
@@ -213,8 +213,9 @@ def _readable(proposal_id: UUID, user: User | None):
 
 @bp.get("/proposals/<uuid:proposal_id>")
 def get_proposal(proposal_id: UUID):
-    proposal, call = _readable(proposal_id, caller())
-    return jsonify(one(ProposalSchema).dump(proposal_json(proposal, call)))
+    user = caller()
+    proposal, call = _readable(proposal_id, user)
+    return jsonify(one(ProposalSchema).dump(proposal_json(proposal, call, user)))
 
 
 @bp.put("/proposals/<uuid:proposal_id>")
@@ -224,7 +225,7 @@ def edit_proposal(proposal_id: UUID):
     _proposal, call = _readable(proposal_id, user)
     content = _content(wanted, call.currency)
     command(lambda: platform().app.edit_proposal(proposal_id, content), actor=user.actor)
-    return jsonify(_proposal_answer(proposal_id))
+    return jsonify(_proposal_answer(proposal_id, user))
 
 
 @bp.post("/proposals/<uuid:proposal_id>/submit")
@@ -233,7 +234,7 @@ def submit_proposal(proposal_id: UUID):
     json_body(one(EmptySchema), optional=True)
     _readable(proposal_id, user)
     command(lambda: platform().app.submit_proposal(proposal_id), actor=user.actor)
-    return jsonify(_proposal_answer(proposal_id))
+    return jsonify(_proposal_answer(proposal_id, user))
 
 
 @bp.post("/proposals/<uuid:proposal_id>/withdraw")
@@ -242,7 +243,7 @@ def withdraw_proposal(proposal_id: UUID):
     json_body(one(EmptySchema), optional=True)
     _readable(proposal_id, user)
     command(lambda: platform().app.withdraw_proposal(proposal_id), actor=user.actor)
-    return jsonify(_proposal_answer(proposal_id))
+    return jsonify(_proposal_answer(proposal_id, user))
 
 
 # -- evaluation and award ----------------------------------------------------------------------

@@ -205,6 +205,11 @@ class ProposalSchema(Schema):
     organisation = fields.String(required=True)
     status = fields.String(required=True)
     version = fields.Integer(required=True, metadata={"description": "Submissions so far"})
+    versions = fields.List(fields.Dict(), required=True, metadata={
+        "description": "Each submission: {version, submitted_at}"})
+    unsubmitted_changes = fields.Boolean(required=True, metadata={
+        "description": "For its proposer: edits made since the last submission (others read "
+                       "the version last submitted)"})
     submitted_at = fields.DateTime(allow_none=True)
     currency = fields.String(required=True)
     budget_lines = fields.List(fields.Nested(BudgetLineSchema), required=True)

@@ -46,11 +46,13 @@ def ranking_visible(user: User | None, call: CallView) -> bool:
 
 
 def bcr_of(proposal: ProposalView) -> Decimal | None:
-    """The proposal's benefit-cost ratio from its cost-benefit analysis (none yet)."""
+    """The submitted proposal's benefit-cost ratio from its cost-benefit analysis (none
+    yet)."""
     return None
 
 
-def cba_results_of(proposal: ProposalView) -> dict[str, Any] | None:
+def cba_results_of(content: dict[str, Any], currency: str) -> dict[str, Any] | None:
+    """The cost-benefit analysis's outputs for a proposal's content (none yet)."""
     return None
 
 
@@ -84,16 +86,27 @@ def call_json(call: CallView) -> dict[str, Any]:
     }
 
 
-def proposal_json(proposal: ProposalView, call: CallView) -> dict[str, Any]:
-    c = proposal.content
+def is_own(user: User | None, proposal: ProposalView) -> bool:
+    return user is not None and user.role == "proposer" and (
+        proposal.proposer_id == user.account_id)
+
+
+def proposal_json(proposal: ProposalView, call: CallView,
+                  user: User | None = None) -> dict[str, Any]:
+    """The proposal as `user` reads it: its proposer the latest edit, others the version last
+    submitted."""
+    own = is_own(user, proposal)
+    c = proposal.shown_to(own)
     return {
-        "id": proposal.id, "call_id": proposal.call_id, "title": proposal.title,
+        "id": proposal.id, "call_id": proposal.call_id, "title": c["title"],
         "summary": c["summary"], "area": c["area"], "theme": c["theme"],
         "organisation": c["organisation"], "status": proposal.status,
         "version": proposal.version, "submitted_at": proposal.submitted_at,
+        "versions": proposal.versions,
+        "unsubmitted_changes": own and proposal.unsubmitted_changes,
         "currency": call.currency, "budget_lines": c["budget_lines"],
         "milestones": c["milestones"], "capital_stack": c["capital_stack"],
-        "cba": c["cba"] or None, "cba_results": cba_results_of(proposal),
+        "cba": c["cba"] or None, "cba_results": cba_results_of(c, call.currency),
         "reason": proposal.reason, "project_id": proposal.project_id,
     }
 

@@ -222,7 +222,9 @@ def proposal_page(proposal_id: UUID):
     return render_template(
         "calls/proposal.html", call=call, proposal=proposal, own=own, editable=editable,
         typed=_typed(proposal), problem=problem, stack=STACK,
-        cba_results=cba_results_of(proposal), timezone=_timezone(call),
+        content=proposal.shown_to(own),
+        cba_results=cba_results_of(proposal.shown_to(own), call.currency),
+        timezone=_timezone(call),
     ), status
 
 
@@ -306,7 +308,8 @@ def score(proposal_id: UUID):
         "calls/score.html", call=call, proposal=proposal, mine=mine, problem=problem,
         typed=request.form if request.method == "POST" else {},
         conflicted=str(current_user.account_id) in proposal.conflicts,
-        cba_results=cba_results_of(proposal),
+        content=proposal.shown_to(False),
+        cba_results=cba_results_of(proposal.shown_to(False), call.currency),
     ), status
 
 
