@@ -289,3 +289,11 @@ def test_ledger_audit_replays_the_log_and_agrees_with_the_pages_or_says_what_dif
     assert tampered.exit_code == 1
     assert (f"DIFFERS  {reserved}: the log says EUR 30.00, the read models EUR 0.00"
             in tampered.output)
+
+
+def test_users_create_makes_an_evaluator(upgraded, inspect):
+    created = upgraded("users", "create", "eva@example.org", "--role", "evaluator",
+                       "--password", "long enough pw")
+    assert created.exit_code == 0, created.output
+    account = inspect().accounts.authenticate("eva@example.org", "long enough pw")
+    assert account.role == "evaluator"
