@@ -311,3 +311,25 @@ def test_evaluators_read_the_version_last_submitted_not_later_edits(pr, client):
     assert resubmitted["unsubmitted_changes"] is False and resubmitted["version"] == 2
     seen = client.get(f"/api/v1/proposals/{proposal_id}", headers=bearer(pr.officer)).json
     assert seen["title"] == "Smart bins, revised"
+
+
+def test_a_pcp_call_keeps_each_phases_ranking(pr, client):
+    phases = [{"name": "Design", "budget_percent": 50, "max_suppliers": 2},
+              {"name": "Test", "budget_percent": 50, "max_suppliers": 1}]
+    call_id = pr.open_call(route="pcp", phases=phases)
+    a, b = pr.propose(call_id, 0), pr.propose(call_id, 1, title="Bin lids")
+    pr.clock.advance(days=31)
+    for n in (0, 1):
+        pr.score(a, (9, 9, 9), n)
+        pr.score(b, (3, 3, 3), n)
+    pr.post(f"/calls/{call_id}/phases/1/advance", pr.officer, {"proposal_ids": [a]})
+    officer = bearer(pr.officer)
+    current = client.get(f"/api/v1/calls/{call_id}/ranking", headers=officer)
+    assert current.status_code == 409  # phase 2 is sealed until scored
+    first = client.get(f"/api/v1/calls/{call_id}/ranking?phase=1", headers=officer).json
+    assert [(r["proposal_id"], r["weighted_score"]) for r in first] == [(a, "90.00"),
+                                                                       (b, "30.00")]
+    assert client.get(f"/api/v1/calls/{call_id}/ranking?phase=3",
+                      headers=officer).status_code == 404
+    assert client.get(f"/api/v1/calls/{call_id}/ranking?phase=seven",
+                      headers=officer).status_code == 422

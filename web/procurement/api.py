@@ -40,6 +40,7 @@ from web.procurement.api_schemas import (
     ProposalInSchema,
     ProposalListSchema,
     ProposalSchema,
+    RankingQuerySchema,
     ScoresSchema,
 )
 from web.procurement.call_json import (
@@ -266,15 +267,19 @@ def score_proposal(proposal_id: UUID):
 @bp.get("/calls/<uuid:call_id>/ranking")
 def call_ranking(call_id: UUID):
     user = caller()
+    wanted = query_args(one(RankingQuerySchema))
     call = _call(call_id, user)
+    phase = wanted.get("phase", call.phase)
+    if phase > call.phase:
+        raise not_found("phase of this call")
     if not ranking_visible(user, call):
         raise forbidden("The ranking is published once the call is awarded")
     read = platform().read
     status = call.status_at(platform().clock.now())
-    if status not in ("evaluating", "awarded", "closed") or read.is_sealed(call):
+    if status not in ("evaluating", "awarded", "closed") or read.is_sealed(call, phase):
         raise ApiError(409, "sealed", "Scores are sealed until every appointed evaluator has "
                                       "scored or an officer closes the evaluation")
-    return jsonify(ranking_json(read.ranking(call, bcr_of=bcr_of)))
+    return jsonify(ranking_json(read.ranking(call, phase, bcr_of=bcr_of)))
 
 
 @bp.post("/calls/<uuid:call_id>/awards")

@@ -20,6 +20,7 @@ from web.procurement.api_schemas import (
     ProposalListSchema,
     ProposalSchema,
     RankedSchema,
+    RankingQuerySchema,
     ScoresSchema,
 )
 
@@ -134,9 +135,10 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                    "ties to the higher bcr, then the earlier submission. 409 sealed until "
                    "every appointed, unconflicted evaluator scored or an officer closed the "
                    "evaluation; 403 for the public before the award",
-        "tags": TAG, "parameters": [CALL],
+        "tags": TAG, "parameters": [CALL, {"in": "query", "schema": RankingQuerySchema}],
         "responses": {"200": _body(RANKING, "Ranked proposals"), "401": "Unauthorised",
-                      "403": "Forbidden", "404": "NotFound", "409": "Conflict"},
+                      "403": "Forbidden", "404": "NotFound", "409": "Conflict",
+                      "422": "Invalid"},
     }},
     "api.award_proposal": _command(
         "Award a proposal an amount of the current phase's envelope share (over_envelope "

@@ -72,6 +72,11 @@ class CallFilterSchema(RequestSchema):
     city = _text(80)
 
 
+class RankingQuerySchema(RequestSchema):
+    phase = fields.Integer(strict=False, validate=validate.Range(1, 6), metadata={
+        "description": "The phase (PCP); the call's current phase when left out"})
+
+
 class CancelSchema(RequestSchema):
     reason = Text(load_default="", validate=validate.Length(max=500))
 
