@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters import tables as t
+from adapters.department_models import DepartmentModels
 from adapters.ledger import LedgerModels
 from adapters.mail import MAIL_CACHE, write_mail
 from adapters.procurement_models import ProcurementModels
@@ -88,6 +89,7 @@ class ReadModels:
             Pledge.Dropped: self.pledge_dropped,
             Pledge.Refunded: self.pledge_refunded,
             **FundModels().handlers,
+            **DepartmentModels().handlers,
             **ProcurementModels().handlers,
         }
         self.ledger = LedgerModels()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from adapters import tables as t
+from adapters.department_queries import DepartmentQueries, committed_on
 from adapters.procurement_queries import ProcurementQueries
 from adapters.storage import read_all
 from domain.crowdfunding.project import takes_pledges
@@ -67,15 +71,25 @@ class ProjectView:
     payout: Money | None = None
     delivery_owner_id: UUID | None = None  # the proposer account that runs its delivery
     matched: Money | None = None  # what matching funds hold for it: reserved and committed
+    committed: Money | None = None  # what the city's departments committed (held and drawn)
+    departments: tuple = ()  # each department's share (DepartmentShare), when it has any
 
     def __post_init__(self) -> None:
         if self.matched is None:
             object.__setattr__(self, "matched", Money(0, self.currency))
+        if self.committed is None:
+            object.__setattr__(self, "committed", Money(0, self.currency))
 
     @property
     def total(self) -> Money:
-        """The crowd's money plus the matches: what the funding decision counts."""
-        return self.raised + self.matched
+        """The crowd's money plus the matches plus the departments' commitments: what the
+        funding decision counts."""
+        return self.raised + self.matched + self.committed
+
+    @property
+    def capital_stack(self) -> dict[str, Any]:
+        return {"crowd": self.raised, "matched": self.matched, "committed": self.committed,
+                "departments": list(self.departments)}
 
     @property
     def percent_of_minimum(self) -> int:
@@ -137,6 +151,7 @@ def _project(row: Any) -> ProjectView:
         payout=Money(int(row.payout), currency) if row.payout is not None else None,
         delivery_owner_id=row.delivery_owner_id,
         matched=Money(int(row.matched or 0), currency),
+        committed=Money(int(getattr(row, "committed", 0) or 0), currency),
     )
 
 
@@ -201,6 +216,7 @@ def _projects_query() -> Any:
         _balance(p.id, "pending").label("pending"),
         _balance(p.id, "payout", default=None).label("payout"),
         _matched_on(p.id).label("matched"),
+        committed_on(p.id).label("committed"),
     ))
 
 
@@ -213,9 +229,33 @@ _UPDATES = (sa.select(t.updates).where(t.updates.c.project_id == _PROJECT_ID)
             .order_by(t.updates.c.id.desc()))
 
 
-class ReadModelQueries(ProcurementQueries):
+def _rows_as_json(table: sa.Table, columns: tuple[str, ...], order: Any) -> Any:
+    """A correlated subquery: the project's rows of `table` as one JSON array of objects, in
+    `order` (PostgreSQL: the page's lists come back with the project in one round trip)."""
+    c = table.c
+    pairs: list[Any] = []
+    for name in columns:
+        pairs += [sa.literal_column(f"'{name}'"), c[name]]
+    rows = sa.func.json_agg(aggregate_order_by(sa.func.json_build_object(*pairs), order))
+    return (sa.select(sa.func.coalesce(rows, sa.text("'[]'::json")))
+            .where(c.project_id == t.projects.c.id).correlate_except(table).scalar_subquery())
+
+
+def _json_list(value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else json.loads(value)
+
+
+def _moment(text: str | None) -> datetime | None:
+    return _aware(datetime.fromisoformat(text)) if text else None
+
+
+class ReadModelQueries(DepartmentQueries, ProcurementQueries):
     def __init__(self, engine: sa.Engine):
         self.engine = engine
+        # Embedded SQLite has no round trips to save: it reads the lists one by one.
+        self._one_statement_pages = engine.dialect.name == "postgresql"
 
     def _all(self, query: Any, params: dict[str, Any] | None = None) -> list[Any]:
         return read_all(self.engine, query, params)
@@ -267,11 +307,42 @@ class ReadModelQueries(ProcurementQueries):
             sa.case((t.projects.c.status == "open", 0), else_=1),
             t.projects.c.closes_at, t.projects.c.id,
         ).limit(limit).offset(offset)
-        return [_project(r) for r in self._all(query)]
+        return [self._with_departments(_project(r)) for r in self._all(query)]
 
     def project(self, project_id: UUID) -> ProjectView | None:
         rows = self._all(_PROJECT_BY_ID, {"project_id": project_id})
-        return _project(rows[0]) if rows else None
+        return self._with_departments(_project(rows[0])) if rows else None
+
+    def _with_departments(self, project: ProjectView) -> ProjectView:
+        """The departments' shares, read only for a project they co-fund."""
+        if not project.committed or not project.committed.minor:
+            return project
+        return replace(project, departments=tuple(self.department_shares(project.id)))
+
+    def project_page(self, project_id: UUID) -> ProjectPage | None:
+        """A project with its milestones, updates and city's funds (on PostgreSQL in one
+        statement)."""
+        if not self._one_statement_pages:
+            project = self.project(project_id)
+            if project is None:
+                return None
+            return ProjectPage(project, self.milestones(project_id), self.updates(project_id),
+                               self.project_funds(project_id, project.city_id))
+        rows = self._all(_PROJECT_PAGE_PG, {"project_id": project_id})
+        if not rows:
+            return None
+        row = rows[0]
+        return ProjectPage(
+            project=self._with_departments(_project(row)),
+            milestones=[
+                MilestoneView(m["number"], m["title"], _moment(m["due"]),
+                              _moment(m["completed_at"]))
+                for m in _json_list(row.milestones_json)
+            ],
+            updates=[UpdateView(u["title"], u["body"], _moment(u["posted_at"]))
+                     for u in _json_list(row.updates_json)],
+            funds=[_project_fund_from_json(f) for f in _json_list(row.funds_json)],
+        )
 
     def projects_delivered_by(self, account_id: UUID) -> list[ProjectView]:
         """The projects whose delivery this (proposer) account owns, soonest closing first."""
@@ -423,16 +494,8 @@ class ReadModelQueries(ProcurementQueries):
     def project_funds(self, project_id: UUID, city_id: UUID) -> list[ProjectFund]:
         """The city's funds in the order they apply, each with what it holds for the project:
         one query for the capital stack and the funds that match pledges."""
-        return [
-            ProjectFund(
-                id=r.id, city_id=r.city_id, name=r.name, sponsor=r.sponsor, currency=r.currency,
-                status=r.status, closes_at=_aware(r.closes_at), themes=tuple(r.themes or ()),
-                areas=tuple(r.areas or ()),
-                rules_text=Rules.from_dict(r.rules).describe(r.currency),
-                held=Money(int(r.held), r.currency), calls=tuple(r.calls or ()),
-            )
-            for r in self._all(_PROJECT_FUNDS, {"project_id": project_id, "city_id": city_id})
-        ]
+        return [_project_fund(r) for r in
+                self._all(_PROJECT_FUNDS, {"project_id": project_id, "city_id": city_id})]
 
     def capital_stack(self, project_id: UUID) -> list[StackPart]:
         """What each fund holds for the project (reserved and committed), in the order the
@@ -595,3 +658,65 @@ def _project_funds_query() -> Any:
 
 
 _PROJECT_FUNDS = _project_funds_query()
+
+
+def _funds_as_json() -> Any:
+    """The project's city's funds, as `project_funds` reads them, as one JSON array."""
+    f, b = t.matching_funds.c, t.ledger_balances.c
+    p = t.projects.c
+    held = (
+        sa.select(sa.func.coalesce(sa.func.sum(b.balance), 0))
+        .where(b.owner == "fund", b.owner_id == f.id, b.project_id == p.id,
+               _among(b.bucket, ("reserved", "committed")))
+        # The fund and the project both come from the enclosing queries.
+        .correlate_except(t.ledger_balances)
+        .scalar_subquery()
+    )
+    pairs: list[Any] = []
+    for name, value in (("id", f.id), ("city_id", f.city_id), ("name", f.name),
+                        ("sponsor", f.sponsor), ("currency", f.currency), ("status", f.status),
+                        ("closes_at", f.closes_at), ("themes", f.themes), ("areas", f.areas),
+                        ("calls", f.calls), ("rules", f.rules), ("held", held)):
+        pairs += [sa.literal_column(f"'{name}'"), value]
+    rows = sa.func.json_agg(aggregate_order_by(
+        sa.func.json_build_object(*pairs),
+        sa.func.coalesce(f.position, _LAST), f.created_at, f.id,
+    ))
+    return (sa.select(sa.func.coalesce(rows, sa.text("'[]'::json")))
+            .where(f.city_id == p.city_id).correlate_except(t.matching_funds).scalar_subquery())
+
+
+# PostgreSQL: a pilot's page in one round trip.
+_PROJECT_PAGE_PG = _PROJECT_BY_ID.add_columns(
+    _rows_as_json(t.milestones, ("number", "title", "due", "completed_at"),
+                  t.milestones.c.number).label("milestones_json"),
+    _rows_as_json(t.updates, ("title", "body", "posted_at"),
+                  t.updates.c.id.desc()).label("updates_json"),
+    _funds_as_json().label("funds_json"),
+)
+
+
+def _project_fund(r: Any) -> ProjectFund:
+    return ProjectFund(
+        id=r.id, city_id=r.city_id, name=r.name, sponsor=r.sponsor, currency=r.currency,
+        status=r.status, closes_at=_aware(r.closes_at), themes=tuple(r.themes or ()),
+        areas=tuple(r.areas or ()), rules_text=Rules.from_dict(r.rules).describe(r.currency),
+        held=Money(int(r.held), r.currency), calls=tuple(getattr(r, "calls", None) or ()),
+    )
+
+
+def _project_fund_from_json(r: dict[str, Any]) -> ProjectFund:
+    return _project_fund(SimpleNamespace(
+        **{**r, "id": UUID(r["id"]), "city_id": UUID(r["city_id"]),
+           "closes_at": datetime.fromisoformat(r["closes_at"])}
+    ))
+
+
+@dataclass(frozen=True)
+class ProjectPage:
+    """What a pilot's page shows of the read models."""
+
+    project: ProjectView
+    milestones: list[MilestoneView]
+    updates: list[UpdateView]
+    funds: list[ProjectFund]  # the city's funds in the order they apply, with what they hold

@@ -222,6 +222,43 @@ matches = sa.Table(
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# -- departments, their budget lines and commitments (the money is the ledger's) -------------
+
+departments = sa.Table(
+    "rm_departments",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("city_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+department_budget_lines = sa.Table(
+    "rm_department_budget_lines",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("department_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("name", sa.String(140), nullable=False),
+    sa.Column("fiscal_year", sa.Integer, nullable=False),
+    sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+commitments = sa.Table(
+    "rm_commitments",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("department_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("line_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("project_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("amount", sa.BigInteger, nullable=False),  # what was committed
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("conditional", sa.Boolean, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),  # committed, drawn, released, withdrawn
+    sa.Column("committed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 # -- the ledger: every money movement as postings that sum to zero (domain/ledger) ---------
 
 ledger_postings = sa.Table(
@@ -339,6 +376,7 @@ call_awards = sa.Table(
 READ_MODELS = (
     cities, projects, pledges, project_backers, milestones, updates,
     matching_funds, fund_rule_versions, matches, ledger_postings, ledger_balances, ledger_facts,
+    departments, department_budget_lines, commitments,
     calls, proposals, proposal_scores, call_awards,
 )
 

@@ -8,7 +8,7 @@
     the same shape. Target: app / raw >= 0.5.
 (b) The project page's server time with 1,000 projects and 100,000 pledges in the read models,
     p50/p95 over random projects, beside a trivial request served by the same app.
-    Target: p95 <= 20 ms.
+    Targets: page p95 <= 5 ms, API p95 <= 2 ms (issue 10).
 
 Machines are noisy: the two sides of each comparison are interleaved in rounds and the medians
 compared. The figures are not assertions; nothing here runs in the test suite.
@@ -46,7 +46,8 @@ from domain.kernel.money import Money
 
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PLEDGE_RATIO_TARGET = 0.5
-PAGE_P95_TARGET_MS = 20.0
+PAGE_P95_TARGET_MS = 5.0
+API_P95_TARGET_MS = 2.0
 EVENTS_PER_PLEDGE = 2  # Pledge.Made + Pledge.Authorised, saved together
 CHUNK = 25  # pledges per turn when the two sides of (a) alternate
 
@@ -124,6 +125,14 @@ class PledgeCommands:
                 closes_at=now + timedelta(days=30),
             )
             app.open_campaign(self.project_id)
+            # Two departments co-fund the pilot, as a pilot awarded from a call is (issue 11).
+            for name, line, amount in (("Transport", "Active travel", "1500.00"),
+                                       ("Environment", "Clean air", "1000.00")):
+                department = app.create_department(city_id=city_id, name=name)
+                line_id = app.add_budget_line(department, name=line, fiscal_year=2027,
+                                              amount=Money.parse("50000.00", "EUR"))
+                app.commit_to_project(self.project_id, budget_line_id=line_id,
+                                      amount=Money.parse(amount, "EUR"), conditional=True)
         # Accounts in the log only: the command needs a citizen id and a citizen actor.
         with acting_as(SYSTEM, "bench-seed"):
             self.citizens = [app.register_account("citizen") for _ in range(citizens)]
@@ -202,7 +211,8 @@ def stored_pledge_events(url: str) -> list[tuple[str, bytes]]:
 def bench_pledges(admin_url: str, count: int, rounds: int, warmup: int,
                   with_read_models: bool) -> bool:
     print(f"(a) Pledge commands on PostgreSQL: {rounds} rounds x {count} pledges, "
-          f"warm-up {warmup}, one thread, app and raw alternating every {CHUNK}")
+          f"warm-up {warmup}, one thread, app and raw alternating every {CHUNK}; the pilot is "
+          f"co-funded by two departments")
     with bench_database(admin_url) as url, running_platform(url) as platform:
         commands = PledgeCommands(platform)
         commands.run(warmup)
@@ -468,14 +478,19 @@ def bench_page(backend: str, url: str, projects: int, pledges: int, requests: in
         samples = times[name]
         print(f"  {describe[name]} p50 {percentile(samples, 0.5):6.2f} ms   "
               f"p95 {percentile(samples, 0.95):6.2f} ms")
-    page_p95 = percentile(times["page"], 0.95)
     base_p50 = percentile(times["static"], 0.5)
-    print(f"  page p50 / static p50 = {percentile(times['page'], 0.5) / base_p50:.1f}x   "
-          f"page p95 {page_p95:.2f} ms   target <= {PAGE_P95_TARGET_MS:.0f} ms   "
-          f"{'PASS' if page_p95 <= PAGE_P95_TARGET_MS else 'FAIL'}")
+    met = True
+    for name, target in (("page", PAGE_P95_TARGET_MS), ("api", API_P95_TARGET_MS)):
+        if name not in times:
+            continue
+        p95 = percentile(times[name], 0.95)
+        ok = p95 <= target
+        met = met and ok
+        print(f"  {name} p50 / static p50 = {percentile(times[name], 0.5) / base_p50:.1f}x   "
+              f"{name} p95 {p95:.2f} ms   target <= {target:g} ms   {'PASS' if ok else 'FAIL'}")
     print("  Server time = the Flask test client's full request (routing, query, template), "
           "no network or browser.")
-    return page_p95 <= PAGE_P95_TARGET_MS
+    return met
 
 
 # -- main ----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from eventsourcing.persistence import Transcoding
 
 from domain.crowdfunding.project import BudgetLine
 from domain.kernel.money import Money
+from domain.procurement.cost_benefit import CostBenefitAnalysis
 
 
 class MoneyAsDict(Transcoding):
@@ -32,4 +33,15 @@ class BudgetLineAsDict(Transcoding):
         return BudgetLine(data["label"], data["amount"], data["required"])
 
 
-TRANSCODINGS = (MoneyAsDict(), BudgetLineAsDict())
+class CostBenefitAnalysisAsDict(Transcoding):
+    type = CostBenefitAnalysis
+    name = "cost_benefit_analysis"
+
+    def encode(self, obj: CostBenefitAnalysis) -> dict[str, Any]:
+        return obj.as_data()
+
+    def decode(self, data: dict[str, Any]) -> CostBenefitAnalysis:
+        return CostBenefitAnalysis.from_data(data)
+
+
+TRANSCODINGS = (MoneyAsDict(), BudgetLineAsDict(), CostBenefitAnalysisAsDict())

@@ -223,6 +223,31 @@ def ledger_audit() -> None:
                "and every balance equals the read models.")
 
 
+# -- departments -----------------------------------------------------------------------------
+
+@cli.group("departments")
+def departments() -> None:
+    """Departments: their budget lines and what they committed to pilots."""
+
+
+@departments.command("list")
+@click.option("--city", default=None, help="Only this city's departments (by name)")
+def departments_list(city: str | None) -> None:
+    """Every department with each budget line's amount, committed, drawn and available money
+    (ledger balances)."""
+    found = _platform().read.departments(_city_id(city))
+    for department in found:
+        click.echo(f"{department.id}  {department.city_name:<12} {department.name}")
+        for line in department.lines:
+            click.echo(
+                f"  {line.id}  {line.name} {line.fiscal_year}: amount {line.amount.display()}  "
+                f"committed {line.committed.display()}  drawn {line.drawn.display()}  "
+                f"available {line.available.display()}"
+            )
+    if not found:
+        click.echo("No departments yet.")
+
+
 # -- users -----------------------------------------------------------------------------------
 
 @cli.group("users")

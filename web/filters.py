@@ -56,6 +56,12 @@ def money(value: Money) -> str:
     return value.display()
 
 
+def as_money(minor: int, currency: str) -> Money:
+    """Minor units as Money, for figures kept as integers (a cost-benefit analysis's):
+    {{ figure|as_money(currency)|money }}."""
+    return Money(minor, currency)
+
+
 def amount(value: Money) -> str:
     return value.to_decimal_string()
 
@@ -145,6 +151,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(percent_step, "percent_step")
     app.add_template_filter(money, "money")
     app.add_template_filter(amount, "amount")
+    app.add_template_filter(as_money, "as_money")
     app.add_template_filter(date, "date")
     app.add_template_filter(datetime_, "datetime")
     app.add_template_filter(local_datetime, "local_datetime")

@@ -101,6 +101,10 @@ def init_app(app: Flask, settings: Settings) -> None:
         strategy="moving-window", key_prefix="civicfund", headers_enabled=False,
     )
     limiter.init_app(app)
+    # Every limit here decorates its view and is checked there; the hook Flask-Limiter adds
+    # before every request only serves default and application-wide limits, which we do not
+    # set, and costs a lookup on every page and API read.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
     app.extensions["civicfund_limiter"] = limiter
     for endpoint, rules in LIMITS.items():
         view = app.view_functions[endpoint]

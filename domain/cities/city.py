@@ -29,6 +29,7 @@ class City(CivicAggregate):
         self.currency = currency
         self.timezone = timezone
         self.matching_funds: list[UUID] = []
+        self.departments: list[UUID] = []
 
     @classmethod
     def create_id(cls, name: str, **_: object) -> UUID:
@@ -59,3 +60,11 @@ class City(CivicAggregate):
     @event("MatchingFundAdded")
     def _matching_fund_added(self, fund_id: UUID) -> None:
         self.matching_funds.append(fund_id)
+
+    def add_department(self, department_id: UUID) -> None:
+        """A department of the city that commits budget to its pilots."""
+        self._department_added(department_id=department_id)
+
+    @event("DepartmentAdded")
+    def _department_added(self, department_id: UUID) -> None:
+        self.departments.append(department_id)

@@ -1,5 +1,6 @@
-"""What crowdfunding asks of the areas that add money to a campaign beside the crowd's pledges
-(matching funds today). The matching area implements it (domain/matching/use_cases.py)."""
+"""What crowdfunding asks of the areas that add money to a campaign beside the crowd's pledges:
+matching funds (domain/matching/use_cases.py) and departments' commitments
+(domain/procurement/co_funding.py) implement it."""
 
 from __future__ import annotations
 
@@ -38,4 +39,19 @@ class FundingPartners(CivicfundCore):
 
     def committed_on(self, project: Project, *, pledge_id: UUID | None = None) -> Money:
         """What the partners committed to the project (or to one of its pledges)."""
+        raise NotImplementedError
+
+    # -- departments' commitments (the procurement area implements these) ----------------------
+
+    def co_funded_on(self, project: Project) -> Money:
+        """What the city's departments hold for the project (committed and drawn): counted by
+        the funding decision beside the crowd and the matches."""
+        raise NotImplementedError
+
+    def drawn_on(self, project: Project) -> Money:
+        """What the departments' commitments paid to the project (drawn): part of its payout."""
+        raise NotImplementedError
+
+    def _settle_commitments(self, project: Project) -> None:
+        """A decided (or cancelled) project's commitments follow its outcome."""
         raise NotImplementedError

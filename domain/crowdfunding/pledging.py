@@ -193,6 +193,12 @@ class Pledging(FundingPartners):
         except Exception:
             return None
 
+    def pledge_target(self, project_id: UUID) -> tuple[Project, City]:
+        """The project and its city as this process last read them for pledging: what a pledge's
+        answer is written from, without a trip to the read models."""
+        project = self._project_to_pledge_to(project_id, fresh=False)
+        return project, self._city_to_pledge_in(project.city_id, fresh=False)
+
     def _forget_for_pledging(self, project_id: UUID) -> None:
         project = self._pledge_projects.pop(project_id, None)
         if project is not None:

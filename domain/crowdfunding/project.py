@@ -256,26 +256,34 @@ class Project(CivicAggregate):
         return FUNDED if raised.is_positive() else UNFUNDED
 
     def decide(
-        self, *, raised: Money, pledge_ids: list[UUID], matched: Money | None = None
+        self, *, raised: Money, pledge_ids: list[UUID], matched: Money | None = None,
+        committed: Money | None = None,
     ) -> str:
-        """Funded or not on the total: the crowd's `raised` plus what matching funds hold."""
+        """Funded or not on the total: the crowd's `raised` plus what matching funds hold plus
+        what the city's departments committed."""
         if self.status != OPEN or not self.closing:
             raise InvalidTransition("A campaign is decided once, after it starts closing")
         matched = matched if matched is not None else Money.zero(self.currency)
-        outcome = self.outcome_for(raised + matched)
+        extra = {}
+        if committed is not None and committed.is_positive():
+            extra["committed"] = committed  # recorded only when departments co-fund it
+        outcome = self.outcome_for(raised + matched + (committed or Money.zero(self.currency)))
         self._campaign_closed(
-            outcome=outcome, raised=raised, pledge_ids=list(pledge_ids), matched=matched
+            outcome=outcome, raised=raised, pledge_ids=list(pledge_ids), matched=matched, **extra
         )
         return outcome
 
     @event("CampaignClosed")
     def _campaign_closed(
-        self, outcome: str, raised: Money, pledge_ids: list[UUID], matched: Money | None = None
+        self, outcome: str, raised: Money, pledge_ids: list[UUID], matched: Money | None = None,
+        committed: Money | None = None,
     ) -> None:
         self.status = outcome
         self.closing = False
         self.counted_pledges = list(pledge_ids)
         self.decided_total = raised + matched if matched is not None else raised
+        if committed is not None:
+            self.decided_total = self.decided_total + committed
 
     def complete_settlement(self, *, charged: Money, failed: int) -> None:
         if self.settled:

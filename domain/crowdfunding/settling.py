@@ -31,7 +31,7 @@ class Settling(FundingPartners):
         project = self.get_project(project_id)
         self._require_officer_of(project.city_id)
         raised = self._total(self._pledges(project, AUTHORISED), project.currency)
-        matched = self.matched_on(project)
+        matched = self.matched_on(project) + self.co_funded_on(project)
         project.start_closing(self.clock.now(), early=True, raised=raised + matched)
         self.save(project)
         return self.settle(project_id)
@@ -50,10 +50,12 @@ class Settling(FundingPartners):
                 self.save(project)
             # Intake is stopped, so the index now holds every pledge this campaign will have.
             counted = self._pledges(project, AUTHORISED)
-            # The crowd's money plus what the matching funds hold for this project decides it.
+            # The crowd's money plus what the matching funds hold for this project and what the
+            # city's departments committed to it decides it (commitments stop at ClosingStarted).
             report.outcome = project.decide(
                 raised=self._total(counted, project.currency),
                 matched=self.matched_on(project),
+                committed=self.co_funded_on(project),
                 pledge_ids=[p.id for p in counted],
             )
             self.save(project)
@@ -132,11 +134,12 @@ class Settling(FundingPartners):
         failed = sum(1 for p in pledges if p.status == PAYMENT_FAILED)
         if not project.settled:
             self._settle_grants(project)
+            self._settle_commitments(project)
         project.complete_settlement(charged=charged, failed=failed)
         if project.status == FUNDED:
-            # Owed to the delivery owner: what was charged plus the matches it brought in
-            # (the sandbox takes no fees).
-            owed = charged + self.committed_on(project)
+            # Owed to the delivery owner: what was charged plus the matches it brought in and
+            # the departments' commitments drawn for it (the sandbox takes no fees).
+            owed = charged + self.committed_on(project) + self.drawn_on(project)
             project.record_payout(amount=owed, to=project.proposer)
         self.save(project)
 

@@ -18,6 +18,7 @@ from domain.crowdfunding.project import Project
 from domain.ledger import chart
 from domain.ledger.postings import Posting, check_balanced, move
 from domain.matching.fund import MatchingFund
+from domain.procurement.departments import Department
 
 
 class Facts(Protocol):
@@ -46,7 +47,7 @@ def _uuid(value: Any) -> UUID:
 
 # Where a pledge's money sits, by the account bucket of its project.
 PLEDGED, PENDING, CHARGED = "pledged", "pending", "charged"
-RESERVED, COMMITTED = "reserved", "committed"
+RESERVED, COMMITTED, DRAWN = "reserved", "committed", "drawn"
 
 
 class Bookkeeper:
@@ -72,6 +73,12 @@ class Bookkeeper:
             MatchingFund.GrantReleased: self._grant_released,
             MatchingFund.RoundShared: self._round_shared,
             MatchingFund.Closed: self._fund_closed,
+            Department.Created: self._department_created,
+            Department.BudgetLineAdded: self._budget_line_added,
+            Department.Committed: self._department_committed,
+            Department.Withdrawn: self._commitment_given_back,
+            Department.Released: self._commitment_given_back,
+            Department.Drawn: self._commitment_drawn,
         }
 
     @staticmethod
@@ -258,6 +265,51 @@ class Bookkeeper:
         return move(e.returned, fund["currency"], chart.available(e.originator_id),
                     chart.returned(e.originator_id))
 
+    # -- departments' budget lines -------------------------------------------------------------
+
+    def _department_created(self, e: Department.Created) -> list[Posting]:
+        self.facts.put(f"department:{e.originator_id}", {"currency": e.currency})
+        return []
+
+    def _department_currency(self, department_id: UUID) -> str:
+        facts = self.facts.get(f"department:{department_id}")
+        if facts is None:
+            raise KeyError(f"the ledger has not seen department {department_id} created")
+        return facts["currency"]
+
+    def _budget_line_added(self, e: Department.BudgetLineAdded) -> list[Posting]:
+        return move(e.amount, self._department_currency(e.originator_id),
+                    chart.line_budget(e.line_id), chart.line_available(e.line_id))
+
+    def _department_committed(self, e: Department.Committed) -> list[Posting]:
+        self.facts.put(f"commitment:{e.commitment_id}", {
+            "line": str(e.line_id), "project": str(e.project_id), "amount": e.amount,
+            "at": COMMITTED,
+        })
+        return move(e.amount, self._department_currency(e.originator_id),
+                    chart.line_available(e.line_id),
+                    chart.line_committed(e.line_id, e.project_id))
+
+    def _commitment_moved(self, e: Any, to: str | None) -> list[Posting]:
+        key = f"commitment:{e.commitment_id}"
+        held = self.facts.get(key)
+        if held is None or held["at"] not in (COMMITTED, DRAWN) or held["at"] == to:
+            return []
+        line, project = _uuid(held["line"]), _uuid(held["project"])
+        source = (chart.line_committed(line, project) if held["at"] == COMMITTED
+                  else chart.line_drawn(line, project))
+        target = chart.line_drawn(line, project) if to == DRAWN else chart.line_available(line)
+        held["at"] = to
+        self.facts.put(key, held)
+        return move(held["amount"], self._department_currency(e.originator_id), source, target)
+
+    def _commitment_drawn(self, e: Department.Drawn) -> list[Posting]:
+        return self._commitment_moved(e, DRAWN)
+
+    def _commitment_given_back(self, e: Any) -> list[Posting]:
+        """Withdrawn by the department, or released (unfunded or cancelled): back to the line."""
+        return self._commitment_moved(e, None)
+
 
 def _bucket(project_id: UUID, at: str) -> chart.Account:
     return {PLEDGED: chart.pledged, PENDING: chart.pending,
@@ -270,6 +322,7 @@ _MONEY_EVENTS = {
     MatchingFund.Created, MatchingFund.ToppedUp, MatchingFund.MatchReserved,
     MatchingFund.MatchCommitted, MatchingFund.MatchReleased, MatchingFund.GrantReserved,
     MatchingFund.GrantCommitted, MatchingFund.GrantReleased, MatchingFund.RoundShared,
-    MatchingFund.Closed,
+    MatchingFund.Closed, Department.Created, Department.BudgetLineAdded, Department.Committed,
+    Department.Withdrawn, Department.Released, Department.Drawn,
 }
 

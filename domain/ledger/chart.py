@@ -22,14 +22,17 @@ BUCKETS: dict[str, dict[str, str | None]] = {
                 "owed": None},
     "fund": {"sponsor": None, "available": None, "reserved": PROJECT, "committed": PROJECT,
              "returned": None},
+    "budget-line": {"budget": None, "available": None, "committed": PROJECT, "drawn": PROJECT},
 }
 
 # The accounts money comes from: never positive.
 SOURCES = {("citizen", "promised"), ("citizen", "paid"), ("fund", "sponsor"),
-           ("project", "owed")}
+           ("project", "owed"), ("budget-line", "budget")}
 
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-_NAME = re.compile(rf"^(citizen|project|fund)/({_UUID})/([a-z]+)(?:/({_UUID}|[A-Z]{{3}}))?$")
+_NAME = re.compile(
+    rf"^(citizen|project|fund|budget-line)/({_UUID})/([a-z]+)(?:/({_UUID}|[A-Z]{{3}}))?$"
+)
 
 
 class UnknownAccount(ValueError):
@@ -38,7 +41,7 @@ class UnknownAccount(ValueError):
 
 @dataclass(frozen=True)
 class Account:
-    owner: str  # citizen, project or fund
+    owner: str  # citizen, project, fund or budget-line
     owner_id: UUID
     bucket: str
     project_id: UUID | None = None  # for a fund's reserved and committed money, per project
@@ -139,3 +142,25 @@ def committed(fund_id: UUID, project_id: UUID) -> Account:
 def returned(fund_id: UUID) -> Account:
     """What went back to the sponsor when the fund closed (and what was let go after)."""
     return Account("fund", fund_id, "returned")
+
+
+# -- a department's budget line ----------------------------------------------------------------
+
+def line_budget(line_id: UUID) -> Account:
+    """What the department's budget put into the line: its amount, negative."""
+    return Account("budget-line", line_id, "budget")
+
+
+def line_available(line_id: UUID) -> Account:
+    """The line's money not committed to any pilot."""
+    return Account("budget-line", line_id, "available")
+
+
+def line_committed(line_id: UUID, project_id: UUID) -> Account:
+    """What the line holds for a pilot until the pilot's outcome is decided."""
+    return Account("budget-line", line_id, "committed", project_id)
+
+
+def line_drawn(line_id: UUID, project_id: UUID) -> Account:
+    """What the line paid to a pilot (drawn at the decision)."""
+    return Account("budget-line", line_id, "drawn", project_id)

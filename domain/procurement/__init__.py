@@ -1,1 +1,2 @@
-"""Procurement: co-investment calls (PCP and PPI), proposals, evaluation and award."""
+"""Procurement: what a city buys and funds itself — calls, proposals, departments, and the
+cost-benefit analysis that proves a pilot's value."""

@@ -27,6 +27,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from domain.kernel.clock import FixedClock
+from domain.kernel.context import Actor, acting_as
+from domain.kernel.money import Money
 from tests.conftest import START, make_platform
 from web.api.openapi import OPERATIONS
 from web.app import create_app
@@ -50,7 +52,8 @@ OFFICER_OPERATIONS = {
     "start_delivery_post", "complete_project_post", "assign_delivery_owner_post",
     "post_update_post", "plan_milestone_post", "complete_milestone_post",
     "create_matching_fund_post", "amend_matching_rules_post", "top_up_matching_fund_post",
-    "close_matching_fund_post",
+    "close_matching_fund_post", "create_department_post", "add_budget_line_post",
+    "commit_to_project_post", "withdraw_commitment_delete",
 }
 
 
@@ -65,10 +68,24 @@ def seeded(tmp_path_factory):
     citizen = accounts.by_email("citizen@demo.civicfund.org")
     officer = accounts.by_email("porto@demo.civicfund.org")
     porto = platform.read.city_named("Porto")
+    if not platform.read.departments(porto.id):
+        # A department with a line and a commitment, so its operations reach real objects.
+        with acting_as(Actor(str(officer.id), "city"), "schemathesis-seed"):
+            department = platform.app.create_department(city_id=porto.id, name="Transport")
+            line = platform.app.add_budget_line(department, name="Active travel",
+                                                fiscal_year=2026,
+                                                amount=Money.parse("50000.00", porto.currency))
+            pilot = next(p for p in platform.read.projects(city_id=porto.id, status="open"))
+            platform.app.commit_to_project(pilot.id, budget_line_id=line, conditional=True,
+                                           amount=Money.parse("100.00", porto.currency))
+        platform.projections.catch_up()
     known = {
         "project_id": [p.id for p in platform.read.projects(city_id=porto.id, limit=10)],
         "pledge_id": [p.id for p in platform.read.pledges_of(citizen.id)],
         "fund_id": [f.id for f in platform.read.matching_funds(porto.id)],
+        "department_id": [d.id for d in platform.read.departments(porto.id)],
+        "commitment_id": [c.id for p in platform.read.projects(city_id=porto.id, limit=10)
+                          for c in platform.read.commitments_to(p.id)],
     }
     yield {
         "app": app, "platform": platform, "known": known,

@@ -291,6 +291,28 @@ def test_ledger_audit_replays_the_log_and_agrees_with_the_pages_or_says_what_dif
             in tampered.output)
 
 
+def test_departments_are_listed_with_their_lines_figures(upgraded, inspect):
+    from domain.kernel.context import SYSTEM, acting_as
+    from domain.kernel.money import Money
+
+    upgraded("cities", "add", "Porto", "--currency", "EUR", "--country", "PT",
+             "--timezone", "Europe/Lisbon")
+    assert "No departments yet." in upgraded("departments", "list").output
+    platform = inspect()
+    city = platform.read.city_named("Porto")
+    with acting_as(SYSTEM, "cli-test"):
+        department = platform.app.create_department(city_id=city.id, name="Transport")
+        platform.app.add_budget_line(department, name="Active travel", fiscal_year=2026,
+                                     amount=Money.parse("5000.00", "EUR"))
+    platform.projections.catch_up()
+    listed = upgraded("departments", "list", "--city", "Porto").output
+    assert "Transport" in listed
+    assert "Active travel 2026: amount EUR 5,000.00" in listed
+    assert "available EUR 5,000.00" in listed
+    audit = upgraded("ledger", "audit")
+    assert audit.exit_code == 0, audit.output
+
+
 def test_users_create_makes_an_evaluator(upgraded, inspect):
     created = upgraded("users", "create", "eva@example.org", "--role", "evaluator",
                        "--password", "long enough pw")

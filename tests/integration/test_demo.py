@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from uuid import uuid4
+
 import pytest
 from click.testing import CliRunner
 
 from domain.kernel.clock import FixedClock
-from domain.kernel.context import ROLES
+from domain.kernel.context import ROLES, SYSTEM, acting_as
 from tests.conftest import START, make_platform
 from web.demo import CITIES, DEMO_PASSWORDS, load_demo
 
@@ -119,3 +122,28 @@ def test_the_demo_has_a_ratio_matching_fund_in_porto_that_matched_its_pledges(de
     assert all(p.total == p.raised + p.matched for p in matched)
     assert {p.id for p in matched} == {row.project_id for row in
                                        demo_platform.read.fund_projects(fund.id)}
+
+
+def test_a_pilot_page_reads_its_milestones_updates_and_funds_in_one_statement(any_platform):
+    """The page's single query gives the same lists, in the same order, as the lists read one by
+    one, on both databases (dates, and what each fund holds, included)."""
+    load_demo(any_platform)
+    read = any_platform.read
+    updated = next(p for p in read.projects(include_drafts=True) if read.updates(p.id))
+    now = any_platform.clock.now()
+    with acting_as(SYSTEM, "test"):
+        for days, title in ((30, "Sensors installed"), (10, "Sites surveyed")):
+            any_platform.app.plan_milestone(updated.id, title=title, due=now + timedelta(days))
+    any_platform.projections.catch_up()
+    seen_milestones = seen_updates = seen_held = 0
+    for project in read.projects(include_drafts=True):
+        page = read.project_page(project.id)
+        assert page.project == read.project(project.id)
+        assert page.milestones == read.milestones(project.id)
+        assert page.updates == read.updates(project.id)
+        assert page.funds == read.project_funds(project.id, project.city_id)
+        seen_milestones += len(page.milestones)
+        seen_updates += len(page.updates)
+        seen_held += sum(fund.held.minor for fund in page.funds)
+    assert seen_milestones == 2 and seen_updates and seen_held
+    assert read.project_page(uuid4()) is None

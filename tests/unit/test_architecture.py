@@ -55,7 +55,7 @@ DOMAIN_AREAS = {
     "crowdfunding": {"kernel", "cities", "core"},
     "matching": {"kernel", "cities", "crowdfunding", "core"},
     "accounts": {"kernel", "crowdfunding", "core"},
-    "ledger": {"kernel", "crowdfunding", "matching"},
+    "ledger": {"kernel", "crowdfunding", "matching", "procurement"},
     "procurement": {"kernel", "cities", "crowdfunding", "core"},
 }
 # Where concrete adapters live: pages reach the outside world through the platform, never these.

@@ -56,6 +56,16 @@ from web.matching.api_schemas import (
     rule_schema_name,
 )
 from web.matching.preview_json import MatchPreviewSchema
+from web.procurement.api_department_schemas import (
+    BudgetLineCreateSchema,
+    CommitmentCreateSchema,
+    CommitmentListSchema,
+    CommitmentSchema,
+    DepartmentCreateSchema,
+    DepartmentFilterSchema,
+    DepartmentListSchema,
+    DepartmentSchema,
+)
 from web.procurement.api_openapi import OPERATIONS as PROCUREMENT_OPERATIONS
 
 OPENAPI_VERSION = "3.0.3"
@@ -104,8 +114,8 @@ ERRORS = {
     "Invalid": (
         "422 invalid (fields refused by the schema, including unknown fields) or a domain code: "
         "invalid_amount, currency_mismatch, unknown_currency, invalid_project, invalid_city, "
-        "invalid_account, payment_declined, invalid_fund, invalid_rules, invalid_call, "
-        "invalid_proposal, invalid_score, over_envelope"
+        "invalid_account, payment_declined, invalid_fund, invalid_rules, invalid_department, "
+        "over_committed, invalid_call, invalid_proposal, invalid_score, over_envelope"
     ),
 }
 
@@ -424,6 +434,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
             "Every money movement is a set of postings between accounts that sums to zero. "
             "Names: project/{id}/pledged|pending|charged|payout|owed, "
             "fund/{id}/sponsor|available|returned, fund/{id}/reserved|committed/{project id}, "
+            "budget-line/{id}/budget|available, budget-line/{id}/committed|drawn/{project id}, "
             "citizen/{id}/promised|paid/{CUR}. Project and fund accounts are public; a "
             "citizen's are shown to that citizen, city officers, auditors and administrators."
         ),
@@ -439,6 +450,70 @@ OPERATIONS: dict[str, dict[str, dict]] = {
             "400": "InvalidAccountName", "401": "Unauthorised", "403": "Forbidden",
             "404": "UnknownAccount", "422": "Invalid",
         },
+    }},
+    "api.list_departments": {"get": {
+        "summary": "A city's departments and their budget lines, with what each line has "
+                   "committed, drawn and available (figures are ledger balances)",
+        "tags": ["departments"],
+        "parameters": [{"in": "query", "schema": DepartmentFilterSchema}],
+        "responses": {"200": _body(DepartmentListSchema, "Departments, by city and name"),
+                      "401": "Unauthorised", "422": "Invalid"},
+    }},
+    "api.create_department": {"post": {
+        "summary": "Add a department to the officer's city",
+        "tags": ["departments"],
+        "security": SECURED,
+        "requestBody": _request(DepartmentCreateSchema),
+        "responses": {"201": _body(DepartmentSchema, "The department (see its Location header)"),
+                      **WRITE_ERRORS, "401": "Unauthorised", "403": "Forbidden",
+                      "409": "Conflict"},
+    }},
+    "api.get_department": {"get": {
+        "summary": "One department and its budget lines",
+        "tags": ["departments"],
+        "parameters": [_uuid("department_id", "department")],
+        "responses": {"200": _body(DepartmentSchema, "The department"), "401": "Unauthorised",
+                      "404": "NotFound"},
+    }},
+    "api.add_budget_line": {"post": {
+        "summary": "Add a budget line (name, fiscal year, amount in the city's currency) to a "
+                   "department; officers of its city",
+        "tags": ["departments"],
+        "security": SECURED,
+        "parameters": [_uuid("department_id", "department")],
+        "requestBody": _request(BudgetLineCreateSchema),
+        "responses": {"201": _body(DepartmentSchema, "The department with the new line"),
+                      **WRITE_ERRORS, "401": "Unauthorised", "403": "Forbidden",
+                      "404": "NotFound", "409": "Conflict"},
+    }},
+    "api.list_commitments": {"get": {
+        "summary": "The departments' commitments to a pilot, oldest first",
+        "tags": ["departments"],
+        "parameters": [_uuid("project_id", "project")],
+        "responses": {"200": _body(CommitmentListSchema, "Commitments"), "401": "Unauthorised",
+                      "404": "NotFound"},
+    }},
+    "api.commit_to_project": {"post": {
+        "summary": "Commit money from a department's budget line to a pilot of the same city, "
+                   "before its campaign closes; a line is never over-committed "
+                   "(422 over_committed)",
+        "tags": ["departments"],
+        "security": SECURED,
+        "parameters": [_uuid("project_id", "project")],
+        "requestBody": _request(CommitmentCreateSchema),
+        "responses": {"201": _body(CommitmentSchema, "The commitment"), **WRITE_ERRORS,
+                      "401": "Unauthorised", "403": "Forbidden", "404": "NotFound",
+                      "409": "Conflict"},
+    }},
+    "api.withdraw_commitment": {"delete": {
+        "summary": "Withdraw a commitment before the pilot's campaign closes: the money goes "
+                   "back to its line",
+        "tags": ["departments"],
+        "security": SECURED,
+        "parameters": [_uuid("commitment_id", "commitment")],
+        "responses": {"200": _body(CommitmentSchema, "The commitment, withdrawn"),
+                      "401": "Unauthorised", "403": "Forbidden", "404": "NotFound",
+                      "409": "Conflict"},
     }},
     "api.openapi_document": {"get": {
         "summary": "This document",

@@ -314,6 +314,24 @@ class BudgetLineSchema(Schema):
     required = fields.Boolean(required=True)
 
 
+class DepartmentShareSchema(Schema):
+    department_id = fields.UUID(required=True)
+    name = fields.String(required=True)
+    amount = AmountField(required=True)
+
+
+class CapitalStackSchema(Schema):
+    """Who funds the pilot so far: the crowd, the matching funds and each department."""
+
+    crowd = AmountField(required=True)
+    matched = AmountField(required=True)
+    committed = AmountField(required=True)
+    departments = fields.List(
+        fields.Nested(DepartmentShareSchema), required=True,
+        metadata={"description": "Each department's commitments to the pilot, largest first"},
+    )
+
+
 class ProjectSchema(Schema):
     id = fields.UUID(required=True)
     title = fields.String(required=True)
@@ -342,10 +360,17 @@ class ProjectSchema(Schema):
         metadata={"description": "What matching funds hold for it: reserved and committed "
                                  "matches and grants", "example": "0.00"},
     )
+    committed = AmountField(
+        required=True,
+        metadata={"description": "What the city's departments committed to it from their budget "
+                                 "lines (held and drawn)", "example": "0.00"},
+    )
     total = AmountField(
         required=True,
-        metadata={"description": "raised + matched: what the funding decision counts"},
+        metadata={"description": "raised + matched + committed: what the funding decision "
+                                 "counts"},
     )
+    capital_stack = fields.Nested(CapitalStackSchema, required=True)
     settled = fields.Boolean(
         required=True, metadata={"description": "Every counted pledge has been settled"},
     )

@@ -211,7 +211,6 @@ def pledge(project_id: UUID):
                            if claim else None),
                 execution=claim.execution if claim else 0,
             ),
-            catch_up=False,
         )
     except CampaignNotOpen as error:
         _let_go(claim)

@@ -7,7 +7,7 @@ from uuid import UUID
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
-from adapters.queries import ProjectView
+from adapters.queries import ProjectFund, ProjectView
 from domain.crowdfunding.pledge import FIX_WINDOW
 from web.filters import former_name
 from web.matching.funds import funds_applying_to, marker, segments
@@ -37,7 +37,10 @@ def may_see_draft(project: ProjectView) -> bool:
 
 def visible_project(project_id: UUID) -> ProjectView:
     """The project as the read model has it, or a 404 for unknown ids and others' drafts."""
-    project = platform().read.project(project_id)
+    return _visible(platform().read.project(project_id))
+
+
+def _visible(project: ProjectView | None) -> ProjectView:
     if project is None or (project.status == "draft" and not may_see_draft(project)):
         abort(404, description="There is no pilot at this address.")
     return project
@@ -102,27 +105,33 @@ def projects():
 
 @bp.get("/projects/<uuid:project_id>")
 def project(project_id: UUID):
-    found = visible_project(project_id)
-    read = platform().read
+    page = platform().read.project_page(project_id)
+    found = _visible(page.project if page else None)
     return render_template(
         "public/project.html",
         project=found,
-        milestones=read.milestones(found.id),
-        updates=read.updates(found.id),
+        milestones=page.milestones,
+        updates=page.updates,
         fix_days=FIX_WINDOW.days,
         delivered_by=delivery_owner_name(found),
-        **capital_stack(found),
+        **capital_stack(found, page.funds),
     )
 
 
-def capital_stack(project: ProjectView) -> dict:
-    """The crowd's money and each fund's match on the pilot as parts of one bar, as wide as the
+def capital_stack(project: ProjectView, funds: list[ProjectFund] | None = None) -> dict:
+    """The crowd's money, each fund's match and each city department's commitments on the pilot
+    as parts of one bar, as wide as the
     optimum (or the total, when it goes past it), with the minimum and optimum marked."""
-    funds = platform().read.project_funds(project.id, project.city_id)
+    if funds is None:
+        funds = platform().read.project_funds(project.id, project.city_id)
     stack = [fund for fund in funds if fund.held.minor]
     parts = [("crowd", "Crowd: citizens' pledges", project.raised, None)] + [
         (f"fund-{number % 5 + 1}", fund.name, fund.held, url_for("funds.fund", raw_id=fund.id))
         for number, fund in enumerate(stack)
+    ] + [
+        # Each department's commitments (held and drawn) beside the crowd and the funds.
+        (f"dept-{number % 4 + 1}", f"{share.name} (city department)", share.amount, None)
+        for number, share in enumerate(project.departments)
     ]
     scale = max(project.optimum, project.total)
     return {
@@ -133,6 +142,7 @@ def capital_stack(project: ProjectView) -> dict:
                                        ("optimum", "Optimum", project.optimum))
         ],
         "matched_by_funds": bool(stack),
+        "departments": list(project.departments),
         "funds": funds_applying_to(project, funds),
     }
 

@@ -1,1 +1,2 @@
-"""Procurement on the web: calls, proposals, scoring and award (pages and API)."""
+"""Procurement pages and API: calls, proposals, scoring and award, departments and their
+commitments."""

@@ -8,9 +8,9 @@ from uuid import UUID
 
 from flask import jsonify, url_for
 
-from adapters.queries import PledgeView, ProjectView
+from adapters.queries import PledgeView
 from domain.crowdfunding.pledge import Pledge, pledge_id_for_request
-from domain.kernel.errors import CurrencyMismatch
+from domain.kernel.errors import CurrencyMismatch, NotFound
 from domain.kernel.money import Money
 from web.api import bp
 from web.api.http import ApiError, json_body, not_found, require_caller
@@ -39,12 +39,13 @@ def own_pledge(pledge_id: UUID, user: User) -> PledgeView:
     return pledge
 
 
-def made_pledge(pledge: Pledge, project: ProjectView) -> PledgeView:
-    """The pledge just made, as recorded (the read models follow: the worker, or the caller's
-    next read, brings them up to date). What the funds hold for it is read afresh; if storage
-    fails right then, from this process's copies of the funds: a recorded pledge is never
-    answered with an error."""
+def made_pledge(pledge: Pledge) -> PledgeView:
+    """The pledge just made, as recorded, with its project and city as the command read them
+    (the read models follow: the worker, or the caller's next read, brings them up to date).
+    What the funds hold for it is read afresh; if storage fails right then, from this
+    process's copies of the funds: a recorded pledge is never answered with an error."""
     app = platform().app
+    project, city = app.pledge_target(pledge.project_id)
     try:
         matched = app.matched_to(pledge)
     except Exception:
@@ -54,7 +55,7 @@ def made_pledge(pledge: Pledge, project: ProjectView) -> PledgeView:
         citizen_id=pledge.citizen_id, amount=pledge.amount, status=pledge.status,
         payment_method=pledge.payment_method, made_at=pledge.created_on,
         project_status=project.status, closes_at=project.closes_at,
-        funding_model=project.funding_model, timezone=project.timezone,
+        funding_model=project.funding_model, timezone=city.timezone,
         updated_at=pledge.modified_on, matched=matched,
     )
 
@@ -66,9 +67,10 @@ def make_pledge(project_id: UUID):
     if not user.email_verified:
         raise ApiError(403, "email_unconfirmed", UNCONFIRMED)
     wanted = json_body(one(PledgeCreateSchema))
-    project = platform().read.project(project_id)
-    if project is None:
-        raise not_found("project")
+    try:
+        project, _ = platform().app.pledge_target(project_id)
+    except NotFound:
+        raise not_found("project") from None
     currency = wanted.get("currency", project.currency)
     if currency != project.currency:
         raise CurrencyMismatch(f"This project takes {project.currency}, not {currency}")
@@ -84,7 +86,7 @@ def make_pledge(project_id: UUID):
         actor=user.actor, catch_up=False,
     )
     location = url_for("api.get_pledge", pledge_id=pledge.id)
-    made = made_pledge(pledge, project)
+    made = made_pledge(pledge)
     return jsonify(one(PledgeSchema).dump(made)), 201, {"Location": location}
 
 

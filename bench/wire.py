@@ -16,34 +16,30 @@ endpoint's. Exits 1 when a target is missed:
     pledge >= 0.15 of bare, with p95 <= 60 ms;  api >= 0.5;  page >= 0.3
 
 Usage:
-    .venv/bin/python bench/http.py [--clients 8] [--seconds 10] [--workers 2] [--threads 1]
-    .venv/bin/python bench/http.py --checkout /path/to/another/checkout   # compare a commit
+    .venv/bin/python bench/wire.py [--clients 8] [--seconds 10] [--workers 2] [--threads 1]
+    .venv/bin/python bench/wire.py --checkout /path/to/another/checkout   # compare a commit
 """
 
 from __future__ import annotations
 
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
 import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
-# This file is bench/http.py: keep `import http` for the standard library's package.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-import argparse  # noqa: E402
-import http.client  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import random  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-
-import psycopg  # noqa: E402
+import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN = os.environ.get("CIVICFUND_BENCH_POSTGRES_URL",
