@@ -16,12 +16,12 @@ from domain.kernel.aggregate import CivicAggregate
 from domain.kernel.errors import DomainError, InvalidTransition, NotPermitted
 from domain.kernel.money import Money
 from domain.procurement.call import check_stack, clean
+from domain.procurement.cost_benefit import CostBenefitAnalysis
 
 DRAFT, SUBMITTED, WITHDRAWN, AWARDED, REJECTED = (
     "draft", "submitted", "withdrawn", "awarded", "rejected"
 )
 MAX_MILESTONES = 30
-MAX_CBA_YEARS = 51
 
 
 class InvalidProposal(DomainError):
@@ -51,7 +51,7 @@ class Content:
 def check_content(data: dict[str, Any], currency: str) -> dict[str, Any]:
     """The proposal's fields checked, as the event records them. `budget_lines` are
     BudgetLines in the call's currency; milestones' `due` are aware datetimes; `cba` is the
-    cost-benefit analysis's input, kept as sent (amounts and the rate as decimal strings)."""
+    cost-benefit analysis (a CostBenefitAnalysis or None), kept as its plain data."""
 
     def text(name: str, limit: int, **kw: Any) -> str:
         return clean(data.get(name), name, limit=limit, error=InvalidProposal, **kw)
@@ -89,10 +89,13 @@ def check_content(data: dict[str, Any], currency: str) -> dict[str, Any]:
             {"title": clean(m.get("title"), "milestones", limit=140, error=InvalidProposal),
              "due": due})
     stack = data.get("capital_stack")
-    cba = data.get("cba") or {}
-    if not isinstance(cba, dict) or len(cba.get("years") or []) > MAX_CBA_YEARS:
+    cba = data.get("cba") or None
+    if cba is not None and not isinstance(cba, CostBenefitAnalysis):
         raise InvalidProposal("The cost-benefit analysis has a discount rate and yearly "
-                              f"figures (at most {MAX_CBA_YEARS} years)", field="cba")
+                              "figures", field="cba")
+    if cba is not None and cba.currency != currency:
+        raise InvalidProposal(f"The cost-benefit analysis is in the call's currency, {currency}",
+                              field="cba")
     return {
         "title": text("title", 140),
         "summary": text("summary", 8000, multiline=True),
@@ -104,7 +107,7 @@ def check_content(data: dict[str, Any], currency: str) -> dict[str, Any]:
                          for line in lines],
         "milestones": checked_milestones,
         "capital_stack": check_stack(stack, error=InvalidProposal) if stack else {},
-        "cba": cba,
+        "cba": cba.as_data() if cba is not None else {},
     }
 
 
@@ -137,6 +140,12 @@ class Proposal(CivicAggregate):
     @property
     def title(self) -> str:
         return (self.submitted or self.content).title
+
+    @property
+    def analysis(self) -> CostBenefitAnalysis | None:
+        """The cost-benefit analysis as last submitted (as drafted before any submission)."""
+        cba = (self.submitted or self.content).cba
+        return CostBenefitAnalysis.from_data(cba) if cba else None
 
     @property
     def unsubmitted_changes(self) -> bool:

@@ -35,6 +35,7 @@ from domain.procurement.call import (
     Call,
     InvalidCall,
 )
+from domain.procurement.cost_benefit import analyse
 from domain.procurement.proposal import (
     SUBMITTED,
     InvalidProposal,
@@ -342,8 +343,10 @@ class Procurement(CivicfundCore):
         return progress
 
     def bcr_of(self, proposal: Proposal) -> Decimal | None:
-        """The proposal's benefit-cost ratio, when its cost-benefit analysis gives one."""
-        return None
+        """The submitted proposal's benefit-cost ratio, when its cost-benefit analysis gives
+        one."""
+        analysis = proposal.analysis
+        return analyse(analysis).bcr if analysis is not None else None
 
     def _ranking(self, call: Call, phase: int) -> list[RankedProposal]:
         proposals = {p.id: p for p in self._proposals_in(call, phase)}

@@ -333,3 +333,34 @@ def test_a_pcp_call_keeps_each_phases_ranking(pr, client):
                       headers=officer).status_code == 404
     assert client.get(f"/api/v1/calls/{call_id}/ranking?phase=seven",
                       headers=officer).status_code == 422
+
+
+def test_a_proposals_json_carries_its_cost_benefit_results(pr, client):
+    call_id = pr.open_call()
+    proposal_id = pr.propose(call_id)
+    found = client.get(f"/api/v1/proposals/{proposal_id}", headers=bearer(pr.officer)).json
+    # At 3.5 %: year 0 -10000, years 1 and 2 +5500 each (6000 saved, 500 running cost).
+    # npv = -10000 + 5500/1.035 + 5500/1.035^2 = -10000 + 5314.01 + 5134.31 = 448.32
+    # bcr = (6000/1.035 + 6000/1.035^2) / (10000 + 500/1.035 + 500/1.035^2)
+    #     = 11398.17 / 10949.85 = 1.04; cumulative nets -10000, -4500, 1000: payback in year 2
+    results = found["cba_results"]
+    assert (results["npv"], results["bcr"], results["payback_year"]) == ("448.32", "1.04", 2)
+    assert (results["pv_costs"], results["pv_benefits"]) == ("10949.85", "11398.17")
+    assert found["cba"]["discount_rate"] == "0.035"
+    assert found["cba"]["years"][1]["benefits"] == {"savings": "6000.00"}
+
+
+def test_a_bad_cost_benefit_analysis_is_refused_and_nothing_recorded(pr, client):
+    call_id = pr.open_call()
+    before = pr.log_length()
+    gap = pr.proposal_body(cba={"discount_rate": "0.035", "years": [
+        {"year": 0, "costs": {"capital": "100.00"}, "benefits": {}},
+        {"year": 2, "costs": {}, "benefits": {"savings": "100.00"}}]})
+    refused = pr.post(f"/calls/{call_id}/proposals", pr.proposers[0], gap)
+    assert refused.status_code == 422
+    assert refused.json["error"]["code"] == "invalid_cost_benefit"
+    number = pr.proposal_body(cba={"discount_rate": "0.035", "years": [
+        {"year": 0, "costs": {"capital": 100}, "benefits": {}}]})
+    assert pr.post(f"/calls/{call_id}/proposals", pr.proposers[0],
+                   number).status_code == 422
+    assert pr.log_length() == before

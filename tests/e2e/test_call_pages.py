@@ -77,8 +77,9 @@ def test_a_proposer_writes_submits_and_sees_the_outcome(app, pr, platform):
         "theme": "Environment", "organisation": "Bin Co",
         "budget_lines": "Sensors | 8000.00 | required\nDashboard | 2000.00 | optional",
         "milestones": "2027-03-31 | Sensors installed",
-        "discount_rate": "0.035",
-        "cba": "0 | cost | capital | 10000.00\n1 | benefit | savings | 6000.00",
+        "cba_discount_rate": "3.5", "cba_cost_category_1": "capital",
+        "cba_year_0_cost_1": "10000.00", "cba_benefit_category_1": "city savings",
+        "cba_year_1_benefit_1": "6000.00",
     })
     assert made.status_code == 303
     proposal_url = made.headers["Location"]
@@ -86,6 +87,9 @@ def test_a_proposer_writes_submits_and_sees_the_outcome(app, pr, platform):
     assert submitted.status_code == 303
     shown = proposer.get(proposal_url)
     assert "version 1" in shown.text and "EUR 8000.00" in shown.text
+    # npv = -10000 + 6000 / 1.035 = -4202.90; bcr = 5797.10 / 10000 = 0.58
+    assert "4,202.90" in shown.text and "0.58" in shown.text
+    assert 'value="3.5"' in shown.text  # the table shows the rate as typed, for editing
     # another proposer is told it is not theirs; the public finds nothing
     other = signed_in(app, "prop1@example.org")
     assert other.get(proposal_url).status_code == 403
@@ -187,4 +191,25 @@ def test_a_score_outside_0_to_10_or_another_citys_award_is_refused_on_the_pages(
         "csrf_token": csrf_from(lisbon.get("/console/calls").text), "proposal_id": a,
         "amount": "10.00", "reason": "Mine"})
     assert page.status_code == 200 and forbidden.status_code == 403
+    assert recorded(platform) == before
+
+
+def test_the_proposal_forms_cost_benefit_table_refuses_bad_figures_and_grows(app, pr,
+                                                                              platform):
+    call_id = pr.open_call()
+    proposer = signed_in(app, "prop0@example.org")
+    page = f"/calls/{call_id}/propose"
+    fields = {
+        "title": "Smart bins", "summary": "Bins that say when full.", "area": "Ribeira",
+        "theme": "Environment", "budget_lines": "Sensors | 8000.00 | required",
+        "cba_discount_rate": "3.5", "cba_cost_category_1": "capital",
+        "cba_year_0_cost_1": "ten thousand",
+    }
+    before = recorded(platform)
+    refused = post_form(proposer, page, page, fields)
+    assert refused.status_code == 422
+    assert 'aria-invalid="true"' in refused.text or "cba_year_0_cost_1" in refused.text
+    assert 'value="ten thousand"' in refused.text  # kept as typed
+    grown = post_form(proposer, page, page, {**fields, "cba_action": "more_years"})
+    assert grown.status_code == 200 and 'name="cba_year_15_cost_1"' in grown.text
     assert recorded(platform) == before

@@ -4,12 +4,14 @@ two proposers, and helpers to draft a call, write proposals, score and award."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from domain.crowdfunding.project import BudgetLine
 from domain.kernel.context import SYSTEM, Actor, acting_as
 from domain.kernel.money import Money
+from domain.procurement.cost_benefit import CostBenefitAnalysis, YearFlows
 from tests.unit.conftest import START, Pilot
 
 CRITERIA = [
@@ -29,6 +31,14 @@ def eur(text: str) -> Money:
     return Money.parse(text, "EUR")
 
 
+def analysis(rate: str = "0.05", *, cost: int = 1000_00, benefit: int = 600_00,
+             years: int = 3) -> CostBenefitAnalysis:
+    """A year-0 cost, then the same benefit each later year (EUR, minor units)."""
+    return CostBenefitAnalysis("EUR", Decimal(rate), tuple(
+        YearFlows(0, {"capital": cost}, {})
+        if year == 0 else YearFlows(year, {}, {"savings": benefit}) for year in range(years)))
+
+
 def content(title: str = "Smart bins", **changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "title": title, "summary": "Bins that say when they are full.", "area": "Ribeira",
@@ -38,7 +48,7 @@ def content(title: str = "Smart bins", **changes: Any) -> dict[str, Any]:
         "milestones": [{"title": "Sensors installed",
                         "due": START + timedelta(days=60)}],
         "capital_stack": STACK,
-        "cba": {"discount_rate": "0.035", "years": []},
+        "cba": None,
     }
     data.update(changes)
     return data

@@ -386,3 +386,34 @@ def test_an_award_takes_the_version_last_submitted(p):
         p.score(a, (5, 5, 5), n)
     pilot = p.award(call_id, a, "1000")
     assert p.app.get_project(pilot).title == "Smart bins"
+
+
+def test_equal_scores_go_to_the_higher_benefit_cost_ratio(p):
+    from domain.procurement.cost_benefit import analyse
+    from tests.unit.procurement_harness import analysis
+
+    call_id = p.open_call()
+    # Submitted first, but its benefits are smaller: a lower bcr.
+    modest = p.propose(call_id, 0, cba=analysis(benefit=500_00))
+    p.clock.advance(hours=1)
+    better = p.propose(call_id, 1, title="Bin lids", cba=analysis(benefit=700_00))
+    p.after_window()
+    for proposal in (modest, better):
+        for n in (0, 1):
+            p.score(proposal, (6, 6, 6), n)
+    with p.as_officer():
+        ranking = p.app.ranking(call_id)
+    # 1000 now against 500 or 700 in years 1 and 2 at 5 %: bcr = PV(benefits) / 1000
+    assert analyse(analysis(benefit=500_00)).bcr == Decimal("0.93")
+    assert analyse(analysis(benefit=700_00)).bcr == Decimal("1.30")
+    assert [(r.proposal_id, r.bcr, r.rank) for r in ranking] == [
+        (better, Decimal("1.30"), 1), (modest, Decimal("0.93"), 2)]
+
+
+def test_a_cost_benefit_analysis_in_another_currency_is_refused(p):
+    from domain.procurement.cost_benefit import CostBenefitAnalysis, YearFlows
+    call_id = p.open_call()
+    pounds = CostBenefitAnalysis("GBP", Decimal("0.05"), (YearFlows(0, {"capital": 100}, {}),))
+    with p.as_proposer(), pytest.raises(InvalidProposal) as refused:
+        p.app.draft_proposal(call_id, {**_content(), "cba": pounds})
+    assert refused.value.field == "cba"

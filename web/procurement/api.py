@@ -53,6 +53,7 @@ from web.procurement.call_json import (
     ranking_visible,
     sees_call,
 )
+from web.procurement.cba_schemas import to_analysis
 from web.services import command, platform
 from web.users import User
 
@@ -170,8 +171,9 @@ def appoint_evaluator(call_id: UUID):
 def _content(wanted: dict[str, Any], currency: str) -> dict[str, Any]:
     lines = [BudgetLine(line["label"], Money.parse(line["amount"], currency), line["required"])
              for line in wanted["budget_lines"]]
+    cba = to_analysis(wanted["cba"], currency) if wanted.get("cba") else None
     return {**wanted, "budget_lines": lines, "capital_stack": wanted.get("capital_stack") or {},
-            "cba": wanted.get("cba") or {}}
+            "cba": cba}
 
 
 def _proposal_answer(proposal_id: UUID, user: User) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from web.api.schemas import (
     Text,
     _text,
 )
+from web.procurement.cba_schemas import CostBenefitInput, CostBenefitResultsOutput
 
 ROUTES = ("pcp", "ppi")
 _PERCENT = {"strict": True, "validate": validate.Range(0, 100)}
@@ -90,20 +91,6 @@ class MilestoneInSchema(RequestSchema):
     due = Moment(required=True)
 
 
-class CbaYearSchema(RequestSchema):
-    year = fields.Integer(required=True, strict=True, validate=validate.Range(0, 50))
-    costs = fields.Dict(keys=_text(80), values=AmountField(), load_default=dict)
-    benefits = fields.Dict(keys=_text(80), values=AmountField(), load_default=dict)
-
-
-class CbaInSchema(RequestSchema):
-    discount_rate = Text(required=True, validate=validate.Regexp(r"^[0-9]{1,3}(\.[0-9]{1,6})?$"),
-                         metadata={"description": "A fraction as a decimal string, e.g. "
-                                                  "\"0.035\"", "example": "0.035"})
-    years = fields.List(fields.Nested(CbaYearSchema), required=True,
-                        validate=validate.Length(min=1, max=51))
-
-
 class ProposalInSchema(RequestSchema):
     title = _text(140, required=True)
     summary = _text(8000, required=True)
@@ -117,7 +104,9 @@ class ProposalInSchema(RequestSchema):
     milestones = fields.List(fields.Nested(MilestoneInSchema), load_default=list,
                              validate=validate.Length(max=30))
     capital_stack = fields.Nested(StackSchema, load_default=None, allow_none=True)
-    cba = fields.Nested(CbaInSchema, load_default=None, allow_none=True)
+    cba = fields.Nested(CostBenefitInput, load_default=None, allow_none=True, metadata={
+        "description": "The cost-benefit analysis: a discount rate and yearly costs and "
+                       "benefits by category (decimal strings; invalid_cost_benefit otherwise)"})
 
 
 class ScoreInSchema(RequestSchema):
@@ -220,8 +209,9 @@ class ProposalSchema(Schema):
     budget_lines = fields.List(fields.Nested(BudgetLineSchema), required=True)
     milestones = fields.List(fields.Nested(MilestoneOutSchema), required=True)
     capital_stack = fields.Dict(keys=fields.String(), values=fields.Integer())
-    cba = fields.Dict(allow_none=True)
-    cba_results = fields.Dict(allow_none=True, metadata={
+    cba = fields.Dict(allow_none=True, metadata={
+        "description": "The cost-benefit analysis as sent (see the request's cba)"})
+    cba_results = fields.Nested(CostBenefitResultsOutput, allow_none=True, metadata={
         "description": "npv, bcr, payback_year, discounted_payback_year, irr and sensitivity "
                        "computed from cba (null without one)"})
     reason = fields.String(required=True, metadata={"description": "The outcome's reason"})

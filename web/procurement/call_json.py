@@ -9,7 +9,9 @@ from uuid import UUID
 
 from adapters.procurement_queries import CallView, ProposalView, RankingRow
 from domain.kernel.money import Money
+from domain.procurement.cost_benefit import CostBenefitAnalysis, analyse
 from web.crowdfunding.api.projects import manages_city
+from web.procurement.cba_schemas import cba_results_json, cost_benefit_json
 from web.services import platform
 from web.users import User
 
@@ -45,15 +47,22 @@ def ranking_visible(user: User | None, call: CallView) -> bool:
             or is_evaluator(user, call))
 
 
+def analysis_of(content: dict[str, Any]) -> CostBenefitAnalysis | None:
+    """A proposal's cost-benefit analysis (the read model keeps its plain data)."""
+    cba = content.get("cba")
+    return CostBenefitAnalysis.from_data(cba) if cba else None
+
+
 def bcr_of(proposal: ProposalView) -> Decimal | None:
-    """The submitted proposal's benefit-cost ratio from its cost-benefit analysis (none
-    yet)."""
-    return None
+    """The submitted proposal's benefit-cost ratio from its cost-benefit analysis."""
+    analysis = analysis_of(proposal.shown_to(False))
+    return analyse(analysis).bcr if analysis is not None else None
 
 
 def cba_results_of(content: dict[str, Any], currency: str) -> dict[str, Any] | None:
-    """The cost-benefit analysis's outputs for a proposal's content (none yet)."""
-    return None
+    """The cost-benefit analysis's outputs for a proposal's content, as the API writes them."""
+    analysis = analysis_of(content)
+    return cba_results_json(analyse(analysis), currency) if analysis is not None else None
 
 
 def _money(text: str, currency: str) -> Money:
@@ -106,7 +115,8 @@ def proposal_json(proposal: ProposalView, call: CallView,
         "unsubmitted_changes": own and proposal.unsubmitted_changes,
         "currency": call.currency, "budget_lines": c["budget_lines"],
         "milestones": c["milestones"], "capital_stack": c["capital_stack"],
-        "cba": c["cba"] or None, "cba_results": cba_results_of(c, call.currency),
+        "cba": cost_benefit_json(analysis_of(c)) if c["cba"] else None,
+        "cba_results": cba_results_of(c, call.currency),
         "reason": proposal.reason, "project_id": proposal.project_id,
     }
 

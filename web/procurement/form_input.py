@@ -1,10 +1,10 @@
 """What the procurement pages' forms send, read into what the use cases take. Lines of text
 keep the forms usable without JavaScript: one budget line, milestone or cost-benefit figure per
-line. A line that cannot be read is refused with the line quoted."""
+line (the cost-benefit analysis has its own table: web/procurement/cba_form.py). A line that
+cannot be read is refused with the line quoted."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,8 +14,6 @@ from domain.kernel.errors import DomainError
 from domain.kernel.money import Money
 from domain.procurement.call import InvalidCall
 from domain.procurement.proposal import InvalidProposal
-
-_DECIMAL = re.compile(r"^[0-9]{1,13}(\.[0-9]{1,3})?$")
 
 
 def _lines(text: str) -> list[str]:
@@ -61,41 +59,6 @@ def milestones(text: str, timezone: str) -> list[dict[str, Any]]:
         found.append({"title": title,
                       "due": day_end(due, timezone, "milestones", InvalidProposal)})
     return found
-
-
-def cba(rate: str, text: str) -> dict[str, Any]:
-    """`year | cost or benefit | category | amount`, kept as decimal strings."""
-    years: dict[int, dict[str, dict[str, str]]] = {}
-    for line in _lines(text):
-        year, kind, category, amount = _parts(line, 4, InvalidProposal, "cba",
-                                              "1 | benefit | city savings | 6000.00")
-        if not year.isdigit() or int(year) > 50:
-            raise InvalidProposal(f"“{line[:80]}”: the year is 0 to 50", field="cba")
-        if kind.lower() not in ("cost", "benefit"):
-            raise InvalidProposal(f"“{line[:80]}”: say cost or benefit", field="cba")
-        if not _DECIMAL.match(amount):
-            raise InvalidProposal(f"“{line[:80]}”: the amount is a decimal like 6000.00",
-                                  field="cba")
-        key = "costs" if kind.lower() == "cost" else "benefits"
-        years.setdefault(int(year), {"costs": {}, "benefits": {}})[key][category] = amount
-    if not years:
-        return {}
-    rate = (rate or "").strip()
-    if not rate:
-        raise InvalidProposal("Give the discount rate, e.g. 0.035", field="cba")
-    return {"discount_rate": rate,
-            "years": [{"year": y, **years[y]} for y in sorted(years)]}
-
-
-def cba_text(data: dict[str, Any]) -> tuple[str, str]:
-    if not data:
-        return "", ""
-    lines = []
-    for year in data.get("years", []):
-        for kind, key in (("cost", "costs"), ("benefit", "benefits")):
-            for category, amount in year.get(key, {}).items():
-                lines.append(f"{year['year']} | {kind} | {category} | {amount}")
-    return data.get("discount_rate", ""), "\n".join(lines)
 
 
 def criteria(text: str) -> list[dict[str, Any]]:

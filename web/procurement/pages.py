@@ -16,10 +16,22 @@ from adapters.procurement_queries import CallView, ProposalView
 from domain.kernel.errors import DomainError
 from domain.kernel.money import Money
 from domain.procurement.call import STACK, InvalidCall
+from domain.procurement.cost_benefit import CostBenefitAnalysis, analyse
 from web.errors import status_for
 from web.extensions import login_manager
 from web.procurement import form_input
-from web.procurement.call_json import bcr_of, cba_results_of, is_evaluator, may_read
+from web.procurement.call_json import analysis_of, bcr_of, is_evaluator, may_read
+from web.procurement.cba_form import (
+    ACTION,
+    BENEFIT_COUNT,
+    COST_COUNT,
+    YEAR_COUNT,
+    cba_form_values,
+    cba_from_form,
+    cba_posted_values,
+    wants_more_years,
+)
+from web.procurement.cba_schemas import cost_benefit_from_json
 from web.services import command, platform
 
 bp = Blueprint("calls", __name__)
@@ -137,8 +149,34 @@ def _proposal_input(call: CallView) -> dict[str, Any]:
         "budget_lines": form_input.budget_lines(form.get("budget_lines", ""), call.currency),
         "milestones": form_input.milestones(form.get("milestones", ""), timezone),
         "capital_stack": stack if any(stack.values()) else {},
-        "cba": form_input.cba(form.get("discount_rate", ""), form.get("cba", "")),
+        "cba": _cba_input(call),
     }
+
+
+_CBA_HIDDEN = (YEAR_COUNT, COST_COUNT, BENEFIT_COUNT, ACTION)
+
+
+def _cba_input(call: CallView) -> CostBenefitAnalysis | None:
+    """The cost-benefit table as typed: None when left blank; InvalidCostBenefitForm (its
+    `errors` per input) when it cannot be read."""
+    form = request.form
+    typed = [value for name, value in form.items()
+             if name.startswith("cba_") and name not in _CBA_HIDDEN and value.strip()]
+    if not typed:
+        return None
+    return cost_benefit_from_json(cba_from_form(form, call.currency), call.currency)
+
+
+def _cba_values(proposal: ProposalView | None, *, more_years: bool = False) -> dict[str, str]:
+    if request.method == "POST":
+        return cba_posted_values(request.form, more_years=more_years)
+    return cba_form_values(analysis_of(proposal.content) if proposal else None)
+
+
+def _shown(content: dict[str, Any]) -> dict[str, Any]:
+    """The analysis and its results, for the cost-benefit partial."""
+    analysis = analysis_of(content)
+    return {"analysis": analysis, "results": analyse(analysis) if analysis else None}
 
 
 def _typed(proposal: ProposalView | None) -> dict[str, Any]:
@@ -147,7 +185,6 @@ def _typed(proposal: ProposalView | None) -> dict[str, Any]:
     if proposal is None:
         return {}
     c = proposal.content
-    rate, cba = form_input.cba_text(c.get("cba") or {})
     return {
         "title": c["title"], "summary": c["summary"], "area": c["area"], "theme": c["theme"],
         "organisation": c["organisation"],
@@ -156,7 +193,6 @@ def _typed(proposal: ProposalView | None) -> dict[str, Any]:
             for b in c["budget_lines"]),
         "milestones": "\n".join(f"{m['due'][:10]} | {m['title']}" for m in c["milestones"]),
         **{f"stack_{k}": v for k, v in (c.get("capital_stack") or {}).items()},
-        "discount_rate": rate, "cba": cba,
     }
 
 
@@ -166,12 +202,14 @@ def propose(call_id: UUID):
     if refused is not None:
         return refused
     call = _call(call_id)
-    problem, status = None, 200
-    if request.method == "POST":
+    problem, status, errors = None, 200, {}
+    more_years = request.method == "POST" and wants_more_years(request.form)
+    if request.method == "POST" and not more_years:
         try:
             data = _proposal_input(call)
         except DomainError as error:
             problem, status = error.message, 422
+            errors = getattr(error, "errors", {})
         else:
             proposal_id, problem, status = _run(
                 lambda: platform().app.draft_proposal(call_id, data))
@@ -181,7 +219,9 @@ def propose(call_id: UUID):
                 return redirect(url_for("calls.proposal_page", proposal_id=proposal_id),
                                 code=303)
     return render_template("calls/proposal_form.html", call=call, proposal=None,
-                           typed=_typed(None), problem=problem, stack=STACK), status
+                           typed=_typed(None), problem=problem, stack=STACK,
+                           cba_values=_cba_values(None, more_years=more_years),
+                           cba_errors=errors), status
 
 
 def _readable(proposal_id: UUID) -> tuple[ProposalView, CallView]:
@@ -202,14 +242,16 @@ def proposal_page(proposal_id: UUID):
     proposal, call = _readable(proposal_id)
     user = _user()
     own = user is not None and user.role == "proposer" and proposal.proposer_id == user.account_id
-    problem, status = None, 200
-    if request.method == "POST":
-        if not own:
-            abort(403, description="Only the proposer who wrote it can change a proposal.")
+    problem, status, errors = None, 200, {}
+    more_years = request.method == "POST" and wants_more_years(request.form)
+    if request.method == "POST" and not own:
+        abort(403, description="Only the proposer who wrote it can change a proposal.")
+    if request.method == "POST" and not more_years:
         try:
             data = _proposal_input(call)
         except DomainError as error:
             problem, status = error.message, 422
+            errors = getattr(error, "errors", {})
         else:
             _, problem, status = _run(lambda: platform().app.edit_proposal(proposal_id, data))
             if problem is None:
@@ -222,8 +264,8 @@ def proposal_page(proposal_id: UUID):
     return render_template(
         "calls/proposal.html", call=call, proposal=proposal, own=own, editable=editable,
         typed=_typed(proposal), problem=problem, stack=STACK,
-        content=proposal.shown_to(own),
-        cba_results=cba_results_of(proposal.shown_to(own), call.currency),
+        content=proposal.shown_to(own), **_shown(proposal.shown_to(own)),
+        cba_values=_cba_values(proposal, more_years=more_years), cba_errors=errors,
         timezone=_timezone(call),
     ), status
 
@@ -308,8 +350,7 @@ def score(proposal_id: UUID):
         "calls/score.html", call=call, proposal=proposal, mine=mine, problem=problem,
         typed=request.form if request.method == "POST" else {},
         conflicted=str(current_user.account_id) in proposal.conflicts,
-        content=proposal.shown_to(False),
-        cba_results=cba_results_of(proposal.shown_to(False), call.currency),
+        content=proposal.shown_to(False), **_shown(proposal.shown_to(False)),
     ), status
 
 
