@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from adapters import tables as t
+from domain.crowdfunding.project import Project
 from domain.kernel.money import Money
 from domain.procurement.call import Call
 from domain.procurement.proposal import Proposal
@@ -52,6 +53,8 @@ class ProcurementModels:
             Proposal.Scored: self.scored,
             Proposal.Awarded: self.proposal_awarded,
             Proposal.Rejected: self.proposal_rejected,
+            Project.LinkedToCall: self.project_linked,
+            Project.CostBenefitAttached: self.cost_benefit_attached,
         }
 
     # -- calls -----------------------------------------------------------------------------
@@ -101,6 +104,17 @@ class ProcurementModels:
         advanced = {**row.advanced, str(e.phase): [str(p) for p in e.proposal_ids]}
         self._set_call(conn, e.originator_id, e.timestamp, phase=e.phase + 1,
                        advanced=advanced)
+
+    # -- the pilots awards made ------------------------------------------------------------
+
+    def project_linked(self, conn: Connection, e: Any) -> None:
+        conn.execute(t.project_cost_benefits.insert().values(
+            project_id=e.originator_id, call_id=e.call_id, cba=None))
+
+    def cost_benefit_attached(self, conn: Connection, e: Any) -> None:
+        conn.execute(t.project_cost_benefits.update()
+                     .where(t.project_cost_benefits.c.project_id == e.originator_id)
+                     .values(cba=dict(e.cba)))
 
     # -- proposals -------------------------------------------------------------------------
 

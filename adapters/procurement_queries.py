@@ -154,8 +154,26 @@ def _calls_query() -> Any:
             .order_by(t.calls.c.closes_at.desc(), t.calls.c.id))
 
 
+def award_columns() -> list[Any]:
+    """For the pilot page's one statement: the call whose award made the pilot, and its
+    cost-benefit analysis (primary-key lookups correlated to rm_projects)."""
+    c = t.project_cost_benefits.c
+    row = sa.select(c.call_id).where(c.project_id == t.projects.c.id)
+    return [row.correlate_except(t.project_cost_benefits).scalar_subquery()
+            .label("awarded_in_call"),
+            sa.select(c.cba).where(c.project_id == t.projects.c.id)
+            .correlate_except(t.project_cost_benefits).scalar_subquery()
+            .label("cost_benefit_json")]
+
+
 class ProcurementQueries:
     engine: sa.Engine
+
+    def project_cost_benefit(self, project_id: UUID) -> tuple[UUID | None, dict | None]:
+        """The call whose award made the pilot, and its cost-benefit analysis (plain data)."""
+        c = t.project_cost_benefits.c
+        rows = read_all(self.engine, sa.select(c.call_id, c.cba).where(c.project_id == project_id))
+        return (rows[0].call_id, rows[0].cba) if rows else (None, None)
 
     def calls(self, *, city_id: UUID | None = None, public_only: bool = True,
               officer_city: UUID | None = None) -> list[CallView]:

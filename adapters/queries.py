@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from adapters import tables as t
 from adapters.department_queries import DepartmentQueries, committed_on
-from adapters.procurement_queries import ProcurementQueries
+from adapters.procurement_queries import ProcurementQueries, award_columns
 from adapters.storage import read_all
 from domain.crowdfunding.project import takes_pledges
 from domain.kernel.money import Money
@@ -326,8 +326,9 @@ class ReadModelQueries(DepartmentQueries, ProcurementQueries):
             project = self.project(project_id)
             if project is None:
                 return None
+            call_id, cba = self.project_cost_benefit(project_id)
             return ProjectPage(project, self.milestones(project_id), self.updates(project_id),
-                               self.project_funds(project_id, project.city_id))
+                               self.project_funds(project_id, project.city_id), call_id, cba)
         rows = self._all(_PROJECT_PAGE_PG, {"project_id": project_id})
         if not rows:
             return None
@@ -342,6 +343,9 @@ class ReadModelQueries(DepartmentQueries, ProcurementQueries):
             updates=[UpdateView(u["title"], u["body"], _moment(u["posted_at"]))
                      for u in _json_list(row.updates_json)],
             funds=[_project_fund_from_json(f) for f in _json_list(row.funds_json)],
+            call_id=row.awarded_in_call,
+            cost_benefit=(row.cost_benefit_json if not isinstance(row.cost_benefit_json, str)
+                          else json.loads(row.cost_benefit_json)),
         )
 
     def projects_delivered_by(self, account_id: UUID) -> list[ProjectView]:
@@ -693,6 +697,7 @@ _PROJECT_PAGE_PG = _PROJECT_BY_ID.add_columns(
     _rows_as_json(t.updates, ("title", "body", "posted_at"),
                   t.updates.c.id.desc()).label("updates_json"),
     _funds_as_json().label("funds_json"),
+    *award_columns(),
 )
 
 
@@ -720,3 +725,6 @@ class ProjectPage:
     milestones: list[MilestoneView]
     updates: list[UpdateView]
     funds: list[ProjectFund]  # the city's funds in the order they apply, with what they hold
+    # For a pilot an award made: its call and its cost-benefit analysis (plain data).
+    call_id: UUID | None = None
+    cost_benefit: dict[str, Any] | None = None

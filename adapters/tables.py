@@ -373,11 +373,20 @@ call_awards = sa.Table(
     sa.Column("awarded_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# The pilots an award made: the call, and the proposal's cost-benefit analysis (plain data).
+project_cost_benefits = sa.Table(
+    "rm_project_cost_benefits",
+    metadata,
+    sa.Column("project_id", sa.Uuid, primary_key=True),
+    sa.Column("call_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("cba", sa.JSON, nullable=True),
+)
+
 READ_MODELS = (
     cities, projects, pledges, project_backers, milestones, updates,
     matching_funds, fund_rule_versions, matches, ledger_postings, ledger_balances, ledger_facts,
     departments, department_budget_lines, commitments,
-    calls, proposals, proposal_scores, call_awards,
+    calls, proposals, proposal_scores, call_awards, project_cost_benefits,
 )
 
 # Mail to people, written from events exactly once (keyed by the event) and sent by the worker.

@@ -434,6 +434,8 @@ class Procurement(CivicfundCore):
         )
         project.assign_delivery_owner(proposal.proposer_id)
         project.link_to_call(call.id)
+        if content.cba:
+            project.attach_cost_benefit(content.cba)
         for title, due in content.milestones:
             # Planned as the proposal dated them (a due date already past stays as written).
             project.plan_milestone(title=title, due=due, now=min(now, due))

@@ -77,9 +77,16 @@ def upgrade() -> None:
         sa.Column("project_id", sa.Uuid, nullable=False, index=True),
         sa.Column("awarded_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_table(
+        "rm_project_cost_benefits",
+        sa.Column("project_id", sa.Uuid, primary_key=True),
+        sa.Column("call_id", sa.Uuid, nullable=False, index=True),
+        sa.Column("cba", sa.JSON, nullable=True),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("rm_project_cost_benefits")
     with op.batch_alter_table("rm_matching_funds") as batch:
         batch.drop_column("calls")
     op.drop_table("rm_call_awards")

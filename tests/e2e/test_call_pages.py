@@ -213,3 +213,17 @@ def test_the_proposal_forms_cost_benefit_table_refuses_bad_figures_and_grows(app
     grown = post_form(proposer, page, page, {**fields, "cba_action": "more_years"})
     assert grown.status_code == 200 and 'name="cba_year_15_cost_1"' in grown.text
     assert recorded(platform) == before
+
+
+def test_the_awarded_pilot_shows_its_call_and_cost_benefit_analysis(app, pr, platform):
+    call_id = pr.open_call()
+    a = pr.propose(call_id)
+    pr.clock.advance(days=31)
+    pr.post(f"/calls/{call_id}/close", pr.officer)
+    pilot = pr.post(f"/calls/{call_id}/awards", pr.officer,
+                    {"proposal_id": a, "amount": "10000.00", "reason": "Good"}).json["project_id"]
+    page = signed_in(app, next(v for v in pr.world.emails.values() if v.startswith("city-")))
+    shown = page.get(f"/projects/{pilot}")
+    assert shown.status_code == 200
+    assert 'id="awarded-in"' in shown.text and "Cleaner streets" in shown.text
+    assert "448.32" in shown.text  # the proposal's npv (see test_api_calls)

@@ -12,6 +12,7 @@ from domain.kernel.context import Actor, acting_as
 from domain.kernel.money import Money
 from tests.conftest import World
 from tests.integration.test_projections import read_model_rows
+from tests.unit.procurement_harness import analysis
 
 CRITERIA = [{"name": "Impact", "description": "", "weight": 70},
             {"name": "Cost", "description": "", "weight": 30}]
@@ -42,7 +43,8 @@ def test_a_pcp_call_reads_back_and_rebuilds(any_platform, clock):
                 "title": f"Quiet bus {n}", "summary": "Electric.", "area": "Centre",
                 "theme": "Mobility", "budget_lines": [
                     BudgetLine("Bus", Money.parse("5000.00", "EUR"), True)],
-                "milestones": [], "capital_stack": {}, "cba": {}})
+                "milestones": [], "capital_stack": {},
+                "cba": analysis(years=3) if n == 0 else None})
             app.submit_proposal(p)
             proposals.append(p)
     clock.advance(days=11)
@@ -78,6 +80,10 @@ def test_a_pcp_call_reads_back_and_rebuilds(any_platform, clock):
     assert read.proposal(proposals[1]).status == "rejected"
     assert read.is_sealed(call)  # phase 2: nobody scored yet
     assert read.call_of_project(pilot).id == call_id
+    page = read.project_page(pilot)  # on PostgreSQL in one statement
+    assert page.call_id == call_id
+    assert page.cost_benefit == analysis(years=3).as_data()
+    assert read.project_page(proposals[1]) is None
     mail = {m.account_id: m.kind for m in any_platform.outbox.messages()}
     assert mail[proposers[0]] == "proposal_outcome" and mail[proposers[1]] == "proposal_outcome"
 
