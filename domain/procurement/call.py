@@ -302,6 +302,7 @@ class Call(CivicAggregate):
     @event("Cancelled")
     def _cancelled(self, reason: str) -> None:
         self.status = CANCELLED
+        self.cancel_reason = reason
 
     # -- evaluators and proposals ----------------------------------------------------------
 

@@ -189,9 +189,20 @@ class Procurement(CivicfundCore):
         self._save_or_conflict(call)
 
     def cancel_call(self, call_id: UUID, reason: str = "") -> None:
-        call = self._managed_call(call_id)
-        call.cancel(reason)
-        self._save_or_conflict(call)
+        """Cancel a call without awards; the proposers who submitted are told why."""
+
+        def attempt() -> None:
+            call = self._managed_call(call_id)
+            call.cancel(reason)
+            why = f"The call was cancelled: {call.cancel_reason}"
+            changed: list[Any] = [call]
+            for proposal in (self.get_proposal(p) for p in call.proposals):
+                if proposal.status == SUBMITTED:
+                    proposal.reject(reason=why, phase=call.phase)
+                    changed.append(proposal)
+            self._save_or_conflict(*changed)
+
+        self._retry(attempt)
 
     def appoint_evaluator(self, call_id: UUID, account_id: UUID) -> None:
         call = self._managed_call(call_id)

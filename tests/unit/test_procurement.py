@@ -417,3 +417,16 @@ def test_a_cost_benefit_analysis_in_another_currency_is_refused(p):
     with p.as_proposer(), pytest.raises(InvalidProposal) as refused:
         p.app.draft_proposal(call_id, {**_content(), "cba": pounds})
     assert refused.value.field == "cba"
+
+
+def test_cancelling_a_call_tells_the_proposers_who_submitted(p):
+    call_id = p.open_call()
+    submitted = p.propose(call_id, 0)
+    draft = p.propose(call_id, 1, submit=False)
+    with p.as_officer():
+        p.app.cancel_call(call_id, "The budget was cut")
+    assert p.app.get_call(call_id).status == "cancelled"
+    told = p.app.get_proposal(submitted)
+    assert (told.status, told.outcome_reason) == (
+        "rejected", "The call was cancelled: The budget was cut")
+    assert p.app.get_proposal(draft).status == "draft"
