@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from adapters.ledger_audit import audit_ledger
 from domain.crowdfunding.project import BudgetLine
 from domain.kernel.context import Actor, acting_as
 from domain.kernel.money import Money
@@ -86,6 +87,10 @@ def test_a_pcp_call_reads_back_and_rebuilds(any_platform, clock):
     assert read.project_page(proposals[1]) is None
     mail = {m.account_id: m.kind for m in any_platform.outbox.messages()}
     assert mail[proposers[0]] == "proposal_outcome" and mail[proposers[1]] == "proposal_outcome"
+
+    # The auditor's replay of the whole log agrees with the ledger (awards move no money).
+    audit = audit_ledger(app, any_platform.engine)
+    assert audit.ok, (audit.problems, audit.differences)
 
     before = read_model_rows(any_platform)
     outbox = len(any_platform.outbox.messages())
