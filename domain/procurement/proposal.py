@@ -98,7 +98,7 @@ def check_content(data: dict[str, Any], currency: str) -> dict[str, Any]:
                               field="cba")
     return {
         "title": text("title", 140),
-        "summary": text("summary", 8000, multiline=True),
+        "summary": text("summary", 4000, multiline=True),  # as long as a pilot's
         "area": text("area", 80),
         "theme": text("theme", 80),
         "organisation": clean(data.get("organisation") or data.get("title"), "organisation",

@@ -93,7 +93,7 @@ class MilestoneInSchema(RequestSchema):
 
 class ProposalInSchema(RequestSchema):
     title = _text(140, required=True)
-    summary = _text(8000, required=True)
+    summary = _text(4000, required=True)  # as a pilot's summary
     area = _text(80, required=True)
     theme = _text(80, required=True)
     organisation = _text(140, metadata={
