@@ -227,3 +227,20 @@ def test_the_awarded_pilot_shows_its_call_and_cost_benefit_analysis(app, pr, pla
     assert shown.status_code == 200
     assert 'id="awarded-in"' in shown.text and "Cleaner streets" in shown.text
     assert "448.32" in shown.text  # the proposal's npv (see test_api_calls)
+
+
+def test_an_officer_restricts_a_new_matching_fund_to_a_call_in_the_console(app, pr):
+    from tests.integration.test_matching_pages import new_fund_form
+
+    call_id = pr.open_call()
+    lisbon_call = pr.post("/calls", pr.lisbon_officer, pr.call_body(city="Lisbon")).json["id"]
+    officer = signed_in(app, next(v for v in pr.world.emails.values() if v.startswith("city-")))
+    page = officer.get("/console/funds/new")
+    assert "Cleaner streets" in page.text and 'name="calls"' in page.text
+    form = new_fund_form(officer, themes="")
+    refused = officer.post("/console/funds/new", data={**form, "calls": [lisbon_call]})
+    assert refused.status_code == 422 and "Choose among Porto" in refused.text
+    made = officer.post("/console/funds/new", data={**form, "calls": [call_id]})
+    assert made.status_code == 303
+    [fund] = pr.world.platform.read.matching_funds(pr.city)
+    assert fund.calls == (call_id,)
