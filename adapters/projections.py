@@ -19,6 +19,7 @@ from adapters import tables as t
 from adapters.department_models import DepartmentModels
 from adapters.ledger import LedgerModels
 from adapters.mail import MAIL_CACHE, write_mail
+from adapters.procurement_models import ProcurementModels
 from domain.accounts.account import Account
 from domain.cities.city import City
 from domain.crowdfunding.pledge import AUTHORISED, CHARGED, PAYMENT_FAILED, Pledge
@@ -89,6 +90,7 @@ class ReadModels:
             Pledge.Refunded: self.pledge_refunded,
             **FundModels().handlers,
             **DepartmentModels().handlers,
+            **ProcurementModels().handlers,
         }
         self.ledger = LedgerModels()
 
@@ -355,7 +357,8 @@ class FundModels:
             id=e.originator_id, city_id=e.city_id, position=None, name=e.name,
             sponsor=e.sponsor, currency=e.currency, status="open", opens_at=e.opens_at,
             closes_at=e.closes_at,
-            themes=list(e.themes), areas=list(e.areas), kind=e.rules["kind"], rule_version=1,
+            themes=list(e.themes), areas=list(e.areas), calls=list(getattr(e, "calls", None) or []),
+            kind=e.rules["kind"], rule_version=1,
             rules=e.rules, created_at=e.timestamp, updated_at=e.timestamp,
         ))
         conn.execute(t.fund_rule_versions.insert().values(

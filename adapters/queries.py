@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from adapters import tables as t
 from adapters.department_queries import DepartmentQueries, committed_on
+from adapters.procurement_queries import ProcurementQueries, award_columns
 from adapters.storage import read_all
 from domain.crowdfunding.project import takes_pledges
 from domain.kernel.money import Money
@@ -250,7 +251,7 @@ def _moment(text: str | None) -> datetime | None:
     return _aware(datetime.fromisoformat(text)) if text else None
 
 
-class ReadModelQueries(DepartmentQueries):
+class ReadModelQueries(DepartmentQueries, ProcurementQueries):
     def __init__(self, engine: sa.Engine):
         self.engine = engine
         # Embedded SQLite has no round trips to save: it reads the lists one by one.
@@ -325,8 +326,9 @@ class ReadModelQueries(DepartmentQueries):
             project = self.project(project_id)
             if project is None:
                 return None
+            call_id, cba = self.project_cost_benefit(project_id)
             return ProjectPage(project, self.milestones(project_id), self.updates(project_id),
-                               self.project_funds(project_id, project.city_id))
+                               self.project_funds(project_id, project.city_id), call_id, cba)
         rows = self._all(_PROJECT_PAGE_PG, {"project_id": project_id})
         if not rows:
             return None
@@ -341,6 +343,9 @@ class ReadModelQueries(DepartmentQueries):
             updates=[UpdateView(u["title"], u["body"], _moment(u["posted_at"]))
                      for u in _json_list(row.updates_json)],
             funds=[_project_fund_from_json(f) for f in _json_list(row.funds_json)],
+            call_id=row.awarded_in_call,
+            cost_benefit=(row.cost_benefit_json if not isinstance(row.cost_benefit_json, str)
+                          else json.loads(row.cost_benefit_json)),
         )
 
     def projects_delivered_by(self, account_id: UUID) -> list[ProjectView]:
@@ -559,6 +564,7 @@ class FundView:
     created_at: datetime
     kind: str
     position: int | None = None  # its place among the city's funds: they apply in this order
+    calls: tuple[str, ...] = ()  # the calls whose pilots it matches; empty: any pilot
 
 
 @dataclass(frozen=True)
@@ -595,6 +601,7 @@ class ProjectFund:
     areas: tuple[str, ...]
     rules_text: str
     held: Money  # reserved and committed for the project
+    calls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -634,6 +641,7 @@ def _fund(row: Any) -> FundView:
         rule_version=row.rule_version, rules=dict(row.rules),
         rules_text=Rules.from_dict(row.rules).describe(row.currency),
         created_at=_aware(row.created_at), kind=row.kind, position=row.position,
+        calls=tuple(row.calls or ()),
     )
 
 
@@ -647,7 +655,7 @@ def _project_funds_query() -> Any:
     )
     return (
         sa.select(f.id, f.city_id, f.name, f.sponsor, f.currency, f.status, f.closes_at,
-                  f.themes, f.areas, f.rules, held.label("held"))
+                  f.themes, f.areas, f.calls, f.rules, held.label("held"))
         .where(f.city_id == sa.bindparam("city_id"))
         .order_by(sa.func.coalesce(f.position, _LAST), f.created_at, f.id)
     )
@@ -672,7 +680,7 @@ def _funds_as_json() -> Any:
     for name, value in (("id", f.id), ("city_id", f.city_id), ("name", f.name),
                         ("sponsor", f.sponsor), ("currency", f.currency), ("status", f.status),
                         ("closes_at", f.closes_at), ("themes", f.themes), ("areas", f.areas),
-                        ("rules", f.rules), ("held", held)):
+                        ("calls", f.calls), ("rules", f.rules), ("held", held)):
         pairs += [sa.literal_column(f"'{name}'"), value]
     rows = sa.func.json_agg(aggregate_order_by(
         sa.func.json_build_object(*pairs),
@@ -689,6 +697,7 @@ _PROJECT_PAGE_PG = _PROJECT_BY_ID.add_columns(
     _rows_as_json(t.updates, ("title", "body", "posted_at"),
                   t.updates.c.id.desc()).label("updates_json"),
     _funds_as_json().label("funds_json"),
+    *award_columns(),
 )
 
 
@@ -697,7 +706,7 @@ def _project_fund(r: Any) -> ProjectFund:
         id=r.id, city_id=r.city_id, name=r.name, sponsor=r.sponsor, currency=r.currency,
         status=r.status, closes_at=_aware(r.closes_at), themes=tuple(r.themes or ()),
         areas=tuple(r.areas or ()), rules_text=Rules.from_dict(r.rules).describe(r.currency),
-        held=Money(int(r.held), r.currency),
+        held=Money(int(r.held), r.currency), calls=tuple(getattr(r, "calls", None) or ()),
     )
 
 
@@ -716,3 +725,6 @@ class ProjectPage:
     milestones: list[MilestoneView]
     updates: list[UpdateView]
     funds: list[ProjectFund]  # the city's funds in the order they apply, with what they hold
+    # For a pilot an award made: its call and its cost-benefit analysis (plain data).
+    call_id: UUID | None = None
+    cost_benefit: dict[str, Any] | None = None

@@ -186,6 +186,7 @@ matching_funds = sa.Table(
     sa.Column("closes_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("themes", sa.JSON, nullable=False),
     sa.Column("areas", sa.JSON, nullable=False),
+    sa.Column("calls", sa.JSON, nullable=True),  # call ids; empty or null: any pilot
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("rule_version", sa.Integer, nullable=False),  # the latest published version
     sa.Column("rules", sa.JSON, nullable=False),
@@ -300,10 +301,92 @@ ledger_facts = sa.Table(
     sa.Column("value", sa.JSON, nullable=False),
 )
 
+# -- procurement: calls, proposals, scores and awards ------------------------------------------
+
+calls = sa.Table(
+    "rm_calls",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("city_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("title", sa.String(140), nullable=False),
+    sa.Column("challenge", sa.Text, nullable=False),
+    sa.Column("route", sa.String(3), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("budget", sa.BigInteger, nullable=False),
+    sa.Column("capital_stack", sa.JSON, nullable=False),
+    sa.Column("opens_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("closes_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("areas", sa.JSON, nullable=False),
+    sa.Column("themes", sa.JSON, nullable=False),
+    sa.Column("criteria", sa.JSON, nullable=False),
+    sa.Column("phases", sa.JSON, nullable=False),
+    sa.Column("phase", sa.Integer, nullable=False),
+    sa.Column("evaluators", sa.JSON, nullable=False),  # account ids
+    sa.Column("evaluation_closed", sa.JSON, nullable=False),  # phases an officer unsealed
+    sa.Column("advanced", sa.JSON, nullable=False),  # {phase: [proposal ids kept]}
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+proposals = sa.Table(
+    "rm_proposals",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("call_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("proposer_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("title", sa.String(140), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("content", sa.JSON, nullable=False),  # amounts as decimal strings
+    # What the evaluators read: the content as last submitted.
+    sa.Column("submitted_content", sa.JSON, nullable=True),
+    sa.Column("versions", sa.JSON, nullable=False),  # [{"version", "submitted_at"}]
+    sa.Column("version", sa.Integer, nullable=False),  # submissions so far
+    sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),  # the latest
+    sa.Column("conflicts", sa.JSON, nullable=False),  # evaluator account ids
+    sa.Column("reason", sa.Text, nullable=False),  # the outcome's reason
+    sa.Column("project_id", sa.Uuid, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+proposal_scores = sa.Table(
+    "rm_proposal_scores",
+    metadata,
+    sa.Column("proposal_id", sa.Uuid, primary_key=True),
+    sa.Column("phase", sa.Integer, primary_key=True),
+    sa.Column("evaluator_id", sa.Uuid, primary_key=True),
+    sa.Column("criterion", sa.String(80), primary_key=True),
+    sa.Column("score", sa.Integer, nullable=False),
+    sa.Column("justification", sa.Text, nullable=False),
+)
+
+call_awards = sa.Table(
+    "rm_call_awards",
+    metadata,
+    sa.Column("call_id", sa.Uuid, primary_key=True),
+    sa.Column("phase", sa.Integer, primary_key=True),
+    sa.Column("proposal_id", sa.Uuid, primary_key=True),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("project_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("awarded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# The pilots an award made: the call, and the proposal's cost-benefit analysis (plain data).
+project_cost_benefits = sa.Table(
+    "rm_project_cost_benefits",
+    metadata,
+    sa.Column("project_id", sa.Uuid, primary_key=True),
+    sa.Column("call_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("cba", sa.JSON, nullable=True),
+)
+
 READ_MODELS = (
     cities, projects, pledges, project_backers, milestones, updates,
     matching_funds, fund_rule_versions, matches, ledger_postings, ledger_balances, ledger_facts,
     departments, department_budget_lines, commitments,
+    calls, proposals, proposal_scores, call_awards, project_cost_benefits,
 )
 
 # Mail to people, written from events exactly once (keyed by the event) and sent by the worker.

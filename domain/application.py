@@ -23,6 +23,7 @@ from domain.kernel.errors import (
 from domain.kernel.payments import PaymentGateway
 from domain.matching.use_cases import Matching
 from domain.procurement.co_funding import CoFunding
+from domain.procurement.use_cases import Procurement
 from domain.topics import register_moved_topics
 from domain.transcodings import TRANSCODINGS
 
@@ -33,7 +34,7 @@ register_moved_topics()
 DEFAULT_HOLD_MAX_DAYS = 6
 
 
-class Civicfund(Erasing, Pledging, Settling, Delivering, Matching, CoFunding):
+class Civicfund(Erasing, Pledging, Settling, Delivering, Matching, CoFunding, Procurement):
     """Every use case, recorded in one ordered log. Each area's use cases are a class of their
     own (crowdfunding's pledging, settling and delivering, matching, erasing); what they share
     (loading, permissions, conditional saves) is CivicfundCore (domain/core.py). Adding cities

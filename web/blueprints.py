@@ -25,14 +25,16 @@ from web.crowdfunding.api import settlement as settlement_api
 from web.ledger import api as ledger_api
 from web.matching import api as matching_api
 from web.matching import fund_console, funds
+from web.procurement import api as procurement_api
 from web.procurement import api_departments, department_console
+from web.procurement import pages as call_pages
 
 # Imported for the routes they add to the API blueprint.
 API_ROUTES = (projects_api, pledges_api, settlement_api, delivery_api, matching_api, ledger_api,
-              api_tokens, api_privacy, api_departments, openapi)
+              api_tokens, api_privacy, api_departments, procurement_api, openapi)
 
 PAGES = (public, auth, password_reset, email_confirmation, security_page, account, pledging,
-         console, funds, fund_console, department_console, delivery, admin, webhooks)
+         console, funds, fund_console, department_console, delivery, admin, webhooks, call_pages)
 
 
 def BLUEPRINTS() -> list[Blueprint]:

@@ -38,6 +38,7 @@ ROLE_WORDS = {
     "investor": "Investor",
     "auditor": "Auditor",
     "admin": "Administrator",
+    "evaluator": "Evaluator",
 }
 FUNDING_MODEL_WORDS = {
     "all_or_nothing": "All or nothing",

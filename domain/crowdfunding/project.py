@@ -106,6 +106,9 @@ class Project(CivicAggregate):
         self.milestones: list[Milestone] = []
         # Set here rather than as a class default so projects drafted before it existed replay.
         self.delivery_owner_id: UUID | None = None
+        self.call_id: UUID | None = None  # the co-investment call whose award made it
+        # Its cost-benefit analysis as plain data (procurement's CostBenefitAnalysis.as_data()).
+        self.cost_benefit: dict | None = None
 
     @classmethod
     def draft(
@@ -317,6 +320,27 @@ class Project(CivicAggregate):
         self.status = CANCELLED
         self.closing = False
         self.settled = False
+
+    # -- the call it answered ----------------------------------------------------------------
+
+    def link_to_call(self, call_id: UUID) -> None:
+        """The co-investment call whose award made this pilot (funds restricted to calls
+        match it)."""
+        if getattr(self, "call_id", None) == call_id:
+            return
+        self._linked_to_call(call_id=call_id)
+
+    @event("LinkedToCall")
+    def _linked_to_call(self, call_id: UUID) -> None:
+        self.call_id = call_id
+
+    def attach_cost_benefit(self, data: dict) -> None:
+        """The awarded proposal's cost-benefit analysis ("proof of value"), as plain data."""
+        self._cost_benefit_attached(cba=dict(data))
+
+    @event("CostBenefitAttached")
+    def _cost_benefit_attached(self, cba: dict) -> None:
+        self.cost_benefit = cba
 
     # -- delivery --------------------------------------------------------------------------
 

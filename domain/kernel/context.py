@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from uuid import uuid4
 
-ROLES = ("citizen", "city", "proposer", "investor", "auditor", "admin")
+ROLES = ("citizen", "city", "proposer", "investor", "auditor", "admin", "evaluator")
 
 
 @dataclass(frozen=True)

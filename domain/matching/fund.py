@@ -115,16 +115,19 @@ def _clean_list(values: Any, field: str) -> list[str]:
 
 def fund_covers(
     *, fund_city: UUID, fund_currency: str, themes: Sequence[str], areas: Sequence[str],
-    city_id: UUID, currency: str, theme: str, area: str,
+    city_id: UUID, currency: str, theme: str, area: str, calls: Sequence[str] = (),
+    call_id: UUID | None = None,
 ) -> bool:
     """Whether a fund's eligibility takes a project: same city and currency, and a listed theme
-    and area (an empty list restricts nothing). The aggregate and the pages both ask this."""
+    and area, and (for a fund restricted to calls) a pilot awarded in one of its calls (an empty
+    list restricts nothing). The aggregate and the pages both ask this."""
     def listed(value: str, allowed: Sequence[str]) -> bool:
         return not allowed or value.casefold() in {a.casefold() for a in allowed}
 
     return (
         city_id == fund_city and currency == fund_currency
         and listed(theme, themes) and listed(area, areas)
+        and (not calls or (call_id is not None and str(call_id) in calls))
     )
 
 
@@ -142,6 +145,7 @@ class MatchingFund(CivicAggregate):
         themes: list[str],
         areas: list[str],
         rules: dict[str, Any],
+        calls: list[str] | None = None,
     ):
         self.city_id = city_id
         self.name = name
@@ -152,6 +156,7 @@ class MatchingFund(CivicAggregate):
         self.closes_at = closes_at
         self.themes = list(themes)
         self.areas = list(areas)
+        self.calls = list(calls or [])  # ids of the calls whose pilots it matches; [] for any
         self.rule_versions = [RuleVersion(1, Rules.from_dict(rules), opens_at)]
         self.status = OPEN
         self.committed = 0
@@ -182,6 +187,7 @@ class MatchingFund(CivicAggregate):
         areas: Any,
         rules: Rules,
         now: datetime,
+        calls: Sequence[UUID] = (),
     ) -> MatchingFund:
         name = _clean_text(name, "fund's name", "name", 120)
         sponsor = _clean_text(sponsor, "sponsor", "sponsor", 120)
@@ -211,6 +217,7 @@ class MatchingFund(CivicAggregate):
             themes=_clean_list(themes, "themes"),
             areas=_clean_list(areas, "areas"),
             rules=rules.as_dict(),
+            calls=sorted({str(c) for c in calls}),
         )
 
     # -- reading -----------------------------------------------------------------------------
@@ -237,10 +244,12 @@ class MatchingFund(CivicAggregate):
     def is_matching(self, when: datetime) -> bool:
         return self.status == OPEN and self.opens_at <= when < self.closes_at
 
-    def covers(self, *, city_id: UUID, currency: str, theme: str, area: str) -> bool:
+    def covers(self, *, city_id: UUID, currency: str, theme: str, area: str,
+               call_id: UUID | None = None) -> bool:
         return fund_covers(
             fund_city=self.city_id, fund_currency=self.currency, themes=self.themes,
             areas=self.areas, city_id=city_id, currency=currency, theme=theme, area=area,
+            calls=getattr(self, "calls", ()), call_id=call_id,
         )
 
     def matched_on(self, project_id: UUID) -> int:

@@ -41,7 +41,7 @@ class MatchingRounds(CivicfundCore):
             project = self.get_project(project_id)
             if project.status in ("draft", CANCELLED) or not fund.covers(
                 city_id=project.city_id, currency=project.currency, theme=project.theme,
-                area=project.area,
+                area=project.area, call_id=getattr(project, "call_id", None),
             ):
                 continue
             backers: dict[Any, int] = {}

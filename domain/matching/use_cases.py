@@ -117,7 +117,7 @@ class Matching(FundingPartners, FundKeeping, MatchingRounds):
                 fund = self._fresh_fund(fund_id)
                 if not fund.covers(
                     city_id=project.city_id, currency=project.currency, theme=project.theme,
-                    area=project.area,
+                    area=project.area, call_id=getattr(project, "call_id", None),
                 ):
                     continue
                 if crowd is None and self._needs_crowd(fund, project.id, now):
@@ -159,12 +159,13 @@ class Matching(FundingPartners, FundKeeping, MatchingRounds):
         themes: Any,
         areas: Any,
         rules: Rules,
+        calls: Any = (),
     ) -> UUID:
         city = self._city_managed_by_actor(city_id)
         fund = MatchingFund.create(
             city_id=city.id, city_currency=city.currency, name=name, sponsor=sponsor,
             currency=currency, pool=pool, opens_at=opens_at, closes_at=closes_at,
-            themes=themes, areas=areas, rules=rules, now=self.clock.now(),
+            themes=themes, areas=areas, rules=rules, now=self.clock.now(), calls=calls,
         )
         city.add_matching_fund(fund.id)
         self._save_or_conflict(fund, city)
@@ -227,7 +228,7 @@ class Matching(FundingPartners, FundKeeping, MatchingRounds):
             fund = self._funds.get(fund_id) or self._fund_now(fund_id)
             if fund.status == "open" and fund.covers(
                 city_id=project.city_id, currency=project.currency, theme=project.theme,
-                area=project.area,
+                area=project.area, call_id=getattr(project, "call_id", None),
             ):
                 eligible.append(fund_id)
         return eligible

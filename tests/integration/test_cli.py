@@ -311,3 +311,11 @@ def test_departments_are_listed_with_their_lines_figures(upgraded, inspect):
     assert "available EUR 5,000.00" in listed
     audit = upgraded("ledger", "audit")
     assert audit.exit_code == 0, audit.output
+
+
+def test_users_create_makes_an_evaluator(upgraded, inspect):
+    created = upgraded("users", "create", "eva@example.org", "--role", "evaluator",
+                       "--password", "long enough pw")
+    assert created.exit_code == 0, created.output
+    account = inspect().accounts.authenticate("eva@example.org", "long enough pw")
+    assert account.role == "evaluator"

@@ -83,7 +83,7 @@ def test_an_officer_creates_a_fund_and_anyone_reads_it(porto, client):
     assert (created["city"], created["currency"], created["status"]) == ("Porto", "EUR", "open")
     assert (created["pool"], created["committed"], created["reserved"], created["available"],
             created["returned"]) == ("1000.00", "0.00", "0.00", "1000.00", "0.00")
-    assert created["eligibility"] == {"themes": [], "areas": []}
+    assert created["eligibility"] == {"themes": [], "areas": [], "calls": []}
     assert created["rules"] == {
         "version": 1, "kind": "ratio", "factor": "1", "cap_per_pledge": "25.00",
         "cap_per_project": "500.00", "cap_per_project_percent": None, "one_per_backer": True,

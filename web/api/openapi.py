@@ -66,6 +66,7 @@ from web.procurement.api_department_schemas import (
     DepartmentListSchema,
     DepartmentSchema,
 )
+from web.procurement.api_openapi import OPERATIONS as PROCUREMENT_OPERATIONS
 
 OPENAPI_VERSION = "3.0.3"
 _CONVERTER = re.compile(r"<(?:[a-z_]+(?:\([^)]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
@@ -86,7 +87,8 @@ ERRORS = {
     ),
     "NotFound": "404 not_found: no such resource, or one this caller may not see",
     "Conflict": (
-        "409 campaign_not_open, invalid_state, optimum_not_reached or conflict: not possible in "
+        "409 campaign_not_open, invalid_state, optimum_not_reached, sealed or conflict: not "
+        "possible in "
         "the current state (e.g. a closed matching fund), or changed at the same time"
     ),
     "UnsupportedMediaType": "415 unsupported_media_type: send Content-Type: application/json",
@@ -113,7 +115,7 @@ ERRORS = {
         "422 invalid (fields refused by the schema, including unknown fields) or a domain code: "
         "invalid_amount, currency_mismatch, unknown_currency, invalid_project, invalid_city, "
         "invalid_account, payment_declined, invalid_fund, invalid_rules, invalid_department, "
-        "over_committed"
+        "over_committed, invalid_call, invalid_proposal, invalid_score, over_envelope"
     ),
 }
 
@@ -520,6 +522,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                               "content": {"application/json": {"schema": {"type": "object"}}}}},
     }},
 }
+OPERATIONS.update(PROCUREMENT_OPERATIONS)
 
 
 def _one_of(suffix: str, description: str) -> dict:

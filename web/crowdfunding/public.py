@@ -7,8 +7,9 @@ from uuid import UUID
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
-from adapters.queries import ProjectFund, ProjectView
+from adapters.queries import ProjectFund, ProjectPage, ProjectView
 from domain.crowdfunding.pledge import FIX_WINDOW
+from domain.procurement.cost_benefit import CostBenefitAnalysis, analyse
 from web.filters import former_name
 from web.matching.funds import funds_applying_to, marker, segments
 from web.services import platform
@@ -115,7 +116,17 @@ def project(project_id: UUID):
         fix_days=FIX_WINDOW.days,
         delivered_by=delivery_owner_name(found),
         **capital_stack(found, page.funds),
+        **awarded_pilot(page),
     )
+
+
+def awarded_pilot(page: ProjectPage) -> dict:
+    """For a pilot an award made: the call it answered and its cost-benefit analysis."""
+    if page.call_id is None:
+        return {"awarded_in": None, "cba": None, "cba_results": None}
+    analysis = CostBenefitAnalysis.from_data(page.cost_benefit) if page.cost_benefit else None
+    return {"awarded_in": platform().read.call(page.call_id), "cba": analysis,
+            "cba_results": analyse(analysis) if analysis else None}
 
 
 def capital_stack(project: ProjectView, funds: list[ProjectFund] | None = None) -> dict:

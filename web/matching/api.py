@@ -54,7 +54,8 @@ def _summary(fund: FundView) -> dict[str, Any]:
         "committed": fund.committed, "reserved": fund.reserved, "available": fund.available,
         "returned": fund.returned, "status": fund.status, "position": fund.position,
         "opens_at": fund.opens_at, "closes_at": fund.closes_at,
-        "eligibility": {"themes": list(fund.themes), "areas": list(fund.areas)},
+        "eligibility": {"themes": list(fund.themes), "areas": list(fund.areas),
+                        "calls": list(fund.calls)},
         "rules": rules_json(fund.rules, fund.currency, version=fund.rule_version,
                             description=fund.rules_text),
     }
@@ -143,13 +144,17 @@ def create_matching_fund():
     pool = Money.parse(wanted["pool"], city.currency)
     rules = _rules(wanted["rules"], city.currency)
     eligibility = wanted["eligibility"]
+    for call_id in eligibility.get("calls", []):
+        call = platform().read.call(call_id)
+        if call is None or call.city_id != city.id:
+            raise InvalidFund(f"{city.name} has no call {call_id}", field="eligibility.calls")
     fund_id = command(
         lambda: platform().app.create_matching_fund(
             city_id=city.id, name=wanted["name"], sponsor=wanted["sponsor"],
             currency=city.currency, pool=pool,
             opens_at=wanted.get("opens_at") or platform().clock.now(),
             closes_at=wanted["closes_at"], themes=eligibility["themes"],
-            areas=eligibility["areas"], rules=rules,
+            areas=eligibility["areas"], rules=rules, calls=eligibility.get("calls", []),
         ),
         actor=user.actor,
     )

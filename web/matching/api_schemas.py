@@ -150,6 +150,11 @@ class RulesField(fields.Dict):
 
 
 class EligibilitySchema(RequestSchema):
+    calls = fields.List(
+        fields.UUID(), load_default=list, validate=validate.Length(max=50),
+        metadata={"description": "Ids of the city's co-investment calls whose awarded pilots "
+                                 "the fund matches; empty for any pilot"},
+    )
     themes = fields.List(
         _text(80), load_default=list, validate=validate.Length(max=50),
         metadata={"description": "Themes the fund matches; empty for any (a list of only blank "
@@ -210,6 +215,7 @@ class EffectiveFromSchema(RequestSchema):
 class FundEligibilitySchema(Schema):
     themes = fields.List(fields.String(), required=True)
     areas = fields.List(fields.String(), required=True)
+    calls = fields.List(fields.String(), required=True)
 
 
 class RuleVersionSchema(Schema):

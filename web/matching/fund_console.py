@@ -123,6 +123,10 @@ def new_fund():
                                now=platform().clock.now())
     if arguments is None:
         return _new_page(form, city, 422)
+    city_calls = {str(c.id) for c in platform().read.calls(city_id=city.id, public_only=False)}
+    if any(call not in city_calls for call in arguments["calls"]):
+        form.error("calls", f"Choose among {city.name}'s calls")
+        return _new_page(form, city, 422)
     try:
         fund_id = command(
             lambda: platform().app.create_matching_fund(city_id=city.id, **arguments)
@@ -153,6 +157,7 @@ def _new_page(form: FundForm, city: CityView | None, status: int = 200, problem:
         "console/new_fund.html",
         city=city,
         cities=platform().read.cities() if _is_admin() else [],
+        calls=platform().read.calls(city_id=city.id, public_only=False) if city else [],
         form=form,
         errors=form.errors,
         summary=form.summary(),

@@ -201,6 +201,7 @@ class FundForm:
         opens = now.astimezone(ZoneInfo(timezone)).replace(second=0, microsecond=0)
         values = {
             "name": "", "sponsor": "", "pool": "", "themes": "", "areas": "", "city": city_id,
+            "calls": "",
             "opens_at": opens.strftime(LOCAL_FORMATS[0]),
             "closes_at": (opens + DEFAULT_WINDOW).strftime(LOCAL_FORMATS[0]),
         }
@@ -210,7 +211,14 @@ class FundForm:
     @classmethod
     def from_submission(cls, form: Any) -> FundForm:
         names = (*TEXT_FIELDS, "pool", "themes", "areas", "opens_at", "closes_at", "city")
-        return cls({name: form.get(name, "") for name in names}, RulesInput.from_submission(form))
+        values = {name: form.get(name, "") for name in names}
+        # The calls ticked (a fund restricted to calls matches only their pilots).
+        values["calls"] = ",".join(form.getlist("calls")) if hasattr(form, "getlist") else ""
+        return cls(values, RulesInput.from_submission(form))
+
+    @property
+    def calls(self) -> list[str]:
+        return [c for c in self.values.get("calls", "").split(",") if c]
 
     def arguments(self, *, currency: str, timezone: str, now: datetime) -> dict | None:
         """The keyword arguments of `create_matching_fund` (but the city), or None with errors."""
@@ -236,7 +244,7 @@ class FundForm:
             "name": self.values["name"], "sponsor": self.values["sponsor"],
             "currency": currency, "pool": pool, "opens_at": opens_at, "closes_at": closes_at,
             "themes": _names(self.values["themes"]), "areas": _names(self.values["areas"]),
-            "rules": rules,
+            "rules": rules, "calls": self.calls,
         }
 
     def _pool(self, currency: str) -> Money | None:
@@ -257,12 +265,13 @@ class FundForm:
             self.rules.show_rules_error(problem)
             return
         where = (problem.field or "").removeprefix("eligibility.")
-        known = {"name", "sponsor", "pool", "opens_at", "closes_at", "themes", "areas", "city"}
+        known = {"name", "sponsor", "pool", "opens_at", "closes_at", "themes", "areas", "city",
+                 "calls"}
         self.error(where if where in known else "form", problem.message)
 
     def summary(self) -> list[tuple[str, str]]:
         order = ["form", "city", "name", "sponsor", "pool", "opens_at", "closes_at", "themes",
-                 "areas", "kind", "rules", *ALL_RULE_FIELDS]
+                 "areas", "calls", "kind", "rules", *ALL_RULE_FIELDS]
         anchors = {"form": "new-fund", "kind": f"kind-{RATIO}", "rules": "rules"}
         return [(anchors.get(key, key), self.errors[key]) for key in order if key in self.errors]
 

@@ -21,10 +21,13 @@ NO_FUND = "There is no matching fund at this address."
 
 def applies_to(fund: FundView | ProjectFund, project: ProjectView) -> bool:
     """Whether an open fund matches pledges to this pilot (the domain's rule)."""
+    calls = getattr(fund, "calls", ())
+    call = platform().read.call_of_project(project.id) if calls else None
     return fund.status == "open" and fund_covers(
         fund_city=fund.city_id, fund_currency=fund.currency, themes=fund.themes,
         areas=fund.areas, city_id=project.city_id, currency=project.currency,
-        theme=project.theme, area=project.area,
+        theme=project.theme, area=project.area, calls=calls,
+        call_id=call.id if call else None,
     )
 
 

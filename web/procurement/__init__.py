@@ -1,1 +1,2 @@
-"""Procurement pages and API: calls, proposals, departments and their commitments."""
+"""Procurement pages and API: calls, proposals, scoring and award, departments and their
+commitments."""
