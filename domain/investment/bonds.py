@@ -30,6 +30,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TypeVar
 
 from domain.investment.errors import InvalidSplit, InvalidTerms
+from domain.investment.rates import check_rate
 from domain.investment.splits import largest_remainder
 from domain.kernel.errors import InvalidAmount
 from domain.kernel.money import Money
@@ -40,28 +41,6 @@ AMORTISING, BULLET = "amortising", "bullet"
 REPAYMENTS = (AMORTISING, BULLET)
 PAYMENTS_PER_YEAR = (1, 2)
 MIN_TERM_YEARS, MAX_TERM_YEARS = 1, 30
-MAX_RATE = Decimal("0.25")  # 25 % a year: anything above is a typing mistake, not a civic bond
-RATE_PLACES = 6  # a rate is a fraction with at most 6 decimals (0.045125 = 4.5125 %)
-
-
-def check_rate(rate: object, *, field: str = "rate", allow_zero: bool = False) -> Decimal:
-    """A rate as a Decimal fraction in range, or InvalidTerms naming `field`."""
-    if isinstance(rate, bool) or not isinstance(rate, Decimal | int):
-        raise InvalidTerms("Write the rate as a decimal string such as \"0.045\" for 4.5 %",
-                           field=field)
-    value = Decimal(rate)
-    if not value.is_finite():
-        raise InvalidTerms("The rate must be a number", field=field)
-    if value.as_tuple().exponent < -RATE_PLACES:  # type: ignore[operator]
-        raise InvalidTerms(f"A rate has at most {RATE_PLACES} decimals (0.045 is 4.5 %)",
-                           field=field)
-    low_ok = value >= 0 if allow_zero else value > 0
-    if not low_ok or value > MAX_RATE:
-        lowest = "0" if allow_zero else "more than 0"
-        raise InvalidTerms(f"The rate must be {lowest} and at most {MAX_RATE} "
-                           f"({MAX_RATE * 100:.0f} % a year); it is a fraction, 0.045 for 4.5 %",
-                           field=field)
-    return value
 
 
 @dataclass(frozen=True)

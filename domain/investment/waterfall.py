@@ -36,8 +36,8 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Generic, TypeVar
 
-from domain.investment.bonds import check_rate
 from domain.investment.errors import InvalidDistribution, InvalidSplit, InvalidTerms
+from domain.investment.rates import check_rate
 from domain.investment.splits import largest_remainder
 from domain.kernel.errors import CurrencyMismatch
 from domain.kernel.money import Money

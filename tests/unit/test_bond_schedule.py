@@ -212,3 +212,9 @@ def test_capital_sums_to_the_principal_and_every_holder_gets_exactly_their_holdi
         assert all(line[owner].capital.minor >= 0 for line in shared)
     for line, payments in zip(lines, shared, strict=True):
         assert sum(p.total.minor for p in payments.values()) == line.total.minor
+
+
+def test_a_rate_written_with_trailing_zeros_is_the_same_rate():
+    # "0.0450000" has 7 decimals written but is 4.5 %: accepted; 0.0450001 is refused above.
+    terms = BondTerms(eur("100.00"), Decimal("0.0450000"), 1, 1, BULLET, date(2027, 1, 1))
+    assert schedule(terms)[0].interest == eur("4.50")

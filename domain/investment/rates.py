@@ -1,0 +1,31 @@
+"""Rates: annual rates are Decimal fractions (Decimal("0.045") is 4.5 % a year), in range."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from domain.investment.errors import InvalidTerms
+
+MAX_RATE = Decimal("0.25")  # 25 % a year: anything above is a typing mistake, not a civic bond
+RATE_PLACES = 6  # a rate is a fraction with at most 6 decimals (0.045125 = 4.5125 %)
+
+
+def check_rate(rate: object, *, field: str = "rate", allow_zero: bool = False) -> Decimal:
+    """`rate` as a Decimal fraction from 0 (excluded unless `allow_zero`) to MAX_RATE with at most
+    RATE_PLACES decimals, or InvalidTerms naming `field`. Floats are refused."""
+    if isinstance(rate, bool) or not isinstance(rate, Decimal | int):
+        raise InvalidTerms("Write the rate as a decimal string such as \"0.045\" for 4.5 %",
+                           field=field)
+    value = Decimal(rate)
+    if not value.is_finite():
+        raise InvalidTerms("The rate must be a number", field=field)
+    low_ok = value >= 0 if allow_zero else value > 0
+    if not low_ok or value > MAX_RATE:
+        lowest = "from 0" if allow_zero else "more than 0"
+        raise InvalidTerms(f"The rate must be {lowest} and at most {MAX_RATE} "
+                           f"({MAX_RATE * 100:.0f} % a year); it is a fraction, 0.045 for 4.5 %",
+                           field=field)
+    if value != value.quantize(Decimal(1).scaleb(-RATE_PLACES)):
+        raise InvalidTerms(f"A rate has at most {RATE_PLACES} decimals (0.045 is 4.5 %)",
+                           field=field)
+    return value
