@@ -27,10 +27,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from domain.investment.errors import InvalidSplit, InvalidTerms
-from domain.investment.rates import check_rate
+from domain.investment.rates import check_rate, parse_rate, rate_text
 from domain.investment.splits import largest_remainder
 from domain.kernel.errors import InvalidAmount
 from domain.kernel.money import Money
@@ -44,8 +44,61 @@ MIN_TERM_YEARS, MAX_TERM_YEARS = 1, 30
 
 
 @dataclass(frozen=True)
+class BondConditions:
+    """What a bond offer states before anyone has lent: rate, term, payments, repayment."""
+
+    rate: Decimal  # annual, a fraction: Decimal("0.045") is 4.5 %
+    term_years: int
+    payments_per_year: int  # 1 (yearly) or 2 (half-yearly)
+    repayment: str  # AMORTISING | BULLET
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rate", check_rate(self.rate))
+        if (isinstance(self.term_years, bool) or not isinstance(self.term_years, int)
+                or not MIN_TERM_YEARS <= self.term_years <= MAX_TERM_YEARS):
+            raise InvalidTerms(f"The term is a whole number of years from {MIN_TERM_YEARS} to "
+                               f"{MAX_TERM_YEARS}", field="term_years")
+        if isinstance(self.payments_per_year, bool) or (
+                self.payments_per_year not in PAYMENTS_PER_YEAR):
+            raise InvalidTerms("Payments are every 12 months (1 a year) or every 6 months "
+                               "(2 a year)", field="payments_per_year")
+        if self.repayment not in REPAYMENTS:
+            raise InvalidTerms("Capital is repaid \"amortising\" (equal instalments) or "
+                               "\"bullet\" (all at maturity)", field="repayment")
+
+    @classmethod
+    def parse(cls, data: object) -> BondConditions:
+        """Terms as the API writes them: {"rate": "0.045", "term_years": 5,
+        "payments_per_year": 2, "repayment": "amortising"} (the rate a decimal string)."""
+        if not isinstance(data, Mapping):
+            raise InvalidTerms("A bond's terms are an object with rate, term_years, "
+                               "payments_per_year and repayment")
+        unknown = sorted(set(map(str, data)) - set(BOND_FIELDS))
+        if unknown:
+            raise InvalidTerms(f"Unknown bond term: {', '.join(unknown)}")
+        missing = [name for name in BOND_FIELDS if name not in data]
+        if missing:
+            raise InvalidTerms(f"The bond's terms need {', '.join(missing)}", field=missing[0])
+        return cls(parse_rate(data["rate"]), data["term_years"], data["payments_per_year"],
+                   data["repayment"])
+
+    def as_data(self) -> dict[str, Any]:
+        """The terms as plain data (events, the API): the rate as a decimal string."""
+        return {"rate": rate_text(self.rate), "term_years": self.term_years,
+                "payments_per_year": self.payments_per_year, "repayment": self.repayment}
+
+    def issue(self, principal: Money, issue_date: date) -> BondTerms:
+        """The bond as issued: these terms on the capital raised, from the issue date."""
+        return BondTerms(principal, self.rate, self.term_years, self.payments_per_year,
+                         self.repayment, issue_date)
+
+
+BOND_FIELDS = ("rate", "term_years", "payments_per_year", "repayment")
+
+
+@dataclass(frozen=True)
 class BondTerms:
-    """A community bond: what is lent, at what rate, for how long, repaid how."""
+    """A community bond as issued: what is lent, at what rate, for how long, repaid how."""
 
     principal: Money
     rate: Decimal  # annual, a fraction: Decimal("0.045") is 4.5 %
@@ -57,20 +110,15 @@ class BondTerms:
     def __post_init__(self) -> None:
         if not isinstance(self.principal, Money) or not self.principal.is_positive():
             raise InvalidAmount("The bond's principal must be more than zero", field="principal")
-        object.__setattr__(self, "rate", check_rate(self.rate))
-        if (isinstance(self.term_years, bool) or not isinstance(self.term_years, int)
-                or not MIN_TERM_YEARS <= self.term_years <= MAX_TERM_YEARS):
-            raise InvalidTerms(f"The term is a whole number of years from {MIN_TERM_YEARS} to "
-                               f"{MAX_TERM_YEARS}", field="term_years")
-        if self.payments_per_year not in PAYMENTS_PER_YEAR or isinstance(
-                self.payments_per_year, bool):
-            raise InvalidTerms("Payments are every 12 months (1 a year) or every 6 months "
-                               "(2 a year)", field="payments_per_year")
-        if self.repayment not in REPAYMENTS:
-            raise InvalidTerms("Capital is repaid \"amortising\" (equal instalments) or "
-                               "\"bullet\" (all at maturity)", field="repayment")
+        conditions = BondConditions(self.rate, self.term_years, self.payments_per_year,
+                                    self.repayment)
+        object.__setattr__(self, "rate", conditions.rate)
         if not isinstance(self.issue_date, date):
             raise InvalidTerms("The issue date must be a date", field="issue_date")
+
+    @property
+    def conditions(self) -> BondConditions:
+        return BondConditions(self.rate, self.term_years, self.payments_per_year, self.repayment)
 
     @property
     def periods(self) -> int:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from domain.investment.errors import InvalidTerms
 
 MAX_RATE = Decimal("0.25")  # 25 % a year: anything above is a typing mistake, not a civic bond
 RATE_PLACES = 6  # a rate is a fraction with at most 6 decimals (0.045125 = 4.5125 %)
+_DECIMAL_TEXT = re.compile(r"^\s*-?[0-9]+(\.[0-9]+)?\s*$")
 
 
 def check_rate(rate: object, *, field: str = "rate", allow_zero: bool = False) -> Decimal:
@@ -29,3 +31,17 @@ def check_rate(rate: object, *, field: str = "rate", allow_zero: bool = False) -
         raise InvalidTerms(f"A rate has at most {RATE_PLACES} decimals (0.045 is 4.5 %)",
                            field=field)
     return value
+
+
+def parse_rate(text: object, *, field: str = "rate", allow_zero: bool = False) -> Decimal:
+    """A rate as the API and forms write it: a decimal string ("0.045"). A JSON number is refused
+    (it would have passed through a float)."""
+    if not isinstance(text, str) or not _DECIMAL_TEXT.match(text):
+        raise InvalidTerms("Write the rate as a decimal string such as \"0.045\" for 4.5 %",
+                           field=field)
+    return check_rate(Decimal(text.strip()), field=field, allow_zero=allow_zero)
+
+
+def rate_text(rate: Decimal) -> str:
+    """A rate as the API writes it: plain digits, no exponent ("0.045", "0")."""
+    return format(rate.normalize(), "f")

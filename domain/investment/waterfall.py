@@ -30,14 +30,15 @@ accrues nothing and leaves the last accrual date where it was.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from domain.investment.errors import InvalidDistribution, InvalidSplit, InvalidTerms
-from domain.investment.rates import check_rate
+from domain.investment.rates import check_rate, parse_rate, rate_text
 from domain.investment.splits import largest_remainder
 from domain.kernel.errors import CurrencyMismatch
 from domain.kernel.money import Money
@@ -51,6 +52,7 @@ TIER_NAMES = {RETURN_OF_CAPITAL: "return of capital", PREFERRED_RETURN: "preferr
 CITY, INVESTORS, COMMUNITY_FUND, PROPOSER = "city", "investors", "community_fund", "proposer"
 PARTIES = (CITY, INVESTORS, COMMUNITY_FUND, PROPOSER)
 DAYS_IN_YEAR = 365
+_PERCENT_TEXT = re.compile(r"^\s*-?[0-9]+(\.[0-9]+)?\s*$")
 
 
 def _percentage(party: str, value: object) -> Decimal:
@@ -84,6 +86,36 @@ class AgreementTerms:
                                "not 100", field="residual")
         object.__setattr__(self, "residual", shares)
 
+    @classmethod
+    def parse(cls, data: object) -> AgreementTerms:
+        """Terms as the API writes them: {"preferred_rate": "0.05", "residual": {"city": "40",
+        "investors": "30", "community_fund": "20", "proposer": "10"}}, rate and percentages as
+        decimal strings. Other keys (the community fund's matching fund) are the caller's."""
+        if not isinstance(data, Mapping):
+            raise InvalidTerms("An agreement's terms are an object with preferred_rate and "
+                               "residual", field="agreement")
+        if "preferred_rate" not in data:
+            raise InvalidTerms("The agreement needs its preferred_rate (\"0\" for none)",
+                               field="preferred_rate")
+        residual = data.get("residual")
+        if not isinstance(residual, Mapping) or set(residual) != set(PARTIES):
+            raise InvalidTerms("The residual names a percentage for each of city, investors, "
+                               "community_fund and proposer (\"0\" for none)", field="residual")
+        shares = {}
+        for party in PARTIES:
+            text = residual[party]
+            if not isinstance(text, str) or not _PERCENT_TEXT.match(text):
+                raise InvalidTerms(f"Write the {party} share as a decimal string such as "
+                                   "\"25\" or \"12.5\"", field=f"residual.{party}")
+            shares[party] = Decimal(text.strip())
+        return cls(parse_rate(data["preferred_rate"], field="preferred_rate", allow_zero=True),
+                   shares)
+
+    def as_data(self) -> dict[str, Any]:
+        """The terms as plain data (events, the API): decimal strings."""
+        return {"preferred_rate": rate_text(self.preferred_rate),
+                "residual": {party: rate_text(self.residual[party]) for party in PARTIES}}
+
 
 @dataclass(frozen=True)
 class Carried(Generic[K]):
@@ -116,6 +148,23 @@ class Carried(Generic[K]):
         if sum(a.minor for a in amounts) == 0:
             raise InvalidSplit("no investor has paid in any capital", field="paid_in")
         return cls(currency, dict(paid_in), dict(paid_in), Money.zero(currency), accrues_from)
+
+    def as_data(self) -> dict[str, Any]:
+        """The state as plain data (an event's): minor units, ISO dates, investors in order."""
+        return {"currency": self.currency,
+                "paid_in": [[str(k), v.minor] for k, v in self.paid_in.items()],
+                "capital": [[str(k), v.minor] for k, v in self.capital.items()],
+                "preferred_unpaid": self.preferred_unpaid.minor,
+                "last_accrual": self.last_accrual.isoformat()}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Carried[str]:
+        """The state `as_data` wrote (investors keyed by their text)."""
+        currency = data["currency"]
+        return cls(currency, {k: Money(v, currency) for k, v in data["paid_in"]},
+                   {k: Money(v, currency) for k, v in data["capital"]},
+                   Money(data["preferred_unpaid"], currency),
+                   date.fromisoformat(data["last_accrual"]))
 
     @property
     def capital_outstanding(self) -> Money:

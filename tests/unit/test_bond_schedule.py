@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from domain.investment.bonds import (
     AMORTISING,
     BULLET,
+    BondConditions,
     BondTerms,
     period_interest,
     schedule,
@@ -218,3 +219,38 @@ def test_a_rate_written_with_trailing_zeros_is_the_same_rate():
     # "0.0450000" has 7 decimals written but is 4.5 %: accepted; 0.0450001 is refused above.
     terms = BondTerms(eur("100.00"), Decimal("0.0450000"), 1, 1, BULLET, date(2027, 1, 1))
     assert schedule(terms)[0].interest == eur("4.50")
+
+
+def test_an_offers_terms_parse_from_the_api_shape_and_issue_as_a_bond():
+    conditions = BondConditions.parse({"rate": "0.045", "term_years": 5, "payments_per_year": 2,
+                                       "repayment": "amortising"})
+    assert conditions.as_data() == {"rate": "0.045", "term_years": 5, "payments_per_year": 2,
+                                    "repayment": "amortising"}
+    assert BondConditions.parse(conditions.as_data()) == conditions
+    bond = conditions.issue(nok("10000.00"), date(2026, 8, 31))
+    assert bond.conditions == conditions
+    assert schedule(bond)[0].interest == nok("225.00")
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"rate": 0.045, "term_years": 5, "payments_per_year": 2, "repayment": "bullet"}, "rate"),
+        ({"rate": "4.5%", "term_years": 5, "payments_per_year": 2, "repayment": "bullet"}, "rate"),
+        ({"rate": "0.3", "term_years": 5, "payments_per_year": 2, "repayment": "bullet"}, "rate"),
+        ({"rate": "0.045", "term_years": "5", "payments_per_year": 2, "repayment": "bullet"},
+         "term_years"),
+        ({"rate": "0.045", "term_years": 5.0, "payments_per_year": 2, "repayment": "bullet"},
+         "term_years"),
+        ({"rate": "0.045", "term_years": 5, "payments_per_year": 12, "repayment": "bullet"},
+         "payments_per_year"),
+        ({"rate": "0.045", "term_years": 5, "payments_per_year": 2}, "repayment"),
+        ({"rate": "0.045", "term_years": 5, "payments_per_year": 2, "repayment": "bullet",
+          "grace": 1}, "terms"),
+        (["0.045"], "terms"),
+    ],
+)
+def test_an_offers_terms_that_are_wrong_are_refused_naming_the_field(data, field):
+    with pytest.raises(InvalidTerms) as refused:
+        BondConditions.parse(data)
+    assert refused.value.field == field

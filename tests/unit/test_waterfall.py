@@ -233,3 +233,46 @@ def test_distributions_add_up_never_exceed_a_tier_and_are_the_same_when_replayed
         k: v.minor for k, v in end.capital.items()}
     # replaying the same reports from the same start gives the same payments and state
     assert replay(agreement, start, dated) == (distributions, end)
+
+
+def test_an_agreements_terms_parse_from_the_api_shape():
+    terms = AgreementTerms.parse({"preferred_rate": "0.05", "residual": {
+        "city": "40", "investors": "30", "community_fund": "20", "proposer": "10"},
+        "community_fund_id": "left to the caller"})
+    assert terms == TERMS
+    assert terms.as_data() == {"preferred_rate": "0.05", "residual": {
+        "city": "40", "investors": "30", "community_fund": "20", "proposer": "10"}}
+    assert AgreementTerms.parse(terms.as_data()) == terms
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"residual": {"city": "40", "investors": "30", "community_fund": "20",
+                       "proposer": "10"}}, "preferred_rate"),
+        ({"preferred_rate": 0.05, "residual": {"city": "40", "investors": "30",
+                                               "community_fund": "20", "proposer": "10"}},
+         "preferred_rate"),
+        ({"preferred_rate": "0.05", "residual": {"city": 40, "investors": "30",
+                                                 "community_fund": "20", "proposer": "10"}},
+         "residual.city"),
+        ({"preferred_rate": "0.05", "residual": {"city": "40", "investors": "30",
+                                                 "community_fund": "20", "proposer": "5"}},
+         "residual"),
+        ({"preferred_rate": "0.05", "residual": {"city": "100"}}, "residual"),
+        ("0.05", "agreement"),
+    ],
+)
+def test_an_agreements_terms_that_are_wrong_are_refused_naming_the_field(data, field):
+    with pytest.raises(InvalidTerms) as refused:
+        AgreementTerms.parse(data)
+    assert refused.value.field == field
+
+
+def test_the_carried_state_goes_into_an_event_and_comes_back_the_same():
+    _, carried = distribute(TERMS, START, eur("4000.00"), *YEAR_2026)
+    data = carried.as_data()
+    assert data == {"currency": "EUR", "paid_in": [["ana", 600000], ["bea", 400000]],
+                    "capital": [["ana", 360000], ["bea", 240000]], "preferred_unpaid": 50000,
+                    "last_accrual": "2026-12-31"}
+    assert Carried.from_data(data) == carried
