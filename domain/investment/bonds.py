@@ -241,3 +241,22 @@ def split_schedule(lines: list[ScheduleLine],
         outstanding = {h: outstanding[h] - payments[h].capital for h in outstanding}
         shared.append(payments)
     return shared
+
+
+def due_by(lines: list[ScheduleLine], day: date) -> list[ScheduleLine]:
+    """The lines due on or before `day` (what should have been paid by then)."""
+    return [line for line in lines if line.due_date <= day]
+
+
+def due_within(lines: list[ScheduleLine], after: date, until: date) -> list[ScheduleLine]:
+    """The lines due after `after` and on or before `until` (e.g. the next 12 months:
+    ``due_within(lines, today, add_months(today, 12))``)."""
+    return [line for line in lines if after < line.due_date <= until]
+
+
+def outstanding_on(lines: list[ScheduleLine], day: date) -> Money | None:
+    """The capital outstanding at the end of `day` by the schedule (None for no lines)."""
+    if not lines:
+        return None
+    paid = due_by(lines, day)
+    return paid[-1].outstanding_after if paid else lines[0].outstanding_before

@@ -247,18 +247,22 @@ def distribute(terms: AgreementTerms, carried: Carried[K], benefit: Money,
                                              (PREFERRED_RETURN, INVESTORS): tier2}
     classes.update({(RESIDUAL, party): residual[party] for party in PARTIES})
 
-    payments: list[Payment[K]] = []
     capital_back: dict[K, Money] = {k: Money.zero(currency) for k in carried.paid_in}
     if tier1.is_positive():
         capital_back = largest_remainder(tier1, carried.capital)
-    for tier, shares in ((RETURN_OF_CAPITAL, capital_back),
-                         (PREFERRED_RETURN, _pro_rata(tier2, carried.paid_in)),
-                         (RESIDUAL, _pro_rata(residual[INVESTORS], carried.paid_in))):
-        payments += [Payment(tier, INVESTORS, amount, investor)
-                     for investor, amount in shares.items() if amount.is_positive()]
-        if tier == RESIDUAL:
-            payments += [Payment(RESIDUAL, party, residual[party]) for party in PARTIES
-                         if party != INVESTORS and residual[party].is_positive()]
+    investors_by_tier = {RETURN_OF_CAPITAL: capital_back,
+                         PREFERRED_RETURN: _pro_rata(tier2, carried.paid_in),
+                         RESIDUAL: _pro_rata(residual[INVESTORS], carried.paid_in)}
+    # In order: tier by tier; within the residual, the parties in PARTIES order.
+    payments: list[Payment[K]] = []
+    for tier in TIERS:
+        for party in PARTIES if tier == RESIDUAL else (INVESTORS,):
+            if party == INVESTORS:
+                payments += [Payment(tier, INVESTORS, amount, investor)
+                             for investor, amount in investors_by_tier[tier].items()
+                             if amount.is_positive()]
+            elif residual[party].is_positive():
+                payments.append(Payment(RESIDUAL, party, residual[party]))
 
     distribution = Distribution(
         benefit=benefit, period_start=period_start, period_end=period_end, accrued=accrued,

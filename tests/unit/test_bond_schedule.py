@@ -15,6 +15,10 @@ from domain.investment.bonds import (
     BULLET,
     BondConditions,
     BondTerms,
+    add_months,
+    due_by,
+    due_within,
+    outstanding_on,
     period_interest,
     schedule,
     split_line,
@@ -254,3 +258,17 @@ def test_an_offers_terms_that_are_wrong_are_refused_naming_the_field(data, field
     with pytest.raises(InvalidTerms) as refused:
         BondConditions.parse(data)
     assert refused.value.field == field
+
+
+def test_what_falls_due_by_a_day_and_within_the_next_12_months():
+    # The Stavanger bond: by 1 March 2028 three payments were due (Feb 2027, Aug 2027, Feb 2028),
+    # leaving NOK 7,000.00; the 12 months after that hold the August 2028 and February 2029 ones.
+    lines = schedule(BondTerms(nok("10000.00"), Decimal("0.045"), 5, 2, AMORTISING,
+                               date(2026, 8, 31)))
+    assert [line.number for line in due_by(lines, date(2028, 3, 1))] == [1, 2, 3]
+    assert outstanding_on(lines, date(2028, 3, 1)) == nok("7000.00")
+    assert outstanding_on(lines, date(2026, 9, 1)) == nok("10000.00")
+    assert outstanding_on(lines, date(2040, 1, 1)) == nok("0.00")
+    next_year = due_within(lines, date(2028, 3, 1), add_months(date(2028, 3, 1), 12))
+    assert [(line.due_date, line.total) for line in next_year] == [
+        (date(2028, 8, 31), nok("1157.50")), (date(2029, 2, 28), nok("1135.00"))]

@@ -82,9 +82,9 @@ def test_three_reports_down_the_tiers_with_the_preferred_return_carried_forward(
     assert third.accrued == eur("0.00")
     assert paid(third) == [
         (2, INVESTORS, "ana", "180.00"), (2, INVESTORS, "bea", "120.00"),
+        (3, "city", None, "400.00"),
         (3, INVESTORS, "ana", "180.00"), (3, INVESTORS, "bea", "120.00"),
-        (3, "city", None, "400.00"), (3, COMMUNITY_FUND, None, "200.00"),
-        (3, "proposer", None, "100.00")]
+        (3, COMMUNITY_FUND, None, "200.00"), (3, "proposer", None, "100.00")]
     assert third.classes[(RESIDUAL, INVESTORS)] == eur("300.00")
     assert carried.preferred_unpaid == eur("0.00")
     # Over the three reports Ana got back her 6,000.00 plus 480.00 preferred and 180.00 residual.
