@@ -9,7 +9,8 @@ from domain.investment.errors import InvalidTerms
 
 MAX_RATE = Decimal("0.25")  # 25 % a year: anything above is a typing mistake, not a civic bond
 RATE_PLACES = 6  # a rate is a fraction with at most 6 decimals (0.045125 = 4.5125 %)
-_DECIMAL_TEXT = re.compile(r"^\s*-?[0-9]+(\.[0-9]+)?\s*$")
+# A number as the API writes rates and percentages: digits, optionally a point and more digits.
+DECIMAL_TEXT = re.compile(r"^\s*-?[0-9]+(\.[0-9]+)?\s*$")
 
 
 def check_rate(rate: object, *, field: str = "rate", allow_zero: bool = False) -> Decimal:
@@ -36,7 +37,7 @@ def check_rate(rate: object, *, field: str = "rate", allow_zero: bool = False) -
 def parse_rate(text: object, *, field: str = "rate", allow_zero: bool = False) -> Decimal:
     """A rate as the API and forms write it: a decimal string ("0.045"). A JSON number is refused
     (it would have passed through a float)."""
-    if not isinstance(text, str) or not _DECIMAL_TEXT.match(text):
+    if not isinstance(text, str) or not DECIMAL_TEXT.match(text):
         raise InvalidTerms("Write the rate as a decimal string such as \"0.045\" for 4.5 %",
                            field=field)
     return check_rate(Decimal(text.strip()), field=field, allow_zero=allow_zero)

@@ -30,7 +30,6 @@ accrues nothing and leaves the last accrual date where it was.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,7 +37,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Generic, TypeVar
 
 from domain.investment.errors import InvalidDistribution, InvalidSplit, InvalidTerms
-from domain.investment.rates import check_rate, parse_rate, rate_text
+from domain.investment.rates import DECIMAL_TEXT, check_rate, parse_rate, rate_text
 from domain.investment.splits import largest_remainder
 from domain.kernel.errors import CurrencyMismatch
 from domain.kernel.money import Money
@@ -52,7 +51,6 @@ TIER_NAMES = {RETURN_OF_CAPITAL: "return of capital", PREFERRED_RETURN: "preferr
 CITY, INVESTORS, COMMUNITY_FUND, PROPOSER = "city", "investors", "community_fund", "proposer"
 PARTIES = (CITY, INVESTORS, COMMUNITY_FUND, PROPOSER)
 DAYS_IN_YEAR = 365
-_PERCENT_TEXT = re.compile(r"^\s*-?[0-9]+(\.[0-9]+)?\s*$")
 
 
 def _percentage(party: str, value: object) -> Decimal:
@@ -104,7 +102,7 @@ class AgreementTerms:
         shares = {}
         for party in PARTIES:
             text = residual[party]
-            if not isinstance(text, str) or not _PERCENT_TEXT.match(text):
+            if not isinstance(text, str) or not DECIMAL_TEXT.match(text):
                 raise InvalidTerms(f"Write the {party} share as a decimal string such as "
                                    "\"25\" or \"12.5\"", field=f"residual.{party}")
             shares[party] = Decimal(text.strip())
