@@ -33,9 +33,10 @@ def _major(amount: Money | Decimal, currency: str | None) -> Decimal:
 
 def xirr(flows: Sequence[tuple[date, Money | Decimal]]) -> Decimal | None:
     """The annual rate r at which the flows' present values sum to zero, as a spreadsheet's XIRR:
-    sum(amount / (1 + r) ** ((date - first date).days / 365)) = 0.
+    sum(amount / (1 + r) ** ((date - earliest date).days / 365)) = 0.
 
-    Paid-in money is negative, money received positive. None with fewer than two flows of
+    Flows may come in any order (days count from the earliest). Paid-in money is negative, money
+    received positive. None with fewer than two flows of
     opposite sign (no return to speak of) or when no rate solves it.
     """
     currencies = {a.currency for _, a in flows if isinstance(a, Money)}

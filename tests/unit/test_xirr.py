@@ -26,6 +26,8 @@ def test_xirr_matches_the_spreadsheet_example():
              (date(2008, 10, 30), Decimal(4250)), (date(2009, 2, 15), Decimal(3250)),
              (date(2009, 4, 1), Decimal(2750))]
     assert xirr(flows) == Decimal("0.373363")
+    # in any order: the same rate (days are counted from the earliest flow)
+    assert xirr(list(reversed(flows))) == Decimal("0.373363")
     # the same flows as money kept in cents
     assert xirr([(day, Money(int(amount) * 100, "EUR")) for day, amount in flows]) == Decimal(
         "0.373363")
