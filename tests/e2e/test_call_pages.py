@@ -5,6 +5,7 @@ nothing; each page shows each person only what they may see."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -150,6 +151,9 @@ def test_evaluators_score_the_officer_awards_and_the_report_is_public(app, pr, p
     assert "Test Evaluator" not in public.text  # no evaluator names
     # Smart bins: Impact 8, Cost 7, Team 9 -> 40 + 21 + 18 = 79
     assert "79.00" in public.text and "8.00" in public.text
+    pilot_link = re.compile(r'href="/projects/[0-9a-f-]{36}"')
+    assert not pilot_link.search(public.text)  # the pilot is a draft: only its city opens it
+    assert pilot_link.search(officer.get(f"/calls/{call_id}").text)
     proposer = signed_in(app, "prop0@example.org")
     assert "Your pilot" in proposer.get("/proposals").text
 

@@ -108,11 +108,23 @@ def call_page(call_id: UUID):
     mine = ([p for p in read.proposals_of_call(call_id) if p.proposer_id == user.account_id]
             if user is not None and user.role == "proposer" else [])
     awards = read.awards(call_id)
+    report = _report(call)
     return render_template(
         "calls/call.html", call=call, now=_now(), timezone=_timezone(call),
-        shares=call.phase_shares(), awards=awards, report=_report(call), mine=mine,
+        shares=call.phase_shares(), awards=awards, report=report, mine=mine,
         manages=_manages(call), evaluates=is_evaluator(user, call),
+        linked_pilots=_pilots_to_link(report, _manages(call)),
     )
+
+
+def _pilots_to_link(report: list[Any], manages: bool) -> set[UUID]:
+    """The awarded pilots this reader can open: a pilot still in draft is only the city's."""
+    read = platform().read
+    ids = {row.project_id for row in report if getattr(row, "project_id", None)}
+    if manages:
+        return ids
+    return {pilot for pilot in ids
+            if (project := read.project(pilot)) is not None and project.status != "draft"}
 
 
 # -- the proposer's workspace ------------------------------------------------------------------
