@@ -231,6 +231,21 @@ def test_the_awarded_pilot_shows_its_call_and_cost_benefit_analysis(app, pr, pla
     assert shown.status_code == 200
     assert 'id="awarded-in"' in shown.text and "Cleaner streets" in shown.text
     assert "448.32" in shown.text  # the proposal's npv (see test_api_calls)
+    # Its capital stack against the call's intended shares (city 30, matching 20, crowd 20,
+    # investors 30): with only a department's commitment so far, the city holds all of it.
+    department = pr.post("/departments", pr.officer, {"city": "Porto", "name": "Environment"})
+    line = pr.post(f"/departments/{department.json['id']}/budget-lines", pr.officer,
+                   {"name": "Clean streets", "fiscal_year": 2027, "amount": "5000.00"})
+    committed = pr.post(f"/projects/{pilot}/commitments", pr.officer,
+                   {"budget_line_id": line.json["budget_lines"][0]["id"], "amount": "2000.00",
+                    "conditional": True})
+    assert committed.status_code == 201, committed.json
+    shares = page.get(f"/projects/{pilot}").text
+    table = shares[shares.index('id="intended-shares"'):]
+    table = table[:table.index("</table>")]
+    rows = re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)%</td><td>(\d+)%</td>', table)
+    assert rows == [("The city&#39;s departments", "30", "100"), ("Matching funds", "20", "0"),
+                    ("The crowd", "20", "0"), ("Investors", "30", "0")]
 
 
 def test_an_officer_restricts_a_new_matching_fund_to_a_call_in_the_console(app, pr):

@@ -125,8 +125,28 @@ def awarded_pilot(page: ProjectPage) -> dict:
     if page.call_id is None:
         return {"awarded_in": None, "cba": None, "cba_results": None}
     analysis = CostBenefitAnalysis.from_data(page.cost_benefit) if page.cost_benefit else None
-    return {"awarded_in": platform().read.call(page.call_id), "cba": analysis,
-            "cba_results": analyse(analysis) if analysis else None}
+    call = platform().read.call(page.call_id)
+    return {"awarded_in": call, "cba": analysis,
+            "cba_results": analyse(analysis) if analysis else None,
+            "intended_shares": shares_against_the_call(page.project, call) if call else []}
+
+
+# The parts of a call's intended capital stack, and what stands for each on a pilot.
+STACK_PARTS = (("city", "The city's departments"), ("matching", "Matching funds"),
+               ("crowd", "The crowd"), ("investors", "Investors"))
+
+
+def shares_against_the_call(project: ProjectView, call) -> list[tuple[str, int, int]]:
+    """Each part of the capital stack the call intended (percent) beside its share of the
+    pilot's total so far (whole percent, halves up)."""
+    now = {"city": project.committed.minor if project.committed else 0,
+           "matching": project.matched.minor, "crowd": project.raised.minor, "investors": 0}
+    total = sum(now.values())
+    return [
+        (label, int(call.capital_stack.get(key, 0)),
+         (200 * now[key] + total) // (2 * total) if total else 0)
+        for key, label in STACK_PARTS
+    ]
 
 
 def capital_stack(project: ProjectView, funds: list[ProjectFund] | None = None) -> dict:
