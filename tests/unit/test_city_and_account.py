@@ -86,5 +86,6 @@ def test_a_role_change_records_an_event_and_drops_the_city_when_leaving_the_city
     assert [type(e).__name__ for e in account.collect_events()] == ["Registered", "RoleChanged"]
 
 
-def test_the_roles_are_the_six_the_platform_knows():
-    assert set(ROLES) == {"citizen", "city", "proposer", "investor", "auditor", "admin"}
+def test_the_roles_are_the_seven_the_platform_knows():
+    assert set(ROLES) == {"citizen", "city", "proposer", "evaluator", "investor", "auditor",
+                          "admin"}
