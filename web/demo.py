@@ -562,7 +562,7 @@ MANCHESTER_PROPOSALS = (
          ("Walking-route app", "22000.00", True),
          ("Parent ambassador programme", "12000.00", False)),
         (("Sensors live on the side streets", 60), ("Walking buses at both schools", 150)),
-        48_000, 4_000, (("Avoided health costs", 11_000),),
+        48_000, 4_000, (("Avoided health costs", 11_000), ("Fewer car school runs", 4_000)),
         ("Changes where children walk, but not the traffic that pollutes the main roads.",
          "A small, committed team that already runs the Ancoats sensor network.",
          "Cheap to run; the benefits rest on how many families change their route.",
