@@ -232,6 +232,10 @@ def test_the_manchester_call_ranks_two_proposers_scored_by_two_evaluators(demo_c
         "82.75", "awarded", "120000.00")
     assert rankings[2][1]["status"] == "rejected"
     assert rankings[2][1]["reason"] == "Not kept for Field test"
+    page = demo_client.get(f"/calls/{call['id']}")
+    assert page.status_code == 200
+    for figure in ("75.50", "73.75", "77.75", "66.25", "82.75", "120,000.00"):
+        assert figure in page.text, figure
 
     read = demo_platform.read
     proposals = read.proposals_of_call(UUID(call["id"]))
