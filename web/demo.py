@@ -604,16 +604,21 @@ def _cba(proposal: DemoProposal, currency: str) -> CostBenefitAnalysis:
 
 
 def _run_calls(platform: Platform, cities: dict[str, UUID], accounts: dict[str, UUID]) -> None:
-    titles = {(c.city_name, c.title) for c in platform.read.calls(public_only=False)}
-    if ("Manchester", MANCHESTER_CALL) not in titles:
-        _manchester_call(platform, cities["Manchester"], accounts)
-    if ("Dublin", DUBLIN_CALL) not in titles:
-        _dublin_call(platform, cities["Dublin"], accounts)
+    """Each step checks what is already recorded, so a run interrupted half-way through a call
+    is completed by the next one."""
+    _manchester_call(platform, cities["Manchester"], accounts)
+    _dublin_call(platform, cities["Dublin"], accounts)
     platform.projections.catch_up()
 
 
 def _as(accounts: dict[str, UUID], local: str, role: str) -> Actor:
     return Actor(str(accounts[f"{local}@{DOMAIN}"]), role)
+
+
+def _existing_call(platform: Platform, city_id: UUID, title: str) -> UUID | None:
+    platform.projections.catch_up()
+    return next((c.id for c in platform.read.calls(city_id=city_id, public_only=False)
+                 if c.title == title), None)
 
 
 def _manchester_call(platform: Platform, city_id: UUID, accounts: dict[str, UUID]) -> None:
@@ -624,27 +629,35 @@ def _manchester_call(platform: Platform, city_id: UUID, accounts: dict[str, UUID
     now = platform.clock.now()
     officer = _as(accounts, "manchester", "city")
     criteria = [{"name": n, "description": d, "weight": w} for n, d, w in MANCHESTER_CRITERIA]
+    call_id = _existing_call(platform, city_id, MANCHESTER_CALL)
     with acting_as(officer, new_correlation_id("demo")):
-        call_id = app.draft_call(
-            city_id=city_id, title=MANCHESTER_CALL,
-            challenge="Children walking to Ancoats' two primary schools breathe some of the "
-                      "city's worst NO2 at drop-off and pick-up. We are looking for solutions "
-                      "that cut their exposure measurably within a school year, designed, "
-                      "prototyped and field-tested with us in three phases.",
-            route="pcp", budget=Money.parse("300000.00", "GBP"),
-            capital_stack={"city": 60, "matching": 0, "crowd": 20, "investors": 20},
-            opens_at=now, closes_at=now + timedelta(days=21), areas=[],
-            themes=["Air quality", "Mobility"], criteria=criteria,
-            phases=[{"name": n, "budget_percent": p, "max_suppliers": m}
-                    for n, p, m in MANCHESTER_PHASES],
-        )
-        app.open_call(call_id)
+        if call_id is None:
+            call_id = app.draft_call(
+                city_id=city_id, title=MANCHESTER_CALL,
+                challenge="Children walking to Ancoats' two primary schools breathe some of the "
+                          "city's worst NO2 at drop-off and pick-up. We are looking for "
+                          "solutions that cut their exposure measurably within a school year, "
+                          "designed, prototyped and field-tested with us in three phases.",
+                route="pcp", budget=Money.parse("300000.00", "GBP"),
+                capital_stack={"city": 60, "matching": 0, "crowd": 20, "investors": 20},
+                opens_at=now, closes_at=now + timedelta(days=21), areas=[],
+                themes=["Air quality", "Mobility"], criteria=criteria,
+                phases=[{"name": n, "budget_percent": p, "max_suppliers": m}
+                        for n, p, m in MANCHESTER_PHASES],
+            )
+        if app.get_call(call_id).status == "draft":
+            app.open_call(call_id)
         for local, _ in MANCHESTER_EVALUATORS:
-            app.appoint_evaluator(call_id, accounts[f"{local}@{DOMAIN}"])
+            if accounts[f"{local}@{DOMAIN}"] not in app.get_call(call_id).evaluators:
+                app.appoint_evaluator(call_id, accounts[f"{local}@{DOMAIN}"])
     proposal_ids: dict[str, UUID] = {}
+    recorded = [app.get_proposal(p) for p in app.get_call(call_id).proposals]
     for proposal in MANCHESTER_PROPOSALS:
+        proposer_id = accounts[f"{proposal.proposer}@{DOMAIN}"]
+        found = next((p for p in recorded if p.proposer_id == proposer_id
+                      and p.title == proposal.title), None)
         with acting_as(_as(accounts, proposal.proposer, "proposer"), new_correlation_id("demo")):
-            proposal_ids[proposal.key] = app.draft_proposal(call_id, {
+            proposal_ids[proposal.key] = found.id if found else app.draft_proposal(call_id, {
                 "title": proposal.title, "summary": proposal.summary, "area": proposal.area,
                 "theme": proposal.theme, "organisation": proposal.organisation,
                 "budget_lines": [BudgetLine(label, Money.parse(amount, "GBP"), required)
@@ -654,17 +667,46 @@ def _manchester_call(platform: Platform, city_id: UUID, accounts: dict[str, UUID
                 "capital_stack": {"city": 60, "matching": 0, "crowd": 20, "investors": 20},
                 "cba": _cba(proposal, "GBP"),
             })
-            app.submit_proposal(proposal_ids[proposal.key])
+            if app.get_proposal(proposal_ids[proposal.key]).status == "draft":
+                app.submit_proposal(proposal_ids[proposal.key])
     # The demo's clock does not move, so the officer ends the window early (the supported way
     # for a call to stop taking proposals before its closing date): evaluation starts.
+    if app.get_call(call_id).status == "open":
+        with acting_as(officer, new_correlation_id("demo")):
+            app.close_call(call_id)
+    _score_manchester_call(platform, call_id, proposal_ids, accounts)
+    key, amount, reason = MANCHESTER_AWARD
     with acting_as(officer, new_correlation_id("demo")):
-        app.close_call(call_id)
+        awards = app.get_call(call_id).awards
+        project_id = awards[-1][4] if awards else app.award(
+            call_id, proposal_ids[key], amount=Money.parse(amount, "GBP"), reason=reason)
+        departments = {d.name: d for d in app.departments_of(city_id)}
+        for name, line, committed, conditional in MANCHESTER_COMMITMENTS:
+            department = departments[name]
+            if department.commitments_to(project_id):
+                continue
+            line_id = next(i for i, bl in department.lines.items() if bl.name == line)
+            app.commit_to_project(project_id, budget_line_id=line_id,
+                                  amount=Money.parse(committed, "GBP"), conditional=conditional)
+        if app.get_project(project_id).status == "draft":
+            app.open_campaign(project_id)
+
+
+def _score_manchester_call(platform: Platform, call_id: UUID, proposal_ids: dict[str, UUID],
+                           accounts: dict[str, UUID]) -> None:
+    """Both evaluators score each phase's proposals; the officer keeps the best for the next."""
+    app = platform.app
     by_key = {p.key: p for p in MANCHESTER_PROPOSALS}
     names = [n for n, _, _ in MANCHESTER_CRITERIA]
     for phase, sheets in MANCHESTER_SCORES.items():
+        if app.get_call(call_id).phase > phase:
+            continue  # scored and advanced by an earlier run
         phase_name = MANCHESTER_PHASES[phase - 1][0]
         for key, by_evaluator in sheets.items():
             for local, role in MANCHESTER_EVALUATORS:
+                if accounts[f"{local}@{DOMAIN}"] in app.get_proposal(
+                        proposal_ids[key]).scored_by(phase):
+                    continue
                 scores = [
                     {"criterion": name, "score": score,
                      "justification": f"{phase_name}: {by_key[key].justifications[i]}"}
@@ -675,47 +717,43 @@ def _manchester_call(platform: Platform, city_id: UUID, accounts: dict[str, UUID
                     app.score_proposal(proposal_ids[key], conflict_of_interest=False,
                                        scores=scores)
         if phase in MANCHESTER_KEPT:
-            with acting_as(officer, new_correlation_id("demo")):
+            with acting_as(_as(accounts, "manchester", "city"), new_correlation_id("demo")):
                 app.advance_phase(call_id, phase,
                                   [proposal_ids[k] for k in MANCHESTER_KEPT[phase]])
-    key, amount, reason = MANCHESTER_AWARD
-    with acting_as(officer, new_correlation_id("demo")):
-        project_id = app.award(call_id, proposal_ids[key], amount=Money.parse(amount, "GBP"),
-                               reason=reason)
-        departments = {d.name: d for d in app.departments_of(city_id)}
-        for name, line, committed, conditional in MANCHESTER_COMMITMENTS:
-            department = departments[name]
-            line_id = next(i for i, bl in department.lines.items() if bl.name == line)
-            app.commit_to_project(project_id, budget_line_id=line_id,
-                                  amount=Money.parse(committed, "GBP"), conditional=conditional)
-        app.open_campaign(project_id)
 
 
 def _dublin_call(platform: Platform, city_id: UUID, accounts: dict[str, UUID]) -> None:
     """A PPI call open for proposals, with the demo evaluator appointed."""
     now = platform.clock.now()
+    app = platform.app
+    evaluator_id = accounts[f"evaluator@{DOMAIN}"]
+    call_id = _existing_call(platform, city_id, DUBLIN_CALL)
     with acting_as(_as(accounts, "dublin", "city"), new_correlation_id("demo")):
-        call_id = platform.app.draft_call(
-            city_id=city_id, title=DUBLIN_CALL,
-            challenge="Vans delivering parcels fill the loading bays of the north inner city "
-                      "from dawn. Dublin City Council will buy, with private investors and the "
-                      "crowd, a ready solution that moves the last mile to zero-emission "
-                      "vehicles: micro-hubs, cargo bikes, electric vans or a mix.",
-            route="ppi", budget=Money.parse("500000.00", "EUR"),
-            capital_stack={"city": 30, "matching": 0, "crowd": 20, "investors": 50},
-            opens_at=now, closes_at=now + timedelta(days=45), areas=[],
-            themes=["Mobility", "Air quality"],
-            criteria=[
-                {"name": "Emissions avoided", "description": "Tonnes of CO2 and NOx a year.",
-                 "weight": 35},
-                {"name": "Commercial model", "description": "Who pays after the pilot.",
-                 "weight": 30},
-                {"name": "Deliverability", "description": "Live within six months.",
-                 "weight": 20},
-                {"name": "Community benefit", "description": "Kerb space and safer streets "
-                 "given back to residents.", "weight": 15},
-            ],
-            phases=[],
-        )
-        platform.app.open_call(call_id)
-        platform.app.appoint_evaluator(call_id, accounts[f"evaluator@{DOMAIN}"])
+        if call_id is None:
+            call_id = app.draft_call(
+                city_id=city_id, title=DUBLIN_CALL,
+                challenge="Vans delivering parcels fill the loading bays of the north inner "
+                          "city from dawn. Dublin City Council will buy, with private investors "
+                          "and the crowd, a ready solution that moves the last mile to "
+                          "zero-emission vehicles: micro-hubs, cargo bikes, electric vans or a "
+                          "mix.",
+                route="ppi", budget=Money.parse("500000.00", "EUR"),
+                capital_stack={"city": 30, "matching": 0, "crowd": 20, "investors": 50},
+                opens_at=now, closes_at=now + timedelta(days=45), areas=[],
+                themes=["Mobility", "Air quality"],
+                criteria=[
+                    {"name": "Emissions avoided", "description": "Tonnes of CO2 and NOx a year.",
+                     "weight": 35},
+                    {"name": "Commercial model", "description": "Who pays after the pilot.",
+                     "weight": 30},
+                    {"name": "Deliverability", "description": "Live within six months.",
+                     "weight": 20},
+                    {"name": "Community benefit", "description": "Kerb space and safer streets "
+                     "given back to residents.", "weight": 15},
+                ],
+                phases=[],
+            )
+        if app.get_call(call_id).status == "draft":
+            app.open_call(call_id)
+        if evaluator_id not in app.get_call(call_id).evaluators:
+            app.appoint_evaluator(call_id, evaluator_id)

@@ -307,3 +307,33 @@ def test_the_demo_evaluator_sees_the_calls_appointed_to(demo_platform):
     assert evaluator.role == "evaluator"
     assert {c.title for c in demo_platform.read.calls_evaluated_by(evaluator.id)} == {
         MANCHESTER_CALL, DUBLIN_CALL}
+
+
+def test_a_demo_load_interrupted_at_the_award_is_completed_by_the_next_run(tmp_path,
+                                                                           monkeypatch):
+    platform = make_platform(f"sqlite:///{tmp_path / 'demo.sqlite3'}", FixedClock(START))
+    try:
+        def power_cut(*args, **kwargs):
+            raise RuntimeError("power cut")
+
+        monkeypatch.setattr(platform.app, "award", power_cut)
+        with pytest.raises(RuntimeError):
+            load_demo(platform)
+        monkeypatch.undo()
+
+        assert load_demo(platform) is True
+
+        read = platform.read
+        [call] = read.calls(city_id=read.city_named("Manchester").id)
+        assert call.status == "awarded" and call.phase == 3
+        proposals = read.proposals_of_call(call.id)
+        assert len(proposals) == 2
+        assert all(len(by) == 2 for by in read.scores([p.id for p in proposals], 1).values())
+        [award] = read.awards(call.id)
+        assert [(c.department_name, c.amount.to_decimal_string())
+                for c in read.commitments_to(award.project_id)] == [
+            ("Transport", "40000.00"), ("Environment", "25000.00")]
+        [dublin] = read.calls(city_id=read.city_named("Dublin").id)
+        assert dublin.status == "open" and len(dublin.evaluators) == 1
+    finally:
+        platform.close()
