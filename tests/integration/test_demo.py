@@ -307,6 +307,14 @@ def test_the_demo_evaluator_sees_the_calls_appointed_to(demo_platform):
     assert evaluator.role == "evaluator"
     assert {c.title for c in demo_platform.read.calls_evaluated_by(evaluator.id)} == {
         MANCHESTER_CALL, DUBLIN_CALL}
+    from web.app import create_app
+
+    client = create_app({"TESTING": True, "SECRET_KEY": "test-secret"},
+                        platform=demo_platform).test_client()
+    sign_in(client, f"evaluator@{DOMAIN}", EVALUATOR_PASSWORD)
+    page = client.get("/evaluate")
+    assert page.status_code == 200
+    assert MANCHESTER_CALL in page.text and DUBLIN_CALL in page.text
 
 
 def test_a_demo_load_interrupted_at_the_award_is_completed_by_the_next_run(tmp_path,
