@@ -1,5 +1,6 @@
-"""Demo data: seven cities, their officers, a dozen smart-city pilots and pledges in progress, and
-a matching fund in Porto.
+"""Demo data: seven cities, their officers, a dozen smart-city pilots and pledges in progress, a
+matching fund in Porto, Manchester's departments and a PCP call evaluated and awarded in three
+phases (its pilot co-funded by two departments), and a Dublin PPI call open for proposals.
 
 Everything is loaded through the real use cases, so the demo's event log is one a real platform
 could have written. Loading is idempotent: once the demo admin exists, nothing is added.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from uuid import UUID
 
 from adapters.bootstrap import Platform
@@ -16,6 +18,7 @@ from domain.crowdfunding.project import ALL_OR_NOTHING, KEEP_WHAT_YOU_RAISE, Bud
 from domain.kernel.context import SYSTEM, Actor, acting_as, new_correlation_id
 from domain.kernel.money import Money
 from domain.matching.rules import parse_rules
+from domain.procurement.cost_benefit import CostBenefitAnalysis, YearFlows
 
 DOMAIN = "demo.civicfund.org"
 # Published demo passwords: printed by `civicfund demo`, never used outside the demo.
@@ -24,6 +27,7 @@ OFFICER_PASSWORD = "civic-officer"  # noqa: S105
 INVESTOR_PASSWORD = "civic-investor"  # noqa: S105
 AUDITOR_PASSWORD = "civic-auditor"  # noqa: S105
 PROPOSER_PASSWORD = "civic-proposer"  # noqa: S105
+EVALUATOR_PASSWORD = "civic-evaluator"  # noqa: S105
 ADMIN_PASSWORD = "civic-administrator"  # noqa: S105
 
 ADMIN_EMAIL = f"admin@{DOMAIN}"
@@ -74,6 +78,8 @@ ACCOUNTS = (
                 INVESTOR_PASSWORD),
     DemoAccount(f"auditor@{DOMAIN}", "Lena Brandt", "auditor", AUDITOR_PASSWORD),
     DemoAccount(f"proposer@{DOMAIN}", "Ancoats Clean Air Group", "proposer", PROPOSER_PASSWORD),
+    # Appointed to Manchester's PCP call (with the officer Kwame Mensah) and Dublin's PPI call.
+    DemoAccount(f"evaluator@{DOMAIN}", "Dr Fiona Lister", "evaluator", EVALUATOR_PASSWORD),
     _officer("dublin", "Niamh Gallagher", "Dublin"),
     _officer("eindhoven", "Daan Verhoeven", "Eindhoven"),
     _officer("stavanger", "Kari Haugland", "Stavanger"),
@@ -88,6 +94,8 @@ ACCOUNTS = (
     _citizen("zsofia", "Zsófia Kovács"),
     _citizen("joao", "João Pereira"),
     _citizen("priya", "Priya Shah"),
+    # The second proposer on Manchester's call: its proposal won the field test.
+    DemoAccount(f"mobility@{DOMAIN}", "Northern Mobility Labs", "proposer", PROPOSER_PASSWORD),
     # The admin comes last: its presence means the whole demo was loaded.
     DemoAccount(ADMIN_EMAIL, "Platform Admin", "admin", ADMIN_PASSWORD),
 )
@@ -95,7 +103,7 @@ ACCOUNTS = (
 # What `civicfund demo` prints: one account per role first, then the other officers and citizens.
 DEMO_PASSWORDS: list[tuple[str, str, str]] = [
     (account.email, account.password, account.role)
-    for account in (*ACCOUNTS[:7], ACCOUNTS[-1], *ACCOUNTS[7:-1])
+    for account in (*ACCOUNTS[:8], ACCOUNTS[-1], *ACCOUNTS[8:-1])
 ]
 
 CITIZENS = tuple(a.email for a in ACCOUNTS if a.role == "citizen")
@@ -320,6 +328,8 @@ def load_demo(platform: Platform) -> bool:
     _post_pilots(platform, cities, accounts)
     platform.projections.catch_up()
     _assign_delivery_owners(platform, accounts)
+    _add_departments(platform, cities, accounts)
+    _run_calls(platform, cities, accounts)
     # Last, so an interrupted load is finished by the next run.
     admin = next(a for a in ACCOUNTS if a.role == "admin")
     with acting_as(SYSTEM, new_correlation_id("demo")):
@@ -451,3 +461,299 @@ def _assign_delivery_owners(platform: Platform, accounts: dict[str, UUID]) -> No
             with acting_as(Actor(str(owner_id), "proposer"), new_correlation_id("demo")):
                 platform.app.post_update(project.id, title=title, body=body)
     platform.projections.catch_up()
+
+
+# -- departments and co-investment calls (issue 11) ------------------------------------------
+
+@dataclass(frozen=True)
+class DemoDepartment:
+    city: str
+    officer: str  # email local part
+    name: str
+    lines: tuple[tuple[str, str], ...]  # (name, amount) for the current fiscal year
+
+
+DEPARTMENTS = (
+    DemoDepartment("Manchester", "manchester", "Transport",
+                   (("Active travel", "250000.00"), ("Traffic signal renewal", "180000.00"))),
+    DemoDepartment("Manchester", "manchester", "Environment",
+                   (("Clean Air Plan", "120000.00"), ("Urban trees", "60000.00"))),
+)
+
+
+def _add_departments(platform: Platform, cities: dict[str, UUID],
+                     accounts: dict[str, UUID]) -> None:
+    year = platform.clock.now().year
+    for demo in DEPARTMENTS:
+        city_id = cities[demo.city]
+        if any(d.name == demo.name for d in platform.app.departments_of(city_id)):
+            continue
+        currency = next(c.currency for c in CITIES if c.name == demo.city)
+        officer = Actor(str(accounts[f"{demo.officer}@{DOMAIN}"]), "city")
+        with acting_as(officer, new_correlation_id("demo")):
+            department_id = platform.app.create_department(city_id=city_id, name=demo.name)
+            for name, amount in demo.lines:
+                platform.app.add_budget_line(department_id, name=name, fiscal_year=year,
+                                             amount=Money.parse(amount, currency))
+    platform.projections.catch_up()
+
+
+MANCHESTER_CALL = "Cleaner air on the school run"
+DUBLIN_CALL = "Zero-emission last-mile deliveries in the city centre"
+MANCHESTER_CRITERIA = (
+    ("Impact on exposure", "How much the solution cuts children's exposure to NO2 and PM2.5 "
+     "on the way to and at school.", 40),
+    ("Feasibility and delivery", "A credible team, plan and timetable; works on Manchester's "
+     "streets and systems.", 25),
+    ("Value for money", "The cost-benefit analysis: net present value and benefit-cost ratio.",
+     20),
+    ("Open data and replicability", "Open data, open interfaces, and whether other "
+     "Greater Manchester boroughs can reuse it.", 15),
+)
+MANCHESTER_PHASES = (("Solution design", 20, 3), ("Prototype", 30, 2), ("Field test", 50, 1))
+
+
+@dataclass(frozen=True)
+class DemoProposal:
+    key: str
+    proposer: str  # email local part
+    title: str
+    organisation: str
+    area: str
+    theme: str
+    summary: str
+    lines: tuple[tuple[str, str, bool], ...]
+    milestones: tuple[tuple[str, int], ...]  # (title, due in days)
+    capex: int  # year 0 cost, whole pounds
+    running: int  # yearly running cost, whole pounds
+    benefits: tuple[tuple[str, int], ...]  # yearly benefits by category, whole pounds
+    # Per criterion, what the evaluators wrote.
+    justifications: tuple[str, str, str, str]
+
+
+MANCHESTER_PROPOSALS = (
+    DemoProposal(
+        "signals", "mobility", "School Streets with adaptive signals and clean-air routing",
+        "Northern Mobility Labs", "Ancoats and New Islington", "Mobility",
+        "Adaptive signal control at the four junctions around St Anne's and New Islington "
+        "schools holds idling traffic away from the school gates at drop-off and pick-up, "
+        "timed School Streets keep the two school roads car-free for forty minutes twice a "
+        "day, and the Bee Network app routes parents along the cleanest walking path using "
+        "the Ancoats sensor network's live readings.",
+        (("Adaptive signal controllers at four junctions", "62000.00", True),
+         ("School Street camera enforcement", "28000.00", True),
+         ("Clean-air routing in the Bee Network app", "18000.00", True),
+         ("Independent evaluation with the university", "12000.00", False)),
+        (("Signals commissioned at the four junctions", 90),
+         ("Six-month air-quality and traffic report", 270)),
+        95_000, 6_000, (("Avoided health costs", 22_000), ("Journey time savings", 9_000)),
+        ("Moves queuing traffic away from both school gates at the worst times of day.",
+         "Proven signal hardware; the junctions are already on the council's UTC system.",
+         "Positive net present value over five years with a benefit-cost ratio above 1.",
+         "Signal timings and routing data are published under the Open Government Licence."),
+    ),
+    DemoProposal(
+        "routes", "proposer", "Clean-air walking routes for parents",
+        "Ancoats Clean Air Group", "Ancoats", "Air quality",
+        "Thirty more sensors along the side streets, a simple app that shows parents the "
+        "cleanest way to walk to school that morning, and parent ambassadors who lead "
+        "walking buses on the worst days.",
+        (("30 additional air-quality sensors", "14000.00", True),
+         ("Walking-route app", "22000.00", True),
+         ("Parent ambassador programme", "12000.00", False)),
+        (("Sensors live on the side streets", 60), ("Walking buses at both schools", 150)),
+        48_000, 4_000, (("Avoided health costs", 11_000), ("Fewer car school runs", 4_000)),
+        ("Changes where children walk, but not the traffic that pollutes the main roads.",
+         "A small, committed team that already runs the Ancoats sensor network.",
+         "Cheap to run; the benefits rest on how many families change their route.",
+         "Everything open source, and built on data the neighbourhood already publishes."),
+    ),
+)
+
+# phase -> proposal key -> evaluator (email local part) -> scores in MANCHESTER_CRITERIA order
+MANCHESTER_SCORES: dict[int, dict[str, dict[str, tuple[int, int, int, int]]]] = {
+    1: {"signals": {"evaluator": (8, 7, 7, 8), "mcr.digital": (7, 8, 7, 9)},
+        "routes": {"evaluator": (7, 8, 8, 9), "mcr.digital": (6, 8, 7, 8)}},
+    2: {"signals": {"evaluator": (8, 8, 7, 8), "mcr.digital": (8, 7, 8, 8)},
+        "routes": {"evaluator": (6, 7, 7, 8), "mcr.digital": (6, 6, 7, 8)}},
+    3: {"signals": {"evaluator": (9, 8, 8, 8), "mcr.digital": (8, 8, 8, 9)}},
+}
+MANCHESTER_EVALUATORS = (("evaluator", "evaluator"), ("mcr.digital", "city"))
+# Kept after each phase (by proposal key); the field test's award becomes the pilot.
+MANCHESTER_KEPT = {1: ("signals", "routes"), 2: ("signals",)}
+MANCHESTER_AWARD = ("signals", "120000.00",
+                    "Best weighted score in every phase; the prototype kept idling traffic "
+                    "away from both school gates.")
+# The award's pilot, co-funded by two departments: (department, line, amount, conditional).
+MANCHESTER_COMMITMENTS = (
+    ("Transport", "Active travel", "40000.00", False),
+    ("Environment", "Clean Air Plan", "25000.00", True),
+)
+
+
+def _cba(proposal: DemoProposal, currency: str) -> CostBenefitAnalysis:
+    pence = 100
+    years = [YearFlows(0, {"Equipment and installation": proposal.capex * pence}, {})]
+    years += [
+        YearFlows(year, {"Running costs": proposal.running * pence},
+                  {name: amount * pence for name, amount in proposal.benefits})
+        for year in range(1, 6)
+    ]
+    # HM Treasury's Green Book discount rate.
+    return CostBenefitAnalysis(currency, Decimal("0.035"), tuple(years))
+
+
+def _run_calls(platform: Platform, cities: dict[str, UUID], accounts: dict[str, UUID]) -> None:
+    """Each step checks what is already recorded, so a run interrupted half-way through a call
+    is completed by the next one."""
+    _manchester_call(platform, cities["Manchester"], accounts)
+    _dublin_call(platform, cities["Dublin"], accounts)
+    platform.projections.catch_up()
+
+
+def _as(accounts: dict[str, UUID], local: str, role: str) -> Actor:
+    return Actor(str(accounts[f"{local}@{DOMAIN}"]), role)
+
+
+def _existing_call(platform: Platform, city_id: UUID, title: str) -> UUID | None:
+    platform.projections.catch_up()
+    return next((c.id for c in platform.read.calls(city_id=city_id, public_only=False)
+                 if c.title == title), None)
+
+
+def _manchester_call(platform: Platform, city_id: UUID, accounts: dict[str, UUID]) -> None:
+    """A PCP call taken through its three phases: proposals from two proposers, scored by two
+    evaluators in each phase, one proposal kept for the field test and awarded; its pilot is
+    co-funded by Transport and Environment and opens its campaign."""
+    app = platform.app
+    now = platform.clock.now()
+    officer = _as(accounts, "manchester", "city")
+    criteria = [{"name": n, "description": d, "weight": w} for n, d, w in MANCHESTER_CRITERIA]
+    call_id = _existing_call(platform, city_id, MANCHESTER_CALL)
+    with acting_as(officer, new_correlation_id("demo")):
+        if call_id is None:
+            call_id = app.draft_call(
+                city_id=city_id, title=MANCHESTER_CALL,
+                challenge="Children walking to Ancoats' two primary schools breathe some of the "
+                          "city's worst NO2 at drop-off and pick-up. We are looking for "
+                          "solutions that cut their exposure measurably within a school year, "
+                          "designed, prototyped and field-tested with us in three phases.",
+                route="pcp", budget=Money.parse("300000.00", "GBP"),
+                capital_stack={"city": 60, "matching": 0, "crowd": 20, "investors": 20},
+                opens_at=now, closes_at=now + timedelta(days=21), areas=[],
+                themes=["Air quality", "Mobility"], criteria=criteria,
+                phases=[{"name": n, "budget_percent": p, "max_suppliers": m}
+                        for n, p, m in MANCHESTER_PHASES],
+            )
+        if app.get_call(call_id).status == "draft":
+            app.open_call(call_id)
+        for local, _ in MANCHESTER_EVALUATORS:
+            if accounts[f"{local}@{DOMAIN}"] not in app.get_call(call_id).evaluators:
+                app.appoint_evaluator(call_id, accounts[f"{local}@{DOMAIN}"])
+    proposal_ids: dict[str, UUID] = {}
+    recorded = [app.get_proposal(p) for p in app.get_call(call_id).proposals]
+    for proposal in MANCHESTER_PROPOSALS:
+        proposer_id = accounts[f"{proposal.proposer}@{DOMAIN}"]
+        found = next((p for p in recorded if p.proposer_id == proposer_id
+                      and p.title == proposal.title), None)
+        with acting_as(_as(accounts, proposal.proposer, "proposer"), new_correlation_id("demo")):
+            proposal_ids[proposal.key] = found.id if found else app.draft_proposal(call_id, {
+                "title": proposal.title, "summary": proposal.summary, "area": proposal.area,
+                "theme": proposal.theme, "organisation": proposal.organisation,
+                "budget_lines": [BudgetLine(label, Money.parse(amount, "GBP"), required)
+                                 for label, amount, required in proposal.lines],
+                "milestones": [{"title": title, "due": now + timedelta(days=days)}
+                               for title, days in proposal.milestones],
+                "capital_stack": {"city": 60, "matching": 0, "crowd": 20, "investors": 20},
+                "cba": _cba(proposal, "GBP"),
+            })
+            if app.get_proposal(proposal_ids[proposal.key]).status == "draft":
+                app.submit_proposal(proposal_ids[proposal.key])
+    # The demo's clock does not move, so the officer ends the window early (the supported way
+    # for a call to stop taking proposals before its closing date): evaluation starts.
+    if app.get_call(call_id).status == "open":
+        with acting_as(officer, new_correlation_id("demo")):
+            app.close_call(call_id)
+    _score_manchester_call(platform, call_id, proposal_ids, accounts)
+    key, amount, reason = MANCHESTER_AWARD
+    with acting_as(officer, new_correlation_id("demo")):
+        awards = app.get_call(call_id).awards
+        project_id = awards[-1][4] if awards else app.award(
+            call_id, proposal_ids[key], amount=Money.parse(amount, "GBP"), reason=reason)
+        departments = {d.name: d for d in app.departments_of(city_id)}
+        for name, line, committed, conditional in MANCHESTER_COMMITMENTS:
+            department = departments[name]
+            if department.commitments_to(project_id):
+                continue
+            line_id = next(i for i, bl in department.lines.items() if bl.name == line)
+            app.commit_to_project(project_id, budget_line_id=line_id,
+                                  amount=Money.parse(committed, "GBP"), conditional=conditional)
+        if app.get_project(project_id).status == "draft":
+            app.open_campaign(project_id)
+
+
+def _score_manchester_call(platform: Platform, call_id: UUID, proposal_ids: dict[str, UUID],
+                           accounts: dict[str, UUID]) -> None:
+    """Both evaluators score each phase's proposals; the officer keeps the best for the next."""
+    app = platform.app
+    by_key = {p.key: p for p in MANCHESTER_PROPOSALS}
+    names = [n for n, _, _ in MANCHESTER_CRITERIA]
+    for phase, sheets in MANCHESTER_SCORES.items():
+        if app.get_call(call_id).phase > phase:
+            continue  # scored and advanced by an earlier run
+        phase_name = MANCHESTER_PHASES[phase - 1][0]
+        for key, by_evaluator in sheets.items():
+            for local, role in MANCHESTER_EVALUATORS:
+                if accounts[f"{local}@{DOMAIN}"] in app.get_proposal(
+                        proposal_ids[key]).scored_by(phase):
+                    continue
+                scores = [
+                    {"criterion": name, "score": score,
+                     "justification": f"{phase_name}: {by_key[key].justifications[i]}"}
+                    for i, (name, score) in enumerate(zip(names, by_evaluator[local],
+                                                          strict=True))
+                ]
+                with acting_as(_as(accounts, local, role), new_correlation_id("demo")):
+                    app.score_proposal(proposal_ids[key], conflict_of_interest=False,
+                                       scores=scores)
+        if phase in MANCHESTER_KEPT:
+            with acting_as(_as(accounts, "manchester", "city"), new_correlation_id("demo")):
+                app.advance_phase(call_id, phase,
+                                  [proposal_ids[k] for k in MANCHESTER_KEPT[phase]])
+
+
+def _dublin_call(platform: Platform, city_id: UUID, accounts: dict[str, UUID]) -> None:
+    """A PPI call open for proposals, with the demo evaluator appointed."""
+    now = platform.clock.now()
+    app = platform.app
+    evaluator_id = accounts[f"evaluator@{DOMAIN}"]
+    call_id = _existing_call(platform, city_id, DUBLIN_CALL)
+    with acting_as(_as(accounts, "dublin", "city"), new_correlation_id("demo")):
+        if call_id is None:
+            call_id = app.draft_call(
+                city_id=city_id, title=DUBLIN_CALL,
+                challenge="Vans delivering parcels fill the loading bays of the north inner "
+                          "city from dawn. Dublin City Council will buy, with private investors "
+                          "and the crowd, a ready solution that moves the last mile to "
+                          "zero-emission vehicles: micro-hubs, cargo bikes, electric vans or a "
+                          "mix.",
+                route="ppi", budget=Money.parse("500000.00", "EUR"),
+                capital_stack={"city": 30, "matching": 0, "crowd": 20, "investors": 50},
+                opens_at=now, closes_at=now + timedelta(days=45), areas=[],
+                themes=["Mobility", "Air quality"],
+                criteria=[
+                    {"name": "Emissions avoided", "description": "Tonnes of CO2 and NOx a year.",
+                     "weight": 35},
+                    {"name": "Commercial model", "description": "Who pays after the pilot.",
+                     "weight": 30},
+                    {"name": "Deliverability", "description": "Live within six months.",
+                     "weight": 20},
+                    {"name": "Community benefit", "description": "Kerb space and safer streets "
+                     "given back to residents.", "weight": 15},
+                ],
+                phases=[],
+            )
+        if app.get_call(call_id).status == "draft":
+            app.open_call(call_id)
+        if evaluator_id not in app.get_call(call_id).evaluators:
+            app.appoint_evaluator(call_id, evaluator_id)

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from click.testing import CliRunner
 
 from domain.kernel.clock import FixedClock
 from domain.kernel.context import ROLES, SYSTEM, acting_as
-from tests.conftest import START, make_platform
-from web.demo import CITIES, DEMO_PASSWORDS, load_demo
+from tests.conftest import START, csrf_from, make_platform
+from web.demo import (
+    CITIES,
+    DEMO_PASSWORDS,
+    DOMAIN,
+    DUBLIN_CALL,
+    EVALUATOR_PASSWORD,
+    MANCHESTER_CALL,
+    OFFICER_PASSWORD,
+    load_demo,
+)
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +90,10 @@ def test_one_demo_account_per_role_signs_in_with_its_printed_password(demo_platf
 
 
 def test_the_demo_proposer_delivers_a_pilot_and_has_reported_on_it(demo_platform):
+    # The first proposer printed (one account per role comes first); the second one is
+    # Manchester call's winner, whose pilot is in tests below.
     proposers = [email for email, _, role in DEMO_PASSWORDS if role == "proposer"]
-    assert len(proposers) == 1
+    assert len(proposers) == 2
     proposer = demo_platform.accounts.by_email(proposers[0])
 
     delivered = demo_platform.read.projects_delivered_by(proposer.id)
@@ -145,5 +156,192 @@ def test_a_pilot_page_reads_its_milestones_updates_and_funds_in_one_statement(an
         seen_milestones += len(page.milestones)
         seen_updates += len(page.updates)
         seen_held += sum(fund.held.minor for fund in page.funds)
-    assert seen_milestones == 2 and seen_updates and seen_held
+    # The two planned here and the two the Manchester call's awarded proposal planned.
+    assert seen_milestones == 4 and seen_updates and seen_held
     assert read.project_page(uuid4()) is None
+
+
+# -- issue 11: departments and co-investment calls ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_client(demo_platform):
+    from web.app import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret"}, platform=demo_platform)
+    return app.test_client()
+
+
+def sign_in(client, email: str, password: str):
+    page = client.get("/login")
+    return client.post("/login", data={"email": email, "password": password,
+                                       "csrf_token": csrf_from(page.text)},
+                       follow_redirects=True)
+
+
+def manchester_call(client) -> dict:
+    [call] = client.get("/api/v1/calls?city=Manchester").json["calls"]
+    return call
+
+
+def test_every_demo_account_signs_in_on_the_login_page(demo_platform):
+    from web.app import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret"}, platform=demo_platform)
+    for email, password, _ in DEMO_PASSWORDS:
+        client = app.test_client()
+        page = sign_in(client, email, password)
+        assert page.status_code == 200, email
+        assert "Sign out" in page.text or "Log out" in page.text, email
+
+
+def test_the_demo_has_a_manchester_pcp_call_in_three_phases_evaluated_and_awarded(demo_client):
+    call = manchester_call(demo_client)
+
+    assert call["title"] == MANCHESTER_CALL and call["route"] == "pcp"
+    assert call["status"] == "awarded" and call["current_phase"] == 3
+    assert (call["budget"], call["currency"]) == ("300000.00", "GBP")
+    assert [(p["name"], p["budget_percent"], p["max_suppliers"], p["share"], p["awarded"])
+            for p in call["phases"]] == [
+        ("Solution design", 20, 3, "60000.00", "0.00"),
+        ("Prototype", 30, 2, "90000.00", "0.00"),
+        ("Field test", 50, 1, "150000.00", "120000.00"),
+    ]
+    assert [c["weight"] for c in call["criteria"]] == [40, 25, 20, 15]
+    assert call["evaluators"] == 2
+    [award] = call["awards"]
+    assert (award["phase"], award["amount"]) == (3, "120000.00")
+    assert award["title"] == "School Streets with adaptive signals and clean-air routing"
+
+
+def test_the_manchester_call_ranks_two_proposers_scored_by_two_evaluators(demo_client,
+                                                                          demo_platform):
+    call = manchester_call(demo_client)
+    rankings = {
+        phase: demo_client.get(f"/api/v1/calls/{call['id']}/ranking?phase={phase}").json
+        for phase in (1, 2, 3)
+    }
+    # Weighted score = sum of criterion means x weight / 10, e.g. phase 1, the signals:
+    # means 7.5, 7.5, 7, 8.5 -> (300 + 187.5 + 140 + 127.5) / 10 = 75.50.
+    assert [(r["title"], r["weighted_score"], r["rank"], r["bcr"]) for r in rankings[1]] == [
+        ("School Streets with adaptive signals and clean-air routing", "75.50", 1, "1.15"),
+        ("Clean-air walking routes for parents", "73.75", 2, "1.03"),
+    ]
+    assert [r["weighted_score"] for r in rankings[2]] == ["77.75", "66.25"]
+    [field_test] = rankings[3]
+    assert (field_test["weighted_score"], field_test["status"], field_test["awarded"]) == (
+        "82.75", "awarded", "120000.00")
+    assert rankings[2][1]["status"] == "rejected"
+    assert rankings[2][1]["reason"] == "Not kept for Field test"
+    page = demo_client.get(f"/calls/{call['id']}")
+    assert page.status_code == 200
+    for figure in ("75.50", "73.75", "77.75", "66.25", "82.75", "120,000.00"):
+        assert figure in page.text, figure
+
+    read = demo_platform.read
+    proposals = read.proposals_of_call(UUID(call["id"]))
+    assert len(proposals) == 2
+    assert len({p.proposer_id for p in proposals}) == 2
+    assert all(p.submitted_content["cba"] for p in proposals)
+    evaluators = {demo_platform.accounts.by_email(f"evaluator@{DOMAIN}").id,
+                  demo_platform.accounts.by_email(f"mcr.digital@{DOMAIN}").id}
+    for phase, kept in ((1, 2), (2, 2), (3, 1)):
+        sheets = {p: by for p, by in read.scores([p.id for p in proposals], phase).items() if by}
+        assert len(sheets) == kept
+        for by_evaluator in sheets.values():
+            assert {str(e) for e in evaluators} == {str(e) for e in by_evaluator}
+    sheet = read.score_sheet(proposals[0].id, 1,
+                             demo_platform.accounts.by_email(f"evaluator@{DOMAIN}").id)
+    assert all(justification for _, justification in sheet.values())
+
+
+def test_the_awarded_pilot_is_co_funded_by_transport_and_environment(demo_client):
+    call = manchester_call(demo_client)
+    project_id = call["awards"][0]["project_id"]
+
+    pilot = demo_client.get(f"/api/v1/projects/{project_id}").json
+    commitments = demo_client.get(f"/api/v1/projects/{project_id}/commitments").json
+
+    assert pilot["status"] == "open" and pilot["proposer"] == "Northern Mobility Labs"
+    assert (pilot["minimum"], pilot["optimum"]) == ("108000.00", "120000.00")
+    assert [(c["department"], c["budget_line"], c["amount"], c["conditional"], c["state"])
+            for c in commitments["commitments"]] == [
+        ("Transport", "Active travel", "40000.00", False, "committed"),
+        ("Environment", "Clean Air Plan", "25000.00", True, "committed"),
+    ]
+    assert pilot["committed"] == "65000.00"
+    assert pilot["total"] == "65000.00"
+
+
+def test_manchesters_departments_show_their_budget_lines_in_the_console(demo_platform):
+    from web.app import create_app
+
+    client = create_app({"TESTING": True, "SECRET_KEY": "test-secret"},
+                        platform=demo_platform).test_client()
+    listed = client.get("/api/v1/departments?city=Manchester").json["departments"]
+    assert {(d["name"], d["amount"], d["available"]) for d in listed} == {
+        ("Transport", "430000.00", "390000.00"),
+        ("Environment", "180000.00", "155000.00"),
+    }
+    sign_in(client, f"manchester@{DOMAIN}", OFFICER_PASSWORD)
+    page = client.get("/console/departments")
+    assert page.status_code == 200
+    for text in ("Transport", "Environment"):
+        assert text in page.text
+    transport = next(d for d in listed if d["name"] == "Transport")
+    detail = client.get(f"/console/departments/{transport['id']}")
+    assert detail.status_code == 200
+    assert "Active travel" in detail.text and "Traffic signal renewal" in detail.text
+
+
+def test_the_demo_has_a_dublin_ppi_call_open_for_proposals(demo_client, demo_platform):
+    [call] = demo_client.get("/api/v1/calls?city=Dublin").json["calls"]
+
+    assert (call["title"], call["route"], call["status"]) == (DUBLIN_CALL, "ppi", "open")
+    assert call["currency"] == "EUR" and call["evaluators"] == 1
+    view = demo_platform.read.call(UUID(call["id"]))
+    assert view.takes_proposals(demo_platform.clock.now())
+
+
+def test_the_demo_evaluator_sees_the_calls_appointed_to(demo_platform):
+    evaluator = demo_platform.accounts.authenticate(f"evaluator@{DOMAIN}", EVALUATOR_PASSWORD)
+    assert evaluator.role == "evaluator"
+    assert {c.title for c in demo_platform.read.calls_evaluated_by(evaluator.id)} == {
+        MANCHESTER_CALL, DUBLIN_CALL}
+    from web.app import create_app
+
+    client = create_app({"TESTING": True, "SECRET_KEY": "test-secret"},
+                        platform=demo_platform).test_client()
+    sign_in(client, f"evaluator@{DOMAIN}", EVALUATOR_PASSWORD)
+    page = client.get("/evaluate")
+    assert page.status_code == 200
+    assert MANCHESTER_CALL in page.text and DUBLIN_CALL in page.text
+
+
+def test_a_demo_load_interrupted_at_the_award_is_completed_by_the_next_run(tmp_path,
+                                                                           monkeypatch):
+    platform = make_platform(f"sqlite:///{tmp_path / 'demo.sqlite3'}", FixedClock(START))
+    try:
+        def power_cut(*args, **kwargs):
+            raise RuntimeError("power cut")
+
+        monkeypatch.setattr(platform.app, "award", power_cut)
+        with pytest.raises(RuntimeError):
+            load_demo(platform)
+        monkeypatch.undo()
+
+        assert load_demo(platform) is True
+
+        read = platform.read
+        [call] = read.calls(city_id=read.city_named("Manchester").id)
+        assert call.status == "awarded" and call.phase == 3
+        proposals = read.proposals_of_call(call.id)
+        assert len(proposals) == 2
+        assert all(len(by) == 2 for by in read.scores([p.id for p in proposals], 1).values())
+        [award] = read.awards(call.id)
+        assert [(c.department_name, c.amount.to_decimal_string())
+                for c in read.commitments_to(award.project_id)] == [
+            ("Transport", "40000.00"), ("Environment", "25000.00")]
+        [dublin] = read.calls(city_id=read.city_named("Dublin").id)
+        assert dublin.status == "open" and len(dublin.evaluators) == 1
+    finally:
+        platform.close()
