@@ -57,7 +57,7 @@ DOMAIN_AREAS = {
     "accounts": {"kernel", "crowdfunding", "core"},
     "ledger": {"kernel", "crowdfunding", "matching", "procurement"},
     "procurement": {"kernel", "cities", "crowdfunding", "core"},
-    "investment": {"kernel"},
+    "investment": {"kernel", "cities", "crowdfunding", "core"},
 }
 # Where concrete adapters live: pages reach the outside world through the platform, never these.
 CONCRETE_ADAPTERS = {"adapters.sandbox_payments", "adapters.stripe_payments",
