@@ -55,7 +55,7 @@ DOMAIN_AREAS = {
     "crowdfunding": {"kernel", "cities", "core"},
     "matching": {"kernel", "cities", "crowdfunding", "core"},
     "accounts": {"kernel", "crowdfunding", "core"},
-    "ledger": {"kernel", "crowdfunding", "matching", "procurement"},
+    "ledger": {"kernel", "crowdfunding", "matching", "procurement", "investment"},
     "procurement": {"kernel", "cities", "crowdfunding", "core"},
     "investment": {"kernel", "cities", "crowdfunding", "core"},
 }

@@ -236,3 +236,39 @@ def test_an_offer_is_never_over_subscribed(tickets):
             assert accepted + minor > 10000
     offer = pilot.app.get_offer(pilot.offer)
     assert offer.held() == accepted <= offer.maximum
+
+
+def test_the_ledger_follows_commitments_and_every_event_balances():
+    pilot = Offered()
+    investor = pilot.investor("investor")
+    kept = pilot.invest("40.00", investor, role="investor")
+    gone = pilot.invest("15.00", investor, role="investor")
+    with acting_as(Actor(str(investor), "investor"), "withdraw"):
+        pilot.app.withdraw_investment(pilot.offer, gone)
+    other = pilot.invest("20.00")
+    books = pilot.books()
+    offer_committed = f"offer/{pilot.offer}/committed/{pilot.project}"
+    assert books[offer_committed] == 6000
+    assert books[f"investor/{investor}/committed/EUR"] == -4000
+    pilot.pledge("40.00")
+    pilot.after_deadline()
+    assert pilot.settle().outcome == FUNDED
+    books = pilot.books()
+    assert pilot.state(kept) == TO_PAY_IN and pilot.state(other) == TO_PAY_IN
+    assert books[offer_committed] == 0
+    assert books[f"offer/{pilot.offer}/due/{pilot.project}"] == 6000
+    assert books[f"investor/{investor}/due/EUR"] == -4000
+    assert books[f"investor/{investor}/committed/EUR"] == 0
+    assert sum(books.values()) == 0
+
+
+def test_released_commitments_leave_nothing_in_the_books():
+    pilot = Offered()
+    investor = pilot.investor()
+    pilot.invest("60.00", investor)
+    pilot.after_deadline()
+    assert pilot.settle().outcome == UNFUNDED
+    books = pilot.books()
+    assert books[f"offer/{pilot.offer}/committed/{pilot.project}"] == 0
+    assert books[f"investor/{investor}/committed/EUR"] == 0
+    assert books[f"offer/{pilot.offer}/due/{pilot.project}"] == 0
