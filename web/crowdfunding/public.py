@@ -140,7 +140,8 @@ def shares_against_the_call(project: ProjectView, call) -> list[tuple[str, int, 
     """Each part of the capital stack the call intended (percent) beside its share of the
     pilot's total so far (whole percent, halves up)."""
     now = {"city": project.committed.minor if project.committed else 0,
-           "matching": project.matched.minor, "crowd": project.raised.minor, "investors": 0}
+           "matching": project.matched.minor, "crowd": project.raised.minor,
+           "investors": project.invested.minor if project.invested else 0}
     total = sum(now.values())
     return [
         (label, int(call.capital_stack.get(key, 0)),
