@@ -177,3 +177,19 @@ def test_only_the_pilots_officers_add_offers(world, client):
     stranger = bearer(world.token(world.officer(lisbon)))
     assert on.add(headers=stranger).status_code == 403
     assert on.add(headers=on.investor()).status_code == 403
+
+
+def test_the_ledger_shows_the_offer_and_the_investors_accounts(world, client):
+    on = Offering(world, client)
+    investor_id = world.account("citizen")
+    citizen = bearer(world.token(investor_id))
+    client.post("/api/v1/me/appropriateness", headers=citizen,
+                json={"answers": RIGHT, "risk_warning_accepted": True})
+    on.invest(citizen, "100.00")
+    offer = client.get(f"/api/v1/ledger/accounts/offer/{on.offer}/committed/{on.project}")
+    assert offer.status_code == 200, offer.text
+    assert offer.json["balance"] == "100.00"
+    name = f"/api/v1/ledger/accounts/investor/{investor_id}/committed/EUR"
+    own = client.get(name, headers=citizen)
+    assert own.status_code == 200 and own.json["balance"] == "-100.00"
+    assert client.get(name, headers=on.investor()).status_code == 403

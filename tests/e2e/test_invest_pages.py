@@ -95,3 +95,20 @@ def test_an_officer_cannot_invest(world, client):
                           data={"amount": "10.00", "csrf_token": token})
     assert refused.status_code == 403
     assert world.app.get_offer(offer).held() == 0
+
+
+def test_the_pilots_page_shows_what_investors_committed_and_links_the_offer(world, client):
+    offer = offered(world)
+    investor = world.account("investor")
+    with acting_as(Actor(str(investor), "investor"), "test-seed"):
+        world.app.pass_appropriateness(
+            answers={"capital_at_risk": "yes", "deposit_guarantee": "no",
+                     "unfunded_pilot": "released"}, risk_warning_accepted=True)
+        world.app.commit_to_offer(offer, amount=Money.parse("2500.00", "EUR"),
+                                  payment_method="pm_card_visa")
+    world.platform.projections.catch_up()
+    project = world.app.get_offer(offer).project_id
+    page = client.get(f"/projects/{project}")
+    assert f'id="invested">{Money.parse("2500.00", "EUR").display()}<' in page.text
+    assert 'id="total">' in page.text
+    assert f'href="/invest/offers/{offer}"' in page.text

@@ -438,8 +438,10 @@ OPERATIONS: dict[str, dict[str, dict]] = {
             "Names: project/{id}/pledged|pending|charged|payout|owed, "
             "fund/{id}/sponsor|available|returned, fund/{id}/reserved|committed/{project id}, "
             "budget-line/{id}/budget|available, budget-line/{id}/committed|drawn/{project id}, "
-            "citizen/{id}/promised|paid/{CUR}. Project and fund accounts are public; a "
-            "citizen's are shown to that citizen, city officers, auditors and administrators."
+            "citizen/{id}/promised|paid/{CUR}, offer/{id}/committed|due/{project id}, "
+            "investor/{id}/committed|due/{CUR}. Project, fund and offer accounts are public; a "
+            "citizen's or investor's are shown to that account, city officers, auditors and "
+            "administrators."
         ),
         "tags": ["ledger"],
         "parameters": [

@@ -117,6 +117,7 @@ def project(project_id: UUID):
         delivered_by=delivery_owner_name(found),
         **capital_stack(found, page.funds),
         **awarded_pilot(page),
+        offers=platform().read.offers_on(found.id),
     )
 
 
@@ -164,7 +165,11 @@ def capital_stack(project: ProjectView, funds: list[ProjectFund] | None = None) 
         # Each department's commitments (held and drawn) beside the crowd and the funds.
         (f"dept-{number % 4 + 1}", f"{share.name} (city department)", share.amount, None)
         for number, share in enumerate(project.departments)
-    ]
+    ] + (
+        # Investors' commitments to offers that reached their minimum.
+        [("investors", "Investors (offers that reached their minimum)", project.invested, None)]
+        if project.invested and project.invested.minor else []
+    )
     scale = max(project.optimum, project.total)
     return {
         "stack": segments(parts, scale),
