@@ -18,7 +18,6 @@ from adapters.offer_queries import OfferView
 from domain.investment.offer import QUIZ, RISK_WARNING
 from domain.kernel.errors import DomainError, InvalidAmount, NotFound
 from domain.kernel.money import Money
-from web.crowdfunding.api.projects import manages_city
 from web.crowdfunding.console_forms import ActionForm
 from web.errors import error_page, status_for
 from web.services import command, platform
@@ -32,10 +31,17 @@ PAYMENT_METHOD = "card"  # the card is taken when the investor pays in (later wo
 
 def _offer(offer_id: UUID) -> OfferView:
     found = platform().read.offer(offer_id)
-    if found is None or (found.project_status == "draft" and not (
-            current_user.is_authenticated and manages_city(current_user, found.city_id))):
+    if found is None or (found.project_status == "draft" and not _manages(found.city_id)):
         raise NotFound(f"No offer with id {offer_id}")
     return found
+
+
+def _manages(city_id: UUID) -> bool:
+    """An officer of the city (or an administrator) sees offers on the city's draft pilots."""
+    if not current_user.is_authenticated:
+        return False
+    return current_user.has_role("admin") or (
+        current_user.has_role("city") and current_user.city_id == city_id)
 
 
 def _may_invest() -> bool:
