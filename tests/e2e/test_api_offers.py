@@ -193,3 +193,17 @@ def test_the_ledger_shows_the_offer_and_the_investors_accounts(world, client):
     own = client.get(name, headers=citizen)
     assert own.status_code == 200 and own.json["balance"] == "-100.00"
     assert client.get(name, headers=on.investor()).status_code == 403
+
+
+def test_a_benefit_share_offer_keeps_its_agreement(world, client):
+    on = Offering(world, client)
+    agreement = {"preferred_rate": "0.05", "residual": {
+        "city": "40", "investors": "30", "community_fund": "20", "proposer": "10"},
+        "community_fund_id": None}
+    made = on.add(kind="benefit_share", terms={"agreement": agreement})
+    assert made.status_code == 201, made.text
+    assert made.headers["Location"].endswith(f"/api/v1/offers/{made.json['id']}")
+    assert made.json["kind"] == "benefit_share"
+    assert made.json["terms"] == {"agreement": agreement}
+    listed = client.get("/api/v1/offers").json["offers"]
+    assert {o["kind"] for o in listed} == {"community_bond", "benefit_share"}

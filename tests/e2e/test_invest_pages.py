@@ -35,6 +35,7 @@ def offered(world):
 
 def test_invest_lists_open_offers_with_terms_and_the_risk_warning(world, client):
     offer = offered(world)
+    assert '<a href="/invest">Invest</a>' in client.get("/projects").text
     page = client.get("/invest")
     assert page.status_code == 200
     assert "Stavanger-style bike lanes" in page.text
