@@ -19,6 +19,7 @@ from adapters import tables as t
 from adapters.department_models import DepartmentModels
 from adapters.ledger import LedgerModels
 from adapters.mail import MAIL_CACHE, write_mail
+from adapters.offer_models import OfferModels
 from adapters.procurement_models import ProcurementModels
 from domain.accounts.account import Account
 from domain.cities.city import City
@@ -91,6 +92,7 @@ class ReadModels:
             **FundModels().handlers,
             **DepartmentModels().handlers,
             **ProcurementModels().handlers,
+            **OfferModels().handlers,
         }
         self.ledger = LedgerModels()
 

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from adapters import tables as t
 from adapters.department_queries import DepartmentQueries, committed_on
+from adapters.offer_queries import OfferQueries, invested_on
 from adapters.procurement_queries import ProcurementQueries, award_columns
 from adapters.storage import read_all
 from domain.crowdfunding.project import takes_pledges
@@ -73,23 +74,27 @@ class ProjectView:
     matched: Money | None = None  # what matching funds hold for it: reserved and committed
     committed: Money | None = None  # what the city's departments committed (held and drawn)
     departments: tuple = ()  # each department's share (DepartmentShare), when it has any
+    invested: Money | None = None  # investors' commitments in offers that reached their minimum
 
     def __post_init__(self) -> None:
         if self.matched is None:
             object.__setattr__(self, "matched", Money(0, self.currency))
         if self.committed is None:
             object.__setattr__(self, "committed", Money(0, self.currency))
+        if self.invested is None:
+            object.__setattr__(self, "invested", Money(0, self.currency))
 
     @property
     def total(self) -> Money:
-        """The crowd's money plus the matches plus the departments' commitments: what the
-        funding decision counts."""
-        return self.raised + self.matched + self.committed
+        """The crowd's money plus the matches plus the departments' commitments plus what
+        investors committed to offers that reached their minimum: what the funding decision
+        counts."""
+        return self.raised + self.matched + self.committed + self.invested
 
     @property
     def capital_stack(self) -> dict[str, Any]:
         return {"crowd": self.raised, "matched": self.matched, "committed": self.committed,
-                "departments": list(self.departments)}
+                "departments": list(self.departments), "investors": self.invested}
 
     @property
     def percent_of_minimum(self) -> int:
@@ -152,6 +157,7 @@ def _project(row: Any) -> ProjectView:
         delivery_owner_id=row.delivery_owner_id,
         matched=Money(int(row.matched or 0), currency),
         committed=Money(int(getattr(row, "committed", 0) or 0), currency),
+        invested=Money(int(getattr(row, "invested", 0) or 0), currency),
     )
 
 
@@ -217,6 +223,7 @@ def _projects_query() -> Any:
         _balance(p.id, "payout", default=None).label("payout"),
         _matched_on(p.id).label("matched"),
         committed_on(p.id).label("committed"),
+        invested_on(p.id).label("invested"),
     ))
 
 
@@ -251,7 +258,7 @@ def _moment(text: str | None) -> datetime | None:
     return _aware(datetime.fromisoformat(text)) if text else None
 
 
-class ReadModelQueries(DepartmentQueries, ProcurementQueries):
+class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries):
     def __init__(self, engine: sa.Engine):
         self.engine = engine
         # Embedded SQLite has no round trips to save: it reads the lists one by one.

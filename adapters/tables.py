@@ -259,6 +259,47 @@ commitments = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# -- investment offers, their commitments and passed appropriateness checks (issue 12) -------
+
+offers = sa.Table(
+    "rm_offers",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("project_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("city_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("kind", sa.String(20), nullable=False),  # community_bond, benefit_share
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("target", sa.BigInteger, nullable=False),
+    sa.Column("minimum", sa.BigInteger, nullable=False),
+    sa.Column("maximum", sa.BigInteger, nullable=False),
+    sa.Column("min_ticket", sa.BigInteger, nullable=False),
+    sa.Column("opens_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("closes_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("terms", sa.JSON, nullable=False),
+    sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+investment_commitments = sa.Table(
+    "rm_investment_commitments",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("offer_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("project_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("investor_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("amount", sa.BigInteger, nullable=False),  # what was committed
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),  # committed, to_pay_in, released, ...
+    sa.Column("committed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+appropriateness = sa.Table(
+    "rm_appropriateness",
+    metadata,
+    sa.Column("account_id", sa.Uuid, primary_key=True),
+    sa.Column("passed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 # -- the ledger: every money movement as postings that sum to zero (domain/ledger) ---------
 
 ledger_postings = sa.Table(
@@ -387,6 +428,7 @@ READ_MODELS = (
     matching_funds, fund_rule_versions, matches, ledger_postings, ledger_balances, ledger_facts,
     departments, department_budget_lines, commitments,
     calls, proposals, proposal_scores, call_awards, project_cost_benefits,
+    offers, investment_commitments, appropriateness,
 )
 
 # Mail to people, written from events exactly once (keyed by the event) and sent by the worker.

@@ -55,3 +55,14 @@ class FundingPartners(CivicfundCore):
     def _settle_commitments(self, project: Project) -> None:
         """A decided (or cancelled) project's commitments follow its outcome."""
         raise NotImplementedError
+
+    # -- investment offers' commitments (the investment area implements these) ------------------
+
+    def invested_on(self, project: Project) -> Money:
+        """What investors committed to the project's offers that reached their minimum:
+        counted by the funding decision (paid in later, so not part of the payout)."""
+        raise NotImplementedError
+
+    def _settle_investments(self, project: Project) -> None:
+        """A decided (or cancelled) project's investment commitments follow its outcome."""
+        raise NotImplementedError

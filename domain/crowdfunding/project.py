@@ -259,7 +259,7 @@ class Project(CivicAggregate):
 
     def decide(
         self, *, raised: Money, pledge_ids: list[UUID], matched: Money | None = None,
-        committed: Money | None = None,
+        committed: Money | None = None, invested: Money | None = None,
     ) -> str:
         """Funded or not on the total: the crowd's `raised` plus what matching funds hold plus
         what the city's departments committed."""
@@ -269,7 +269,10 @@ class Project(CivicAggregate):
         extra = {}
         if committed is not None and committed.is_positive():
             extra["committed"] = committed  # recorded only when departments co-fund it
-        outcome = self.outcome_for(raised + matched + (committed or Money.zero(self.currency)))
+        if invested is not None and invested.is_positive():
+            extra["invested"] = invested  # recorded only when investors count in it
+        outcome = self.outcome_for(raised + matched + (committed or Money.zero(self.currency))
+                                   + (invested or Money.zero(self.currency)))
         self._campaign_closed(
             outcome=outcome, raised=raised, pledge_ids=list(pledge_ids), matched=matched, **extra
         )
@@ -278,7 +281,7 @@ class Project(CivicAggregate):
     @event("CampaignClosed")
     def _campaign_closed(
         self, outcome: str, raised: Money, pledge_ids: list[UUID], matched: Money | None = None,
-        committed: Money | None = None,
+        committed: Money | None = None, invested: Money | None = None,
     ) -> None:
         self.status = outcome
         self.closing = False
@@ -286,6 +289,8 @@ class Project(CivicAggregate):
         self.decided_total = raised + matched if matched is not None else raised
         if committed is not None:
             self.decided_total = self.decided_total + committed
+        if invested is not None:
+            self.decided_total = self.decided_total + invested
 
     def complete_settlement(self, *, charged: Money, failed: int) -> None:
         if self.settled:

@@ -31,7 +31,8 @@ class Settling(FundingPartners):
         project = self.get_project(project_id)
         self._require_officer_of(project.city_id)
         raised = self._total(self._pledges(project, AUTHORISED), project.currency)
-        matched = self.matched_on(project) + self.co_funded_on(project)
+        matched = (self.matched_on(project) + self.co_funded_on(project)
+                   + self.invested_on(project))
         project.start_closing(self.clock.now(), early=True, raised=raised + matched)
         self.save(project)
         return self.settle(project_id)
@@ -56,6 +57,7 @@ class Settling(FundingPartners):
                 raised=self._total(counted, project.currency),
                 matched=self.matched_on(project),
                 committed=self.co_funded_on(project),
+                invested=self.invested_on(project),
                 pledge_ids=[p.id for p in counted],
             )
             self.save(project)
@@ -135,6 +137,7 @@ class Settling(FundingPartners):
         if not project.settled:
             self._settle_grants(project)
             self._settle_commitments(project)
+            self._settle_investments(project)
         project.complete_settlement(charged=charged, failed=failed)
         if project.status == FUNDED:
             # Owed to the delivery owner: what was charged plus the matches it brought in and

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from domain.crowdfunding.pledge import Pledge
 from domain.crowdfunding.project import Project
+from domain.investment.offer import Offer
 from domain.ledger import chart
 from domain.ledger.postings import Posting, check_balanced, move
 from domain.matching.fund import MatchingFund
@@ -47,7 +48,7 @@ def _uuid(value: Any) -> UUID:
 
 # Where a pledge's money sits, by the account bucket of its project.
 PLEDGED, PENDING, CHARGED = "pledged", "pending", "charged"
-RESERVED, COMMITTED, DRAWN = "reserved", "committed", "drawn"
+RESERVED, COMMITTED, DRAWN, DUE = "reserved", "committed", "drawn", "due"
 
 
 class Bookkeeper:
@@ -79,6 +80,11 @@ class Bookkeeper:
             Department.Withdrawn: self._commitment_given_back,
             Department.Released: self._commitment_given_back,
             Department.Drawn: self._commitment_drawn,
+            Offer.Added: self._offer_added,
+            Offer.Committed: self._investment_committed,
+            Offer.Withdrawn: self._investment_given_back,
+            Offer.Released: self._investment_given_back,
+            Offer.CalledToPayIn: self._investment_called,
         }
 
     @staticmethod
@@ -310,6 +316,58 @@ class Bookkeeper:
         """Withdrawn by the department, or released (unfunded or cancelled): back to the line."""
         return self._commitment_moved(e, None)
 
+    # -- investment offers -----------------------------------------------------------------------
+
+    def _offer_added(self, e: Offer.Added) -> list[Posting]:
+        self.facts.put(f"offer:{e.originator_id}", {"currency": e.currency,
+                                                    "project": str(e.project_id)})
+        return []
+
+    def _offer(self, offer_id: UUID) -> dict[str, Any]:
+        facts = self.facts.get(f"offer:{offer_id}")
+        if facts is None:
+            raise KeyError(f"the ledger has not seen offer {offer_id} added")
+        return facts
+
+    def _investment_committed(self, e: Offer.Committed) -> list[Posting]:
+        offer = self._offer(e.originator_id)
+        self.facts.put(f"investment:{e.commitment_id}", {
+            "investor": str(e.investor_id), "amount": e.amount, "at": COMMITTED,
+        })
+        return move(e.amount, offer["currency"],
+                    chart.investor_committed(_uuid(e.investor_id), offer["currency"]),
+                    chart.offer_committed(e.originator_id, _uuid(offer["project"])))
+
+    def _investment_given_back(self, e: Any) -> list[Posting]:
+        """Withdrawn by the investor, or released (the pilot unfunded or cancelled, or the
+        offer under its minimum): the commitment is taken back."""
+        key, offer = f"investment:{e.commitment_id}", self._offer(e.originator_id)
+        held = self.facts.get(key)
+        if held is None or held["at"] != COMMITTED:
+            return []
+        held["at"] = None
+        self.facts.put(key, held)
+        currency, project = offer["currency"], _uuid(offer["project"])
+        return move(held["amount"], currency, chart.offer_committed(e.originator_id, project),
+                    chart.investor_committed(_uuid(held["investor"]), currency))
+
+    def _investment_called(self, e: Offer.CalledToPayIn) -> list[Posting]:
+        """The pilot was funded and the offer reached its minimum: the investor owes it."""
+        key, offer = f"investment:{e.commitment_id}", self._offer(e.originator_id)
+        held = self.facts.get(key)
+        if held is None or held["at"] != COMMITTED:
+            return []
+        held["at"] = DUE
+        self.facts.put(key, held)
+        currency, project = offer["currency"], _uuid(offer["project"])
+        investor = _uuid(held["investor"])
+        return [
+            *move(held["amount"], currency, chart.offer_committed(e.originator_id, project),
+                  chart.offer_due(e.originator_id, project)),
+            *move(held["amount"], currency, chart.investor_due(investor, currency),
+                  chart.investor_committed(investor, currency)),
+        ]
+
 
 def _bucket(project_id: UUID, at: str) -> chart.Account:
     return {PLEDGED: chart.pledged, PENDING: chart.pending,
@@ -323,6 +381,7 @@ _MONEY_EVENTS = {
     MatchingFund.MatchCommitted, MatchingFund.MatchReleased, MatchingFund.GrantReserved,
     MatchingFund.GrantCommitted, MatchingFund.GrantReleased, MatchingFund.RoundShared,
     MatchingFund.Closed, Department.Created, Department.BudgetLineAdded, Department.Committed,
-    Department.Withdrawn, Department.Released, Department.Drawn,
+    Department.Withdrawn, Department.Released, Department.Drawn, Offer.Added, Offer.Committed,
+    Offer.Withdrawn, Offer.Released, Offer.CalledToPayIn,
 }
 

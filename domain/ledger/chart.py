@@ -23,15 +23,18 @@ BUCKETS: dict[str, dict[str, str | None]] = {
     "fund": {"sponsor": None, "available": None, "reserved": PROJECT, "committed": PROJECT,
              "returned": None},
     "budget-line": {"budget": None, "available": None, "committed": PROJECT, "drawn": PROJECT},
+    "offer": {"committed": PROJECT, "due": PROJECT},
+    "investor": {"committed": CURRENCY, "due": CURRENCY},
 }
 
 # The accounts money comes from: never positive.
 SOURCES = {("citizen", "promised"), ("citizen", "paid"), ("fund", "sponsor"),
-           ("project", "owed"), ("budget-line", "budget")}
+           ("project", "owed"), ("budget-line", "budget"), ("investor", "committed"),
+           ("investor", "due")}
 
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _NAME = re.compile(
-    rf"^(citizen|project|fund|budget-line)/({_UUID})/([a-z]+)(?:/({_UUID}|[A-Z]{{3}}))?$"
+    rf"^(citizen|project|fund|budget-line|offer|investor)/({_UUID})/([a-z]+)(?:/({_UUID}|[A-Z]{{3}}))?$"
 )
 
 
@@ -41,7 +44,7 @@ class UnknownAccount(ValueError):
 
 @dataclass(frozen=True)
 class Account:
-    owner: str  # citizen, project, fund or budget-line
+    owner: str  # citizen, project, fund, budget-line, offer or investor
     owner_id: UUID
     bucket: str
     project_id: UUID | None = None  # for a fund's reserved and committed money, per project
@@ -164,3 +167,26 @@ def line_committed(line_id: UUID, project_id: UUID) -> Account:
 def line_drawn(line_id: UUID, project_id: UUID) -> Account:
     """What the line paid to a pilot (drawn at the decision)."""
     return Account("budget-line", line_id, "drawn", project_id)
+
+
+# -- an investment offer and its investors -------------------------------------------------------
+
+
+def offer_committed(offer_id: UUID, project_id: UUID) -> Account:
+    """Investors' commitments to the offer, held until the pilot's outcome is decided."""
+    return Account("offer", offer_id, "committed", project_id)
+
+
+def offer_due(offer_id: UUID, project_id: UUID) -> Account:
+    """Commitments called to pay in (the pilot was funded and the offer reached its minimum)."""
+    return Account("offer", offer_id, "due", project_id)
+
+
+def investor_committed(account_id: UUID, currency: str) -> Account:
+    """What the investor has committed and that is not yet decided (negative)."""
+    return Account("investor", account_id, "committed", currency=currency)
+
+
+def investor_due(account_id: UUID, currency: str) -> Account:
+    """What the investor owes to pay in (negative)."""
+    return Account("investor", account_id, "due", currency=currency)

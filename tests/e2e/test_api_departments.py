@@ -63,6 +63,7 @@ def test_a_commitment_shows_on_the_pilot_and_the_line_and_counts_in_the_total(wo
         "crowd": "100.00", "matched": "0.00", "committed": "3000.00",
         "departments": [{"department_id": co.department, "name": "Transport",
                          "amount": "3000.00"}],
+        "investors": "0.00",
     }
     assert co.line_json() == {
         "id": co.line, "name": "Active travel", "fiscal_year": 2026, "amount": "5000.00",

@@ -55,9 +55,9 @@ DOMAIN_AREAS = {
     "crowdfunding": {"kernel", "cities", "core"},
     "matching": {"kernel", "cities", "crowdfunding", "core"},
     "accounts": {"kernel", "crowdfunding", "core"},
-    "ledger": {"kernel", "crowdfunding", "matching", "procurement"},
+    "ledger": {"kernel", "crowdfunding", "matching", "procurement", "investment"},
     "procurement": {"kernel", "cities", "crowdfunding", "core"},
-    "investment": {"kernel"},
+    "investment": {"kernel", "cities", "crowdfunding", "core"},
 }
 # Where concrete adapters live: pages reach the outside world through the platform, never these.
 CONCRETE_ADAPTERS = {"adapters.sandbox_payments", "adapters.stripe_payments",

@@ -41,6 +41,7 @@ from web.api.schemas import (
     UpdateListSchema,
     UpdateSchema,
 )
+from web.investment.api_openapi import OPERATIONS as INVESTMENT_OPERATIONS
 from web.ledger.api_schemas import LedgerAccountSchema, LedgerPageQuerySchema
 from web.matching.api_schemas import (
     RULE_PARAMETERS,
@@ -115,7 +116,9 @@ ERRORS = {
         "422 invalid (fields refused by the schema, including unknown fields) or a domain code: "
         "invalid_amount, currency_mismatch, unknown_currency, invalid_project, invalid_city, "
         "invalid_account, payment_declined, invalid_fund, invalid_rules, invalid_department, "
-        "over_committed, invalid_call, invalid_proposal, invalid_score, over_envelope"
+        "over_committed, invalid_call, invalid_proposal, invalid_score, over_envelope, "
+        "invalid_offer, invalid_terms, over_subscribed, ticket_too_small, "
+        "appropriateness_required, wrong_answers"
     ),
 }
 
@@ -435,8 +438,10 @@ OPERATIONS: dict[str, dict[str, dict]] = {
             "Names: project/{id}/pledged|pending|charged|payout|owed, "
             "fund/{id}/sponsor|available|returned, fund/{id}/reserved|committed/{project id}, "
             "budget-line/{id}/budget|available, budget-line/{id}/committed|drawn/{project id}, "
-            "citizen/{id}/promised|paid/{CUR}. Project and fund accounts are public; a "
-            "citizen's are shown to that citizen, city officers, auditors and administrators."
+            "citizen/{id}/promised|paid/{CUR}, offer/{id}/committed|due/{project id}, "
+            "investor/{id}/committed|due/{CUR}. Project, fund and offer accounts are public; a "
+            "citizen's or investor's are shown to that account, city officers, auditors and "
+            "administrators."
         ),
         "tags": ["ledger"],
         "parameters": [
@@ -523,6 +528,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
     }},
 }
 OPERATIONS.update(PROCUREMENT_OPERATIONS)
+OPERATIONS.update(INVESTMENT_OPERATIONS)
 
 
 def _one_of(suffix: str, description: str) -> dict:

@@ -330,6 +330,11 @@ class CapitalStackSchema(Schema):
         fields.Nested(DepartmentShareSchema), required=True,
         metadata={"description": "Each department's commitments to the pilot, largest first"},
     )
+    investors = AmountField(
+        required=True,
+        metadata={"description": "What investors committed to the pilot's offers that reached "
+                                 "their minimum (held, or called to pay in)"},
+    )
 
 
 class ProjectSchema(Schema):
@@ -365,10 +370,16 @@ class ProjectSchema(Schema):
         metadata={"description": "What the city's departments committed to it from their budget "
                                  "lines (held and drawn)", "example": "0.00"},
     )
+    invested = AmountField(
+        required=True,
+        metadata={"description": "What investors committed to its investment offers that "
+                                 "reached their minimum (held, or called to pay in)",
+                  "example": "0.00"},
+    )
     total = AmountField(
         required=True,
-        metadata={"description": "raised + matched + committed: what the funding decision "
-                                 "counts"},
+        metadata={"description": "raised + matched + committed + invested: what the funding "
+                                 "decision counts"},
     )
     capital_stack = fields.Nested(CapitalStackSchema, required=True)
     settled = fields.Boolean(

@@ -117,6 +117,7 @@ def project(project_id: UUID):
         delivered_by=delivery_owner_name(found),
         **capital_stack(found, page.funds),
         **awarded_pilot(page),
+        offers=platform().read.offers_on(found.id),
     )
 
 
@@ -140,7 +141,8 @@ def shares_against_the_call(project: ProjectView, call) -> list[tuple[str, int, 
     """Each part of the capital stack the call intended (percent) beside its share of the
     pilot's total so far (whole percent, halves up)."""
     now = {"city": project.committed.minor if project.committed else 0,
-           "matching": project.matched.minor, "crowd": project.raised.minor, "investors": 0}
+           "matching": project.matched.minor, "crowd": project.raised.minor,
+           "investors": project.invested.minor if project.invested else 0}
     total = sum(now.values())
     return [
         (label, int(call.capital_stack.get(key, 0)),
@@ -163,7 +165,11 @@ def capital_stack(project: ProjectView, funds: list[ProjectFund] | None = None) 
         # Each department's commitments (held and drawn) beside the crowd and the funds.
         (f"dept-{number % 4 + 1}", f"{share.name} (city department)", share.amount, None)
         for number, share in enumerate(project.departments)
-    ]
+    ] + (
+        # Investors' commitments to offers that reached their minimum.
+        [("investors", "Investors (offers that reached their minimum)", project.invested, None)]
+        if project.invested and project.invested.minor else []
+    )
     scale = max(project.optimum, project.total)
     return {
         "stack": segments(parts, scale),

@@ -1,7 +1,7 @@
 """The ledger: any account's balance and its postings, each with the event it came from.
 
-Project, fund and budget-line accounts are public; a citizen's accounts are shown to that
-citizen, to city officers and to auditors (and administrators)."""
+Project, fund, budget-line and offer accounts are public; a citizen's (or an investor's)
+accounts are shown to that account, to city officers and to auditors (and administrators)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,11 @@ def _currency_of(account: chart.Account, name: str) -> str:
         if fund is None:
             raise unknown_account(name)
         return fund.currency
+    if account.owner == "offer":
+        offer = read.offer(account.owner_id)
+        if offer is None or offer.project_status == "draft":
+            raise unknown_account(name)
+        return offer.currency
     if account.owner == "budget-line":
         currency = read.budget_line_currency(account.owner_id)
         if currency is None:

@@ -1,0 +1,1 @@
+"""Investment offers on the web: the API and the pages."""
