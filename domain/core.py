@@ -11,8 +11,10 @@ its own (e.g. crowdfunding's FundingPartners) which the other area implements.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from contextlib import ExitStack
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -25,12 +27,20 @@ from domain.crowdfunding.project import Project
 from domain.crowdfunding.settlement import PledgeIndex
 from domain.kernel.clock import Clock
 from domain.kernel.context import current_actor
-from domain.kernel.errors import ConcurrentChange, InvalidCity, NotFound, NotPermitted
+from domain.kernel.errors import (
+    DECIDE_AGAIN,
+    ConcurrentChange,
+    InvalidCity,
+    NotFound,
+    NotPermitted,
+)
 from domain.kernel.payments import PaymentGateway
-from domain.kernel.ports import ChecksUnchanged
+from domain.kernel.ports import ChecksUnchanged, DecidesExclusively
 
 # The highest log position this context's commands recorded (read-your-writes: a reader waits
 # for the read models to reach it).
+T = TypeVar("T")
+
 _written: ContextVar[int] = ContextVar("civicfund_written_position", default=0)
 
 
@@ -123,6 +133,34 @@ class CivicfundCore(Application[UUID]):
         if not versions or not self.checks_unchanged:
             return {}
         return {"unchanged_since": versions}
+
+    def _decide_on(self, aggregate: Callable[[], Any], change: Callable[[Any], T], *,
+                   unchanged: Callable[[], Any] | None = None) -> T:
+        """Decide on one aggregate as recorded and save the outcome (on condition that the
+        aggregate `unchanged` returns, if any, is unchanged); decide again if another process
+        changed either. Where the event store can, the aggregate's turn is exclusive."""
+        for attempt in range(DECIDE_AGAIN):
+            with ExitStack() as stack:
+                decided = aggregate()
+                if isinstance(self.recorder, DecidesExclusively):
+                    recorded = stack.enter_context(self.recorder.exclusive(
+                        [decided.id], after={decided.id: decided.version}
+                    ))
+                    for stored in recorded:
+                        self.mapper.to_domain_event(stored).mutate(decided)
+                checks: dict[UUID, int] = {}
+                if unchanged is not None:
+                    other = unchanged()
+                    checks = {other.id: other.version}
+                result = change(decided)
+                try:
+                    self._save_or_conflict(decided, **self._checks(checks))
+                except ConcurrentChange:
+                    if attempt + 1 < DECIDE_AGAIN:
+                        continue
+                    raise
+                return result
+        raise NotFound("unreachable")  # pragma: no cover
 
     def _save_or_conflict(self, *objs: Any, **kwargs: Any) -> None:
         try:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from contextlib import ExitStack
 from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
@@ -40,15 +39,12 @@ from domain.investment.offer import (
 )
 from domain.kernel.context import current_actor
 from domain.kernel.errors import (
-    DECIDE_AGAIN,
     ConcurrentChange,
     InvalidTransition,
-    NotFound,
     NotPermitted,
     PaymentDeclined,
 )
 from domain.kernel.money import Money
-from domain.kernel.ports import DecidesExclusively
 
 T = TypeVar("T")
 INVESTING_ROLES = ("citizen", "investor")
@@ -191,26 +187,10 @@ class Investing(FundingPartners):
                       project_id: UUID | None = None) -> T:
         """Decide on the offer as recorded and save the outcome (on condition that the pilot,
         if any, is unchanged); decide again if another process changed either."""
-        for attempt in range(DECIDE_AGAIN):
-            with ExitStack() as stack:
-                offer = self.get_offer(offer_id)
-                if isinstance(self.recorder, DecidesExclusively):
-                    recorded = stack.enter_context(self.recorder.exclusive(
-                        [offer_id], after={offer_id: offer.version}
-                    ))
-                    for stored in recorded:
-                        self.mapper.to_domain_event(stored).mutate(offer)
-                checks: dict[UUID, int] = {}
-                if project_id is not None:
-                    project = self._project_takes_investment(project_id)
-                    checks = {project.id: project.version}
-                result = change(offer)
-                try:
-                    self._save_or_conflict(offer, **self._checks(checks))
-                except ConcurrentChange:
-                    if attempt + 1 < DECIDE_AGAIN:
-                        continue
-                    raise
-                return result
-        raise NotFound("unreachable")  # pragma: no cover
+        return self._decide_on(
+            lambda: self.get_offer(offer_id), change,
+            unchanged=None if project_id is None else (
+                lambda: self._project_takes_investment(project_id)
+            ),
+        )
 

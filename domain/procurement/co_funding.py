@@ -18,21 +18,16 @@ The rules:
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import ExitStack
 from typing import Any, TypeVar
 from uuid import UUID
 
 from domain.crowdfunding.funding_partners import FundingPartners
 from domain.crowdfunding.project import CANCELLED, DRAFT, FUNDED, OPEN, Project
 from domain.kernel.errors import (
-    DECIDE_AGAIN,
-    ConcurrentChange,
     CurrencyMismatch,
     InvalidTransition,
-    NotFound,
 )
 from domain.kernel.money import Money
-from domain.kernel.ports import DecidesExclusively
 from domain.procurement.departments import COMMITTED, DRAWN, Department, InvalidDepartment
 
 T = TypeVar("T")
@@ -149,25 +144,9 @@ class CoFunding(FundingPartners):
                            project_id: UUID | None = None) -> T:
         """Decide on the department as recorded and save the outcome (on condition that the
         pilot, if any, is unchanged); decide again if another process changed either."""
-        for attempt in range(DECIDE_AGAIN):
-            with ExitStack() as stack:
-                department = self.get_department(department_id)
-                if isinstance(self.recorder, DecidesExclusively):
-                    recorded = stack.enter_context(self.recorder.exclusive(
-                        [department_id], after={department_id: department.version}
-                    ))
-                    for stored in recorded:
-                        self.mapper.to_domain_event(stored).mutate(department)
-                checks = {}
-                if project_id is not None:
-                    project = self._project_takes_commitments(project_id)
-                    checks = {project.id: project.version}
-                result = change(department)
-                try:
-                    self._save_or_conflict(department, **self._checks(checks))
-                except ConcurrentChange:
-                    if attempt + 1 < DECIDE_AGAIN:
-                        continue
-                    raise
-                return result
-        raise NotFound("unreachable")  # pragma: no cover
+        return self._decide_on(
+            lambda: self.get_department(department_id), change,
+            unchanged=None if project_id is None else (
+                lambda: self._project_takes_commitments(project_id)
+            ),
+        )
