@@ -12,6 +12,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from adapters import tables as t
+from adapters.storage import among
 from domain.kernel.money import Money
 
 LINE = "budget-line"
@@ -28,7 +29,7 @@ def committed_on(project_id: Any) -> Any:
     b = t.ledger_balances.c
     return (
         sa.select(sa.func.coalesce(sa.func.sum(b.balance), 0))
-        .where(b.owner == LINE, b.project_id == project_id, b.bucket.in_(HELD_BUCKETS))
+        .where(b.owner == LINE, b.project_id == project_id, among(b.bucket, HELD_BUCKETS))
         .scalar_subquery()
     )
 
@@ -208,7 +209,7 @@ class DepartmentQueries:
             .select_from(t.ledger_balances)
             .join(t.department_budget_lines, l.id == b.owner_id)
             .join(t.departments, d.id == l.department_id)
-            .where(b.owner == LINE, b.project_id == project_id, b.bucket.in_(HELD_BUCKETS))
+            .where(b.owner == LINE, b.project_id == project_id, among(b.bucket, HELD_BUCKETS))
             .group_by(d.id, d.name, d.currency)
         )
         shares = [DepartmentShare(r.id, r.name, Money(int(r.amount), r.currency))

@@ -12,6 +12,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from adapters import tables as t
+from adapters.storage import among
 from domain.kernel.money import Money
 
 OFFER = "offer"
@@ -27,7 +28,7 @@ def _held_in(offer_id: Any) -> Any:
     b = t.ledger_balances.c
     return (
         sa.select(sa.func.coalesce(sa.func.sum(b.balance), 0))
-        .where(b.owner == OFFER, b.owner_id == offer_id, b.bucket.in_(HELD_BUCKETS))
+        .where(b.owner == OFFER, b.owner_id == offer_id, among(b.bucket, HELD_BUCKETS))
         .scalar_subquery()
     )
 

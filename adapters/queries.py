@@ -16,6 +16,7 @@ from adapters import tables as t
 from adapters.department_queries import DepartmentQueries, committed_on
 from adapters.offer_queries import OfferQueries, invested_on
 from adapters.procurement_queries import ProcurementQueries, award_columns
+from adapters.storage import among as _among
 from adapters.storage import read_all
 from domain.crowdfunding.project import takes_pledges
 from domain.kernel.money import Money
@@ -166,13 +167,6 @@ def _with_city_zone(query: Any) -> Any:
     return query.add_columns(t.cities.c.timezone).outerjoin(
         t.cities, t.cities.c.id == t.projects.c.city_id
     )
-
-
-def _among(column: Any, names: tuple[str, ...]) -> Any:
-    """`column IN ('a', 'b')` with the names written into the SQL: a fixed list needs no bound
-    parameters, so the statement compiles once and is reused as it is."""
-    assert all(name.isidentifier() for name in names)
-    return column.in_([sa.literal_column(f"'{name}'") for name in names])
 
 
 # -- money figures, read from the ledger's balances -------------------------------------------

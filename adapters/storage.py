@@ -131,3 +131,10 @@ def event_store_env(database_url: str) -> dict[str, str]:
             "APPLICATION_RECORDER_TOPIC": "adapters.event_store:OrderedPostgresRecorder",
         }
     return env
+
+
+def among(column: Any, names: tuple[str, ...]) -> Any:
+    """`column IN ('a', 'b')` with the names written into the SQL: a fixed list needs no bound
+    parameters, so the statement compiles once and is reused as it is."""
+    assert all(name.isidentifier() for name in names)
+    return column.in_([sa.literal_column(f"'{name}'") for name in names])
