@@ -408,3 +408,31 @@ def test_invest_shows_the_demo_offers_with_their_figures(demo_client):
     assert "4.5 % a year, paid every 6 months" in page.text
     assert "NOK 110,000.00" in page.text and "EUR 14,250.00" in page.text
     assert "city 40 %, investors 35 %, community fund 15 %, proposer 10 %" in page.text
+
+
+def test_a_demo_load_interrupted_among_the_commitments_is_completed_once(tmp_path, monkeypatch):
+    platform = make_platform(f"sqlite:///{tmp_path / 'demo.sqlite3'}", FixedClock(START))
+    try:
+        commit = platform.app.commit_to_offer
+        calls = []
+
+        def power_cut_on_the_third(*args, **kwargs):
+            calls.append(args)
+            if len(calls) == 3:
+                raise RuntimeError("power cut")
+            return commit(*args, **kwargs)
+
+        monkeypatch.setattr(platform.app, "commit_to_offer", power_cut_on_the_third)
+        with pytest.raises(RuntimeError):
+            load_demo(platform)
+        monkeypatch.undo()
+
+        assert load_demo(platform) is True
+        offers = {o.project_title: o for o in platform.read.offers()}
+        assert len(offers) == 2
+        assert offers[STAVANGER_BOND].held.to_decimal_string() == "110000.00"
+        assert offers[PORTO_BENEFIT_SHARE].held.to_decimal_string() == "14250.00"
+        assert sorted(len(platform.app.get_offer(o.id).commitments)
+                      for o in offers.values()) == [3, 4]
+    finally:
+        platform.close()
