@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from uuid import UUID
@@ -20,7 +21,7 @@ from adapters.pledge_index import ReadModelPledgeIndex
 from adapters.queries import ReadModelQueries
 from adapters.sandbox_payments import TEST_CARDS, SandboxGateway, SqlStore
 from adapters.sessions import SessionStore
-from adapters.settings import Settings
+from adapters.settings import FIXED_CLOCK_WITH_STRIPE, Settings
 from adapters.storage import (
     create_engine,
     create_read_engine,
@@ -30,8 +31,10 @@ from adapters.storage import (
 from adapters.stripe_payments import StripeGateway
 from adapters.stripe_webhooks import StripeInbox
 from domain.application import Civicfund
-from domain.kernel.clock import Clock, SystemClock
+from domain.kernel.clock import Clock, FixedClock, SystemClock
 from domain.kernel.payments import PaymentGateway
+
+log = logging.getLogger(__name__)
 
 
 class ConfigurationError(Exception):
@@ -121,6 +124,19 @@ def build_payments(settings: Settings, engine: sa.Engine,
     )
 
 
+def build_clock(settings: Settings) -> Clock:
+    """The real clock, or the one CIVICFUND_NOW fixes (never beside Stripe payments)."""
+    if settings.now is None:
+        return SystemClock()
+    if settings.payments == "stripe":
+        raise ConfigurationError(FIXED_CLOCK_WITH_STRIPE)
+    log.warning(
+        "THE CLOCK IS FIXED at %s (CIVICFUND_NOW) for a demo: nothing here happens in real time",
+        settings.now.isoformat(),
+    )
+    return FixedClock(settings.now)
+
+
 def build_platform(
     settings: Settings | None = None,
     *,
@@ -128,7 +144,7 @@ def build_platform(
     payments: PaymentGateway | None = None,
 ) -> Platform:
     settings = settings or Settings.from_env()
-    clock = clock or SystemClock()
+    clock = clock or build_clock(settings)
     engine = create_engine(settings.database_url)
     relaxed = create_relaxed_engine(settings.database_url, engine)
     reads = create_read_engine(settings.database_url, engine)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 DEFAULT_INSTANCE = Path.cwd() / "instance"
@@ -43,6 +44,8 @@ class Settings:
     public_url: str = ""
     # How many proxies in front of the web server set X-Forwarded-For (0: none, trust no header).
     proxies: int = 0
+    # CIVICFUND_NOW: the application's clock fixed at this moment (demos only; never with Stripe).
+    now: datetime | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -74,6 +77,7 @@ class Settings:
             api_token_days=int(env.get("CIVICFUND_API_TOKEN_DAYS", "30")),
             public_url=env.get("CIVICFUND_PUBLIC_URL", "").rstrip("/"),
             proxies=int(env.get("CIVICFUND_PROXIES", "0")),
+            now=fixed_now(env.get("CIVICFUND_NOW", ""), env.get("CIVICFUND_PAYMENTS", "sandbox")),
         )
 
 
@@ -85,3 +89,33 @@ def rate_limits_mode(text: str) -> str:
     if mode in ("off", "0", "false", "no"):
         return "off"
     raise ValueError(f"CIVICFUND_RATE_LIMITS={text!r}: use on or off")
+
+
+FIXED_CLOCK_WITH_STRIPE = (
+    "CIVICFUND_NOW fixes the clock for demos and is refused with CIVICFUND_PAYMENTS=stripe: "
+    "unset CIVICFUND_NOW, or use sandbox payments"
+)
+
+
+def fixed_now(text: str, payments: str = "sandbox") -> datetime | None:
+    """CIVICFUND_NOW: an ISO 8601 timestamp with its zone, or nothing (the real clock).
+
+    A fixed clock is for demos of schedules that span years: real money must never move on a
+    made-up date, so it is refused beside Stripe payments."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"CIVICFUND_NOW={text!r} is not an ISO 8601 timestamp: use one with its zone, "
+            "such as 2027-03-01T09:00:00+00:00"
+        ) from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(
+            f"CIVICFUND_NOW={text!r} has no time zone: add one, such as 2027-03-01T09:00:00+00:00"
+        )
+    if (payments or "").strip().lower() == "stripe":
+        raise ValueError(FIXED_CLOCK_WITH_STRIPE)
+    return moment.astimezone(UTC)

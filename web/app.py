@@ -20,6 +20,8 @@ from web.services import read_your_writes
 
 CORRELATION_HEADER = "X-Request-Id"
 CLIENT_CORRELATION_HEADER = "X-Client-Request-Id"
+# Present (with the fixed moment) when CIVICFUND_NOW fixes the clock for a demo.
+CLOCK_FIXED_HEADER = "X-Civicfund-Clock-Fixed"
 log = logging.getLogger(__name__)
 
 
@@ -97,13 +99,16 @@ def create_app(config: dict[str, Any] | None = None, platform: Platform | None =
             response.headers["X-Log-Position"] = str(g.written_position)
         if g.get("client_request_id"):
             response.headers[CLIENT_CORRELATION_HEADER] = g.client_request_id
+        if platform.settings.now is not None:
+            response.headers[CLOCK_FIXED_HEADER] = platform.settings.now.isoformat()
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"now": platform.clock.now(), "payments_mode": platform.settings.payments}
+        return {"now": platform.clock.now(), "payments_mode": platform.settings.payments,
+                "clock_fixed_at": platform.settings.now}
 
     from web import filters
 

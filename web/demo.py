@@ -1,6 +1,7 @@
 """Demo data: seven cities, their officers, a dozen smart-city pilots and pledges in progress, a
 matching fund in Porto, Manchester's departments and a PCP call evaluated and awarded in three
-phases (its pilot co-funded by two departments), and a Dublin PPI call open for proposals.
+phases (its pilot co-funded by two departments), a Dublin PPI call open for proposals, and two
+investment offers: a Stavanger community bond and a Porto benefit share, with commitments.
 
 Everything is loaded through the real use cases, so the demo's event log is one a real platform
 could have written. Loading is idempotent: once the demo admin exists, nothing is added.
@@ -330,6 +331,7 @@ def load_demo(platform: Platform) -> bool:
     _assign_delivery_owners(platform, accounts)
     _add_departments(platform, cities, accounts)
     _run_calls(platform, cities, accounts)
+    _add_offers(platform, cities, accounts)
     # Last, so an interrupted load is finished by the next run.
     admin = next(a for a in ACCOUNTS if a.role == "admin")
     with acting_as(SYSTEM, new_correlation_id("demo")):
@@ -757,3 +759,89 @@ def _dublin_call(platform: Platform, city_id: UUID, accounts: dict[str, UUID]) -
             app.open_call(call_id)
         if evaluator_id not in app.get_call(call_id).evaluators:
             app.appoint_evaluator(call_id, evaluator_id)
+
+
+# -- investment offers (issue 12) ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DemoOffer:
+    city: str
+    officer: str  # email local part
+    pilot: str  # the pilot's title
+    kind: str
+    target: str
+    minimum: str
+    maximum: str
+    min_ticket: str
+    closes_in_days: int
+    terms: dict
+    # (email local part, role, amount): who passed the appropriateness check and committed.
+    commitments: tuple[tuple[str, str, str], ...]
+
+
+# The answers of the appropriateness quiz (domain/investment/offer.py QUIZ) a demo investor gave.
+_RIGHT_ANSWERS = {"capital_at_risk": "yes", "deposit_guarantee": "no",
+                  "unfunded_pilot": "released"}
+STAVANGER_BOND = "EV charging hub in Jorenholmen car park"
+PORTO_BENEFIT_SHARE = "Smart street lighting retrofit in Bonfim"
+OFFERS = (
+    DemoOffer(
+        "Stavanger", "stavanger", STAVANGER_BOND, "community_bond",
+        "250000.00", "100000.00", "300000.00", "1000.00", 30,
+        {"rate": "0.045", "term_years": 5, "payments_per_year": 2, "repayment": "amortising"},
+        (("ingrid", "citizen", "50000.00"), ("citizen", "citizen", "20000.00"),
+         ("tom", "citizen", "15000.00"), ("priya", "citizen", "25000.00")),
+    ),
+    DemoOffer(
+        "Porto", "porto", PORTO_BENEFIT_SHARE, "benefit_share",
+        "20000.00", "10000.00", "25000.00", "250.00", 35,
+        # The community fund's id is Porto's matching fund's, filled in when loading.
+        {"agreement": {"preferred_rate": "0.05", "residual": {
+            "city": "40", "investors": "35", "community_fund": "15", "proposer": "10"}}},
+        (("joao", "citizen", "1500.00"), ("maria", "citizen", "750.00"),
+         ("investor", "investor", "12000.00")),
+    ),
+)
+
+
+def _add_offers(platform: Platform, cities: dict[str, UUID], accounts: dict[str, UUID]) -> None:
+    """Officers add an offer to a Stavanger and a Porto pilot; demo citizens and the demo investor
+    pass the appropriateness check and commit. Each step checks what is already recorded."""
+    app = platform.app
+    now = platform.clock.now()
+    platform.projections.catch_up()
+    projects = {(p.city_name, p.title): p for p in platform.read.projects(include_drafts=True,
+                                                                          limit=10_000)}
+    for demo in OFFERS:
+        project = projects.get((demo.city, demo.pilot))
+        if project is None or project.status != "open":
+            continue
+        currency = project.currency
+        found = next((o for o in app.offers_of(project.id) if o.kind == demo.kind), None)
+        if found is None:
+            terms = demo.terms
+            if "agreement" in terms:
+                fund_id = app.matching_funds_of(cities[demo.city])[0]
+                terms = {"agreement": {**terms["agreement"], "community_fund_id": str(fund_id)}}
+            with acting_as(_as(accounts, demo.officer, "city"), new_correlation_id("demo")):
+                offer_id = app.add_offer(
+                    project.id, kind=demo.kind, currency=currency,
+                    target=Money.parse(demo.target, currency),
+                    minimum=Money.parse(demo.minimum, currency),
+                    maximum=Money.parse(demo.maximum, currency),
+                    min_ticket=Money.parse(demo.min_ticket, currency),
+                    opens_at=now, closes_at=now + timedelta(days=demo.closes_in_days),
+                    terms=terms,
+                )
+        else:
+            offer_id = found.id
+        for local, role, amount in demo.commitments:
+            investor_id = accounts[f"{local}@{DOMAIN}"]
+            if any(c.investor_id == investor_id
+                   for c in app.get_offer(offer_id).commitments.values()):
+                continue
+            with acting_as(_as(accounts, local, role), new_correlation_id("demo")):
+                app.pass_appropriateness(answers=_RIGHT_ANSWERS, risk_warning_accepted=True)
+                app.commit_to_offer(offer_id, amount=Money.parse(amount, currency),
+                                    payment_method="pm_card_visa")
+    platform.projections.catch_up()

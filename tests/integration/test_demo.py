@@ -19,6 +19,8 @@ from web.demo import (
     EVALUATOR_PASSWORD,
     MANCHESTER_CALL,
     OFFICER_PASSWORD,
+    PORTO_BENEFIT_SHARE,
+    STAVANGER_BOND,
     load_demo,
 )
 
@@ -130,7 +132,8 @@ def test_the_demo_has_a_ratio_matching_fund_in_porto_that_matched_its_pledges(de
     assert fund.pool == fund.committed + fund.reserved + fund.returned + fund.available
     matched = [p for p in demo_platform.read.projects(city_id=porto.id) if p.matched.is_positive()]
     assert matched, "no Porto pilot shows a match"
-    assert all(p.total == p.raised + p.matched for p in matched)
+    # The Bonfim pilot also has investors (issue 12): what they committed counts too.
+    assert all(p.total == p.raised + p.matched + p.invested for p in matched)
     assert {p.id for p in matched} == {row.project_id for row in
                                        demo_platform.read.fund_projects(fund.id)}
 
@@ -343,5 +346,93 @@ def test_a_demo_load_interrupted_at_the_award_is_completed_by_the_next_run(tmp_p
             ("Transport", "40000.00"), ("Environment", "25000.00")]
         [dublin] = read.calls(city_id=read.city_named("Dublin").id)
         assert dublin.status == "open" and len(dublin.evaluators) == 1
+    finally:
+        platform.close()
+
+
+# -- issue 12: investment offers ---------------------------------------------------------------
+
+def demo_offers(client) -> dict[str, dict]:
+    listed = client.get("/api/v1/offers")
+    assert listed.status_code == 200
+    return {o["project"]: o for o in listed.json["offers"]}
+
+
+def test_the_demo_has_a_stavanger_community_bond_with_citizen_commitments(demo_client,
+                                                                          demo_platform):
+    bond = demo_offers(demo_client)[STAVANGER_BOND]
+    assert bond["kind"] == "community_bond" and bond["currency"] == "NOK"
+    assert bond["terms"] == {"rate": "0.045", "term_years": 5, "payments_per_year": 2,
+                             "repayment": "amortising"}
+    assert (bond["target"], bond["minimum"], bond["maximum"]) == (
+        "250000.00", "100000.00", "300000.00")
+    # Ingrid 50,000 + Sam 20,000 + Tom 15,000 + Priya 25,000, all citizens who passed the check.
+    assert bond["committed"] == "110000.00" and bond["left"] == "190000.00"
+    assert bond["reached_minimum"] is True and bond["open"] is True
+    offer = demo_platform.app.get_offer(UUID(bond["id"]))
+    holders = {c.investor_id for c in offer.commitments.values()}
+    citizens = {demo_platform.accounts.by_email(f"{local}@{DOMAIN}").id
+                for local in ("ingrid", "citizen", "tom", "priya")}
+    assert holders == citizens
+    assert all(demo_platform.app.has_passed_appropriateness(c) for c in citizens)
+    pilot = demo_client.get(f"/api/v1/projects/{bond['project_id']}").json
+    assert pilot["invested"] == "110000.00"
+
+
+def test_the_demo_has_a_porto_benefit_share_the_demo_investor_committed_to(demo_client,
+                                                                           demo_platform):
+    share = demo_offers(demo_client)[PORTO_BENEFIT_SHARE]
+    assert share["kind"] == "benefit_share" and share["currency"] == "EUR"
+    agreement = share["terms"]["agreement"]
+    assert agreement["preferred_rate"] == "0.05"
+    assert agreement["residual"] == {"city": "40", "investors": "35", "community_fund": "15",
+                                     "proposer": "10"}
+    porto = demo_platform.read.city_named("Porto")
+    assert agreement["community_fund_id"] == str(
+        demo_platform.app.matching_funds_of(porto.id)[0])
+    # João 1,500 + Maria 750 + the investor 12,000.
+    assert share["committed"] == "14250.00" and share["reached_minimum"] is True
+    investor = demo_platform.accounts.by_email(f"investor@{DOMAIN}")
+    assert investor.role == "investor"
+    login_as_investor = demo_client.application.test_client()
+    sign_in(login_as_investor, f"investor@{DOMAIN}", "civic-investor")
+    mine = login_as_investor.get("/invest/mine")
+    assert mine.status_code == 200
+    assert PORTO_BENEFIT_SHARE in mine.text and "12,000.00" in mine.text
+
+
+def test_invest_shows_the_demo_offers_with_their_figures(demo_client):
+    page = demo_client.get("/invest")
+    assert page.status_code == 200
+    assert STAVANGER_BOND in page.text and PORTO_BENEFIT_SHARE in page.text
+    assert "4.5 % a year, paid every 6 months" in page.text
+    assert "NOK 110,000.00" in page.text and "EUR 14,250.00" in page.text
+    assert "city 40 %, investors 35 %, community fund 15 %, proposer 10 %" in page.text
+
+
+def test_a_demo_load_interrupted_among_the_commitments_is_completed_once(tmp_path, monkeypatch):
+    platform = make_platform(f"sqlite:///{tmp_path / 'demo.sqlite3'}", FixedClock(START))
+    try:
+        commit = platform.app.commit_to_offer
+        calls = []
+
+        def power_cut_on_the_third(*args, **kwargs):
+            calls.append(args)
+            if len(calls) == 3:
+                raise RuntimeError("power cut")
+            return commit(*args, **kwargs)
+
+        monkeypatch.setattr(platform.app, "commit_to_offer", power_cut_on_the_third)
+        with pytest.raises(RuntimeError):
+            load_demo(platform)
+        monkeypatch.undo()
+
+        assert load_demo(platform) is True
+        offers = {o.project_title: o for o in platform.read.offers()}
+        assert len(offers) == 2
+        assert offers[STAVANGER_BOND].held.to_decimal_string() == "110000.00"
+        assert offers[PORTO_BENEFIT_SHARE].held.to_decimal_string() == "14250.00"
+        assert sorted(len(platform.app.get_offer(o.id).commitments)
+                      for o in offers.values()) == [3, 4]
     finally:
         platform.close()
