@@ -446,4 +446,9 @@ cli.add_command(_local_run_command(), "run")
 
 
 def main() -> None:
+    try:
+        Settings.from_env()  # a bad setting is a message, not a traceback
+    except ValueError as problem:
+        click.echo(f"civicfund: {problem}", err=True)
+        sys.exit(2)
     sys.exit(cli())  # pragma: no cover

@@ -91,3 +91,15 @@ def test_the_real_clock_shows_neither_banner_nor_header(client):
     assert "The clock is fixed" not in page.text
     assert "X-Civicfund-Clock-Fixed" not in page.headers
     assert "X-Civicfund-Clock-Fixed" not in client.get("/api/v1/offers").headers
+
+
+def test_a_bad_setting_on_the_command_line_is_a_message_not_a_traceback(monkeypatch, capsys):
+    from web.cli import main
+
+    monkeypatch.setenv("CIVICFUND_NOW", "garbage")
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 2
+    said = capsys.readouterr().err
+    assert said.startswith("civicfund: CIVICFUND_NOW='garbage' is not an ISO 8601 timestamp")
+    assert "Traceback" not in said
