@@ -277,3 +277,22 @@ def test_distributions_sum_to_the_approved_amounts_and_replay_the_same(benefits)
     assert [d["payments"] for d in agreement.distributions.values()] == paid
     replayed = pilot.app.repository.get(agreement.id)
     assert replayed.carried == agreement.carried
+
+
+def test_distributions_post_from_the_pilots_benefits_to_each_party_and_investor():
+    pilot = Shared()
+    pilot.sign_all()
+    payments = pilot.approve(pilot.report(amount="200.00"))
+    books = pilot.books()  # asserts every event's postings sum to zero
+    project = pilot.project
+    assert books[f"project/{project}/benefits"] == -20000
+    for party, bucket in (("city", "city"), ("community_fund", "communityfund"),
+                          ("proposer", "proposer")):
+        assert books[f"project/{project}/{bucket}"] == sum(
+            p["amount"] for p in payments if p["party"] == party)
+    alice = books[f"investor/{pilot.alice_id}/received/EUR"]
+    bob = books[f"investor/{pilot.bob_id}/received/EUR"]
+    assert alice == sum(p["amount"] for p in payments if p["investor"] == str(pilot.alice_id))
+    assert alice > 6000 and bob > 4000  # capital back plus their preferred and residual shares
+    assert alice + bob + books[f"project/{project}/city"] + books[
+        f"project/{project}/communityfund"] + books[f"project/{project}/proposer"] == 20000

@@ -439,7 +439,8 @@ OPERATIONS: dict[str, dict[str, dict]] = {
             "fund/{id}/sponsor|available|returned, fund/{id}/reserved|committed/{project id}, "
             "budget-line/{id}/budget|available, budget-line/{id}/committed|drawn/{project id}, "
             "citizen/{id}/promised|paid/{CUR}, offer/{id}/committed|due/{project id}, "
-            "investor/{id}/committed|due/{CUR}. Project, fund and offer accounts are public; a "
+            "investor/{id}/committed|due|received/{CUR}, "
+            "project/{id}/benefits|city|communityfund|proposer (distributions). Project, fund and offer accounts are public; a "
             "citizen's or investor's are shown to that account, city officers, auditors and "
             "administrators."
         ),
