@@ -41,7 +41,7 @@ from web.api.schemas import (
     UpdateListSchema,
     UpdateSchema,
 )
-from web.investment.agreement_openapi import OPERATIONS as AGREEMENT_OPERATIONS
+from web.investment.api_agreement_openapi import OPERATIONS as AGREEMENT_OPERATIONS
 from web.investment.api_openapi import OPERATIONS as INVESTMENT_OPERATIONS
 from web.ledger.api_schemas import LedgerAccountSchema, LedgerPageQuerySchema
 from web.matching.api_schemas import (

@@ -3,7 +3,7 @@ adds them)."""
 
 from __future__ import annotations
 
-from web.investment.agreement_schemas import (
+from web.investment.api_agreement_schemas import (
     AgreementSchema,
     AmendmentCreateSchema,
     BenefitReportCreateSchema,

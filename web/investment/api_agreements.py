@@ -17,7 +17,7 @@ from web.api import bp
 from web.api.http import caller, json_body, not_found, require_caller
 from web.api.schemas import one
 from web.crowdfunding.api.projects import visible_project
-from web.investment.agreement_schemas import (
+from web.investment.api_agreement_schemas import (
     AgreementSchema,
     AmendmentCreateSchema,
     BenefitReportCreateSchema,
