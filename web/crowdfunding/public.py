@@ -118,6 +118,7 @@ def project(project_id: UUID):
         **capital_stack(found, page.funds),
         **awarded_pilot(page),
         offers=platform().read.offers_on(found.id),
+        **benefit_sharing(found),
     )
 
 
@@ -195,3 +196,18 @@ def delivery_owner_name(project: ProjectView) -> str | None:
     if owner.is_erased or not owner.name.strip():
         return former_name(owner.role)
     return owner.name
+
+
+def benefit_sharing(project: ProjectView) -> dict:
+    """A funded pilot's benefit-sharing agreement and its benefit reports (public), and whether
+    the visitor may report a benefit (its delivery owner or an officer of its city)."""
+    read = platform().read
+    agreement = read.agreement(project.id)
+    if agreement is None:
+        return {"agreement": None, "benefit_reports": [], "may_report_benefit": False}
+    may_report = current_user.is_authenticated and (
+        (current_user.has_role("city") and current_user.city_id == project.city_id)
+        or (current_user.has_role("proposer")
+            and project.delivery_owner_id == current_user.account_id))
+    return {"agreement": agreement, "benefit_reports": read.benefit_reports_of(project.id),
+            "may_report_benefit": may_report}
