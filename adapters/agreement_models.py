@@ -82,11 +82,11 @@ class AgreementModels:
 
     def distributed(self, conn: Connection, e: Agreement.Distributed) -> None:
         found = self._project(conn, e.originator_id)
-        rows = [dict(report_id=UUID(e.report_id), project_id=found.project_id,
+        rows = [dict(report_id=UUID(e.report_id), line=line, project_id=found.project_id,
                      version=e.version, tier=p["tier"], party=p["party"],
                      investor_id=UUID(p["investor"]) if p["investor"] else None,
                      amount=p["amount"], currency=found.currency, distributed_at=e.timestamp)
-                for p in e.payments]
+                for line, p in enumerate(e.payments, start=1)]
         if rows:
             conn.execute(t.distribution_payments.insert(), rows)
 

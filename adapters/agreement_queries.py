@@ -129,7 +129,7 @@ class AgreementQueries:
         payments: dict[UUID, list[PaymentView]] = {}
         for pay in self._all(sa.select(t.distribution_payments)
                              .where(d.report_id.in_([x.id for x in rows]))
-                             .order_by(d.id)):
+                             .order_by(d.report_id, d.line)):
             payments.setdefault(pay.report_id, []).append(PaymentView(
                 pay.tier, pay.party, pay.investor_id, Money(int(pay.amount), pay.currency),
                 pay.version))

@@ -482,8 +482,8 @@ benefit_reports = sa.Table(
 distribution_payments = sa.Table(
     "rm_distribution_payments",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("report_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("report_id", sa.Uuid, primary_key=True),
+    sa.Column("line", sa.Integer, primary_key=True),  # the payment's place in the distribution
     sa.Column("project_id", sa.Uuid, nullable=False, index=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("tier", sa.Integer, nullable=False),

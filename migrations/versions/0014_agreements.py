@@ -68,8 +68,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "rm_distribution_payments",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("report_id", sa.Uuid, nullable=False, index=True),
+        sa.Column("report_id", sa.Uuid, primary_key=True),
+        sa.Column("line", sa.Integer, primary_key=True),
         sa.Column("project_id", sa.Uuid, nullable=False, index=True),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("tier", sa.Integer, nullable=False),
