@@ -18,7 +18,7 @@ from domain.investment.agreement import (
     NotAParty,
     OverlappingPeriod,
 )
-from domain.investment.waterfall import AgreementTerms, distribute
+from domain.investment.waterfall import AgreementTerms, distribute, replay
 from domain.kernel.context import SYSTEM, Actor, acting_as
 from domain.kernel.errors import CurrencyMismatch, InvalidTransition, NotPermitted
 from domain.kernel.money import Money
@@ -277,6 +277,15 @@ def test_distributions_sum_to_the_approved_amounts_and_replay_the_same(benefits)
     assert [d["payments"] for d in agreement.distributions.values()] == paid
     replayed = pilot.app.repository.get(agreement.id)
     assert replayed.carried == agreement.carried
+    # And the pure waterfall, replayed from the start over the same reports, pays the same.
+    reports = [pilot.app.get_benefit_report(r) for r in agreement.reports]
+    expected, carried = replay(
+        AgreementTerms.parse(SHARE["agreement"]),
+        agreement.start_state(date.fromisoformat(agreement.in_effect["effective_on"])),
+        [(Money(r.amount, "EUR"), r.period_start, r.period_end) for r in reports])
+    assert [[(p.tier, p.party, p.amount.minor) for p in d.payments] for d in expected] == [
+        [(p["tier"], p["party"], p["amount"]) for p in payments] for payments in paid]
+    assert carried.as_data() == agreement.carried
 
 
 def test_distributions_post_from_the_pilots_benefits_to_each_party_and_investor():
