@@ -88,3 +88,24 @@ def test_only_the_delivery_owner_and_officers_report_and_only_officers_decide(wo
     login(client, world.emails[on.alice_id])
     assert client.get(f"/sharing/projects/{on.project}/report").status_code == 403
     assert client.get("/sharing/reports").status_code == 403
+
+
+def test_the_parties_sign_on_the_pilot_page(world, client, app):
+    on = Sharing(world, client)
+    login(client, world.emails[on.officer])
+    page = client.get(f"/projects/{on.project}")
+    assert "Sign version 1 for the city" in page.text
+    signed_city = client.post(f"/sharing/projects/{on.project}/sign", data={
+        "party": "city", "version": "1", "csrf_token": csrf_from(page.text)})
+    assert signed_city.status_code == 303, signed_city.text
+    owner = app.test_client()
+    login(owner, world.emails[on.owner_id])
+    page = owner.get(f"/projects/{on.project}")
+    assert "Signed for the city" in page.text
+    wrong = owner.post(f"/sharing/projects/{on.project}/sign", data={
+        "party": "city", "version": "1", "csrf_token": csrf_from(page.text)})
+    assert wrong.status_code == 422 and "Nothing has been recorded" in wrong.text
+    done = owner.post(f"/sharing/projects/{on.project}/sign", data={
+        "party": "proposer", "version": "1", "csrf_token": csrf_from(page.text)})
+    assert done.status_code == 303
+    assert "Version 1 is in effect" in owner.get(f"/projects/{on.project}").text

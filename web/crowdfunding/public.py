@@ -204,7 +204,11 @@ def benefit_sharing(project: ProjectView) -> dict:
     read = platform().read
     agreement = read.agreement(project.id)
     if agreement is None:
-        return {"agreement": None, "benefit_reports": [], "may_report_benefit": False}
+        # Funded with a benefit-share offer: its city's officers draw it up by signing.
+        to_draw_up = project.status in ("funded", "delivering", "completed") and any(
+            o.kind == "benefit_share" for o in read.offers_on(project.id))
+        return {"agreement": None, "benefit_reports": [], "may_report_benefit": False,
+                "agreement_to_draw_up": to_draw_up}
     may_report = current_user.is_authenticated and (
         (current_user.has_role("city") and current_user.city_id == project.city_id)
         or (current_user.has_role("proposer")

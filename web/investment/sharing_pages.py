@@ -154,3 +154,29 @@ def decide(report_id: UUID, decision: str):
     flash(f"The report of {found.amount.display()} for “{found.project_title}” is {done}.",
           "success")
     return redirect(url_for("sharing.reports"), code=303)
+
+
+# -- signing -----------------------------------------------------------------------------------
+
+@bp.post("/projects/<uuid:project_id>/sign")
+@login_required
+def sign(project_id: UUID):
+    """A party signs the newest version (the first signature draws the agreement up)."""
+    if platform().read.project(project_id) is None:
+        raise NotFound(f"No project with id {project_id}")
+    if not ActionForm().validate():
+        return error_page(400, "The form was incomplete", INCOMPLETE)
+    party = request.form.get("party", "")
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        return error_page(422, "Not signed", "Name the version you sign.")
+    try:
+        took_effect = command(lambda: platform().app.sign_agreement(
+            project_id, party=party, version=version))
+    except DomainError as problem:
+        return error_page(status_for(problem), "Not signed",
+                          f"{problem.message}. Nothing has been recorded.")
+    flash(f"You signed version {version} for the {party.replace('_', ' ')}."
+          + (" Every party has signed: it is in effect." if took_effect else ""), "success")
+    return redirect(url_for("public.project", project_id=project_id), code=303)
