@@ -43,6 +43,7 @@ from domain.investment.waterfall import (
 from domain.kernel.aggregate import CivicAggregate
 from domain.kernel.errors import CurrencyMismatch, DomainError, InvalidTransition
 from domain.kernel.money import Money
+from domain.kernel.text import has_control_characters
 
 CITY_PARTY, PROPOSER_PARTY, FUND_PARTY = "city", "proposer", COMMUNITY_FUND
 SIGNING_PARTIES = (CITY_PARTY, PROPOSER_PARTY, FUND_PARTY)
@@ -51,6 +52,7 @@ STATUSES = (PENDING, APPROVED, REJECTED)
 MAX_EVIDENCE = 4000
 MAX_LINKS = 10
 MAX_CATEGORY = 80
+MAX_BENEFIT_MAJOR = 1_000_000_000  # far above any pilot's benefit, far below an overflow
 
 
 class InvalidAgreement(DomainError):
@@ -257,6 +259,9 @@ class Agreement(CivicAggregate):
 def clean_evidence(text: object, links: object) -> tuple[str, list[str]]:
     if not isinstance(text, str) or not text.strip():
         raise InvalidReport("Describe the evidence of the benefit", field="evidence")
+    if has_control_characters(text):
+        raise InvalidReport("Remove the control characters from the evidence",
+                            field="evidence")
     text = text.strip()
     if len(text) > MAX_EVIDENCE:
         raise InvalidReport(f"The evidence is at most {MAX_EVIDENCE} characters",
@@ -269,7 +274,8 @@ def clean_evidence(text: object, links: object) -> tuple[str, list[str]]:
     cleaned = []
     for link in links:
         if not isinstance(link, str) or not link.startswith(("https://", "http://")) or (
-                len(link) > 500 or any(c.isspace() for c in link)):
+                len(link) > 500 or any(c.isspace() for c in link)
+                or has_control_characters(link)):
             raise InvalidReport("Each evidence link is an http(s) address", field="links")
         cleaned.append(link)
     return text, cleaned
@@ -312,8 +318,11 @@ class BenefitReport(CivicAggregate):
                                    f"{amount.currency}", field="currency")
         if not amount.is_positive():
             raise InvalidDistribution("A benefit report's amount is more than zero")
+        if amount.minor > MAX_BENEFIT_MAJOR * 10 ** amount.exponent:
+            raise InvalidDistribution("That amount is larger than any benefit the platform "
+                                      "takes")
         if not isinstance(category, str) or not category.strip() or (
-                len(category.strip()) > MAX_CATEGORY):
+                len(category.strip()) > MAX_CATEGORY or has_control_characters(category)):
             raise InvalidReport(f"Name the benefit's category (at most {MAX_CATEGORY} "
                                 "characters)", field="category")
         text, cleaned = clean_evidence(evidence, links)
@@ -329,8 +338,9 @@ class BenefitReport(CivicAggregate):
         if officer_id == self.reporter_id:
             raise FourEyes("A different officer of the city approves or rejects a report: "
                            "not the one who reported it")
-        if not isinstance(reason, str) or len(reason) > 500:
-            raise InvalidReport("The reason is at most 500 characters", field="reason")
+        if not isinstance(reason, str) or len(reason) > 500 or has_control_characters(reason):
+            raise InvalidReport("The reason is at most 500 characters, without control "
+                                "characters", field="reason")
         if approve:
             self._approved(officer_id=officer_id)
         else:

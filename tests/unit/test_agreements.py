@@ -305,3 +305,20 @@ def test_distributions_post_from_the_pilots_benefits_to_each_party_and_investor(
     assert alice > 6000 and bob > 4000  # capital back plus their preferred and residual shares
     assert alice + bob + books[f"project/{project}/city"] + books[
         f"project/{project}/communityfund"] + books[f"project/{project}/proposer"] == 20000
+
+
+@pytest.mark.parametrize("changes, error", [
+    ({"evidence": "Meter\x00 data"}, "control characters"),
+    ({"category": "savings\x07"}, "category"),
+    ({"links": ["https://example.org/\x00"]}, "http"),
+    ({"links": ["javascript:alert(1)"]}, "http"),
+    ({"evidence": "   "}, "evidence"),
+    ({"amount": "1000000000.01"}, "larger than any benefit"),
+])
+def test_reports_with_bad_text_or_too_large_an_amount_are_refused(changes, error):
+    pilot = Shared()
+    pilot.sign_all()
+    before = pilot.event_count()
+    with pytest.raises(Exception, match=error):
+        pilot.report(**changes)
+    assert pilot.event_count() == before
