@@ -41,6 +41,7 @@ def test_the_pilot_page_shows_the_agreement_and_an_approved_distribution(world, 
     officer = app.test_client()
     second = world.officer(on.city)
     login(officer, world.emails[second])
+    assert "/sharing/reports" in officer.get("/console").text
     console = officer.get("/sharing/reports")
     assert console.status_code == 200 and "energy savings" in console.text
     report_id = on.platform.read.benefit_reports_of(on.project)[0].id
