@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters import tables as t
+from adapters.agreement_models import AgreementModels
 from adapters.department_models import DepartmentModels
 from adapters.ledger import LedgerModels
 from adapters.mail import MAIL_CACHE, write_mail
@@ -93,6 +94,7 @@ class ReadModels:
             **DepartmentModels().handlers,
             **ProcurementModels().handlers,
             **OfferModels().handlers,
+            **AgreementModels().handlers,
         }
         self.ledger = LedgerModels()
 

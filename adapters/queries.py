@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from adapters import tables as t
+from adapters.agreement_queries import AgreementQueries
 from adapters.department_queries import DepartmentQueries, committed_on
 from adapters.offer_queries import OfferQueries, invested_on
 from adapters.procurement_queries import ProcurementQueries, award_columns
@@ -252,7 +253,7 @@ def _moment(text: str | None) -> datetime | None:
     return _aware(datetime.fromisoformat(text)) if text else None
 
 
-class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries):
+class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, AgreementQueries):
     def __init__(self, engine: sa.Engine):
         self.engine = engine
         # Embedded SQLite has no round trips to save: it reads the lists one by one.

@@ -423,12 +423,84 @@ project_cost_benefits = sa.Table(
     sa.Column("cba", sa.JSON, nullable=True),
 )
 
+# -- benefit-sharing agreements, their signatures, benefit reports and distributions (issue 12) --
+
+agreements = sa.Table(
+    "rm_agreements",
+    metadata,
+    sa.Column("project_id", sa.Uuid, primary_key=True),
+    sa.Column("agreement_id", sa.Uuid, nullable=False, unique=True),
+    sa.Column("city_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("offer_id", sa.Uuid, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("community_fund_id", sa.Uuid, nullable=True),
+    sa.Column("parties", sa.JSON, nullable=False),  # the signing parties, in order
+    sa.Column("drawn_up_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+agreement_versions = sa.Table(
+    "rm_agreement_versions",
+    metadata,
+    sa.Column("project_id", sa.Uuid, primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("terms", sa.JSON, nullable=False),
+    sa.Column("effective_on", sa.Date, nullable=True),  # when every party had signed
+    sa.Column("proposed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+agreement_signatures = sa.Table(
+    "rm_agreement_signatures",
+    metadata,
+    sa.Column("project_id", sa.Uuid, primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("party", sa.String(20), primary_key=True),
+    sa.Column("account_id", sa.Uuid, nullable=False),
+    sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+benefit_reports = sa.Table(
+    "rm_benefit_reports",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("project_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("city_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("reporter_id", sa.Uuid, nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("category", sa.String(80), nullable=False),
+    sa.Column("evidence", sa.Text, nullable=False),
+    sa.Column("links", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # pending, approved, rejected
+    sa.Column("decided_by", sa.Uuid, nullable=True),
+    sa.Column("reason", sa.Text, nullable=False, default=""),
+    sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+distribution_payments = sa.Table(
+    "rm_distribution_payments",
+    metadata,
+    sa.Column("report_id", sa.Uuid, primary_key=True),
+    sa.Column("line", sa.Integer, primary_key=True),  # the payment's place in the distribution
+    sa.Column("project_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("tier", sa.Integer, nullable=False),
+    sa.Column("party", sa.String(20), nullable=False),
+    sa.Column("investor_id", sa.Uuid, nullable=True, index=True),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("distributed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 READ_MODELS = (
     cities, projects, pledges, project_backers, milestones, updates,
     matching_funds, fund_rule_versions, matches, ledger_postings, ledger_balances, ledger_facts,
     departments, department_budget_lines, commitments,
     calls, proposals, proposal_scores, call_awards, project_cost_benefits,
     offers, investment_commitments, appropriateness,
+    agreements, agreement_versions, agreement_signatures, benefit_reports, distribution_payments,
 )
 
 # Mail to people, written from events exactly once (keyed by the event) and sent by the worker.

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from domain.crowdfunding.pledge import Pledge
 from domain.crowdfunding.project import Project
+from domain.investment.agreement import Agreement
 from domain.investment.offer import Offer
 from domain.ledger import chart
 from domain.ledger.postings import Posting, check_balanced, move
@@ -85,6 +86,8 @@ class Bookkeeper:
             Offer.Withdrawn: self._investment_given_back,
             Offer.Released: self._investment_given_back,
             Offer.CalledToPayIn: self._investment_called,
+            Agreement.DrawnUp: self._agreement_drawn_up,
+            Agreement.Distributed: self._distributed,
         }
 
     @staticmethod
@@ -368,6 +371,28 @@ class Bookkeeper:
                   chart.investor_committed(investor, currency)),
         ]
 
+    # -- benefit-sharing agreements -------------------------------------------------------------
+
+    def _agreement_drawn_up(self, e: Agreement.DrawnUp) -> list[Posting]:
+        self.facts.put(f"agreement:{e.originator_id}", {"currency": e.currency,
+                                                        "project": str(e.project_id)})
+        return []
+
+    def _distributed(self, e: Agreement.Distributed) -> list[Posting]:
+        """An approved benefit report's payments: from the pilot's benefits to each party and
+        each investor."""
+        facts = self.facts.get(f"agreement:{e.originator_id}")
+        if facts is None:
+            raise KeyError(f"the ledger has not seen agreement {e.originator_id} drawn up")
+        currency, project = facts["currency"], _uuid(facts["project"])
+        postings: list[Posting] = []
+        for payment in e.payments:
+            target = (chart.investor_received(_uuid(payment["investor"]), currency)
+                      if payment["investor"] is not None
+                      else chart.party_received(project, payment["party"]))
+            postings += move(payment["amount"], currency, chart.benefits(project), target)
+        return postings
+
 
 def _bucket(project_id: UUID, at: str) -> chart.Account:
     return {PLEDGED: chart.pledged, PENDING: chart.pending,
@@ -382,6 +407,7 @@ _MONEY_EVENTS = {
     MatchingFund.GrantCommitted, MatchingFund.GrantReleased, MatchingFund.RoundShared,
     MatchingFund.Closed, Department.Created, Department.BudgetLineAdded, Department.Committed,
     Department.Withdrawn, Department.Released, Department.Drawn, Offer.Added, Offer.Committed,
-    Offer.Withdrawn, Offer.Released, Offer.CalledToPayIn,
+    Offer.Withdrawn, Offer.Released, Offer.CalledToPayIn, Agreement.DrawnUp,
+    Agreement.Distributed,
 }
 

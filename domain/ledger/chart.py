@@ -19,18 +19,19 @@ PROJECT, CURRENCY = "project", "currency"
 BUCKETS: dict[str, dict[str, str | None]] = {
     "citizen": {"promised": CURRENCY, "paid": CURRENCY},
     "project": {"pledged": None, "pending": None, "charged": None, "payout": None,
-                "owed": None},
+                "owed": None, "benefits": None, "city": None, "communityfund": None,
+                "proposer": None},
     "fund": {"sponsor": None, "available": None, "reserved": PROJECT, "committed": PROJECT,
              "returned": None},
     "budget-line": {"budget": None, "available": None, "committed": PROJECT, "drawn": PROJECT},
     "offer": {"committed": PROJECT, "due": PROJECT},
-    "investor": {"committed": CURRENCY, "due": CURRENCY},
+    "investor": {"committed": CURRENCY, "due": CURRENCY, "received": CURRENCY},
 }
 
 # The accounts money comes from: never positive.
 SOURCES = {("citizen", "promised"), ("citizen", "paid"), ("fund", "sponsor"),
            ("project", "owed"), ("budget-line", "budget"), ("investor", "committed"),
-           ("investor", "due")}
+           ("investor", "due"), ("project", "benefits")}
 
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _NAME = re.compile(
@@ -190,3 +191,26 @@ def investor_committed(account_id: UUID, currency: str) -> Account:
 def investor_due(account_id: UUID, currency: str) -> Account:
     """What the investor owes to pay in (negative)."""
     return Account("investor", account_id, "due", currency=currency)
+
+
+# -- a benefit-sharing agreement's distributions -------------------------------------------------
+
+
+def benefits(project_id: UUID) -> Account:
+    """The pilot's approved benefits distributed through its agreement (negative)."""
+    return Account("project", project_id, "benefits")
+
+
+# The waterfall's parties other than the investors, by the bucket of the pilot they receive in.
+PARTY_BUCKETS = {"city": "city", "community_fund": "communityfund", "proposer": "proposer"}
+
+
+def party_received(project_id: UUID, party: str) -> Account:
+    """What a party (the city, the community fund, the proposer) received from the pilot's
+    distributions."""
+    return Account("project", project_id, PARTY_BUCKETS[party])
+
+
+def investor_received(account_id: UUID, currency: str) -> Account:
+    """What the investor received from distributions."""
+    return Account("investor", account_id, "received", currency=currency)

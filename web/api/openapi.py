@@ -41,6 +41,7 @@ from web.api.schemas import (
     UpdateListSchema,
     UpdateSchema,
 )
+from web.investment.api_agreement_openapi import OPERATIONS as AGREEMENT_OPERATIONS
 from web.investment.api_openapi import OPERATIONS as INVESTMENT_OPERATIONS
 from web.ledger.api_schemas import LedgerAccountSchema, LedgerPageQuerySchema
 from web.matching.api_schemas import (
@@ -439,7 +440,9 @@ OPERATIONS: dict[str, dict[str, dict]] = {
             "fund/{id}/sponsor|available|returned, fund/{id}/reserved|committed/{project id}, "
             "budget-line/{id}/budget|available, budget-line/{id}/committed|drawn/{project id}, "
             "citizen/{id}/promised|paid/{CUR}, offer/{id}/committed|due/{project id}, "
-            "investor/{id}/committed|due/{CUR}. Project, fund and offer accounts are public; a "
+            "investor/{id}/committed|due|received/{CUR}, "
+            "project/{id}/benefits|city|communityfund|proposer (distributions). Project, fund "
+            "and offer accounts are public; a "
             "citizen's or investor's are shown to that account, city officers, auditors and "
             "administrators."
         ),
@@ -529,6 +532,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
 }
 OPERATIONS.update(PROCUREMENT_OPERATIONS)
 OPERATIONS.update(INVESTMENT_OPERATIONS)
+OPERATIONS.update(AGREEMENT_OPERATIONS)
 
 
 def _one_of(suffix: str, description: str) -> dict:

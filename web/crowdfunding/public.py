@@ -118,6 +118,7 @@ def project(project_id: UUID):
         **capital_stack(found, page.funds),
         **awarded_pilot(page),
         offers=platform().read.offers_on(found.id),
+        **benefit_sharing(found),
     )
 
 
@@ -195,3 +196,22 @@ def delivery_owner_name(project: ProjectView) -> str | None:
     if owner.is_erased or not owner.name.strip():
         return former_name(owner.role)
     return owner.name
+
+
+def benefit_sharing(project: ProjectView) -> dict:
+    """A funded pilot's benefit-sharing agreement and its benefit reports (public), and whether
+    the visitor may report a benefit (its delivery owner or an officer of its city)."""
+    read = platform().read
+    agreement = read.agreement(project.id)
+    if agreement is None:
+        # Funded with a benefit-share offer: its city's officers draw it up by signing.
+        to_draw_up = project.status in ("funded", "delivering", "completed") and any(
+            o.kind == "benefit_share" for o in read.offers_on(project.id))
+        return {"agreement": None, "benefit_reports": [], "may_report_benefit": False,
+                "agreement_to_draw_up": to_draw_up}
+    may_report = current_user.is_authenticated and (
+        (current_user.has_role("city") and current_user.city_id == project.city_id)
+        or (current_user.has_role("proposer")
+            and project.delivery_owner_id == current_user.account_id))
+    return {"agreement": agreement, "benefit_reports": read.benefit_reports_of(project.id),
+            "may_report_benefit": may_report}
