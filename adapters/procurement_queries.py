@@ -288,15 +288,19 @@ class ProcurementQueries:
             bcr = bcr_of(p) if bcr_of else None
             entries.append(evaluation.Entry(p.id, evaluation.weighted_score(means[p.id], weights),
                                             bcr, p.submitted_at or call.closes_at))
+        # A proposal kept for the next phase: that is this phase's outcome, whatever came later.
+        following = call.phases[phase]["name"] if phase < call.phase else None
         rows = []
         for r in evaluation.rank(entries):
             p = proposals[r.proposal_id]
             award = awards.get(p.id)
+            kept = following is not None and call.in_phase(p.id, phase + 1)
             rows.append(RankingRow(
-                proposal_id=p.id, title=p.title, status=p.status,
+                proposal_id=p.id, title=p.title, status="kept" if kept and not award else p.status,
                 weighted_score=r.weighted_score, rank=r.rank,
                 criteria=[(n, evaluation.rounded(means[p.id][n])) for n in names], bcr=r.bcr,
-                reason=award.reason if award else p.reason,
+                reason=(award.reason if award
+                        else f"went on to {following}" if kept else p.reason),
                 awarded=award.amount if award else None,
                 project_id=award.project_id if award else None,
             ))

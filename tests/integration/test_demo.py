@@ -235,6 +235,10 @@ def test_the_manchester_call_ranks_two_proposers_scored_by_two_evaluators(demo_c
         "82.75", "awarded", "120000.00")
     assert rankings[2][1]["status"] == "rejected"
     assert rankings[2][1]["reason"] == "Not kept for Field test"
+    # Each phase's ranking tells that phase's outcome, not what happened later.
+    assert [(r["status"], r["reason"]) for r in rankings[1]] == [
+        ("kept", "went on to Prototype"), ("kept", "went on to Prototype")]
+    assert (rankings[2][0]["status"], rankings[2][0]["reason"]) == ("kept", "went on to Field test")
     page = demo_client.get(f"/calls/{call['id']}")
     assert page.status_code == 200
     for figure in ("75.50", "73.75", "77.75", "66.25", "82.75", "120,000.00"):
