@@ -106,7 +106,8 @@ def timed(run: Callable[[], Any]) -> float:
 class PledgeCommands:
     """One open project in one city, and a citizen pledging to it again and again."""
 
-    def __init__(self, platform: Platform, *, citizens: int = 20) -> None:
+    def __init__(self, platform: Platform, *, citizens: int = 20,
+                 departments: bool = True) -> None:
         self.platform = platform
         app = platform.app
         now = platform.clock.now()
@@ -127,7 +128,7 @@ class PledgeCommands:
             app.open_campaign(self.project_id)
             # Two departments co-fund the pilot, as a pilot awarded from a call is (issue 11).
             for name, line, amount in (("Transport", "Active travel", "1500.00"),
-                                       ("Environment", "Clean air", "1000.00")):
+                                       ("Environment", "Clean air", "1000.00"))[:2 * departments]:
                 department = app.create_department(city_id=city_id, name=name)
                 line_id = app.add_budget_line(department, name=line, fiscal_year=2027,
                                               amount=Money.parse("50000.00", "EUR"))
@@ -209,12 +210,12 @@ def stored_pledge_events(url: str) -> list[tuple[str, bytes]]:
 
 
 def bench_pledges(admin_url: str, count: int, rounds: int, warmup: int,
-                  with_read_models: bool) -> bool:
+                  with_read_models: bool, departments: bool = True) -> bool:
     print(f"(a) Pledge commands on PostgreSQL: {rounds} rounds x {count} pledges, "
           f"warm-up {warmup}, one thread, app and raw alternating every {CHUNK}; the pilot is "
-          f"co-funded by two departments")
+          + ("co-funded by two departments" if departments else "funded by the crowd alone"))
     with bench_database(admin_url) as url, running_platform(url) as platform:
-        commands = PledgeCommands(platform)
+        commands = PledgeCommands(platform, departments=departments)
         commands.run(warmup)
         samples = stored_pledge_events(url)
         raw = RawInserts(url, samples)
@@ -511,6 +512,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--projects", type=int, default=1000)
     parser.add_argument("--page-pledges", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--without-departments", action="store_true",
+                        help="(a) no departments' commitments on the pledged pilot")
     parser.add_argument("--skip-pledges", action="store_true")
     parser.add_argument("--skip-page", action="store_true")
     args = parser.parse_args(argv)
@@ -524,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     if not args.skip_pledges:
         results.append(bench_pledges(args.postgres_url, args.pledges, args.rounds, args.warmup,
-                                     args.read_models))
+                                     args.read_models, not args.without_departments))
     if not args.skip_page:
         for backend in [b.strip() for b in args.page_on.split(",") if b.strip()]:
             if backend == "sqlite":
