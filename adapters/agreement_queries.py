@@ -3,6 +3,7 @@ its versions and signatures (public), its benefit reports and their distribution
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -94,8 +95,7 @@ class BenefitReportView:
 class AgreementQueries:
     """Mixed into ReadModelQueries."""
 
-    def _all(self, query: Any, params: dict[str, Any] | None = None) -> list[Any]:
-        raise NotImplementedError  # pragma: no cover - ReadModelQueries provides it
+    _all: Callable[..., list[Any]]  # ReadModelQueries's: run a statement on the read engine
 
     def agreement(self, project_id: UUID) -> AgreementView | None:
         a, v, s = t.agreements.c, t.agreement_versions.c, t.agreement_signatures.c

@@ -4,6 +4,7 @@ their commitments, and each department's share of a pilot's capital stack."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -96,8 +97,7 @@ class DepartmentShare:
 class DepartmentQueries:
     """Mixed into ReadModelQueries."""
 
-    def _all(self, query: Any, params: dict[str, Any] | None = None) -> list[Any]:
-        raise NotImplementedError  # pragma: no cover - ReadModelQueries provides it
+    _all: Callable[..., list[Any]]  # ReadModelQueries's: run a statement on the read engine
 
     def departments(self, city_id: UUID | None = None) -> list[DepartmentView]:
         d = t.departments.c

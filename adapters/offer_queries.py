@@ -4,6 +4,7 @@ check, and what investors hold for a pilot (`invested`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -91,8 +92,7 @@ class InvestmentView:
 class OfferQueries:
     """Mixed into ReadModelQueries."""
 
-    def _all(self, query: Any, params: dict[str, Any] | None = None) -> list[Any]:
-        raise NotImplementedError  # pragma: no cover - ReadModelQueries provides it
+    _all: Callable[..., list[Any]]  # ReadModelQueries's: run a statement on the read engine
 
     def _offers(self, *conditions: Any) -> list[OfferView]:
         o, p = t.offers.c, t.projects.c
