@@ -15,6 +15,7 @@ one web worker is SIGKILLed mid-run. Afterwards:
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import random
@@ -157,7 +158,9 @@ def pledge_until_answered(base: str, project: UUID, token: str, key: str, amount
         try:
             status, body = call(base, f"/api/v1/projects/{project}/pledges", token=token,
                                 body={"amount": amount}, key=key, method="POST")
-        except OSError:  # the connection dropped (a killed worker): the outcome is unknown
+        except (OSError, http.client.HTTPException):
+            # The connection dropped or the answer was cut short (a killed worker): the outcome
+            # is unknown, so the client asks again with the same key.
             tally["connection lost"] += 1
             time.sleep(0.3)
             continue
