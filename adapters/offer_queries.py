@@ -130,8 +130,12 @@ class OfferQueries:
         return self._offers(t.offers.c.project_id == project_id)
 
     def passed_appropriateness(self, account_id: UUID) -> bool:
+        return self.appropriateness_passed_at(account_id) is not None
+
+    def appropriateness_passed_at(self, account_id: UUID) -> datetime | None:
         a = t.appropriateness.c
-        return bool(self._all(sa.select(a.account_id).where(a.account_id == account_id)))
+        rows = self._all(sa.select(a.passed_at).where(a.account_id == account_id))
+        return _aware(rows[0].passed_at) if rows else None
 
     def _investments(self, *conditions: Any) -> list[InvestmentView]:
         c, o, p = t.investment_commitments.c, t.offers.c, t.projects.c

@@ -1,7 +1,9 @@
 """A person's data, as they download it: their account, their pledges with amounts and states,
 the mail written to them, what is recorded about their API tokens (never a token or its hash),
-the pilots they deliver, and any erasure they asked for. The API and the account page write it
-with the same schema (web/api/schemas.py `PersonalDataSchema`)."""
+the pilots they deliver, the proposals they wrote to the cities' calls, their investment
+commitments and when they passed the appropriateness check, and any erasure they asked for.
+The API and the account page write it with the same schema
+(web/accounts/personal_data_json.py `PersonalDataSchema`)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from adapters import tables as t
 from adapters.accounts import AccountRecord
 from adapters.erasure import ErasureRequest, Erasures
 from adapters.mail import Outbox
+from adapters.offer_queries import InvestmentView
+from adapters.procurement_queries import ProposalView
 from adapters.queries import PledgeView, ProjectView, ReadModelQueries
 
 # Left out of a token's metadata: its hash (it identifies the secret, and downloads get kept
@@ -32,6 +36,9 @@ class PersonalData:
     mail: list[Any]
     api_tokens: list[dict[str, Any]]
     delivered_projects: list[ProjectView] = field(default_factory=list)
+    proposals: list[ProposalView] = field(default_factory=list)
+    investments: list[InvestmentView] = field(default_factory=list)
+    appropriateness_passed_at: datetime | None = None
     erasure: ErasureRequest | None = None
 
 
@@ -70,6 +77,9 @@ def personal_data(
         mail=[_Message(m) for m in mail],
         api_tokens=token_metadata(engine, account.id),
         delivered_projects=read.projects_delivered_by(account.id),
+        proposals=read.proposals_of(account.id),
+        investments=read.investments_of(account.id),
+        appropriateness_passed_at=_aware(read.appropriateness_passed_at(account.id)),
         erasure=erasures.request_of(account.id) if erasures else None,
     )
 

@@ -14,6 +14,8 @@ from adapters import tables as t
 from adapters.settlement_rounds import settle_due
 from domain.kernel.context import SYSTEM, Actor, acting_as
 from tests.conftest import PASSWORD, bearer, csrf_from, login
+from tests.e2e.test_api_calls import Procurement
+from tests.e2e.test_api_offers import Offering
 
 
 def words(html: str) -> str:
@@ -120,6 +122,42 @@ def test_a_proposers_download_lists_the_pilots_they_deliver(client, world, rita)
 
     assert [p["title"] for p in data["delivered_projects"]] == ["Smart bike lanes"]
     assert data["pledges"] == []
+
+
+def test_a_proposers_download_holds_the_proposals_they_wrote(client, world, clock):
+    procurement = Procurement(world, client, clock)
+    call_id = procurement.open_call()
+    submitted = procurement.propose(call_id, title="Smart bins")
+    procurement.propose(call_id, submit=False, title="Quiet bins")
+
+    data = client.get("/api/v1/me/export",
+                      headers=bearer(procurement.proposers[0])).json
+
+    mine = {p["title"]: p for p in data["proposals"]}
+    assert set(mine) == {"Smart bins", "Quiet bins"}
+    assert mine["Smart bins"]["id"] == submitted and mine["Smart bins"]["call_id"] == call_id
+    assert mine["Smart bins"]["status"] == "submitted"
+    assert mine["Smart bins"]["submitted_at"] is not None
+    assert mine["Quiet bins"]["submitted_at"] is None
+    assert mine["Smart bins"]["content"]["summary"] == "Bins that say when they are full."
+    other = client.get("/api/v1/me/export", headers=bearer(procurement.proposers[1])).json
+    assert other["proposals"] == []
+
+
+def test_an_investors_download_holds_their_commitments_and_their_check(client, world):
+    offering = Offering(world, client)
+    investor = offering.investor()
+    assert offering.invest(investor, "150.00").status_code == 201
+    unchecked = offering.investor(checked=False)
+
+    data = client.get("/api/v1/me/export", headers=investor).json
+
+    assert [(i["offer_id"], i["amount"], i["currency"], i["state"])
+            for i in data["investments"]] == [(offering.offer, "150.00", "EUR", "committed")]
+    assert data["investments"][0]["project_title"]
+    assert data["appropriateness_passed_at"] is not None
+    nothing = client.get("/api/v1/me/export", headers=unchecked).json
+    assert nothing["investments"] == [] and nothing["appropriateness_passed_at"] is None
 
 
 # -- erase my account --------------------------------------------------------------------------

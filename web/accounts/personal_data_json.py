@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from web.api.schemas import PledgeSchema, one
+from web.api.schemas import AmountField, PledgeSchema, one
 
 
 class ExportedAccountSchema(Schema):
@@ -44,6 +44,29 @@ class ExportedProjectSchema(Schema):
     title = fields.String(required=True)
 
 
+class ExportedProposalSchema(Schema):
+    id = fields.UUID(required=True)
+    call_id = fields.UUID(required=True)
+    title = fields.String(required=True)
+    status = fields.String(required=True, metadata={"example": "submitted"})
+    version = fields.Integer(required=True)
+    content = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True,
+                          metadata={"description": "The proposal as last edited"})
+    submitted_at = fields.AwareDateTime(format="iso", required=True, allow_none=True)
+    created_at = fields.AwareDateTime(format="iso", required=True)
+
+
+class ExportedInvestmentSchema(Schema):
+    id = fields.UUID(required=True)
+    offer_id = fields.UUID(required=True)
+    project_id = fields.UUID(required=True)
+    project_title = fields.String(required=True)
+    amount = AmountField(required=True)
+    currency = fields.String(attribute="amount.currency", required=True)
+    state = fields.String(required=True, metadata={"example": "committed"})
+    committed_at = fields.AwareDateTime(format="iso", required=True)
+
+
 class ExportedErasureSchema(Schema):
     requested_at = fields.AwareDateTime(format="iso", required=True)
     reason = fields.String(required=True)
@@ -73,6 +96,19 @@ class PersonalDataSchema(Schema):
         fields.Nested(ExportedProjectSchema), required=True,
         metadata={"description": "Pilots whose delivery the caller owns (proposers)"},
     )
+    proposals = fields.List(
+        fields.Nested(ExportedProposalSchema), required=True,
+        metadata={"description": "Proposals the caller wrote to cities' calls"},
+    )
+    investments = fields.List(
+        fields.Nested(ExportedInvestmentSchema), required=True,
+        metadata={"description": "The caller's commitments to investment offers"},
+    )
+    appropriateness_passed_at = fields.AwareDateTime(
+        format="iso", required=True, allow_none=True,
+        metadata={"description": "When the caller passed the investors' appropriateness check; "
+                                 "null if never"},
+    )
     erasure = fields.Nested(ExportedErasureSchema, required=True, allow_none=True)
 
 
@@ -88,5 +124,8 @@ def personal_data_json(data: Any) -> dict[str, Any]:
         "mail": data.mail,
         "api_tokens": data.api_tokens,
         "delivered_projects": data.delivered_projects,
+        "proposals": data.proposals,
+        "investments": data.investments,
+        "appropriateness_passed_at": data.appropriateness_passed_at,
         "erasure": data.erasure,
     })
