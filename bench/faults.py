@@ -22,6 +22,7 @@ to compare:
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import random
@@ -193,8 +194,8 @@ def run_load(base: str, seed: dict, args, url: str) -> dict:
                     pledge_id = json.loads(response.read())["id"]
             except urllib.error.HTTPError as error:
                 status = error.code
-            except OSError:
-                status = 0  # reset or timed out
+            except (OSError, http.client.HTTPException):
+                status = 0  # reset, cut short or timed out
             with lock:
                 answers.append((citizen, status, pledge_id, time.monotonic()))
 
