@@ -91,6 +91,12 @@ def test_the_community_funds_share_tops_up_the_named_matching_fund(any_platform,
     audit = audit_ledger(app, any_platform.engine)
     assert audit.ok, audit.problems + audit.differences
 
+    from web.app import create_app
+    page = create_app({"TESTING": True, "SECRET_KEY": "t"}, platform=any_platform
+                      ).test_client().get(f"/funds/{fund}")
+    assert "Topped up by <a" in page.text and "Solar roofs</a>'s benefits" in page.text
+    assert shown.pool.display().split(" ")[1] in page.text
+
 
 def test_a_benefit_share_naming_no_open_matching_fund_is_refused(any_platform, clock):
     world, app = World(any_platform, clock), any_platform.app
