@@ -14,7 +14,13 @@ import sqlalchemy as sa
 
 from adapters import tables as t
 from adapters.storage import among
-from domain.investment.liabilities import BondLiability, CurrencyTotal, bond_liability, totals
+from domain.investment.liabilities import (
+    BondLiability,
+    CurrencyTotal,
+    bond_liability,
+    issue_date,
+    totals,
+)
 from domain.investment.offer import COMMUNITY_BOND
 from domain.kernel.money import Money
 
@@ -143,7 +149,7 @@ class OfferQueries:
         domain/investment/liabilities.py), with totals per currency."""
         bonds = [
             bond_liability(offer_id=o.id, project_id=o.project_id, project_title=o.project_title,
-                           terms=o.terms, principal=o.held, issue_date=self._decided_on(o),
+                           terms=o.terms, principal=o.held, issue_date=issue_date(o.closes_at),
                            today=today)
             for o in self._offers(t.offers.c.city_id == city_id,
                                   t.offers.c.kind == COMMUNITY_BOND,
@@ -153,12 +159,6 @@ class OfferQueries:
         bonds.sort(key=lambda b: (b.currency, b.due[0].due_date if b.due else b.maturity,
                                   b.project_title))
         return LiabilitiesView(bonds, totals(bonds))
-
-    def _decided_on(self, offer: OfferView) -> date:
-        """The day the pilot's campaign closed funded: the bond's issue date."""
-        closes = self._all(sa.select(t.projects.c.closes_at)
-                           .where(t.projects.c.id == offer.project_id))
-        return _aware(closes[0].closes_at).date()
 
     def passed_appropriateness(self, account_id: UUID) -> bool:
         a = t.appropriateness.c

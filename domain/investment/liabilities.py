@@ -2,8 +2,8 @@
 months, by each funded bond's schedule (`domain.investment.bonds`), with totals per currency.
 
 A funded bond's principal is the capital its investors were called to pay in; it is issued on
-the day the pilot's campaign closed funded (the funding decision), and the schedule runs from
-that date whatever the pilot yields. "Outstanding" is the capital the schedule leaves unpaid at
+the day its offer closes (a date investors know when they commit; interest runs from it), and
+the schedule runs from that date whatever the pilot yields. "Outstanding" is the capital the schedule leaves unpaid at
 the end of today; "due in the next 12 months" are the lines falling due after today and on or
 before the same day 12 months later (interest and capital, each line whole).
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -67,6 +67,11 @@ class CurrencyTotal:
     @property
     def due_total(self) -> Money:
         return self.due_interest + self.due_capital
+
+
+def issue_date(offer_closes_at: datetime) -> date:
+    """A funded bond's issue date: the day (UTC) its offer closes."""
+    return offer_closes_at.astimezone(UTC).date()
 
 
 def bond_liability(*, offer_id: UUID, project_id: UUID, project_title: str,

@@ -35,7 +35,7 @@ class BondLiabilitySchema(Schema):
     principal = AmountField(required=True, metadata={
         "description": "The capital raised (called to pay in)"})
     issue_date = fields.Date(required=True, metadata={
-        "description": "The day the pilot's campaign closed funded"})
+        "description": "The day the offer closed: interest runs from it"})
     maturity = fields.Date(required=True)
     outstanding = AmountField(required=True, metadata={
         "description": "Capital the schedule leaves unpaid at the end of today"})
