@@ -3,9 +3,10 @@ months, by each funded bond's schedule (`domain.investment.bonds`), with totals 
 
 A funded bond's principal is the capital its investors were called to pay in; it is issued on
 the day its offer closes (a date investors know when they commit; interest runs from it), and
-the schedule runs from that date whatever the pilot yields. "Outstanding" is the capital the schedule leaves unpaid at
-the end of today; "due in the next 12 months" are the lines falling due after today and on or
-before the same day 12 months later (interest and capital, each line whole).
+the schedule runs from that date whatever the pilot yields. "Outstanding" is the capital the
+schedule leaves unpaid at the end of today; "due in the next 12 months" are the lines falling
+due after today and on or before the same day 12 months later (interest and capital, each line
+whole).
 """
 
 from __future__ import annotations
