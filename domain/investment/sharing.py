@@ -212,7 +212,7 @@ class Sharing(FundKeeping):
             payments = agreement.distribute_report(report)
             share = sum(p["amount"] for p in payments if p["party"] == FUND_PARTY)
             fund_id = agreement.community_fund_id
-            if share == 0 or fund_id is None or not self._recorded(fund_id):
+            if share == 0 or fund_id is None or not self._fund_recorded(fund_id):
                 self._save_or_conflict(report, agreement)
                 return payments
             try:
@@ -223,6 +223,13 @@ class Sharing(FundKeeping):
                 raise
             return payments
         raise NotFound("unreachable")  # pragma: no cover
+
+    def _fund_recorded(self, fund_id: UUID) -> bool:
+        try:
+            self._fund_now(fund_id)  # this process's copy, caught up: no full replay
+        except NotFound:
+            return False
+        return True
 
     def _approve_with_top_up(self, report: BenefitReport, agreement: Agreement,
                              fund_id: UUID, share: int) -> None:
