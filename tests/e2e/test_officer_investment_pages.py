@@ -150,7 +150,8 @@ def test_the_citys_liabilities_on_the_console_and_as_json(world, client):
                                       "due_interest": "128.25", "due_capital": "600.00",
                                       "due_total": "728.25"}]
     login(client, world.emails[on.officer])
-    assert "Liabilities" in client.get("/console").text
+    home = client.get("/console").text
+    assert "Liabilities" in home and 'id="bonds-EUR"' in home and "728.25" in home
     page = client.get("/console/liabilities")
     assert page.status_code == 200
     assert "728.25" in page.text and "3,000.00" in page.text

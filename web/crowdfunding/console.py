@@ -109,6 +109,7 @@ def home():
         drafts=sum(1 for p in projects if p.status == "draft"),
         live=len(live),
         raised=raised,
+        liabilities=platform().read.city_liabilities(city.id, platform().clock.now().date()),
     )
 
 
