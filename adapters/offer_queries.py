@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -14,9 +14,18 @@ import sqlalchemy as sa
 
 from adapters import tables as t
 from adapters.storage import among
+from domain.investment.liabilities import (
+    BondLiability,
+    CurrencyTotal,
+    bond_liability,
+    issue_date,
+    totals,
+)
+from domain.investment.offer import COMMUNITY_BOND
 from domain.kernel.money import Money
 
 OFFER = "offer"
+FUNDED_STATUSES = ("funded", "delivering", "completed")
 HELD_BUCKETS = ("committed", "due")
 
 
@@ -77,6 +86,12 @@ class OfferView:
 
 
 @dataclass(frozen=True)
+class LiabilitiesView:
+    bonds: list[BondLiability]
+    totals: list[CurrencyTotal]
+
+
+@dataclass(frozen=True)
 class InvestmentView:
     id: UUID
     offer_id: UUID
@@ -128,6 +143,22 @@ class OfferQueries:
 
     def offers_on(self, project_id: UUID) -> list[OfferView]:
         return self._offers(t.offers.c.project_id == project_id)
+
+    def city_liabilities(self, city_id: UUID, today: date) -> LiabilitiesView:
+        """The city's funded community bonds by their schedules on `today` (the rule is
+        domain/investment/liabilities.py), with totals per currency."""
+        bonds = [
+            bond_liability(offer_id=o.id, project_id=o.project_id, project_title=o.project_title,
+                           terms=o.terms, principal=o.held, issue_date=issue_date(o.closes_at),
+                           today=today)
+            for o in self._offers(t.offers.c.city_id == city_id,
+                                  t.offers.c.kind == COMMUNITY_BOND,
+                                  among(t.projects.c.status, FUNDED_STATUSES))
+            if o.held.is_positive()
+        ]
+        bonds.sort(key=lambda b: (b.currency, b.due[0].due_date if b.due else b.maturity,
+                                  b.project_title))
+        return LiabilitiesView(bonds, totals(bonds))
 
     def passed_appropriateness(self, account_id: UUID) -> bool:
         return self.appropriateness_passed_at(account_id) is not None

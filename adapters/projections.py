@@ -343,6 +343,7 @@ class FundModels:
             MatchingFund.Created: self.fund_created,
             City.MatchingFundAdded: self.fund_added_to_city,
             MatchingFund.ToppedUp: self.topped_up,
+            MatchingFund.ToppedUpByBenefits: self.topped_up,
             MatchingFund.RulesAmended: self.rules_amended,
             MatchingFund.Closed: self.closed,
             MatchingFund.MatchReserved: self.match_reserved,
@@ -385,7 +386,8 @@ class FundModels:
             .values(updated_at=when, **values)
         )
 
-    def topped_up(self, conn: Connection, e: MatchingFund.ToppedUp) -> None:
+    def topped_up(self, conn: Connection,
+                  e: MatchingFund.ToppedUp | MatchingFund.ToppedUpByBenefits) -> None:
         self._set_fund(conn, e.originator_id, e.timestamp)
 
     def rules_amended(self, conn: Connection, e: MatchingFund.RulesAmended) -> None:

@@ -448,6 +448,26 @@ class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, Agre
         rows = self._all(_funds_query().where(t.matching_funds.c.id == fund_id))
         return _fund(rows[0]) if rows else None
 
+    def fund_benefit_top_ups(self, fund_id: UUID) -> list[BenefitTopUpView]:
+        """Each pilot whose benefits topped the fund up, with the total, largest first."""
+        p, q = t.ledger_postings.c, t.ledger_postings.alias("into_fund").c
+        into_fund = sa.select(q.position).where(
+            q.owner == "fund", q.owner_id == fund_id, q.bucket == "available",
+            q.event == TOPPED_UP_BY_BENEFITS)
+        total = sa.func.sum(-p.amount)
+        rows = self._all(
+            sa.select(p.owner_id.label("project_id"), t.projects.c.title, p.currency,
+                      total.label("amount"), sa.func.count().label("times"),
+                      sa.func.max(p.recorded_at).label("latest"))
+            .join(t.projects, t.projects.c.id == p.owner_id)
+            .where(p.position.in_(into_fund), p.owner == "project",
+                   p.bucket == "communityfund")
+            .group_by(p.owner_id, t.projects.c.title, p.currency)
+            .order_by(total.desc(), t.projects.c.title)
+        )
+        return [BenefitTopUpView(r.project_id, r.title, Money(int(r.amount), r.currency),
+                                 int(r.times), r.latest) for r in rows]
+
     def fund_rule_versions(self, fund_id: UUID) -> list[RuleVersionView]:
         currency = self._all(
             sa.select(t.matching_funds.c.currency).where(t.matching_funds.c.id == fund_id)
@@ -543,6 +563,15 @@ _LAST = 2**31 - 1  # a fund not yet placed in its city's list sorts after the pl
 
 
 @dataclass(frozen=True)
+class BenefitTopUpView:
+    project_id: UUID
+    project_title: str
+    amount: Money
+    times: int  # distributions that topped the fund up
+    latest: datetime
+
+
+@dataclass(frozen=True)
 class FundView:
     id: UUID
     city_id: UUID
@@ -613,12 +642,28 @@ class StackPart:
     amount: Money
 
 
+TOPPED_UP_BY_BENEFITS = "MatchingFund.ToppedUpByBenefits"
+
+
+def _topped_up_by_benefits(fund_id: Any) -> Any:
+    """What pilots' benefit-sharing agreements put into the fund's pool (the sponsor's part is
+    the sponsor account's balance)."""
+    p = t.ledger_postings.c
+    return (
+        sa.select(sa.func.coalesce(sa.func.sum(p.amount), 0))
+        .where(p.owner == "fund", p.owner_id == fund_id, p.bucket == "available",
+               p.event == TOPPED_UP_BY_BENEFITS)
+        .scalar_subquery()
+    )
+
+
 def _funds_query() -> Any:
     f = t.matching_funds.c
     return (
         sa.select(
             t.matching_funds, t.cities.c.name.label("city_name"),
-            (-_balance(f.id, "sponsor", owner="fund")).label("pool"),
+            (-_balance(f.id, "sponsor", owner="fund") + _topped_up_by_benefits(f.id)
+             ).label("pool"),
             _balance(f.id, "available", owner="fund").label("available"),
             _balance(f.id, "reserved", owner="fund").label("reserved"),
             _balance(f.id, "committed", owner="fund").label("committed"),

@@ -1,7 +1,10 @@
 """Demo data: seven cities, their officers, a dozen smart-city pilots and pledges in progress, a
 matching fund in Porto, Manchester's departments and a PCP call evaluated and awarded in three
 phases (its pilot co-funded by two departments), a Dublin PPI call open for proposals, and two
-investment offers: a Stavanger community bond and a Porto benefit share, with commitments.
+investment offers open for commitments (a Stavanger community bond and a Porto benefit share),
+and two pilots funded with investment: a Stavanger bond held by five citizens, and a Porto benefit
+share whose agreement every party signed, with an approved benefit report and its distribution
+(the community fund's share topping up Porto's matching fund).
 
 Everything is loaded through the real use cases, so the demo's event log is one a real platform
 could have written. Loading is idempotent: once the demo admin exists, nothing is added.
@@ -97,6 +100,8 @@ ACCOUNTS = (
     _citizen("priya", "Priya Shah"),
     # The second proposer on Manchester's call: its proposal won the field test.
     DemoAccount(f"mobility@{DOMAIN}", "Northern Mobility Labs", "proposer", PROPOSER_PASSWORD),
+    # Porto's second officer: approves the benefit reports Rita Carvalho files (four eyes).
+    _officer("porto.energia", "Tiago Ferreira", "Porto"),
     # The admin comes last: its presence means the whole demo was loaded.
     DemoAccount(ADMIN_EMAIL, "Platform Admin", "admin", ADMIN_PASSWORD),
 )
@@ -293,6 +298,31 @@ PILOTS = (
          ("Volunteer tree-care training", "350000.00", False)),
         ALL_OR_NOTHING, 50, draft=True,
     ),
+    # Funded with investment beside the crowd (issue 12): see FUNDED_OFFERS.
+    DemoPilot(
+        "Porto", "porto", "E-bike docks with solar canopies in Campanhã", "Campanhã",
+        "Mobility", "Northern Mobility Labs",
+        "Six docking stations with solar canopies and forty e-bikes linking Campanhã station to "
+        "the parish's schools and markets, run on rental income after a year's trial: its "
+        "measured revenue and avoided car trips are shared with the investors, the city, "
+        "Porto's matching fund and the operator.",
+        (("Six docking stations with solar canopies", "48000.00", True),
+         ("Forty e-bikes", "36000.00", True),
+         ("Booking integration with the Andante card", "6000.00", True),
+         ("Cycling lessons for seniors", "5000.00", False)),
+        ALL_OR_NOTHING, 40, 0.7, 10,
+    ),
+    DemoPilot(
+        "Stavanger", "stavanger", "Heat recovery at Stavanger swimming hall", "Tasta",
+        "Energy", "Stavanger Eiendom",
+        "A heat exchanger recovers the warmth of the hall's waste water and ventilation air to "
+        "heat the pools, cutting the hall's district-heating bill by a third.",
+        (("Waste-water heat exchanger", "260000.00", True),
+         ("Installation and controls", "110000.00", True),
+         ("Energy monitoring", "30000.00", True),
+         ("Public energy display in the foyer", "100000.00", False)),
+        ALL_OR_NOTHING, 40, 0.55, 8,
+    ),
 )
 
 # Smallest step of a demo pledge amount in each currency, in major units.
@@ -332,6 +362,7 @@ def load_demo(platform: Platform) -> bool:
     _add_departments(platform, cities, accounts)
     _run_calls(platform, cities, accounts)
     _add_offers(platform, cities, accounts)
+    _fund_with_investment(platform, cities, accounts)
     # Last, so an interrupted load is finished by the next run.
     admin = next(a for a in ACCOUNTS if a.role == "admin")
     with acting_as(SYSTEM, new_correlation_id("demo")):
@@ -804,7 +835,8 @@ OFFERS = (
 )
 
 
-def _add_offers(platform: Platform, cities: dict[str, UUID], accounts: dict[str, UUID]) -> None:
+def _add_offers(platform: Platform, cities: dict[str, UUID], accounts: dict[str, UUID],
+                offers: tuple[DemoOffer, ...] = OFFERS) -> None:
     """Officers add an offer to a Stavanger and a Porto pilot; demo citizens and the demo investor
     pass the appropriateness check and commit. Each step checks what is already recorded."""
     app = platform.app
@@ -812,7 +844,7 @@ def _add_offers(platform: Platform, cities: dict[str, UUID], accounts: dict[str,
     platform.projections.catch_up()
     projects = {(p.city_name, p.title): p for p in platform.read.projects(include_drafts=True,
                                                                           limit=10_000)}
-    for demo in OFFERS:
+    for demo in offers:
         project = projects.get((demo.city, demo.pilot))
         if project is None or project.status != "open":
             continue
@@ -845,3 +877,92 @@ def _add_offers(platform: Platform, cities: dict[str, UUID], accounts: dict[str,
                 app.commit_to_offer(offer_id, amount=Money.parse(amount, currency),
                                     payment_method="pm_card_visa")
     platform.projections.catch_up()
+
+
+# -- pilots funded with investment (issue 12) ---------------------------------------------------
+
+STAVANGER_FUNDED_BOND = "Heat recovery at Stavanger swimming hall"
+PORTO_FUNDED_SHARE = "E-bike docks with solar canopies in Campanhã"
+FUNDED_OFFERS = (
+    DemoOffer(
+        "Stavanger", "stavanger", STAVANGER_FUNDED_BOND, "community_bond",
+        "300000.00", "200000.00", "350000.00", "1000.00", 39,
+        {"rate": "0.045", "term_years": 5, "payments_per_year": 2, "repayment": "amortising"},
+        (("ingrid", "citizen", "90000.00"), ("citizen", "citizen", "60000.00"),
+         ("tom", "citizen", "50000.00"), ("priya", "citizen", "70000.00"),
+         ("ivana", "citizen", "30000.00")),
+    ),
+    DemoOffer(
+        "Porto", "porto", PORTO_FUNDED_SHARE, "benefit_share",
+        "35000.00", "30000.00", "40000.00", "250.00", 39,
+        {"agreement": {"preferred_rate": "0.05", "residual": {
+            "city": "40", "investors": "35", "community_fund": "15", "proposer": "10"}}},
+        (("investor", "investor", "25000.00"), ("joao", "citizen", "6000.00"),
+         ("maria", "citizen", "4000.00")),
+    ),
+)
+# The delivery owner (email local part) of the Porto pilot, who signs for the proposer.
+PORTO_OPERATOR = "mobility"
+# Its first year's measured benefit: (amount, category, evidence). The period is the year
+# before the demo's day (the trial's year, before the campaign scaled it up).
+PORTO_BENEFIT = ("41500.00", "rental revenue and avoided car trips",
+                 "Rental revenue from the trial's docks (EUR 29,800, from the booking system's "
+                 "statements) and the avoided car trips valued at the city's published rate "
+                 "(EUR 11,700, from the trip survey).")
+
+
+def _fund_with_investment(platform: Platform, cities: dict[str, UUID],
+                          accounts: dict[str, UUID]) -> None:
+    """Officers add an offer to two more pilots, citizens and the investor commit, the
+    pilots' totals (pledges plus investment) reach their optimum and the officers close them
+    early: funded, settled, investors called to pay in. Porto's agreement is then signed by
+    every party, Rita reports the trial year's benefit and Tiago approves it (four eyes): it is
+    distributed through the waterfall and the community fund's share tops up Porto's matching
+    fund. Each step checks what is already recorded."""
+    _add_offers(platform, cities, accounts, FUNDED_OFFERS)
+    app = platform.app
+    projects = {(p.city_name, p.title): p for p in platform.read.projects(include_drafts=True,
+                                                                          limit=10_000)}
+    for demo in FUNDED_OFFERS:
+        project = projects.get((demo.city, demo.pilot))
+        if project is not None and project.status == "open":
+            with acting_as(_as(accounts, demo.officer, "city"), new_correlation_id("demo")):
+                app.close_campaign_early(project.id)
+    platform.projections.catch_up()
+    project = projects.get(("Porto", PORTO_FUNDED_SHARE))
+    if project is not None:
+        _share_benefits(platform, project.id, accounts)
+    platform.projections.catch_up()
+
+
+def _share_benefits(platform: Platform, project_id: UUID, accounts: dict[str, UUID]) -> None:
+    app = platform.app
+    if app.get_project(project_id).status != "funded":
+        return
+    officer, second = _as(accounts, "porto", "city"), _as(accounts, "porto.energia", "city")
+    operator = _as(accounts, PORTO_OPERATOR, "proposer")
+    if app.get_project(project_id).delivery_owner_id is None:
+        with acting_as(officer, new_correlation_id("demo")):
+            app.assign_delivery_owner(project_id, accounts[f"{PORTO_OPERATOR}@{DOMAIN}"])
+    for party, actor in (("city", officer), ("proposer", operator), ("community_fund", officer)):
+        platform.projections.catch_up()
+        signed = platform.read.agreement(project_id)
+        if signed is not None and party not in signed.missing(signed.latest):
+            continue
+        with acting_as(actor, new_correlation_id("demo")):
+            app.sign_agreement(project_id, party=party, version=1)
+    reports = app.benefit_reports_of(project_id)
+    if not reports:
+        today = platform.clock.now().date()
+        amount, category, evidence = PORTO_BENEFIT
+        with acting_as(officer, new_correlation_id("demo")):
+            report_id = app.report_benefit(
+                project_id, period_start=today - timedelta(days=365),
+                period_end=today - timedelta(days=1), amount=Money.parse(amount, "EUR"),
+                category=category, evidence=evidence,
+                links=["https://www.cm-porto.pt/mobilidade"])
+    else:
+        report_id = reports[0].id
+    if app.get_benefit_report(report_id).status == "pending":
+        with acting_as(second, new_correlation_id("demo")):
+            app.approve_benefit_report(report_id)

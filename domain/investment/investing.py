@@ -30,6 +30,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from domain.crowdfunding.funding_partners import FundingPartners
 from domain.crowdfunding.project import DRAFT, FUNDED, OPEN, Project
+from domain.investment.errors import InvalidTerms
 from domain.investment.offer import (
     Appropriateness,
     InvalidOffer,
@@ -45,6 +46,7 @@ from domain.kernel.errors import (
     PaymentDeclined,
 )
 from domain.kernel.money import Money
+from domain.matching.fund import MatchingFund
 
 T = TypeVar("T")
 INVESTING_ROLES = ("citizen", "investor")
@@ -96,6 +98,7 @@ class Investing(FundingPartners):
                           currency=project.currency, kind=kind, target=target, minimum=minimum,
                           maximum=maximum, min_ticket=min_ticket, opens_at=opens_at,
                           closes_at=closes_at, terms=terms)
+        self._check_community_fund(offer)
         if offer.closes_at > project.closes_at:
             raise InvalidOffer("The offer closes at the latest when the pilot's campaign "
                                "closes", field="closes_at")
@@ -106,6 +109,20 @@ class Investing(FundingPartners):
         book.add(offer.id)
         self._save_or_conflict(offer, book, **self._checks({project.id: project.version}))
         return offer.id
+
+    def _check_community_fund(self, offer: Offer) -> None:
+        """A benefit share's community fund, if named, is an open matching fund in the offer's
+        currency: its share of each distribution tops that fund up."""
+        fund_id = offer.terms.get("agreement", {}).get("community_fund_id")
+        if fund_id is None:
+            return
+        try:
+            fund = self.repository.get(UUID(fund_id))
+        except AggregateNotFoundError:
+            fund = None
+        if not isinstance(fund, MatchingFund) or not fund.takes_benefits(offer.currency):
+            raise InvalidTerms("The community fund is an open matching fund in "
+                               f"{offer.currency}: no such fund", field="community_fund_id")
 
     # -- the investors' commands -----------------------------------------------------------
 

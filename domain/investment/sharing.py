@@ -9,17 +9,22 @@ Who represents a party (see domain/investment/agreement.py):
   officer of the matching fund's city.
 A benefit is reported by the delivery owner or an officer of the pilot's city; it is approved
 or rejected by an officer of the pilot's city who did not report it.
+
+When the agreement names a community fund (a matching fund), the community fund's share of each
+distribution tops that fund's pool up (`MatchingFund.ToppedUpByBenefits`), recorded in the same
+transaction as the approval and the distribution: benefits from one pilot fund the next ones. If
+the fund has closed (or is missing), the share stays on the pilot's community-fund account.
 """
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from domain.core import CivicfundCore
 from domain.crowdfunding.project import COMPLETED, DELIVERING, FUNDED, Project
 from domain.investment.agreement import (
     CITY_PARTY,
@@ -32,13 +37,14 @@ from domain.investment.agreement import (
 )
 from domain.investment.offer import BENEFIT_SHARE, TO_PAY_IN, Offer, OfferBook
 from domain.kernel.context import current_actor
-from domain.kernel.errors import NotFound, NotPermitted
+from domain.kernel.errors import ConcurrentChange, NotFound, NotPermitted
 from domain.kernel.money import Money
+from domain.matching.keeping import FUND_ATTEMPTS, FundKeeping
 
 SHARING_STATUSES = (FUNDED, DELIVERING, COMPLETED)
 
 
-class Sharing(CivicfundCore):
+class Sharing(FundKeeping):
     # -- reading ---------------------------------------------------------------------------
 
     def get_agreement(self, project_id: UUID) -> Agreement:
@@ -198,13 +204,50 @@ class Sharing(CivicfundCore):
     def approve_benefit_report(self, report_id: UUID) -> list[dict[str, Any]]:
         """A different officer approves; the benefit is distributed at once through the
         version in effect. Returns the payments."""
-        report = self.get_benefit_report(report_id)
-        officer = self._deciding_officer(report)
-        agreement = self.get_agreement(report.project_id)
-        report.decide(approve=True, officer_id=officer)
-        payments = agreement.distribute_report(report)
-        self._save_or_conflict(report, agreement)
-        return payments
+        for attempt in range(FUND_ATTEMPTS):
+            report = self.get_benefit_report(report_id)
+            officer = self._deciding_officer(report)
+            agreement = self.get_agreement(report.project_id)
+            report.decide(approve=True, officer_id=officer)
+            payments = agreement.distribute_report(report)
+            share = sum(p["amount"] for p in payments if p["party"] == FUND_PARTY)
+            fund_id = agreement.community_fund_id
+            if share == 0 or fund_id is None or not self._fund_recorded(fund_id):
+                self._save_or_conflict(report, agreement)
+                return payments
+            try:
+                self._approve_with_top_up(report, agreement, fund_id, share)
+            except ConcurrentChange:
+                if attempt + 1 < FUND_ATTEMPTS:
+                    continue
+                raise
+            return payments
+        raise NotFound("unreachable")  # pragma: no cover
+
+    def _fund_recorded(self, fund_id: UUID) -> bool:
+        try:
+            self._fund_now(fund_id)  # this process's copy, caught up: no full replay
+        except NotFound:
+            return False
+        return True
+
+    def _approve_with_top_up(self, report: BenefitReport, agreement: Agreement,
+                             fund_id: UUID, share: int) -> None:
+        """Save the approval and distribution with the community fund's top-up, deciding on
+        the fund as it stands (its lock held)."""
+        with ExitStack() as stack:
+            stack.enter_context(self._fund_lock(fund_id))
+            [fund] = self._caught_up([fund_id], stack)
+            try:
+                if fund.takes_benefits(agreement.currency):
+                    fund.top_up_from_benefits(money_of(agreement, share),
+                                              project_id=agreement.project_id,
+                                              report_id=report.id)
+                self._save_or_conflict(report, agreement, *fund.proposed)
+            except BaseException:
+                fund.discard()
+                raise
+            fund.accept()
 
     def reject_benefit_report(self, report_id: UUID, *, reason: str = "") -> None:
         report = self.get_benefit_report(report_id)

@@ -67,6 +67,7 @@ class Bookkeeper:
             Project.PayoutRecorded: self._payout_recorded,
             MatchingFund.Created: self._fund_created,
             MatchingFund.ToppedUp: self._fund_topped_up,
+            MatchingFund.ToppedUpByBenefits: self._fund_topped_up_by_benefits,
             MatchingFund.MatchReserved: self._match_reserved,
             MatchingFund.MatchCommitted: self._match_committed,
             MatchingFund.MatchReleased: self._match_released,
@@ -203,6 +204,13 @@ class Bookkeeper:
     def _fund_topped_up(self, e: MatchingFund.ToppedUp) -> list[Posting]:
         fund = self._fund(e.originator_id)
         return move(e.amount, fund["currency"], chart.sponsor(e.originator_id),
+                    chart.available(e.originator_id))
+
+    def _fund_topped_up_by_benefits(self, e: MatchingFund.ToppedUpByBenefits) -> list[Posting]:
+        """A pilot's community-fund share of a distribution passes on into the fund's pool."""
+        fund = self._fund(e.originator_id)
+        return move(e.amount, fund["currency"],
+                    chart.party_received(_uuid(e.project_id), "community_fund"),
                     chart.available(e.originator_id))
 
     def _held(self, fund_id: UUID, key: str, project_id: UUID, amount: int,
@@ -402,7 +410,8 @@ def _bucket(project_id: UUID, at: str) -> chart.Account:
 _MONEY_EVENTS = {
     Pledge.Made, Pledge.Authorised, Pledge.Cancelled, Pledge.Released, Pledge.Dropped,
     Pledge.ChargeFailed, Pledge.Charged, Pledge.Refunded, Project.PayoutRecorded,
-    MatchingFund.Created, MatchingFund.ToppedUp, MatchingFund.MatchReserved,
+    MatchingFund.Created, MatchingFund.ToppedUp, MatchingFund.ToppedUpByBenefits,
+    MatchingFund.MatchReserved,
     MatchingFund.MatchCommitted, MatchingFund.MatchReleased, MatchingFund.GrantReserved,
     MatchingFund.GrantCommitted, MatchingFund.GrantReleased, MatchingFund.RoundShared,
     MatchingFund.Closed, Department.Created, Department.BudgetLineAdded, Department.Committed,

@@ -320,6 +320,22 @@ class MatchingFund(CivicAggregate):
             raise InvalidFund("A top-up must be more than zero", field="amount")
         self._propose(self.ToppedUp, amount=amount.minor)
 
+    def takes_benefits(self, currency: str) -> bool:
+        """Whether a pilot's community-fund share can top the pool up now (open, same
+        currency); otherwise the share stays with the pilot's community-fund account."""
+        return self.status == OPEN and currency == self.currency
+
+    def top_up_from_benefits(self, amount: Money, *, project_id: UUID, report_id: UUID) -> None:
+        """A pilot's benefit-sharing agreement directs its community-fund share of a
+        distribution here: benefits from one pilot fund the next ones."""
+        if not self.takes_benefits(amount.currency):
+            raise InvalidFund("This fund is closed or in another currency: it cannot be "
+                              "topped up by a pilot's benefits", field="community_fund_id")
+        if not amount.is_positive():
+            raise InvalidFund("A top-up must be more than zero", field="amount")
+        self._propose(self.ToppedUpByBenefits, amount=amount.minor, project_id=project_id,
+                      report_id=report_id)
+
     def amend_rules(self, rules: Rules, *, effective_from: datetime, now: datetime) -> int:
         """Publish a new version. It applies to pledges from `effective_from` on; matches made
         before keep the version that made them."""
@@ -558,6 +574,14 @@ class MatchingFund(CivicAggregate):
 
     class ToppedUp(CivicAggregate.Event):
         amount: int
+
+        def apply(self, fund: MatchingFund) -> None:
+            fund.pool += self.amount
+
+    class ToppedUpByBenefits(CivicAggregate.Event):
+        amount: int
+        project_id: UUID
+        report_id: UUID
 
         def apply(self, fund: MatchingFund) -> None:
             fund.pool += self.amount

@@ -20,7 +20,9 @@ from web.demo import (
     MANCHESTER_CALL,
     OFFICER_PASSWORD,
     PORTO_BENEFIT_SHARE,
+    PORTO_FUNDED_SHARE,
     STAVANGER_BOND,
+    STAVANGER_FUNDED_BOND,
     load_demo,
 )
 
@@ -433,10 +435,58 @@ def test_a_demo_load_interrupted_among_the_commitments_is_completed_once(tmp_pat
 
         assert load_demo(platform) is True
         offers = {o.project_title: o for o in platform.read.offers()}
-        assert len(offers) == 2
+        assert len(offers) == 4  # two open, two on pilots funded with investment
         assert offers[STAVANGER_BOND].held.to_decimal_string() == "110000.00"
         assert offers[PORTO_BENEFIT_SHARE].held.to_decimal_string() == "14250.00"
-        assert sorted(len(platform.app.get_offer(o.id).commitments)
-                      for o in offers.values()) == [3, 4]
+        assert sorted(len(platform.app.get_offer(offers[title].id).commitments)
+                      for title in (STAVANGER_BOND, PORTO_BENEFIT_SHARE)) == [3, 4]
+        assert offers[STAVANGER_FUNDED_BOND].held.to_decimal_string() == "300000.00"
     finally:
         platform.close()
+
+
+def test_the_demo_has_a_stavanger_bond_funded_by_five_citizens(demo_client, demo_platform):
+    bond = demo_offers(demo_client)[STAVANGER_FUNDED_BOND]
+    assert bond["kind"] == "community_bond" and bond["committed"] == "300000.00"
+    pilot = demo_client.get(f"/api/v1/projects/{bond['project_id']}").json
+    assert pilot["status"] == "funded" and pilot["invested"] == "300000.00"
+    offer = demo_platform.app.get_offer(UUID(bond["id"]))
+    assert {c.state for c in offer.commitments.values()} == {"to_pay_in"}
+    assert len({c.investor_id for c in offer.commitments.values()}) == 5
+    stavanger = demo_platform.read.city_named("Stavanger")
+    owed = demo_platform.read.city_liabilities(stavanger.id, demo_platform.clock.now().date())
+    [total] = owed.totals
+    # 300,000 at 4.5 % half-yearly, amortising: the first payment, 30,000 + 6,750, falls due
+    # within the year (the second six months after it, beyond).
+    assert (total.currency, total.outstanding.to_decimal_string(),
+            total.due_total.to_decimal_string()) == ("NOK", "300000.00", "36750.00")
+
+
+def test_the_demo_has_a_porto_benefit_share_signed_reported_and_distributed(demo_client,
+                                                                          demo_platform):
+    share = demo_offers(demo_client)[PORTO_FUNDED_SHARE]
+    project_id = share["project_id"]
+    agreement = demo_client.get(f"/api/v1/projects/{project_id}/agreement").json
+    assert agreement["in_effect"] == 1
+    assert agreement["versions"][0]["missing"] == []
+    assert {s["party"] for s in agreement["versions"][0]["signatures"]} == {
+        "city", "proposer", "community_fund"}
+    [report] = demo_client.get(f"/api/v1/projects/{project_id}/benefit-reports").json["reports"]
+    assert report["status"] == "approved" and report["amount"] == "41500.00"
+    paid = sum(int(p["amount"].replace(".", "")) for p in report["payments"])
+    assert paid == 4150000
+    # Capital back first (35,000), then the residual 6,500 split 40/35/15/10.
+    residual = {p["party"]: p["amount"] for p in report["payments"] if p["tier"] == 3
+                and p["party"] != "investors"}
+    assert residual == {"city": "2600.00", "community_fund": "975.00", "proposer": "650.00"}
+    found = demo_platform.app.get_benefit_report(UUID(report["id"]))
+    reporter = demo_platform.accounts.record(found.reporter_id)
+    approver = demo_platform.accounts.record(found.decided_by)
+    assert reporter.email == f"porto@{DOMAIN}" and approver.email == f"porto.energia@{DOMAIN}"
+    porto = demo_platform.read.city_named("Porto")
+    [fund] = demo_platform.read.matching_funds(porto.id)
+    [top_up] = demo_platform.read.fund_benefit_top_ups(fund.id)
+    assert top_up.project_title == PORTO_FUNDED_SHARE
+    assert top_up.amount.to_decimal_string() == "975.00"
+    page = demo_client.get(f"/funds/{fund.id}")
+    assert "Topped up by" in page.text and PORTO_FUNDED_SHARE in page.text

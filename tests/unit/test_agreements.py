@@ -295,16 +295,21 @@ def test_distributions_post_from_the_pilots_benefits_to_each_party_and_investor(
     books = pilot.books()  # asserts every event's postings sum to zero
     project = pilot.project
     assert books[f"project/{project}/benefits"] == -20000
-    for party, bucket in (("city", "city"), ("community_fund", "communityfund"),
-                          ("proposer", "proposer")):
+    for party, bucket in (("city", "city"), ("proposer", "proposer")):
         assert books[f"project/{project}/{bucket}"] == sum(
             p["amount"] for p in payments if p["party"] == party)
+    # The community fund's share passes on into the named matching fund's pool.
+    share = sum(p["amount"] for p in payments if p["party"] == "community_fund")
+    assert share > 0 and books[f"project/{project}/communityfund"] == 0
+    pool = pilot.app.get_matching_fund(pilot.fund_id)
+    assert books[f"fund/{pilot.fund_id}/available"] == pool.available
+    assert pool.pool == -books[f"fund/{pilot.fund_id}/sponsor"] + share
     alice = books[f"investor/{pilot.alice_id}/received/EUR"]
     bob = books[f"investor/{pilot.bob_id}/received/EUR"]
     assert alice == sum(p["amount"] for p in payments if p["investor"] == str(pilot.alice_id))
     assert alice > 6000 and bob > 4000  # capital back plus their preferred and residual shares
-    assert alice + bob + books[f"project/{project}/city"] + books[
-        f"project/{project}/communityfund"] + books[f"project/{project}/proposer"] == 20000
+    assert alice + bob + books[f"project/{project}/city"] + share + books[
+        f"project/{project}/proposer"] == 20000
 
 
 @pytest.mark.parametrize("changes, error", [

@@ -57,7 +57,8 @@ DOMAIN_AREAS = {
     "accounts": {"kernel", "crowdfunding", "core"},
     "ledger": {"kernel", "crowdfunding", "matching", "procurement", "investment"},
     "procurement": {"kernel", "cities", "crowdfunding", "core"},
-    "investment": {"kernel", "cities", "crowdfunding", "core"},
+    # A benefit-sharing agreement's community-fund share tops up a matching fund.
+    "investment": {"kernel", "cities", "crowdfunding", "matching", "core"},
 }
 # Where concrete adapters live: pages reach the outside world through the platform, never these.
 CONCRETE_ADAPTERS = {"adapters.sandbox_payments", "adapters.stripe_payments",

@@ -109,6 +109,7 @@ def home():
         drafts=sum(1 for p in projects if p.status == "draft"),
         live=len(live),
         raised=raised,
+        liabilities=platform().read.city_liabilities(city.id, platform().clock.now().date()),
     )
 
 
@@ -148,6 +149,7 @@ def _project_page(
         milestones=platform().read.milestones(project.id),
         updates=platform().read.updates(project.id),
         commitments=platform().read.commitments_to(project.id),
+        offers=platform().read.offers_on(project.id),
         missing_for_early_close=missing,
         delivery_owner=(platform().accounts.record(project.delivery_owner_id)
                         if project.delivery_owner_id else None),

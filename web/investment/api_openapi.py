@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from web.investment.api_liabilities import LiabilitiesSchema
 from web.investment.api_schemas import (
     AppropriatenessAnswerSchema,
     AppropriatenessSchema,
@@ -81,5 +82,13 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "responses": {"200": _body(InvestmentSchema, "The commitment, withdrawn"),
                       "401": "Unauthorised", "403": "Forbidden", "404": "NotFound",
                       "409": "Conflict"},
+    }},
+    "api.city_liabilities": {"get": {
+        "summary": "A city's liabilities: its funded community bonds with the capital "
+                   "outstanding by their schedules and the payments due in the next 12 months, "
+                   "with totals per currency (officers of the city, auditors, administrators)",
+        "tags": TAG, "security": SECURED, "parameters": [_uuid("city_id", "city")],
+        "responses": {"200": _body(LiabilitiesSchema, "The liabilities"),
+                      "401": "Unauthorised", "403": "Forbidden", "404": "NotFound"},
     }},
 }

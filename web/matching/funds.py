@@ -126,4 +126,5 @@ def fund(raw_id: str):
         versions=read.fund_rule_versions(found.id),
         projects=projects,
         pool_parts=pool,
+        top_ups=read.fund_benefit_top_ups(found.id),
     )
