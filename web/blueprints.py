@@ -17,6 +17,7 @@ from web.accounts import (
     security_page,
 )
 from web.api import openapi
+from web.audit import api as audit_api
 from web.crowdfunding import console, delivery, pledging, public, webhooks
 from web.crowdfunding.api import delivery as delivery_api
 from web.crowdfunding.api import pledges as pledges_api
@@ -35,7 +36,7 @@ from web.procurement import pages as call_pages
 # Imported for the routes they add to the API blueprint.
 API_ROUTES = (projects_api, pledges_api, settlement_api, delivery_api, matching_api, ledger_api,
               api_tokens, api_privacy, api_departments, procurement_api, openapi,
-              investment_api, api_agreements)
+              investment_api, api_agreements, audit_api)
 
 PAGES = (public, auth, password_reset, email_confirmation, security_page, account, pledging,
          console, funds, fund_console, department_console, delivery, admin, webhooks, call_pages,
