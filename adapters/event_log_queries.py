@@ -124,7 +124,8 @@ class EventLog:
             position=row.id, aggregate_id=event.originator_id,
             aggregate_version=event.originator_version, topic=row.topic,
             recorded_at=event.timestamp, actor_id=fields.get("actor_id", ""),
-            actor_role=fields.get("actor_role", ""), correlation_id=fields.get("correlation_id", ""),
+            actor_role=fields.get("actor_role", ""),
+            correlation_id=fields.get("correlation_id", ""),
             payload={k: plain(v) for k, v in fields.items() if k not in STAMPS},
         )
 

@@ -31,9 +31,8 @@ class EventQuerySchema(RequestSchema):
     aggregate_id = fields.UUID()
     actor_id = Text(validate=validate.Length(max=80))
     correlation_id = Text(validate=validate.Length(max=120))
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62),
-                           metadata={"description": "Positions after this one (the page's "
-                                                    "cursor: the last position of the page before)"})
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62), metadata={
+        "description": "Positions after this one (the cursor: the previous page's next_after)"})
     until = fields.Integer(validate=validate.Range(min=0, max=2**62),
                            metadata={"description": "Positions up to this one"})
     since = Moment(metadata={"description": "Events recorded after this moment"})
