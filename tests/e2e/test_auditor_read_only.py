@@ -29,7 +29,8 @@ NOT_AN_AUDITORS = {
 # The demo has no benefit-sharing agreement or report to read.
 NONE_IN_THE_DEMO = {"api.get_agreement", "api.get_benefit_report", "api.list_benefit_reports"}
 
-QUERIES = {"api.match_preview": "?amount=10.00"}
+QUERIES = {"api.match_preview": "?amount=10.00", "api.audit_aggregate": "?position=300",
+           "api.audit_as_of": "?position=300"}
 
 
 @pytest.fixture
@@ -58,7 +59,8 @@ def _ids(platform) -> dict[str, str]:
         "account_id": str(account.id), "pledge_id": str(pledge.id),
         "report_id": str(uuid.uuid4()), "commitment_id": str(uuid.uuid4()),
         "token_id": str(uuid.uuid4()), "number": "1", "token": "x", "decision": "approve",
-        "name": f"project/{project.id}/pledged",
+        "name": f"project/{project.id}/pledged", "aggregate_id": str(project.id),
+        "owner": "project", "owner_id": str(project.id), "figure": "raised",
     }
 
 
