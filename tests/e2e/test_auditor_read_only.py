@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from domain.kernel.context import SYSTEM, acting_as
 from tests.conftest import bearer, login
 from web.audit.read_only import OWN_CREDENTIALS, SAFE_METHODS
 from web.demo import AUDITOR_PASSWORD, DOMAIN, load_demo
@@ -126,6 +127,24 @@ def test_an_auditor_sees_accounts_with_names_and_emails_masked(demo, client):
     assert "a…@…" in page.text  # the administrator's, masked
     assert " ".join(f"{word[0]}." for word in admin.name.split()) in page.text
     assert "<button" in page.text and '<fieldset disabled class="read-only">' in page.text
+
+
+def test_an_auditor_cancels_a_pledge_of_their_own_but_nobody_elses(world, platform, client):
+    porto = world.city("Porto")
+    project = world.project(porto, world.officer(porto))
+    former = world.citizen("former@example.org")
+    theirs = world.pledge(project, former, "20.00")
+    others = world.pledge(project, world.citizen(), "30.00")
+    with acting_as(SYSTEM):
+        platform.change_role(former, "auditor", None)
+    token = bearer(world.token(former))
+
+    refused = client.delete(f"/api/v1/pledges/{others}", headers=token)
+    cancelled = client.delete(f"/api/v1/pledges/{theirs}", headers=token)
+
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "read_only"
+    assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+    assert platform.read.pledge(others).status != "cancelled"
 
 
 def test_an_auditors_own_sign_out_still_works(demo, client):

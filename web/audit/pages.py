@@ -9,12 +9,10 @@ from uuid import UUID
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
-from marshmallow import ValidationError
 
 from adapters.time_travel import UnknownPosition, aggregate_as_of
-from web.api.schemas import field_messages, one
-from web.audit.api_schemas import AsOfQuerySchema, EventQuerySchema
 from web.audit.as_of import browse, event_log, figures_json, position_of
+from web.audit.query_json import AsOfQuerySchema, EventQuerySchema, load_query
 from web.errors import error_page
 from web.extensions import login_manager
 from web.services import platform
@@ -38,17 +36,14 @@ def _auditors_only():
 
 def _asked(schema: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The query's filters, or the problems with them (shown on the page, status 422)."""
-    given = {key: value for key, value in request.args.items() if value.strip()}
-    try:
-        return schema.load(given), {}
-    except ValidationError as error:
-        return {}, field_messages(error)
+    return load_query(schema, {key: value for key, value in request.args.items()
+                               if value.strip()})
 
 
 @bp.get("")
 def events():
     log = event_log()
-    wanted, problems = _asked(one(EventQuerySchema))
+    wanted, problems = _asked(EventQuerySchema)
     found, next_after = browse(log, wanted) if not problems else ([], None)
     return render_template(
         "audit/events.html", events=found, next_after=next_after, problems=problems,
@@ -81,14 +76,12 @@ def as_of():
     given = {key: request.args[key] for key in ("position", "at") if request.args.get(key)}
     if not given:
         given = {"position": str(log.newest())}
-    problems: dict[str, list[str]] = {}
-    try:
-        wanted = one(AsOfQuerySchema).load(given)
-        position = position_of(log, wanted.get("position"), wanted.get("at"))
-    except ValidationError as error:
-        problems = field_messages(error)
-    except UnknownPosition as error:
-        problems = {"position": [str(error)]}
+    wanted, problems = load_query(AsOfQuerySchema, given)
+    if not problems:
+        try:
+            position = position_of(log, wanted.get("position"), wanted.get("at"))
+        except UnknownPosition as error:
+            problems = {"position": [str(error)]}
     if problems:
         return render_template("audit/as_of.html", figures=None, problems=problems,
                                values=given, names={}, newest=log.newest()), 422
