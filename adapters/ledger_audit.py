@@ -76,14 +76,15 @@ def audit_ledger(app: Any, engine: sa.Engine) -> LedgerAudit:
     return audit
 
 
-def replay_ledger(app: Any) -> LedgerAudit:
-    """The ledger from the log alone, with what should never happen in it."""
+def replay_ledger(app: Any, up_to: int | None = None) -> LedgerAudit:
+    """The ledger from the log alone (up to and including a position, if given), with what should
+    never happen in it."""
     audit = LedgerAudit()
     books = Bookkeeper(MemoryFacts())
     reserved: Counter = Counter()  # (fund, pledge) -> times matched
     position = 0
     while True:
-        page = app.recorder.select_notifications(start=position + 1, limit=PAGE)
+        page = app.recorder.select_notifications(start=position + 1, limit=PAGE, stop=up_to)
         for notification in page:
             event = app.mapper.to_domain_event(notification)
             if not Bookkeeper.moves_money(event):

@@ -15,6 +15,7 @@ from adapters.bootstrap import Platform, build_platform
 from adapters.settings import Settings
 from adapters.storage import make_private_directory
 from domain.kernel.context import new_correlation_id
+from web.audit import read_only
 from web.extensions import csrf, login_manager
 from web.services import read_your_writes
 
@@ -75,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None, platform: Platform | None =
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     login_manager.init_app(app)
+    read_only.init_app(app)
     csrf.init_app(app)
 
     import web.users  # noqa: F401  (registers the flask-login loaders)

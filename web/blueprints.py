@@ -17,6 +17,8 @@ from web.accounts import (
     security_page,
 )
 from web.api import openapi
+from web.audit import api as audit_api
+from web.audit import pages as audit_pages
 from web.crowdfunding import console, delivery, pledging, public, webhooks
 from web.crowdfunding.api import delivery as delivery_api
 from web.crowdfunding.api import pledges as pledges_api
@@ -26,6 +28,7 @@ from web.investment import api as investment_api
 from web.investment import api_agreements, api_liabilities, officer_pages, sharing_pages
 from web.investment import pages as invest_pages
 from web.ledger import api as ledger_api
+from web.ledger import pages as explain_pages
 from web.matching import api as matching_api
 from web.matching import fund_console, funds
 from web.procurement import api as procurement_api
@@ -35,11 +38,11 @@ from web.procurement import pages as call_pages
 # Imported for the routes they add to the API blueprint.
 API_ROUTES = (projects_api, pledges_api, settlement_api, delivery_api, matching_api, ledger_api,
               api_tokens, api_privacy, api_departments, procurement_api, openapi,
-              investment_api, api_agreements, api_liabilities)
+              investment_api, api_agreements, api_liabilities, audit_api)
 
 PAGES = (public, auth, password_reset, email_confirmation, security_page, account, pledging,
          console, funds, fund_console, department_console, delivery, admin, webhooks, call_pages,
-         invest_pages, sharing_pages, officer_pages)
+         invest_pages, sharing_pages, officer_pages, audit_pages, explain_pages)
 
 
 def BLUEPRINTS() -> list[Blueprint]:

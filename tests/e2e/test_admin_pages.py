@@ -200,7 +200,7 @@ def test_admin_forms_without_the_csrf_token_are_refused(admin_client, world, pla
     assert platform.accounts.get(ana).role == "citizen"
 
 
-@pytest.mark.parametrize("role", ["citizen", "city", "investor", "auditor"])
+@pytest.mark.parametrize("role", ["citizen", "city", "investor"])
 def test_non_admins_get_403_on_every_admin_page(role, client, world, platform):
     porto = world.city("Porto")
     world.account(role, "someone@example.org", city_id=porto if role == "city" else None)
@@ -243,15 +243,21 @@ def test_admin_pages_have_one_heading_and_labelled_fields(admin_client, world):
         assert set(found.fields) <= found.labelled, path
 
 
-def test_an_auditor_sees_the_public_pages_and_nothing_more(client, world):
-    """What the README says of auditors: the public pages, like anyone, and no console."""
+def test_an_auditor_reads_the_admin_pages_and_changes_nothing(client, world, platform):
+    """What the README says of auditors: every page to read (tests/e2e/test_auditor_read_only.py
+    walks them all), no change."""
     world.account("auditor", "auditor@example.org")
+    victim = world.citizen("ana@example.org")
     login(client, "auditor@example.org")
+    before = recorded(platform)
 
     home = client.get("/")
-    assert home.status_code == 200
-    for link in ('href="/admin"', 'href="/console"', 'href="/delivery"', 'href="/me/pledges"'):
-        assert link not in home.text
-    for path in ("/admin", "/admin/accounts", "/console", "/console/funds", "/delivery"):
-        assert client.get(path).status_code == 403, path
-    assert client.get("/projects").status_code == 200
+    assert 'href="/audit"' in home.text and 'href="/admin"' in home.text
+    for path in ("/admin", "/admin/accounts", "/console/funds"):
+        assert client.get(path).status_code == 200, path
+    promoted = client.post(f"/admin/accounts/{victim}/role",
+                           data={"csrf_token": csrf_from(home.text), "role": "admin"})
+
+    assert promoted.status_code == 403 and "Read-only for auditors" in promoted.text
+    assert recorded(platform) == before
+    assert platform.accounts.get(victim).role == "citizen"

@@ -96,9 +96,8 @@ def test_the_readmes_api_examples_work_as_written(served, sqlite_url, tmp_path):
     assert versions[1].rules["factor"] == "2" and versions[1].effective_from > fund.opens_at
 
 
-def test_the_readme_does_not_promise_auditors_more_than_the_public_pages():
-    """Auditors see nothing beyond the public pages today: the README must not say they read
-    everything."""
+def test_the_readme_says_auditors_read_everything_and_change_nothing():
+    """What tests/e2e/test_auditor_read_only.py checks: the README's auditor row says so."""
     [row] = [line for line in README.read_text().splitlines() if line.startswith("| auditor |")]
-    assert "reads everything" not in row
-    assert "public pages" in row
+    assert "reads everything and changes nothing" in row
+    assert "## Auditors" in README.read_text()

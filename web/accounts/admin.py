@@ -38,7 +38,7 @@ TIMEZONES = sorted(zone for zone in available_timezones() if "/" in zone and zon
 def _admins_only():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not current_user.has_role("admin"):
+    if not current_user.has_role("admin", "auditor"):  # auditors read, never change
         return error_page(
             403,
             "For administrators only",

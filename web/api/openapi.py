@@ -41,6 +41,7 @@ from web.api.schemas import (
     UpdateListSchema,
     UpdateSchema,
 )
+from web.audit.api_openapi import OPERATIONS as AUDIT_OPERATIONS
 from web.investment.api_agreement_openapi import OPERATIONS as AGREEMENT_OPERATIONS
 from web.investment.api_openapi import OPERATIONS as INVESTMENT_OPERATIONS
 from web.ledger.api_schemas import LedgerAccountSchema, LedgerPageQuerySchema
@@ -81,13 +82,17 @@ ERRORS = {
     "InvalidCredentials": "401 invalid_credentials: that email and password match no account",
     "Forbidden": (
         "403 forbidden: the token's role may not do this (or, for a proposer, the project is "
-        "not one they are delivery owner of)"
+        "not one they are delivery owner of); read_only: an auditor's token changes nothing"
     ),
     "EmailUnconfirmed": (
         "403 forbidden (not a citizen's token) or email_unconfirmed: the citizen has not yet "
         "confirmed their email (the link mailed at registration), which a first pledge needs"
     ),
     "NotFound": "404 not_found: no such resource, or one this caller may not see",
+    "UnknownPosition": (
+        "404 unknown_position: a position beyond the log's newest; or unknown_aggregate: no "
+        "such aggregate had an event by then"
+    ),
     "Conflict": (
         "409 campaign_not_open, invalid_state, optimum_not_reached, sealed or conflict: not "
         "possible in "
@@ -533,6 +538,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
 OPERATIONS.update(PROCUREMENT_OPERATIONS)
 OPERATIONS.update(INVESTMENT_OPERATIONS)
 OPERATIONS.update(AGREEMENT_OPERATIONS)
+OPERATIONS.update(AUDIT_OPERATIONS)
 
 
 def _one_of(suffix: str, description: str) -> dict:

@@ -55,7 +55,7 @@ FORM_PROBLEMS = (InvalidProject, InvalidAmount, UnknownCurrency, CurrencyMismatc
 def _officers_only():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not current_user.has_role("city"):
+    if not current_user.has_role("city", "auditor"):  # auditors read, never change
         return error_page(
             403,
             "For city officers only",
@@ -81,7 +81,16 @@ def _in_city_time(moment: datetime, timezone: str) -> str:
 
 
 def _officer_city() -> CityView | None:
+    if current_user.has_role("auditor"):
+        return _audited_city()
     return platform().read.city(current_user.city_id) if current_user.city_id else None
+
+
+def _audited_city() -> CityView | None:
+    """The city an auditor reads the console of: the one asked for (?city=), else the first."""
+    cities = platform().read.cities()
+    wanted = request.args.get("city", "")
+    return next((city for city in cities if str(city.id) == wanted), cities[0] if cities else None)
 
 
 def _own_project(project_id: UUID) -> ProjectView:
@@ -89,7 +98,7 @@ def _own_project(project_id: UUID) -> ProjectView:
     project = platform().read.project(project_id)
     if project is None:
         raise NotFound(f"No pilot with id {project_id}")
-    if project.city_id != current_user.city_id:
+    if project.city_id != current_user.city_id and not current_user.has_role("auditor"):
         raise NotPermitted("This pilot belongs to another city: only its officers manage it")
     return project
 
@@ -105,6 +114,7 @@ def home():
     return render_template(
         "console/home.html",
         city=city,
+        cities=platform().read.cities() if current_user.has_role("auditor") else [],
         projects=projects,
         drafts=sum(1 for p in projects if p.status == "draft"),
         live=len(live),
@@ -144,7 +154,7 @@ def _project_page(
     missing = project.optimum - project.raised if project.raised < project.optimum else None
     html = render_template(
         "console/project.html",
-        city=_officer_city(),
+        city=platform().read.city(project.city_id),
         project=project,
         milestones=platform().read.milestones(project.id),
         updates=platform().read.updates(project.id),

@@ -25,7 +25,7 @@ bp = Blueprint("delivery", __name__, url_prefix="/delivery")
 def _proposers_only():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not current_user.has_role(PROPOSER):
+    if not current_user.has_role(PROPOSER, "auditor"):  # auditors read, never change
         return error_page(
             403,
             "For proposers only",
@@ -38,14 +38,20 @@ def _proposers_only():
 def _owned_project(project_id: UUID) -> ProjectView:
     """A pilot this proposer delivers; any other looks as if it did not exist."""
     project = platform().read.project(project_id)
-    if project is None or project.delivery_owner_id != current_user.account_id:
+    auditing = current_user.has_role("auditor") and project is not None and (
+        project.delivery_owner_id is not None)
+    if project is None or (project.delivery_owner_id != current_user.account_id and not auditing):
         raise NotFound(f"No pilot with id {project_id} among the pilots you deliver")
     return project
 
 
 @bp.get("")
 def home():
-    projects = platform().read.projects_delivered_by(current_user.account_id)
+    if current_user.has_role("auditor"):
+        projects = [p for p in platform().read.projects(include_drafts=True, limit=10_000)
+                    if p.delivery_owner_id is not None]
+    else:
+        projects = platform().read.projects_delivered_by(current_user.account_id)
     return render_template("delivery/home.html", projects=projects)
 
 

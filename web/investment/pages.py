@@ -40,7 +40,7 @@ def _manages(city_id: UUID) -> bool:
     """An officer of the city (or an administrator) sees offers on the city's draft pilots."""
     if not current_user.is_authenticated:
         return False
-    return current_user.has_role("admin") or (
+    return current_user.has_role("admin", "auditor") or (
         current_user.has_role("city") and current_user.city_id == city_id)
 
 

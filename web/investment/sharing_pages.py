@@ -110,11 +110,13 @@ def report(project_id: UUID):
 # -- the officers' console ---------------------------------------------------------------------
 
 def _officer() -> bool:
-    return current_user.is_authenticated and current_user.has_role("city")
+    """An officer, or an auditor reading every city's reports (web/audit/read_only.py)."""
+    return current_user.is_authenticated and current_user.has_role("city", "auditor")
 
 
 def _reports_page(status: int = 200, problem: str | None = None):
-    reports = platform().read.pending_benefit_reports(current_user.city_id)
+    city_id = None if current_user.has_role("auditor") else current_user.city_id
+    reports = platform().read.pending_benefit_reports(city_id)
     return render_template("sharing/reports.html", reports=reports, problem=problem,
                            me=current_user.account_id), status
 

@@ -35,7 +35,7 @@ INCOMPLETE = "The form was incomplete: try again."
 def _officers_and_admins_only():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if current_user.has_role("admin"):
+    if current_user.has_role("admin", "auditor"):  # auditors read, never change
         return None
     if not current_user.has_role("city"):
         return error_page(
@@ -52,7 +52,8 @@ def _officers_and_admins_only():
 
 
 def _is_admin() -> bool:
-    return current_user.has_role("admin")
+    """Sees every city's (auditors too: they read everything and change nothing)."""
+    return current_user.has_role("admin", "auditor")
 
 
 def _officer_city() -> CityView | None:

@@ -31,10 +31,11 @@ def current_read_models() -> None:
 
 
 def own_pledge(pledge_id: UUID, user: User) -> PledgeView:
-    """The caller's pledge; someone else's looks exactly like a missing one."""
+    """The caller's pledge (any, to an auditor, who can only read it); someone else's looks
+    exactly like a missing one."""
     current_read_models()
     pledge = platform().read.pledge(pledge_id)
-    if pledge is None or pledge.citizen_id != user.account_id:
+    if pledge is None or (pledge.citizen_id != user.account_id and not user.has_role("auditor")):
         raise not_found("pledge")
     return pledge
 
