@@ -31,6 +31,8 @@ class LedgerAudit:
     accounts: dict[str, Account] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # in the log itself
     differences: list[str] = field(default_factory=list)  # between the log and the read models
+    # fund -> what pilots' benefits added to its pool (moved straight into what is available)
+    benefit_top_ups: Counter = field(default_factory=Counter)
 
     @property
     def ok(self) -> bool:
@@ -53,6 +55,8 @@ class LedgerAudit:
                 fund["pool"] -= balance
             else:
                 fund[account.bucket] += balance
+        for fund_id, figures in minor.items():
+            figures["pool"] += self.benefit_top_ups[fund_id]
         return {
             fund_id: {label: Money(figures[label], currency[fund_id]) for label in FUND_FIGURES}
             for fund_id, figures in minor.items()
@@ -99,6 +103,8 @@ def replay_ledger(app: Any, up_to: int | None = None) -> LedgerAudit:
             except KeyError as error:
                 audit.problems.append(f"{where}: {error.args[0]}")
                 continue
+            if type(event).__qualname__ == "MatchingFund.ToppedUpByBenefits":
+                audit.benefit_top_ups[event.originator_id] += event.amount
             if type(event).__qualname__ == "MatchingFund.MatchReserved":
                 key = (event.originator_id, event.pledge_id)
                 reserved[key] += 1

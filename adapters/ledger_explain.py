@@ -15,6 +15,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from adapters import tables as t
+from adapters.queries import TOPPED_UP_BY_BENEFITS
 from adapters.storage import among
 from domain.kernel.money import Money
 
@@ -28,6 +29,7 @@ class Part:
     buckets: tuple[str, ...]
     for_project: bool = False
     sign: int = 1  # -1 for a source account read as a positive figure (a fund's pool)
+    events: tuple[str, ...] = ()  # only the postings of these events, when given
 
 
 RAISED = Part("project", ("pledged", "charged"))
@@ -43,7 +45,10 @@ FIGURES: dict[str, dict[str, tuple[Part, ...]]] = {
         "total": (RAISED, MATCHED, COMMITTED, INVESTED),
     },
     "fund": {
-        "pool": (Part("fund", ("sponsor",), sign=-1),),
+        # What the sponsor put up, and what pilots' benefits added (their community fund's
+        # share of each distribution, moved straight into what is available).
+        "pool": (Part("fund", ("sponsor",), sign=-1),
+                 Part("fund", ("available",), events=(TOPPED_UP_BY_BENEFITS,))),
         **{bucket: (Part("fund", (bucket,)),)
            for bucket in ("available", "reserved", "committed", "returned")},
     },
@@ -55,7 +60,8 @@ LABELS = {
     "payout": "paid out", "matched": "held by matching funds (reserved and committed)",
     "committed": "committed", "invested": "held by investors in offers at their minimum",
     "total": "total (crowd, matches, departments and investors)",
-    "pool": "put up by the sponsor", "available": "available", "reserved": "reserved",
+    "pool": "put up by the sponsor and by pilots' benefits", "available": "available",
+    "reserved": "reserved",
     "returned": "returned to the sponsor", "held": "committed by investors",
 }
 
@@ -86,8 +92,9 @@ def _offers_at_minimum(conn: sa.Connection, project_id: UUID) -> list[UUID]:
 def _condition(conn: sa.Connection, part: Part, owner: str, owner_id: UUID) -> Any:
     p = t.ledger_postings.c
     if not part.for_project:
-        return sa.and_(p.owner == part.owner, p.owner_id == owner_id, among(p.bucket,
-                                                                             part.buckets))
+        condition = sa.and_(p.owner == part.owner, p.owner_id == owner_id,
+                            among(p.bucket, part.buckets))
+        return sa.and_(condition, p.event.in_(part.events)) if part.events else condition
     condition = sa.and_(p.owner == part.owner, p.project_id == owner_id,
                         among(p.bucket, part.buckets))
     if part is INVESTED:

@@ -27,8 +27,10 @@ NOT_AN_AUDITORS = {
     "console.new_project", "calls.console_new", "api.my_pledges", "api.export_my_data",
 }
 
-# The demo has no benefit-sharing agreement or report to read.
-NONE_IN_THE_DEMO = {"api.get_agreement", "api.get_benefit_report", "api.list_benefit_reports"}
+# Routes about a benefit-sharing agreement read the demo's pilot that has one.
+ON_THE_AGREEMENT = {"api.get_agreement", "api.get_benefit_report", "api.list_benefit_reports",
+                    "invest_console.amend_agreement"}
+NONE_IN_THE_DEMO: set[str] = set()
 
 QUERIES = {"api.match_preview": "?amount=10.00", "api.audit_aggregate": "?position=300",
            "api.audit_as_of": "?position=300"}
@@ -53,12 +55,15 @@ def _ids(platform) -> dict[str, str]:
     pledge = read.pledges_of_project(project.id)[0]
     fund = read.matching_funds()[0]
     account = next(a for a in platform.accounts.all() if a.role == "citizen")
+    shared = next(p for p in read.projects(limit=1000) if read.agreement(p.id))
+    report = read.benefit_reports_of(shared.id)[0]
     return {
+        "shared_project_id": str(shared.id), "report_id": str(report.id),
         "project_id": str(project.id), "fund_id": str(fund.id), "raw_id": str(fund.id),
         "call_id": str(call.id), "proposal_id": str(proposal.id),
         "department_id": str(read.departments()[0].id), "offer_id": str(offer.id),
         "account_id": str(account.id), "pledge_id": str(pledge.id),
-        "report_id": str(uuid.uuid4()), "commitment_id": str(uuid.uuid4()),
+        "commitment_id": str(uuid.uuid4()), "city_id": str(project.city_id),
         "token_id": str(uuid.uuid4()), "number": "1", "token": "x", "decision": "approve",
         "name": f"project/{project.id}/pledged", "aggregate_id": str(project.id),
         "owner": "project", "owner_id": str(project.id), "figure": "raised",
@@ -66,6 +71,8 @@ def _ids(platform) -> dict[str, str]:
 
 
 def _url(rule, ids: dict[str, str]) -> str:
+    if rule.endpoint in ON_THE_AGREEMENT:
+        ids = {**ids, "project_id": ids["shared_project_id"]}
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: ids[m.group(1)], rule.rule)
 
 

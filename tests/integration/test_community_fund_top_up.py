@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from adapters.ledger_audit import audit_ledger
+from adapters.ledger_explain import explain
 from adapters.settlement_rounds import settle_due
 from domain.investment.errors import InvalidTerms
 from domain.kernel.context import Actor, acting_as
@@ -90,6 +91,10 @@ def test_the_community_funds_share_tops_up_the_named_matching_fund(any_platform,
         "Solar roofs", share, 1)
     audit = audit_ledger(app, any_platform.engine)
     assert audit.ok, audit.problems + audit.differences
+    assert audit.fund_figures()[fund]["pool"] == shown.pool  # the auditor's pool counts it too
+    explained = explain(any_platform.engine, "fund", fund, "pool", "EUR")
+    assert explained[-1].running == shown.pool
+    assert explained[-1].event == "MatchingFund.ToppedUpByBenefits"
 
     from web.app import create_app
     page = create_app({"TESTING": True, "SECRET_KEY": "t"}, platform=any_platform

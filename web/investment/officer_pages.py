@@ -30,6 +30,8 @@ INCOMPLETE = "The form was incomplete (its security token was missing or stale):
 def _officers_only():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    if current_user.has_role("auditor"):  # auditors read, never change (web/audit/read_only.py)
+        return None
     if not current_user.has_role("city") or not current_user.city_id:
         return error_page(403, "For city officers only",
                           "Only a city's officers add investment offers, amend agreements and "
@@ -37,15 +39,26 @@ def _officers_only():
     return None
 
 
-def _city() -> CityView:
-    return platform().read.city(current_user.city_id)
+def _city(project: ProjectView | None = None) -> CityView:
+    """The pilot's city; without a pilot, the officer's city, or for an auditor the city asked
+    for (?city=), else the first."""
+    read = platform().read
+    if project is not None:
+        return read.city(project.city_id)
+    if not current_user.has_role("auditor"):
+        return read.city(current_user.city_id)
+    cities, wanted = read.cities(), request.args.get("city", "")
+    found = next((c for c in cities if str(c.id) == wanted), cities[0] if cities else None)
+    if found is None:
+        raise NotFound("There is no city yet")
+    return found
 
 
 def _own_project(project_id: UUID) -> ProjectView:
     project = platform().read.project(project_id)
     if project is None:
         raise NotFound(f"No pilot with id {project_id}")
-    if project.city_id != current_user.city_id:
+    if project.city_id != current_user.city_id and not current_user.has_role("auditor"):
         raise NotPermitted("This pilot belongs to another city: only its officers manage it")
     return project
 
@@ -58,7 +71,7 @@ def _community_funds(project: ProjectView) -> list:
 
 
 def _offer_page(project: ProjectView, form: OfferForm, status: int = 200):
-    city = _city()
+    city = _city(project)
     return render_template("invest/console_offer.html", city=city, project=project,
                            form=form, values=form.values, errors=form.errors,
                            summary=form.summary, funds=_community_funds(project)), status
@@ -67,7 +80,7 @@ def _offer_page(project: ProjectView, form: OfferForm, status: int = 200):
 @bp.route("/projects/<uuid:project_id>/offers/new", methods=["GET", "POST"])
 def new_offer(project_id: UUID):
     project = _own_project(project_id)
-    city = _city()
+    city = _city(project)
     if request.method == "GET":
         return _offer_page(project, OfferForm.blank(now=platform().clock.now(),
                                                      closes_at=project.closes_at,
@@ -93,7 +106,7 @@ def new_offer(project_id: UUID):
 # -- amending a benefit-sharing agreement ---------------------------------------------------------
 
 def _amend_page(project: ProjectView, agreement, form: AmendmentForm, status: int = 200):
-    return render_template("invest/console_amend.html", city=_city(), project=project,
+    return render_template("invest/console_amend.html", city=_city(project), project=project,
                            agreement=agreement, form=form, values=form.values,
                            errors=form.errors, summary=form.summary), status
 
