@@ -30,7 +30,7 @@ from domain.investment.agreement import (
     InvalidAgreement,
     NotAParty,
 )
-from domain.investment.offer import BENEFIT_SHARE, TO_PAY_IN, Offer, OfferBook
+from domain.investment.offer import BENEFIT_SHARE, CALLED, Offer, OfferBook
 from domain.kernel.context import current_actor
 from domain.kernel.errors import NotFound, NotPermitted
 from domain.kernel.money import Money
@@ -63,7 +63,7 @@ class Sharing(CivicfundCore):
             book = None
         for offer_id in book.offers if book else []:
             offer = self._get(Offer, offer_id, "offer")
-            if offer.kind == BENEFIT_SHARE and offer.held(TO_PAY_IN) > 0:
+            if offer.kind == BENEFIT_SHARE and offer.held(*CALLED) > 0:
                 return offer
         raise InvalidAgreement("This pilot has no funded benefit-share offer: there is no "
                                "agreement to draw up")
@@ -82,7 +82,7 @@ class Sharing(CivicfundCore):
         terms = offer.terms["agreement"]
         fund = terms.get("community_fund_id")
         paid_in = [(c.investor_id, c.amount) for c in offer.commitments.values()
-                   if c.state == TO_PAY_IN]
+                   if c.state in CALLED]
         return Agreement.draw_up(project_id=project.id, city_id=project.city_id,
                                  offer_id=offer.id, currency=offer.currency,
                                  community_fund_id=UUID(fund) if fund else None,
