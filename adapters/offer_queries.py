@@ -17,7 +17,7 @@ from adapters.storage import among
 from domain.kernel.money import Money
 
 OFFER = "offer"
-HELD_BUCKETS = ("committed", "due")
+HELD_BUCKETS = ("committed", "due", "paidin")
 
 
 def _aware(moment: datetime) -> datetime:
@@ -62,7 +62,7 @@ class OfferView:
     opens_at: datetime
     closes_at: datetime
     terms: dict[str, Any]
-    held: Money  # committed and due, from the ledger
+    held: Money  # committed, due and paid in, from the ledger
 
     @property
     def left(self) -> Money:
