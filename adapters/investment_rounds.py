@@ -30,8 +30,9 @@ def funded_offers(engine: sa.Engine) -> list[UUID]:
 
 def move_investment_money(app: Civicfund, engine: sa.Engine,
                           projections: ProjectionFollower) -> list[MoneyReport]:
-    """One round over every funded offer. A processor that is down (an exception) stops the
-    round; the next round asks again with the same keys."""
+    """One round over every funded offer. An offer whose money could not move (the processor
+    down, a request it refused) is logged and left for the next round, which asks again with
+    the same keys; the other offers go on."""
     projections.catch_up()
     reports = []
     for offer_id in funded_offers(engine):
@@ -40,6 +41,9 @@ def move_investment_money(app: Civicfund, engine: sa.Engine,
                 reports.append(app.move_investment_money(offer_id))
             except DomainError as error:
                 log.warning("could not move the money of offer %s: %s", offer_id, error.message)
+            except Exception:  # the next round retries it; the other offers go on
+                log.exception("could not move the money of offer %s; retrying next round",
+                              offer_id)
     projections.catch_up()
     return reports
 
