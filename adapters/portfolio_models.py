@@ -93,12 +93,15 @@ class PortfolioModels:
         a = t.agreements.c
         agreement = conn.execute(sa.select(a.project_id, a.offer_id, a.currency)
                                  .where(a.agreement_id == e.originator_id)).one()
+        # Distributions recorded before they carried their day are dated by their timestamp.
+        on = (date.fromisoformat(e.distributed_on) if getattr(e, "distributed_on", None)
+              else e.timestamp.date())
         for seq, payment in enumerate(e.payments):
             if payment["investor"] is None or not payment["amount"]:
                 continue
             self._flow(conn, position, seq, investor_id=UUID(str(payment["investor"])),
                        offer_id=agreement.offer_id, project_id=agreement.project_id,
-                       on=e.timestamp.date(), amount=payment["amount"],
+                       on=on, amount=payment["amount"],
                        currency=agreement.currency, kind=DISTRIBUTION, tier=payment["tier"],
                        reason=f"Benefit report {e.report_id}, tier {payment['tier']}, "
                               f"agreement version {e.version}")

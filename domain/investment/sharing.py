@@ -202,7 +202,7 @@ class Sharing(CivicfundCore):
         officer = self._deciding_officer(report)
         agreement = self.get_agreement(report.project_id)
         report.decide(approve=True, officer_id=officer)
-        payments = agreement.distribute_report(report)
+        payments = agreement.distribute_report(report, self.clock.now().date())
         self._save_or_conflict(report, agreement)
         return payments
 

@@ -4,6 +4,7 @@ falling due over the years and paid out, every figure checked against hand-compu
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
@@ -12,6 +13,7 @@ from adapters.ledger_audit import audit_ledger
 from adapters.settlement_rounds import settle_due
 from domain.investment.bonds import add_months
 from tests.conftest import bearer
+from tests.e2e.test_api_agreements import Sharing
 from tests.e2e.test_api_offers import Offering
 
 
@@ -104,6 +106,12 @@ def test_a_bond_paid_on_schedule_to_maturity_returns_its_coupon(world, client):
     # half-years' days (181 to 184) move XIRR's Actual/365 answer a little around it.
     assert abs(Decimal(holding["xirr"]) - Decimal("0.045506")) < Decimal("0.0003")
     assert holding["multiple"] == "1.1238"
+    # By hand, XIRR's definition: the flows discounted at it (Actual/365) sum to nothing.
+    rate, start = Decimal(holding["xirr"]), date.fromisoformat(holding["cash_flows"][0]["date"])
+    present = sum(Decimal(f["amount"]) / (1 + rate) ** (
+        Decimal((date.fromisoformat(f["date"]) - start).days) / 365)
+        for f in holding["cash_flows"])
+    assert abs(present) < Decimal("0.01")
 
 
 def test_the_portfolio_needs_an_investor_token(world, client):
@@ -114,3 +122,32 @@ def test_the_portfolio_needs_an_investor_token(world, client):
     citizen = world.citizen()
     empty = client.get("/api/v1/me/investments", headers=bearer(world.token(citizen)))
     assert empty.json == {"investments": []}
+
+
+def test_a_benefit_share_holding_shows_its_distribution_with_the_report_tier_and_version(
+        world, client):
+    on = Sharing(world, client)
+    paid_on = world.clock.now().date()
+    move_investment_money(on.platform.app, on.platform.engine, on.platform.projections)
+    assert on.sign(on.headers, "city").status_code == 201
+    assert on.sign(on.owner, "proposer").status_code == 201
+    world.clock.advance(days=200)
+    report = on.report()
+    approved = client.post(f"/api/v1/benefit-reports/{report.json['id']}/approve",
+                           headers=on.second)
+    assert approved.status_code == 200, approved.text
+    answer = client.get("/api/v1/me/investments", headers=on.alice)
+    [holding] = answer.json["investments"]
+    # 1,000.00 of benefit returns capital 3:1: the citizen's 3,000.00 gets 750.00 back.
+    assert holding["cash_flows"] == [
+        {"date": paid_on.isoformat(), "amount": "-3000.00", "kind": "paid_in",
+         "reason": holding["cash_flows"][0]["reason"]},
+        {"date": world.clock.now().date().isoformat(), "amount": "750.00",
+         "kind": "distribution",
+         "reason": f"Benefit report {report.json['id']}, tier 1, agreement version 1"}]
+    assert (holding["paid_in"], holding["received"], holding["outstanding"]) == (
+        "3000.00", "750.00", "2250.00")
+    assert holding["multiple"] == "0.2500" and holding["performance"] is None
+    # Three quarters of the capital lost over 200 days: XIRR = 0.25 ** (365 / 200) - 1.
+    assert Decimal(holding["xirr"]) == (Decimal("0.25") ** (Decimal(365) / 200) - 1).quantize(
+        Decimal("0.000001"))
