@@ -36,6 +36,7 @@ class OfferModels:
             Offer.PaidIn: self.paid_in,
             Offer.PayInFailed: self.pay_in_failed,
             Offer.PayInAbandoned: self._state(UNPAID),
+            Offer.PaymentMethodChanged: self.method_changed,
             Appropriateness.Passed: self.passed,
         }
 
@@ -72,6 +73,11 @@ class OfferModels:
         c = t.investment_commitments.c
         conn.execute(t.investment_commitments.update().where(c.id == e.commitment_id).values(
             attempts=e.attempt, failure=e.message, retry_at=e.retry_at, updated_at=e.timestamp))
+
+    def method_changed(self, conn: Connection, e: Offer.PaymentMethodChanged) -> None:
+        c = t.investment_commitments.c
+        conn.execute(t.investment_commitments.update().where(c.id == e.commitment_id).values(
+            retry_at=None, updated_at=e.timestamp))
 
     @staticmethod
     def _state(state: str) -> Handler:

@@ -87,6 +87,7 @@ class InvestmentView:
     state: str
     committed_at: datetime
     offer_closes_at: datetime
+    failure: str = ""  # the last failed pay-in's words, while it is still to pay in
 
 
 class OfferQueries:
@@ -150,6 +151,7 @@ class OfferQueries:
                 amount=Money(int(r.amount), r.currency), state=r.state,
                 committed_at=_aware(r.committed_at),
                 offer_closes_at=_aware(r.offer_closes_at),
+                failure=r.failure if r.state == "to_pay_in" else "",
             )
             for r in self._all(query)
         ]

@@ -388,6 +388,18 @@ class Offer(CivicAggregate):
         c = self.commitments[commitment_id]
         c.attempts, c.failure, c.retry_at = attempt, message, retry_at
 
+    def change_payment_method(self, commitment_id: UUID, *, payment_method: str) -> None:
+        """After a failed pay-in the investor gives another card; it is tried at once."""
+        c = self.commitment(commitment_id)
+        if c.state != TO_PAY_IN or not c.attempts:
+            raise InvalidTransition("Only a commitment whose pay-in failed takes another card")
+        self._method_changed(commitment_id=commitment_id, payment_method=payment_method)
+
+    @event("PaymentMethodChanged")
+    def _method_changed(self, commitment_id: UUID, payment_method: str) -> None:
+        c = self.commitments[commitment_id]
+        c.payment_method, c.retry_at = payment_method, None
+
     @event("PayInAbandoned")
     def _unpaid(self, commitment_id: UUID, amount: int) -> None:
         self.commitments[commitment_id].state = UNPAID

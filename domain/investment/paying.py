@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from domain.crowdfunding.project import COMPLETED, DELIVERING, FUNDED
-from domain.investment.investing import Investing
+from domain.investment.investing import PAYMENT_METHOD, Investing
 from domain.investment.issued_bond import IssuedBond, Payout, payout_key
 from domain.investment.offer import COMMUNITY_BOND, PAID_IN, TO_PAY_IN, Offer
-from domain.kernel.errors import ConcurrentChange, NotFound
+from domain.kernel.errors import ConcurrentChange, NotFound, NotPermitted, PaymentDeclined
 from domain.kernel.money import Money
 from domain.kernel.payments import investment_key
 
@@ -68,6 +68,20 @@ class Paying(Investing):
         return report
 
     # -- paying in -------------------------------------------------------------------------
+
+    def change_investment_card(self, offer_id: UUID, commitment_id: UUID, *,
+                               payment_method: str) -> bool:
+        """The investor whose pay-in failed gives another card; it is charged at once.
+        Returns whether the pay-in went through."""
+        investor = self._investor()
+        if self.get_offer(offer_id).commitment(commitment_id).investor_id != investor:
+            raise NotPermitted("Only the investor who made a commitment can change its card")
+        if not isinstance(payment_method, str) or not PAYMENT_METHOD.match(payment_method):
+            raise PaymentDeclined("Choose a payment method")
+        self._decide_on(lambda: self.get_offer(offer_id),
+                        lambda o: o.change_payment_method(commitment_id,
+                                                          payment_method=payment_method))
+        return bool(self._pay_in(offer_id, commitment_id))
 
     def _pay_in(self, offer_id: UUID, commitment_id: UUID) -> bool | None:
         def change(offer: Offer) -> bool | None:

@@ -59,3 +59,49 @@ def test_a_failed_pay_in_is_shown_to_the_investor(world, client):
     page = client.get("/invest/mine")
     assert "Paying in EUR 2,000.00 failed: Your card was declined. It is tried again" in page.text
     assert 'data-figure="paid_in">EUR 0.00' in page.text
+
+
+def failing_pay_in(world, client):
+    """An investor whose 2,000.00 pay-in was declined at the first attempt."""
+    on = Offering(world, client)
+    headers = on.investor()
+    made = on.invest(headers, "2000.00", payment_method="pm_card_chargeCustomerFail")
+    world.pledge(on.project, world.citizen(), "6000.00")
+    world.clock.advance(days=11)
+    settle_due(on.platform.app, on.platform.engine, on.platform.projections)
+    work(on)
+    return on, headers, made.json["id"]
+
+
+def test_after_a_failed_pay_in_the_investor_pays_in_with_another_card(world, client):
+    on, _headers, commitment = failing_pay_in(world, client)
+    investor = on.platform.read.investment(UUID(commitment)).investor_id
+    login(client, world.emails[investor])
+    page = client.get("/invest/mine")
+    action = f"/invest/commitments/{commitment}/card"
+    assert f'action="{action}"' in page.text
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    paid = client.post(action, data={"payment_method": "pm_card_visa", "csrf_token": token},
+                       follow_redirects=True)
+    assert "is paid in to" in paid.text
+    assert 'data-figure="paid_in">EUR 2,000.00' in paid.text
+    assert "failed" not in paid.text.split('id="holding-')[1].split("</section>")[0]
+
+
+def test_the_api_takes_another_card_and_refuses_it_when_nothing_failed(world, client):
+    on, headers, commitment = failing_pay_in(world, client)
+    path = f"/api/v1/investment-commitments/{commitment}/payment-method"
+    stranger = on.investor()
+    assert client.post(path, headers=stranger,
+                       json={"payment_method": "pm_card_visa"}).status_code == 404
+    before = on.platform.app.recorder.max_notification_id()
+    bad = client.post(path, headers=headers, json={"payment_method": "no spaces allowed"})
+    assert bad.status_code == 422 and bad.json["error"]["code"] == "payment_declined"
+    assert on.platform.app.recorder.max_notification_id() == before
+    again = client.post(path, headers=headers,
+                        json={"payment_method": "pm_card_chargeCustomerFail"})
+    assert again.status_code == 200 and again.json["state"] == "to_pay_in"
+    paid = client.post(path, headers=headers, json={"payment_method": "pm_card_visa"})
+    assert paid.status_code == 200 and paid.json["state"] == "paid_in"
+    done = client.post(path, headers=headers, json={"payment_method": "pm_card_visa"})
+    assert done.status_code == 409 and done.json["error"]["code"] == "invalid_state"

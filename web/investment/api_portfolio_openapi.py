@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from web.investment.api_portfolio_schemas import PortfolioSchema
+from web.investment.api_portfolio_schemas import CardChangeSchema, PortfolioSchema
+from web.investment.api_schemas import InvestmentSchema
 
 OPERATIONS: dict[str, dict[str, dict]] = {
     "api.my_investments": {"get": {
@@ -14,5 +15,21 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "responses": {"200": {"description": "The portfolio", "content": {
             "application/json": {"schema": PortfolioSchema}}},
             "401": "Unauthorised", "403": "Forbidden"},
+    }},
+    "api.change_investment_card": {"post": {
+        "summary": "After a failed pay-in, pay in with another card: recorded, then charged at "
+                   "once (the commitment's state says whether it went through; a decline is "
+                   "recorded and shown in the portfolio). Refused unless the pay-in failed "
+                   "(invalid_state)",
+        "tags": ["investment"], "security": [{"bearer": []}],
+        "parameters": [{"in": "path", "name": "commitment_id", "required": True,
+                        "description": "The investment commitment's id",
+                        "schema": {"type": "string", "format": "uuid"}}],
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": CardChangeSchema}}},
+        "responses": {"200": {"description": "The commitment", "content": {
+            "application/json": {"schema": InvestmentSchema}}},
+            "400": "MalformedJson", "415": "UnsupportedMediaType", "422": "Invalid",
+            "401": "Unauthorised", "403": "Forbidden", "404": "NotFound", "409": "Conflict"},
     }},
 }

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from adapters.portfolio_models import KINDS
-from web.api.schemas import AmountField
+from web.api.schemas import AmountField, RequestSchema, Text
 
 SIGNED_AMOUNT = r"^-?[0-9]{1,13}(\.[0-9]{1,9})?$"
 
@@ -71,3 +71,10 @@ class HoldingSchema(Schema):
 
 class PortfolioSchema(Schema):
     investments = fields.List(fields.Nested(HoldingSchema), required=True)
+
+
+class CardChangeSchema(RequestSchema):
+    payment_method = Text(required=True, validate=validate.Length(min=1, max=80), metadata={
+        "description": "Another payment method to pay in with after a failed pay-in (a "
+                       "sandbox test card such as pm_card_visa, or a Stripe PaymentMethod id); "
+                       "it is charged at once"})

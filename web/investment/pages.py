@@ -176,7 +176,8 @@ def _mine_page(status: int = 200, problem: str | None = None):
     charts = {h.offer_id: cash_flow_chart(h) for h in holdings}
     return render_template("invest/mine.html", investments=investments,
                            withdrawable=withdrawable, problem=problem, holdings=holdings,
-                           charts=charts), status
+                           charts=charts, cards=platform().test_cards if _sandbox() else ()
+                           ), status
 
 
 @bp.post("/commitments/<uuid:commitment_id>/withdraw")
@@ -193,6 +194,31 @@ def withdraw(commitment_id: UUID):
         return _mine_page(status_for(problem), problem.message)
     flash(f"Your commitment of {found.amount.display()} to “{found.project_title}” is "
           "withdrawn.", "success")
+    return redirect(url_for("invest.mine"), code=303)
+
+
+@bp.post("/commitments/<uuid:commitment_id>/card")
+@login_required
+def change_card(commitment_id: UUID):
+    """After a failed pay-in, pay in with another (sandbox test) card at once."""
+    if not ActionForm().validate():
+        return _mine_page(400, INCOMPLETE)
+    found = platform().read.investment(commitment_id)
+    if found is None or found.investor_id != current_user.account_id:
+        raise NotFound(f"No investment commitment with id {commitment_id}")
+    card = request.form.get("payment_method", "")
+    if card not in dict(platform().test_cards):
+        return _mine_page(422, "Choose one of the test cards")
+    try:
+        paid = command(lambda: platform().app.change_investment_card(
+            found.offer_id, commitment_id, payment_method=card))
+    except DomainError as problem:
+        return _mine_page(status_for(problem), problem.message)
+    if paid:
+        flash(f"Thank you: {found.amount.display()} is paid in to “{found.project_title}”.",
+              "success")
+    else:
+        flash("That card did not go through either: see why below.", "error")
     return redirect(url_for("invest.mine"), code=303)
 
 
