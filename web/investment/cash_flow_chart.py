@@ -1,5 +1,5 @@
 """A holding's cash flows over time as a server-rendered SVG (no JavaScript; drawn by
-templates/invest/_cash_flow_chart.html): a bar per flow (paid in below the axis, money back above
+templates/invest/_cash_flow_chart.html): a bar a day (paid in below the axis, money back above
 it, payments still to come hollow) and the running net position as a line. The figures are
 Money (integers); only the geometry is float."""
 
@@ -39,8 +39,12 @@ class Chart:
 
 
 def cash_flow_chart(holding: Holding) -> Chart | None:
-    flows = [(f.on, f.amount.minor, False) for f in holding.cash_flows]
-    flows += [(p.due_date, p.total.minor, True) for p in holding.next_payments]
+    by_day: dict[tuple[date, bool], int] = {}  # one bar a day: interest and capital together
+    for f in holding.cash_flows:
+        by_day[(f.on, False)] = by_day.get((f.on, False), 0) + f.amount.minor
+    for p in holding.next_payments:
+        by_day[(p.due_date, True)] = by_day.get((p.due_date, True), 0) + p.total.minor
+    flows = [(on, amount, planned) for (on, planned), amount in by_day.items()]
     if not flows:
         return None
     first = min(d for d, _, _ in flows)
