@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from adapters import tables as t
 from adapters.follower import ProjectionFollower
 from domain.application import Civicfund
+from domain.investment.offer import COMMUNITY_BOND, TO_PAY_IN
 from domain.investment.paying import ISSUING_STATUSES, MoneyReport
 from domain.kernel.context import SYSTEM, acting_as, new_correlation_id
 from domain.kernel.errors import DomainError
@@ -19,12 +20,15 @@ log = logging.getLogger(__name__)
 
 
 def funded_offers(engine: sa.Engine) -> list[UUID]:
-    """Offers whose pilot was funded (their money may move), oldest first."""
-    o, p = t.offers.c, t.projects.c
+    """Offers of funded pilots whose money may move, oldest first: community bonds (their
+    schedule runs for years) and offers with a commitment still to pay in."""
+    o, p, c = t.offers.c, t.projects.c, t.investment_commitments.c
+    to_pay_in = sa.exists().where(c.offer_id == o.id, c.state == TO_PAY_IN)
     with engine.connect() as conn:
         return list(conn.execute(
             sa.select(o.id).join(t.projects, p.id == o.project_id)
-            .where(p.status.in_(ISSUING_STATUSES)).order_by(o.added_at, o.id)
+            .where(p.status.in_(ISSUING_STATUSES), (o.kind == COMMUNITY_BOND) | to_pay_in)
+            .order_by(o.added_at, o.id)
         ).scalars())
 
 

@@ -103,8 +103,15 @@ class IssuedBond(CivicAggregate):
 
     # -- falling due and paying out --------------------------------------------------------
 
+    def lines_due(self, today: date) -> list[ScheduleLine]:
+        """Lines due by `today` not yet recorded as fallen due."""
+        return [line for line in self.schedule()
+                if line.due_date <= today and line.number not in self.fallen_due]
+
     def fall_due(self, today: date) -> list[int]:
         """Record every line due by `today` not yet recorded; returns their numbers."""
+        if not self.lines_due(today):
+            return []  # the holders' shares are only worked out when a line is due
         recorded = []
         for line, shares in zip(self.schedule(), self.shares(), strict=True):
             if line.due_date > today or line.number in self.fallen_due:

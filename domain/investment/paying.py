@@ -113,8 +113,9 @@ class Paying(Investing):
                 return
             report.issued = True
         now = self.clock.now()
-        report.lines_due += self._decide_on(lambda: self.get_issued_bond(offer_id),
-                                            lambda bond: bond.fall_due(now.date()))
+        if self.get_issued_bond(offer_id).lines_due(now.date()):
+            report.lines_due += self._decide_on(lambda: self.get_issued_bond(offer_id),
+                                                lambda bond: bond.fall_due(now.date()))
         offer = self.get_offer(offer_id)
         for payout in self.get_issued_bond(offer_id).payouts_due(now):
             paid = self._pay_out(offer, payout)
