@@ -18,6 +18,7 @@ workers where the event store can, and taken again if another worker recorded fi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID
 
 from domain.crowdfunding.project import COMPLETED, DELIVERING, FUNDED
@@ -29,6 +30,9 @@ from domain.kernel.money import Money
 from domain.kernel.payments import investment_key
 
 ISSUING_STATUSES = (FUNDED, DELIVERING, COMPLETED)
+# Pay-ins and payouts decided (and recorded) together: one save for many payments. A round that
+# dies part-way leaves the rest to the next round, which asks again under the same keys.
+BATCH = 100
 
 
 @dataclass
@@ -56,9 +60,9 @@ class Paying(Investing):
         report = MoneyReport(offer_id)
         offer = self.get_offer(offer_id)
         now = self.clock.now()
-        for commitment in list(offer.commitments.values()):
-            if commitment.pay_in_due(now):
-                paid = self._pay_in(offer_id, commitment.id)
+        due = [c.id for c in offer.commitments.values() if c.pay_in_due(now)]
+        for start in range(0, len(due), BATCH):
+            for paid in self._pay_in(offer_id, due[start:start + BATCH]):
                 if paid is True:
                     report.paid_in += 1
                 elif paid is False:
@@ -81,27 +85,34 @@ class Paying(Investing):
         self._decide_on(lambda: self.get_offer(offer_id),
                         lambda o: o.change_payment_method(commitment_id,
                                                           payment_method=payment_method))
-        return bool(self._pay_in(offer_id, commitment_id))
+        return bool(self._pay_in(offer_id, [commitment_id])[0])
 
-    def _pay_in(self, offer_id: UUID, commitment_id: UUID) -> bool | None:
-        def change(offer: Offer) -> bool | None:
-            c = offer.commitment(commitment_id)
+    def _pay_in(self, offer_id: UUID, commitment_ids: list[UUID]) -> list[bool | None]:
+        """Charge these commitments, each if it is still due; True paid, False failed, None
+        recorded meanwhile by another worker."""
+
+        def change(offer: Offer) -> list[bool | None]:
             now = self.clock.now()
-            if not c.pay_in_due(now):
-                return None  # another worker recorded it meanwhile
-            result = self.payments.collect(
-                payer_id=c.investor_id, amount=offer.money(c.amount),
-                payment_method=c.payment_method,
-                idempotency_key=investment_key(commitment_id, f"pay-in-{c.attempts + 1}"),
-            )
-            if result.succeeded:
-                offer.paid_in(commitment_id, reference=result.reference or "", today=now.date())
-            else:
-                offer.pay_in_failed(commitment_id, outcome=result.outcome,
-                                    message=result.message, now=now)
-            return result.succeeded
+            return [self._charge_pay_in(offer, commitment_id, now)
+                    for commitment_id in commitment_ids]
 
         return self._decide_on(lambda: self.get_offer(offer_id), change)
+
+    def _charge_pay_in(self, offer: Offer, commitment_id: UUID, now: datetime) -> bool | None:
+        c = offer.commitment(commitment_id)
+        if not c.pay_in_due(now):
+            return None
+        result = self.payments.collect(
+            payer_id=c.investor_id, amount=offer.money(c.amount),
+            payment_method=c.payment_method,
+            idempotency_key=investment_key(commitment_id, f"pay-in-{c.attempts + 1}"),
+        )
+        if result.succeeded:
+            offer.paid_in(commitment_id, reference=result.reference or "", today=now.date())
+        else:
+            offer.pay_in_failed(commitment_id, outcome=result.outcome, message=result.message,
+                                now=now)
+        return result.succeeded
 
     # -- the bond ---------------------------------------------------------------------------
 
@@ -117,12 +128,13 @@ class Paying(Investing):
             report.lines_due += self._decide_on(lambda: self.get_issued_bond(offer_id),
                                                 lambda bond: bond.fall_due(now.date()))
         offer = self.get_offer(offer_id)
-        for payout in self.get_issued_bond(offer_id).payouts_due(now):
-            paid = self._pay_out(offer, payout)
-            if paid is True:
-                report.paid_out += 1
-            elif paid is False:
-                report.payout_failed += 1
+        due = self.get_issued_bond(offer_id).payouts_due(now)
+        for start in range(0, len(due), BATCH):
+            for paid in self._pay_out(offer, due[start:start + BATCH]):
+                if paid is True:
+                    report.paid_out += 1
+                elif paid is False:
+                    report.payout_failed += 1
 
     def _issue(self, offer: Offer) -> bool:
         project = self.get_project(offer.project_id)
@@ -140,27 +152,33 @@ class Paying(Investing):
             return False  # issued by another worker meanwhile
         return True
 
-    def _pay_out(self, offer: Offer, payout: Payout) -> bool | None:
-        investor = UUID(payout.investor)
-        paid_in_reference = next((c.reference or "" for c in offer.commitments.values()
-                                  if c.investor_id == investor and c.state == PAID_IN), "")
+    def _pay_out(self, offer: Offer, payouts: list[Payout]) -> list[bool | None]:
+        references = {}
+        for c in offer.commitments.values():
+            if c.state == PAID_IN:
+                references.setdefault(str(c.investor_id), c.reference or "")
 
-        def change(bond: IssuedBond) -> bool | None:
-            found = bond.payouts[payout_key(payout.line, payout.investor)]
+        def change(bond: IssuedBond) -> list[bool | None]:
             now = self.clock.now()
-            if not found.due(now):
-                return None
-            result = self.payments.pay_out(
-                payee_id=investor, paid_in_reference=paid_in_reference,
-                amount=Money(found.amount, bond.currency),
-                idempotency_key=investment_key(
-                    bond.id, f"line-{found.line}-{found.investor}-payout-{found.attempts + 1}"),
-            )
-            if result.succeeded:
-                bond.paid_out(found, reference=result.reference or "", today=now.date())
-            else:
-                bond.payout_failed(found, message=result.message or "The payout was refused",
-                                   now=now)
-            return result.succeeded
+            return [self._send_payout(bond, p, references.get(p.investor, ""), now)
+                    for p in payouts]
 
         return self._decide_on(lambda: self.get_issued_bond(offer.id), change)
+
+    def _send_payout(self, bond: IssuedBond, payout: Payout, paid_in_reference: str,
+                     now: datetime) -> bool | None:
+        found = bond.payouts[payout_key(payout.line, payout.investor)]
+        if not found.due(now):
+            return None
+        result = self.payments.pay_out(
+            payee_id=UUID(found.investor), paid_in_reference=paid_in_reference,
+            amount=Money(found.amount, bond.currency),
+            idempotency_key=investment_key(
+                bond.id, f"line-{found.line}-{found.investor}-payout-{found.attempts + 1}"),
+        )
+        if result.succeeded:
+            bond.paid_out(found, reference=result.reference or "", today=now.date())
+        else:
+            bond.payout_failed(found, message=result.message or "The payout was refused",
+                               now=now)
+        return result.succeeded
