@@ -2,8 +2,8 @@
 
 The agreement (keyed by the pilot) is drawn up from the pilot's `benefit_share` offer: its first
 version's terms are the offer's `AgreementTerms`, its investors are the commitments the funded
-settlement called to pay in (paying in is not built yet, so those amounts stand for the paid-in
-capital, in the order they were committed), and its parties are:
+settlement called to pay in (paid in or still to pay when it is drawn up: those amounts stand
+for the paid-in capital, in the order they were committed), and its parties are:
 
 - `city`: signed by an officer of the pilot's city;
 - `proposer`: signed by the pilot's delivery owner account (when it signs);
