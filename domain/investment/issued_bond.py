@@ -1,10 +1,10 @@
 """A community bond as issued, and the payments the city makes on it.
 
 A bond offer's pilot was funded and its called commitments were paid in (or given up as unpaid):
-the bond is issued on that day (by the application's clock) for the capital paid in, held by its
-investors in the order they first committed. Its schedule (`bonds.schedule`) and each line's
-shares (`bonds.split_schedule`) follow from what `Issued` records, so they are the same on every
-replay.
+the bond is issued for the capital paid in, held by its investors in the order they first
+committed, and dated the day (UTC) its offer closed, from which interest runs. Its schedule
+(`bonds.schedule`) and each line's shares (`bonds.split_schedule`) follow from what `Issued`
+records, so they are the same on every replay.
 
 Each line falls due once (`LineFellDue`, with every holder's interest and capital), on or after
 its due date. Each holder's share is then paid out through the payments port: `PaidOut` names the

@@ -6,8 +6,9 @@ The worker runs `move_investment_money` for each offer of a funded pilot, as oft
   under the key `investment_key(commitment, "pay-in-<attempt>")`; the attempt is the number of
   failures recorded plus one, so a run that charged but died before recording asks again with
   the same key and gets the same answer (no second charge);
-- a bond offer whose called commitments are all paid in (or given up as unpaid) is issued once,
-  on that day, for the capital paid in;
+- a bond offer whose called commitments are all paid in (or given up as unpaid) is issued once
+  for the capital paid in, dated the day (UTC) its offer closed: a date investors know when they
+  commit, from which interest runs (lines already due by the time it is issued fall due at once);
 - each schedule line due by today falls due once, and each holder's share is paid out under the
   key `investment_key(bond, "line-<n>-<investor>-payout-<attempt>")`, again never twice.
 
@@ -18,7 +19,7 @@ workers where the event store can, and taken again if another worker recorded fi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from domain.crowdfunding.project import COMPLETED, DELIVERING, FUNDED
@@ -144,7 +145,8 @@ class Paying(Investing):
             return False
         bond = IssuedBond.issue(offer_id=offer.id, project_id=offer.project_id,
                                 city_id=offer.city_id, currency=offer.currency,
-                                issued_on=self.clock.now().date(), terms=offer.terms,
+                                issued_on=offer.closes_at.astimezone(UTC).date(),
+                                terms=offer.terms,
                                 holdings=offer.paid_in_by())
         try:
             self._save_or_conflict(bond)

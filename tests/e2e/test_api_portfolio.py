@@ -31,6 +31,9 @@ class Bonded(Offering):
         world.pledge(self.project, world.citizen(), "4000.00")
         world.clock.advance(days=11)
         settle_due(self.platform.app, self.platform.engine, self.platform.projections)
+        # The bond is dated the day its offer closed; investors pay in at the settlement.
+        self.issued_on = date.fromisoformat(self.offer_json()["closes_at"][:10])
+        self.paid_on = world.clock.now().date()
 
     def work(self):
         return move_investment_money(self.platform.app, self.platform.engine,
@@ -48,17 +51,16 @@ class Bonded(Offering):
 
 def test_paying_in_then_the_first_line_of_the_schedule(world, client):
     on = Bonded(world, client)
-    issued_on = world.clock.now().date()
     on.work()
     [holding] = on.portfolio(on.citizen)
     assert holding == {
         "offer_id": on.offer, "project_id": str(on.project), "committed": "1500.00",
         "paid_in": "1500.00", "received": "0.00", "outstanding": "1500.00",
         "multiple": "0.0000", "xirr": None, "performance": None,
-        "cash_flows": [{"date": issued_on.isoformat(), "amount": "-1500.00",
+        "cash_flows": [{"date": on.paid_on.isoformat(), "amount": "-1500.00",
                         "kind": "paid_in", "reason": holding["cash_flows"][0]["reason"]}]}
     assert holding["cash_flows"][0]["reason"].startswith("Paid in commitment ")
-    first_due = add_months(issued_on, 6)
+    first_due = add_months(on.issued_on, 6)
     world.clock.set(world.clock.now().replace(year=first_due.year, month=first_due.month,
                                               day=first_due.day))
     on.work()
@@ -82,10 +84,9 @@ def test_paying_in_then_the_first_line_of_the_schedule(world, client):
 
 def test_a_bond_paid_on_schedule_to_maturity_returns_its_coupon(world, client):
     on = Bonded(world, client)
-    issued_on = world.clock.now().date()
     on.work()
     for n in range(1, 11):
-        due = add_months(issued_on, 6 * n)
+        due = add_months(on.issued_on, 6 * n)
         world.clock.set(world.clock.now().replace(year=due.year, month=due.month, day=due.day))
         on.work()
     [holding] = on.portfolio(on.citizen)

@@ -20,9 +20,8 @@ def work(on):
 
 def test_the_page_shows_each_holding_its_next_payments_and_a_chart(world, client):
     on = Bonded(world, client)
-    issued_on = world.clock.now().date()
     work(on)
-    due = add_months(issued_on, 6)
+    due = add_months(on.issued_on, 6)
     world.clock.set(world.clock.now().replace(year=due.year, month=due.month, day=due.day))
     work(on)
     login(client, world.emails[on.citizen_id])
@@ -36,7 +35,7 @@ def test_the_page_shows_each_holding_its_next_payments_and_a_chart(world, client
     assert 'data-figure="multiple">0.12 x' in text
     assert "100.0 % of the EUR 183.75 due to date" in text
     # Line 2: 3,600.00 x 2.25 % = 81.00 interest, the citizen's 37.5 % is 30.375 -> 30.38.
-    assert f"<td>{add_months(issued_on, 12).isoformat()}</td><td>2</td>" in text
+    assert f"<td>{add_months(on.issued_on, 12).isoformat()}</td><td>2</td>" in text
     assert "EUR 30.38" in text
     assert f"Schedule line 1 due {due.isoformat()}: capital" in text
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="cash-flow-chart" role="img"' in text

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 
 from adapters.bootstrap import build_platform
 from adapters.investment_rounds import move_investment_money
@@ -83,7 +83,7 @@ def test_two_workers_pay_in_and_pay_out_once(pg_platform, clock):
                               clock=clock) for _ in range(WORKERS)]
     try:
         assert race(workers) == []
-        issued = clock.now().date()
+        issued = date.fromisoformat(app.get_issued_bond(offer).issue_date)
         clock.set(clock.now() + (add_months(issued, 12) - issued))  # lines 1 and 2 are due
         assert race(workers) == []
         assert race(workers) == []  # and once more: nothing left to do

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 
 from adapters.sandbox_payments import SandboxGateway
 from domain.investment.bonds import add_months
@@ -77,6 +77,9 @@ class Funded(Offered):
                       if c["reference"].startswith(("pi_sandbox", "po_sandbox"))
                       and c["pledge_id"] in {str(h) for h in self.holders})
 
+    def issued(self):
+        return date.fromisoformat(self.app.get_issued_bond(self.offer).issue_date)
+
     def on(self, day):
         self.clock.set(self.clock.now().replace(year=day.year, month=day.month, day=day.day))
 
@@ -90,7 +93,8 @@ def test_called_commitments_are_paid_in_once_and_the_bond_is_issued_on_what_was_
     assert pilot.work().acted is False  # nothing is due: nothing charged again
     assert pilot.money_moved() == [4000, 6000]
     bond = pilot.app.get_issued_bond(pilot.offer)
-    assert bond.principal.minor == 10000 and bond.issue_date == pilot.clock.now().date().isoformat()
+    # Dated the day the offer closed (START + 9 days), not the day it was paid in.
+    assert bond.principal.minor == 10000 and bond.issue_date == "2026-12-05"
     books = pilot.books()
     assert books[f"offer/{pilot.offer}/paidin/{pilot.project}"] == 10000
     assert books[f"investor/{pilot.holders[0]}/paidin/EUR"] == -6000
@@ -146,7 +150,7 @@ def test_a_commitment_never_paid_in_is_given_up_and_the_bond_issued_without_it()
 def test_bond_lines_fall_due_over_the_years_split_exactly_and_paid_once():
     pilot = Funded()
     pilot.work()
-    issued = pilot.clock.now().date()
+    issued = pilot.issued()
     pilot.on(add_months(issued, 6) - timedelta(days=1))
     assert pilot.work().lines_due == []  # the day before: nothing due
     pilot.on(add_months(issued, 18))  # the worker was away for a year: lines 1 to 3 at once
@@ -180,7 +184,7 @@ def test_bond_lines_fall_due_over_the_years_split_exactly_and_paid_once():
 def test_a_refused_payout_is_recorded_retried_and_never_lost():
     pilot = Funded()
     pilot.work()
-    issued = pilot.clock.now().date()
+    issued = pilot.issued()
     bob = pilot.holders[1]
     pilot.gateway.refused_payees.add(bob)
     pilot.on(add_months(issued, 6))
