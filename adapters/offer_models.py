@@ -5,6 +5,7 @@ balance of its offer accounts, a commitment's own amount is its own)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection
@@ -12,8 +13,10 @@ from sqlalchemy import Connection
 from adapters import tables as t
 from domain.investment.offer import (
     COMMITTED,
+    PAID_IN,
     RELEASED,
     TO_PAY_IN,
+    UNPAID,
     WITHDRAWN,
     Appropriateness,
     Offer,
@@ -30,6 +33,10 @@ class OfferModels:
             Offer.Withdrawn: self._state(WITHDRAWN),
             Offer.Released: self._state(RELEASED),
             Offer.CalledToPayIn: self._state(TO_PAY_IN),
+            Offer.PaidIn: self.paid_in,
+            Offer.PayInFailed: self.pay_in_failed,
+            Offer.PayInAbandoned: self._state(UNPAID),
+            Offer.PaymentMethodChanged: self.method_changed,
             Appropriateness.Passed: self.passed,
         }
 
@@ -55,6 +62,22 @@ class OfferModels:
     def passed(self, conn: Connection, e: Appropriateness.Passed) -> None:
         conn.execute(t.appropriateness.insert().values(account_id=e.account_id,
                                                        passed_at=e.timestamp))
+
+    def paid_in(self, conn: Connection, e: Offer.PaidIn) -> None:
+        c = t.investment_commitments.c
+        conn.execute(t.investment_commitments.update().where(c.id == e.commitment_id).values(
+            state=PAID_IN, paid_on=date.fromisoformat(e.paid_on), failure="", retry_at=None,
+            updated_at=e.timestamp))
+
+    def pay_in_failed(self, conn: Connection, e: Offer.PayInFailed) -> None:
+        c = t.investment_commitments.c
+        conn.execute(t.investment_commitments.update().where(c.id == e.commitment_id).values(
+            attempts=e.attempt, failure=e.message, retry_at=e.retry_at, updated_at=e.timestamp))
+
+    def method_changed(self, conn: Connection, e: Offer.PaymentMethodChanged) -> None:
+        c = t.investment_commitments.c
+        conn.execute(t.investment_commitments.update().where(c.id == e.commitment_id).values(
+            retry_at=None, updated_at=e.timestamp))
 
     @staticmethod
     def _state(state: str) -> Handler:

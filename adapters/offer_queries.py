@@ -26,7 +26,7 @@ from domain.kernel.money import Money
 
 OFFER = "offer"
 FUNDED_STATUSES = ("funded", "delivering", "completed")
-HELD_BUCKETS = ("committed", "due")
+HELD_BUCKETS = ("committed", "due", "paidin")
 
 
 def _aware(moment: datetime) -> datetime:
@@ -71,7 +71,7 @@ class OfferView:
     opens_at: datetime
     closes_at: datetime
     terms: dict[str, Any]
-    held: Money  # committed and due, from the ledger
+    held: Money  # committed, due and paid in, from the ledger
 
     @property
     def left(self) -> Money:
@@ -102,6 +102,7 @@ class InvestmentView:
     state: str
     committed_at: datetime
     offer_closes_at: datetime
+    failure: str = ""  # the last failed pay-in's words, while it is still to pay in
 
 
 class OfferQueries:
@@ -185,6 +186,7 @@ class OfferQueries:
                 amount=Money(int(r.amount), r.currency), state=r.state,
                 committed_at=_aware(r.committed_at),
                 offer_closes_at=_aware(r.offer_closes_at),
+                failure=r.failure if r.state == "to_pay_in" else "",
             )
             for r in self._all(query)
         ]

@@ -21,6 +21,7 @@ from adapters.department_models import DepartmentModels
 from adapters.ledger import LedgerModels
 from adapters.mail import MAIL_CACHE, write_mail
 from adapters.offer_models import OfferModels
+from adapters.portfolio_models import PortfolioModels
 from adapters.procurement_models import ProcurementModels
 from domain.accounts.account import Account
 from domain.cities.city import City
@@ -97,6 +98,7 @@ class ReadModels:
             **AgreementModels().handlers,
         }
         self.ledger = LedgerModels()
+        self.portfolio = PortfolioModels()
 
     def begin(self, conn: Connection) -> None:
         """A batch of events starts: rows it reads are kept for the batch (the batch is the only
@@ -122,6 +124,7 @@ class ReadModels:
         if handler is not None:
             handler(conn, event)
             write_mail(conn, event)
+        self.portfolio.apply(conn, event, position)
         self.ledger.apply(conn, event, position)
 
     # -- accounts --------------------------------------------------------------------------

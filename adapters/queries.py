@@ -16,6 +16,7 @@ from adapters import tables as t
 from adapters.agreement_queries import AgreementQueries
 from adapters.department_queries import DepartmentQueries, committed_on
 from adapters.offer_queries import OfferQueries, invested_on
+from adapters.portfolio_queries import PortfolioQueries
 from adapters.procurement_queries import ProcurementQueries, award_columns
 from adapters.storage import among as _among
 from adapters.storage import read_all
@@ -253,7 +254,8 @@ def _moment(text: str | None) -> datetime | None:
     return _aware(datetime.fromisoformat(text)) if text else None
 
 
-class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, AgreementQueries):
+class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, AgreementQueries,
+                       PortfolioQueries):
     def __init__(self, engine: sa.Engine):
         self.engine = engine
         # Embedded SQLite has no round trips to save: it reads the lists one by one.

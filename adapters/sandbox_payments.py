@@ -184,10 +184,17 @@ class SqlStore:
 
 
 class SandboxGateway:
-    """Idempotency keys return the first answer, as Stripe's do, declines included."""
+    """Idempotency keys return the first answer, as Stripe's do, declines included.
+
+    Investment money: `collect` charges a test card as a saved card is charged at close
+    (pm_card_chargeCustomerFail is declined, pm_card_authenticationRequired asks for
+    authentication); `pay_out` always succeeds, except to the payees a test or demo names in
+    `refused_payees`. Both are money movements in the sandbox's charges (a payout with a
+    negative amount)."""
 
     def __init__(self, store: SandboxStore | None = None):
         self.store = store or MemoryStore()
+        self.refused_payees: set[UUID] = set()
 
     def charges(self) -> list[dict[str, Any]]:
         """Every money movement the sandbox made (one per successful charge)."""
@@ -275,6 +282,52 @@ class SandboxGateway:
             return earlier["reference"]
         answer = {"outcome": "refunded", "reference": _reference("re", idempotency_key)}
         return self.store.record(idempotency_key, answer, None)["reference"]
+
+    def collect(
+        self, *, payer_id: UUID, amount: Money, payment_method: str, idempotency_key: str
+    ) -> ChargeResult:
+        answer = self.store.answer(idempotency_key)
+        if answer is None:
+            answer = self._collect(payer_id, amount, payment_method, idempotency_key)
+        return ChargeResult(outcome=answer["outcome"], reference=answer.get("reference"),
+                            message=answer.get("message", ""))
+
+    def _collect(self, payer_id, amount, method, key) -> dict[str, Any]:
+        if method in DECLINED_AT_PLEDGE or method in DECLINED_AT_CHARGE:
+            message = DECLINED_AT_PLEDGE.get(method) or DECLINED_AT_CHARGE[method]
+            return self.store.record(key, {"outcome": DECLINED, "message": message}, None)
+        if method in AUTHENTICATES_OFF_SESSION:
+            return self.store.record(key, {"outcome": AUTHENTICATION_REQUIRED,
+                                           "message": "Your bank asks you to confirm this "
+                                                      "payment."}, None)
+        if method not in ACCEPTED:
+            return self.store.record(key, {"outcome": DECLINED, "message": (
+                f"{method!r} is not a sandbox test card; try pm_card_visa")}, None)
+        payment = _reference("pi", key)
+        charge = {"reference": payment, "intent": method[:80], "pledge_id": str(payer_id),
+                  "amount": amount.minor, "currency": amount.currency,
+                  "created_at": datetime.now(UTC)}
+        return self.store.record(key, {"outcome": SUCCEEDED, "reference": payment}, None, charge)
+
+    def pay_out(
+        self, *, payee_id: UUID, paid_in_reference: str, amount: Money, idempotency_key: str
+    ) -> ChargeResult:
+        answer = self.store.answer(idempotency_key)
+        if answer is None:
+            if payee_id in self.refused_payees or not paid_in_reference:
+                answer = self.store.record(idempotency_key, {
+                    "outcome": DECLINED,
+                    "message": "The payout was refused: the account it goes to cannot "
+                               "receive it."}, None)
+            else:
+                payout = _reference("po", idempotency_key)
+                answer = self.store.record(
+                    idempotency_key, {"outcome": SUCCEEDED, "reference": payout}, None,
+                    {"reference": payout, "intent": paid_in_reference[:80],
+                     "pledge_id": str(payee_id), "amount": -amount.minor,
+                     "currency": amount.currency, "created_at": datetime.now(UTC)})
+        return ChargeResult(outcome=answer["outcome"], reference=answer.get("reference"),
+                            message=answer.get("message", ""))
 
     def open_authorisations(
         self, created_from: datetime, created_to: datetime

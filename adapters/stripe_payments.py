@@ -35,6 +35,7 @@ from domain.kernel.payments import (
 )
 
 PLEDGE_METADATA = "civicfund_pledge_id"
+INVESTOR_METADATA = "civicfund_investor_id"
 
 DECLINED_MESSAGE = "Your card was declined."
 NEEDS_AUTHENTICATION_MESSAGE = (
@@ -321,6 +322,55 @@ class StripeGateway:
                 raise
             return earlier.data[0].id
         return refund.id
+
+    # -- investment money ---------------------------------------------------------------------
+
+    def collect(
+        self, *, payer_id: UUID, amount: Money, payment_method: str, idempotency_key: str
+    ) -> ChargeResult:
+        """An investor's pay-in: one PaymentIntent confirmed off-session with the payment
+        method they committed with, under the caller's deterministic key."""
+        try:
+            intent = _calling_stripe(
+                lambda: self.client.v1.payment_intents.create(
+                    {
+                        **_amount(amount),
+                        "payment_method": payment_method,
+                        "payment_method_types": ["card"],
+                        "off_session": True,
+                        "confirm": True,
+                        "metadata": {INVESTOR_METADATA: str(payer_id)},
+                    },
+                    {"idempotency_key": idempotency_key},
+                ),
+                card_errors=True,
+            )
+        except stripe.CardError as error:
+            return _refused(error)
+        return _outcome_of(intent)
+
+    def pay_out(
+        self, *, payee_id: UUID, paid_in_reference: str, amount: Money, idempotency_key: str
+    ) -> ChargeResult:
+        """A bond payment, refund-style: a (partial) refund of the holder's pay-in
+        PaymentIntent under the caller's deterministic key. Stripe caps a PaymentIntent's
+        refunds at what it charged, so once a holder's interest and capital exceed their pay-in
+        Stripe refuses and the payout is recorded as failed (and retried, and shown): a live
+        deployment pays holders by Connect transfers instead."""
+        try:
+            refund = _calling_stripe(
+                lambda: self.client.v1.refunds.create(
+                    {
+                        "payment_intent": paid_in_reference,
+                        "amount": amount.minor,
+                        "metadata": {INVESTOR_METADATA: str(payee_id)},
+                    },
+                    {"idempotency_key": idempotency_key},
+                )
+            )
+        except PaymentRequestRejected as error:
+            return ChargeResult(outcome=DECLINED, message=f"The payout was refused: {error}")
+        return ChargeResult(outcome=SUCCEEDED, reference=refund.id)
 
     # -- reading back (webhooks) --------------------------------------------------------------
 

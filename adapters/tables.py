@@ -288,9 +288,13 @@ investment_commitments = sa.Table(
     sa.Column("investor_id", sa.Uuid, nullable=False, index=True),
     sa.Column("amount", sa.BigInteger, nullable=False),  # what was committed
     sa.Column("currency", sa.String(3), nullable=False),
-    sa.Column("state", sa.String(20), nullable=False),  # committed, to_pay_in, released, ...
+    sa.Column("state", sa.String(20), nullable=False),  # committed, to_pay_in, paid_in, ...
     sa.Column("committed_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),  # failed pay-ins
+    sa.Column("failure", sa.Text, nullable=False, server_default=""),  # the last failure's words
+    sa.Column("retry_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("paid_on", sa.Date, nullable=True),
 )
 
 appropriateness = sa.Table(
@@ -494,6 +498,56 @@ distribution_payments = sa.Table(
     sa.Column("distributed_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# -- investment money: issued bonds, their payouts, investors' cash flows (issue 12) -----------
+
+issued_bonds = sa.Table(
+    "rm_issued_bonds",
+    metadata,
+    sa.Column("offer_id", sa.Uuid, primary_key=True),
+    sa.Column("bond_id", sa.Uuid, nullable=False, unique=True),
+    sa.Column("project_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("city_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("issue_date", sa.Date, nullable=False),
+    sa.Column("terms", sa.JSON, nullable=False),
+    sa.Column("holdings", sa.JSON, nullable=False),  # [[investor id, paid-in minor], ...]
+)
+
+bond_payouts = sa.Table(
+    "rm_bond_payouts",
+    metadata,
+    sa.Column("offer_id", sa.Uuid, primary_key=True),
+    sa.Column("line", sa.Integer, primary_key=True),  # the schedule line's number
+    sa.Column("investor_id", sa.Uuid, primary_key=True, index=True),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("interest", sa.BigInteger, nullable=False),
+    sa.Column("capital", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("state", sa.String(10), nullable=False),  # owed, paid, failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("failure", sa.Text, nullable=False),
+    sa.Column("retry_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("reference", sa.String(80), nullable=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Every investor's cash flows per holding: paid in (negative), interest, capital, distributions.
+investment_cash_flows = sa.Table(
+    "rm_investment_cash_flows",
+    metadata,
+    sa.Column("position", sa.BigInteger, primary_key=True),  # the event's place in the log
+    sa.Column("seq", sa.Integer, primary_key=True),  # the flow's place among the event's
+    sa.Column("investor_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("offer_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("project_id", sa.Uuid, nullable=False),
+    sa.Column("on", sa.Date, nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),  # signed: paid in is negative
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),  # paid_in, interest, capital, distribution
+    sa.Column("tier", sa.Integer, nullable=True),  # a distribution's waterfall tier
+    sa.Column("reason", sa.String(300), nullable=False),
+)
+
 READ_MODELS = (
     cities, projects, pledges, project_backers, milestones, updates,
     matching_funds, fund_rule_versions, matches, ledger_postings, ledger_balances, ledger_facts,
@@ -501,6 +555,7 @@ READ_MODELS = (
     calls, proposals, proposal_scores, call_awards, project_cost_benefits,
     offers, investment_commitments, appropriateness,
     agreements, agreement_versions, agreement_signatures, benefit_reports, distribution_payments,
+    issued_bonds, bond_payouts, investment_cash_flows,
 )
 
 # Mail to people, written from events exactly once (keyed by the event) and sent by the worker.

@@ -16,7 +16,7 @@ from domain.crowdfunding.pledging import Pledging
 from domain.crowdfunding.project import BudgetLine, Project
 from domain.crowdfunding.settlement import LogPledgeIndex, PledgeIndex
 from domain.crowdfunding.settling import Settling
-from domain.investment.investing import Investing
+from domain.investment.paying import Paying
 from domain.investment.sharing import Sharing
 from domain.kernel.clock import Clock, SystemClock
 from domain.kernel.errors import (
@@ -37,7 +37,7 @@ DEFAULT_HOLD_MAX_DAYS = 6
 
 
 class Civicfund(Erasing, Pledging, Settling, Delivering, Matching, CoFunding, Procurement,
-                 Investing, Sharing):
+                 Paying, Sharing):
     """Every use case, recorded in one ordered log. Each area's use cases are a class of their
     own (crowdfunding's pledging, settling and delivering, matching, erasing); what they share
     (loading, permissions, conditional saves) is CivicfundCore (domain/core.py). Adding cities

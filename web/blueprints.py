@@ -25,7 +25,13 @@ from web.crowdfunding.api import pledges as pledges_api
 from web.crowdfunding.api import projects as projects_api
 from web.crowdfunding.api import settlement as settlement_api
 from web.investment import api as investment_api
-from web.investment import api_agreements, api_liabilities, officer_pages, sharing_pages
+from web.investment import (
+    api_agreements,
+    api_liabilities,
+    api_portfolio,
+    officer_pages,
+    sharing_pages,
+)
 from web.investment import pages as invest_pages
 from web.ledger import api as ledger_api
 from web.ledger import pages as explain_pages
@@ -38,7 +44,7 @@ from web.procurement import pages as call_pages
 # Imported for the routes they add to the API blueprint.
 API_ROUTES = (projects_api, pledges_api, settlement_api, delivery_api, matching_api, ledger_api,
               api_tokens, api_privacy, api_departments, procurement_api, openapi,
-              investment_api, api_agreements, api_liabilities, audit_api)
+              investment_api, api_agreements, api_liabilities, api_portfolio, audit_api)
 
 PAGES = (public, auth, password_reset, email_confirmation, security_page, account, pledging,
          console, funds, fund_console, department_console, delivery, admin, webhooks, call_pages,

@@ -19,6 +19,8 @@ from flask.cli import FlaskGroup, run_command
 
 from adapters import migrate
 from adapters.idempotency import KEPT_FOR
+from adapters.investment_rounds import describe as describe_money
+from adapters.investment_rounds import move_investment_money
 from adapters.payment_sweep import sweep_orphaned_authorisations
 from adapters.settings import Settings
 from adapters.settlement_rounds import settle_due
@@ -325,14 +327,19 @@ SWEEP_EVERY = 60.0
 
 
 def work_rounds(platform, stop: threading.Event, interval: float, echo=click.echo) -> None:
-    """Follow the log, settle due campaigns, drop expired failures, send mail, and now and then
-    release authorisations no pledge stands on and forget old idempotency keys; until stopped."""
+    """Follow the log, settle due campaigns, pay investors in and bond payments out, drop expired
+    failures, send mail, and now and then release authorisations no pledge stands on and forget
+    old idempotency keys; until stopped."""
     swept_at = 0.0
     while not stop.is_set():
         try:
             for report in settle_due(platform.app, platform.engine, platform.projections):
                 if report.acted:
                     echo(describe(report))
+            for money in move_investment_money(platform.app, platform.engine,
+                                               platform.projections):
+                if money.acted:
+                    echo(describe_money(money))
             process_pending_webhooks(platform.webhooks)
             # Erasures that waited for their pledges' settlement are finished once they can be.
             if platform.erasures is not None:
@@ -351,7 +358,8 @@ def work_rounds(platform, stop: threading.Event, interval: float, echo=click.ech
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between rounds")
 def worker(interval: float) -> None:
     """Background work: keep read models following the log, close campaigns at their deadline
-    and settle them, drop payments whose fix window has passed, send mail (if SMTP is set)."""
+    and settle them, charge investors' called commitments and pay bond holders, drop payments
+    whose fix window has passed, send mail (if SMTP is set)."""
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -2,8 +2,8 @@
 
 The agreement (keyed by the pilot) is drawn up from the pilot's `benefit_share` offer: its first
 version's terms are the offer's `AgreementTerms`, its investors are the commitments the funded
-settlement called to pay in (paying in is not built yet, so those amounts stand for the paid-in
-capital, in the order they were committed), and its parties are:
+settlement called to pay in (paid in or still to pay when it is drawn up: those amounts stand
+for the paid-in capital, in the order they were committed), and its parties are:
 
 - `city`: signed by an officer of the pilot's city;
 - `proposer`: signed by the pilot's delivery owner account (when it signs);
@@ -230,9 +230,11 @@ class Agreement(CivicAggregate):
     def _report_dropped(self, report_id: str) -> None:
         self.periods.pop(report_id, None)
 
-    def distribute_report(self, report: BenefitReport) -> list[dict[str, Any]]:
+    def distribute_report(self, report: BenefitReport,
+                          today: date | None = None) -> list[dict[str, Any]]:
         """Distribute an approved report through the version in effect; returns the payments
-        (recorded on the agreement with the carried state they leave)."""
+        (recorded on the agreement with the carried state they leave, and the day they were
+        made by the application's clock: the investors' cash flows are dated by it)."""
         version = self.in_effect
         if version is None:
             raise InvalidTransition("The agreement is not in effect: every party signs it "
@@ -246,12 +248,13 @@ class Agreement(CivicAggregate):
                      "investor": p.investor if p.party == INVESTORS else None}
                     for p in distribution.payments]
         self._distributed(report_id=str(report.id), version=version["number"],
-                          payments=payments, carried=after.as_data())
+                          payments=payments, carried=after.as_data(),
+                          distributed_on=today.isoformat() if today else None)
         return payments
 
     @event("Distributed")
     def _distributed(self, report_id: str, version: int, payments: list[dict[str, Any]],
-                     carried: dict[str, Any]) -> None:
+                     carried: dict[str, Any], distributed_on: str | None = None) -> None:
         self.carried = carried
         self.distributions[report_id] = {"version": version, "payments": payments}
 

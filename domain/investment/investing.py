@@ -14,8 +14,8 @@ The rules:
   version check otherwise; a decision that lost a race is taken again on the newer version.
 - At the decision, an offer's commitments count (`invested`) only if the offer reached its
   minimum. Funded and minimum reached: every held commitment is called to pay in (`to_pay_in`;
-  paying in through the payments port is later work). Otherwise (unfunded, cancelled, minimum
-  not reached): every commitment is released.
+  the worker then charges it: domain/investment/paying.py). Otherwise (unfunded, cancelled,
+  minimum not reached): every commitment is released.
 """
 
 from __future__ import annotations

@@ -12,9 +12,12 @@ same version cannot both be recorded and the offer is never over-subscribed past
 (the use cases decide again on the newer version).
 
 A commitment is `committed` (conditional: on the offer reaching its minimum and the pilot being
-funded), then `to_pay_in` (both happened: the investor owes the amount, paid in later through
-the payments port) or `released` (either did not) or `withdrawn` (by the investor, before the
-offer closed).
+funded), then `to_pay_in` (both happened: the investor owes the amount) or `released` (either did
+not) or `withdrawn` (by the investor, before the offer closed). A called commitment is charged
+through the payments port with its payment method: `paid_in` when the charge succeeds; a failed
+charge is recorded (with the processor's plain message for the investor) and tried again a day
+later, and after `MAX_PAY_IN_ATTEMPTS` failures the commitment is `unpaid` (the investor owes
+nothing more and holds nothing).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -43,7 +46,11 @@ from domain.kernel.money import Money
 COMMUNITY_BOND, BENEFIT_SHARE = "community_bond", "benefit_share"
 KINDS = (COMMUNITY_BOND, BENEFIT_SHARE)
 COMMITTED, TO_PAY_IN, RELEASED, WITHDRAWN = "committed", "to_pay_in", "released", "withdrawn"
-HELD = (COMMITTED, TO_PAY_IN)  # states in which a commitment takes room under the maximum
+PAID_IN, UNPAID = "paid_in", "unpaid"
+HELD = (COMMITTED, TO_PAY_IN, PAID_IN)  # states in which a commitment takes room under the maximum
+CALLED = (TO_PAY_IN, PAID_IN)  # the pilot was funded and the offer reached its minimum
+PAY_IN_RETRY = timedelta(days=1)
+MAX_PAY_IN_ATTEMPTS = 4
 MAX_OFFER_MAJOR = 1_000_000_000  # far above any civic offer, far below an overflow
 
 RISK_WARNING = (
@@ -168,6 +175,14 @@ class Commitment:
     amount: int
     payment_method: str
     state: str = COMMITTED
+    attempts: int = 0  # failed pay-in attempts
+    retry_at: datetime | None = None
+    failure: str = ""  # the processor's plain words for the last failed attempt
+    reference: str | None = None  # the payment that paid it in
+    paid_on: str | None = None  # ISO date, by the application's clock
+
+    def pay_in_due(self, now: datetime) -> bool:
+        return self.state == TO_PAY_IN and (self.retry_at is None or now >= self.retry_at)
 
 
 def parse_terms(kind: object, terms: object) -> dict[str, Any]:
@@ -331,7 +346,7 @@ class Offer(CivicAggregate):
         self.commitments[commitment_id].state = TO_PAY_IN
 
     def release(self, commitment_id: UUID, *, why: str) -> bool:
-        if self.commitment(commitment_id).state not in HELD:
+        if self.commitment(commitment_id).state not in (COMMITTED, TO_PAY_IN):
             return False
         self._released(commitment_id=commitment_id, why=why[:200])
         return True
@@ -339,3 +354,60 @@ class Offer(CivicAggregate):
     @event("Released")
     def _released(self, commitment_id: UUID, why: str) -> None:
         self.commitments[commitment_id].state = RELEASED
+
+    # -- paying in -------------------------------------------------------------------------
+
+    def paid_in(self, commitment_id: UUID, *, reference: str, today: date) -> bool:
+        if self.commitment(commitment_id).state != TO_PAY_IN:
+            return False
+        self._paid_in(commitment_id=commitment_id, amount=self.commitments[commitment_id].amount,
+                      reference=reference, paid_on=today.isoformat())
+        return True
+
+    @event("PaidIn")
+    def _paid_in(self, commitment_id: UUID, amount: int, reference: str, paid_on: str) -> None:
+        c = self.commitments[commitment_id]
+        c.state, c.reference, c.paid_on, c.retry_at, c.failure = (
+            PAID_IN, reference, paid_on, None, "")
+
+    def pay_in_failed(self, commitment_id: UUID, *, outcome: str, message: str,
+                      now: datetime) -> None:
+        """A failed charge: tried again after PAY_IN_RETRY, given up after the last attempt."""
+        c = self.commitment(commitment_id)
+        if c.state != TO_PAY_IN:
+            return
+        attempt = c.attempts + 1
+        self._pay_in_failed(commitment_id=commitment_id, attempt=attempt, outcome=outcome,
+                            message=message[:300], retry_at=now + PAY_IN_RETRY)
+        if attempt >= MAX_PAY_IN_ATTEMPTS:
+            self._unpaid(commitment_id=commitment_id, amount=c.amount)
+
+    @event("PayInFailed")
+    def _pay_in_failed(self, commitment_id: UUID, attempt: int, outcome: str, message: str,
+                       retry_at: datetime) -> None:
+        c = self.commitments[commitment_id]
+        c.attempts, c.failure, c.retry_at = attempt, message, retry_at
+
+    def change_payment_method(self, commitment_id: UUID, *, payment_method: str) -> None:
+        """After a failed pay-in the investor gives another card; it is tried at once."""
+        c = self.commitment(commitment_id)
+        if c.state != TO_PAY_IN or not c.attempts:
+            raise InvalidTransition("Only a commitment whose pay-in failed takes another card")
+        self._method_changed(commitment_id=commitment_id, payment_method=payment_method)
+
+    @event("PaymentMethodChanged")
+    def _method_changed(self, commitment_id: UUID, payment_method: str) -> None:
+        c = self.commitments[commitment_id]
+        c.payment_method, c.retry_at = payment_method, None
+
+    @event("PayInAbandoned")
+    def _unpaid(self, commitment_id: UUID, amount: int) -> None:
+        self.commitments[commitment_id].state = UNPAID
+
+    def paid_in_by(self) -> dict[UUID, int]:
+        """Paid-in capital per investor, in the order they first committed."""
+        holdings: dict[UUID, int] = {}
+        for c in self.commitments.values():
+            if c.state == PAID_IN:
+                holdings[c.investor_id] = holdings.get(c.investor_id, 0) + c.amount
+        return holdings

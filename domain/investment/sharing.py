@@ -35,7 +35,7 @@ from domain.investment.agreement import (
     InvalidAgreement,
     NotAParty,
 )
-from domain.investment.offer import BENEFIT_SHARE, TO_PAY_IN, Offer, OfferBook
+from domain.investment.offer import BENEFIT_SHARE, CALLED, Offer, OfferBook
 from domain.kernel.context import current_actor
 from domain.kernel.errors import ConcurrentChange, NotFound, NotPermitted
 from domain.kernel.money import Money
@@ -69,7 +69,7 @@ class Sharing(FundKeeping):
             book = None
         for offer_id in book.offers if book else []:
             offer = self._get(Offer, offer_id, "offer")
-            if offer.kind == BENEFIT_SHARE and offer.held(TO_PAY_IN) > 0:
+            if offer.kind == BENEFIT_SHARE and offer.held(*CALLED) > 0:
                 return offer
         raise InvalidAgreement("This pilot has no funded benefit-share offer: there is no "
                                "agreement to draw up")
@@ -88,7 +88,7 @@ class Sharing(FundKeeping):
         terms = offer.terms["agreement"]
         fund = terms.get("community_fund_id")
         paid_in = [(c.investor_id, c.amount) for c in offer.commitments.values()
-                   if c.state == TO_PAY_IN]
+                   if c.state in CALLED]
         return Agreement.draw_up(project_id=project.id, city_id=project.city_id,
                                  offer_id=offer.id, currency=offer.currency,
                                  community_fund_id=UUID(fund) if fund else None,
@@ -209,7 +209,7 @@ class Sharing(FundKeeping):
             officer = self._deciding_officer(report)
             agreement = self.get_agreement(report.project_id)
             report.decide(approve=True, officer_id=officer)
-            payments = agreement.distribute_report(report)
+            payments = agreement.distribute_report(report, self.clock.now().date())
             share = sum(p["amount"] for p in payments if p["party"] == FUND_PARTY)
             fund_id = agreement.community_fund_id
             if share == 0 or fund_id is None or not self._fund_recorded(fund_id):

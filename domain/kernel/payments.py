@@ -84,6 +84,21 @@ class PaymentGateway(Protocol):
         released nor used up, whatever the platform recorded about them."""
         ...
 
+    def collect(
+        self, *, payer_id: UUID, amount: Money, payment_method: str, idempotency_key: str
+    ) -> ChargeResult:
+        """Charge a payment method once, off-session (an investor paying in a called
+        commitment). Never raises for a decline: the outcome says what happened."""
+        ...
+
+    def pay_out(
+        self, *, payee_id: UUID, paid_in_reference: str, amount: Money, idempotency_key: str
+    ) -> ChargeResult:
+        """Send money to a payee (a bond holder's interest or capital), to where their paid-in
+        money came from. Never raises for a refusal: the outcome (SUCCEEDED or DECLINED)
+        says what happened, and the reference names the payout when it succeeded."""
+        ...
+
 
 def idempotency_key(pledge_id: UUID, step: str) -> str:
     """Deterministic, so a retried call cannot act twice."""
@@ -94,3 +109,9 @@ def authorisation_key(pledge_id: UUID, execution: int = 0) -> str:
     """The key a pledge's authorisation is placed under. A request run again after an earlier
     run was lost authorises afresh (the earlier run's hold may since have been released)."""
     return idempotency_key(pledge_id, "authorise" if execution == 0 else f"authorise-{execution}")
+
+
+def investment_key(subject: UUID, step: str) -> str:
+    """Deterministic keys for investment money (a commitment's pay-in, a bond payment), so a
+    retried call cannot act twice."""
+    return f"civicfund-investment-{subject}-{step}"

@@ -16,6 +16,7 @@ from uuid import UUID
 from domain.crowdfunding.pledge import Pledge
 from domain.crowdfunding.project import Project
 from domain.investment.agreement import Agreement
+from domain.investment.issued_bond import IssuedBond
 from domain.investment.offer import Offer
 from domain.ledger import chart
 from domain.ledger.postings import Posting, check_balanced, move
@@ -50,6 +51,7 @@ def _uuid(value: Any) -> UUID:
 # Where a pledge's money sits, by the account bucket of its project.
 PLEDGED, PENDING, CHARGED = "pledged", "pending", "charged"
 RESERVED, COMMITTED, DRAWN, DUE = "reserved", "committed", "drawn", "due"
+PAID_IN = "paid_in"
 
 
 class Bookkeeper:
@@ -87,6 +89,11 @@ class Bookkeeper:
             Offer.Withdrawn: self._investment_given_back,
             Offer.Released: self._investment_given_back,
             Offer.CalledToPayIn: self._investment_called,
+            Offer.PaidIn: self._investment_paid_in,
+            Offer.PayInAbandoned: self._investment_unpaid,
+            IssuedBond.Issued: self._bond_issued,
+            IssuedBond.LineFellDue: self._bond_line_fell_due,
+            IssuedBond.PaidOut: self._bond_paid_out,
             Agreement.DrawnUp: self._agreement_drawn_up,
             Agreement.Distributed: self._distributed,
         }
@@ -379,6 +386,65 @@ class Bookkeeper:
                   chart.investor_committed(investor, currency)),
         ]
 
+    def _investment_paid_in(self, e: Offer.PaidIn) -> list[Posting]:
+        """The investor's charge went through: what they owed is paid in."""
+        key, offer = f"investment:{e.commitment_id}", self._offer(e.originator_id)
+        held = self.facts.get(key)
+        if held is None or held["at"] != DUE:
+            return []
+        held["at"] = PAID_IN
+        self.facts.put(key, held)
+        currency, project = offer["currency"], _uuid(offer["project"])
+        investor = _uuid(held["investor"])
+        return [
+            *move(held["amount"], currency, chart.offer_due(e.originator_id, project),
+                  chart.offer_paid_in(e.originator_id, project)),
+            *move(held["amount"], currency, chart.investor_paid_in(investor, currency),
+                  chart.investor_due(investor, currency)),
+        ]
+
+    def _investment_unpaid(self, e: Offer.PayInAbandoned) -> list[Posting]:
+        """Never paid in after the last attempt: the investor no longer owes it."""
+        key, offer = f"investment:{e.commitment_id}", self._offer(e.originator_id)
+        held = self.facts.get(key)
+        if held is None or held["at"] != DUE:
+            return []
+        held["at"] = None
+        self.facts.put(key, held)
+        currency, project = offer["currency"], _uuid(offer["project"])
+        return move(held["amount"], currency, chart.offer_due(e.originator_id, project),
+                    chart.investor_due(_uuid(held["investor"]), currency))
+
+    # -- community bonds' payments ----------------------------------------------------------------
+
+    def _bond_issued(self, e: IssuedBond.Issued) -> list[Posting]:
+        self.facts.put(f"bond:{e.originator_id}", {"currency": e.currency,
+                                                   "city": str(e.city_id)})
+        return []
+
+    def _bond(self, bond_id: UUID) -> dict[str, Any]:
+        facts = self.facts.get(f"bond:{bond_id}")
+        if facts is None:
+            raise KeyError(f"the ledger has not seen bond {bond_id} issued")
+        return facts
+
+    def _bond_line_fell_due(self, e: IssuedBond.LineFellDue) -> list[Posting]:
+        """The city owes each holder their share of the line."""
+        bond = self._bond(e.originator_id)
+        currency, city = bond["currency"], _uuid(bond["city"])
+        postings: list[Posting] = []
+        for investor, interest, capital in e.shares:
+            postings += move(interest + capital, currency, chart.city_bonds(city, currency),
+                             chart.investor_receivable(_uuid(investor), currency))
+        return postings
+
+    def _bond_paid_out(self, e: IssuedBond.PaidOut) -> list[Posting]:
+        currency = self._bond(e.originator_id)["currency"]
+        investor = _uuid(e.investor)
+        return move(e.interest + e.capital, currency,
+                    chart.investor_receivable(investor, currency),
+                    chart.investor_received(investor, currency))
+
     # -- benefit-sharing agreements -------------------------------------------------------------
 
     def _agreement_drawn_up(self, e: Agreement.DrawnUp) -> list[Posting]:
@@ -416,7 +482,8 @@ _MONEY_EVENTS = {
     MatchingFund.GrantCommitted, MatchingFund.GrantReleased, MatchingFund.RoundShared,
     MatchingFund.Closed, Department.Created, Department.BudgetLineAdded, Department.Committed,
     Department.Withdrawn, Department.Released, Department.Drawn, Offer.Added, Offer.Committed,
-    Offer.Withdrawn, Offer.Released, Offer.CalledToPayIn, Agreement.DrawnUp,
+    Offer.Withdrawn, Offer.Released, Offer.CalledToPayIn, Offer.PaidIn, Offer.PayInAbandoned,
+    IssuedBond.Issued, IssuedBond.LineFellDue, IssuedBond.PaidOut, Agreement.DrawnUp,
     Agreement.Distributed,
 }
 

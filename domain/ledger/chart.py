@@ -24,18 +24,21 @@ BUCKETS: dict[str, dict[str, str | None]] = {
     "fund": {"sponsor": None, "available": None, "reserved": PROJECT, "committed": PROJECT,
              "returned": None},
     "budget-line": {"budget": None, "available": None, "committed": PROJECT, "drawn": PROJECT},
-    "offer": {"committed": PROJECT, "due": PROJECT},
-    "investor": {"committed": CURRENCY, "due": CURRENCY, "received": CURRENCY},
+    "offer": {"committed": PROJECT, "due": PROJECT, "paidin": PROJECT},
+    "investor": {"committed": CURRENCY, "due": CURRENCY, "received": CURRENCY,
+                 "paidin": CURRENCY, "receivable": CURRENCY},
+    "city": {"bonds": CURRENCY},
 }
 
 # The accounts money comes from: never positive.
 SOURCES = {("citizen", "promised"), ("citizen", "paid"), ("fund", "sponsor"),
            ("project", "owed"), ("budget-line", "budget"), ("investor", "committed"),
-           ("investor", "due"), ("project", "benefits")}
+           ("investor", "due"), ("project", "benefits"), ("investor", "paidin"),
+           ("city", "bonds")}
 
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _NAME = re.compile(
-    rf"^(citizen|project|fund|budget-line|offer|investor)/({_UUID})/([a-z]+)(?:/({_UUID}|[A-Z]{{3}}))?$"
+    rf"^(citizen|project|fund|budget-line|offer|investor|city)/({_UUID})/([a-z]+)(?:/({_UUID}|[A-Z]{{3}}))?$"
 )
 
 
@@ -45,7 +48,7 @@ class UnknownAccount(ValueError):
 
 @dataclass(frozen=True)
 class Account:
-    owner: str  # citizen, project, fund, budget-line, offer or investor
+    owner: str  # citizen, project, fund, budget-line, offer, investor or city
     owner_id: UUID
     bucket: str
     project_id: UUID | None = None  # for a fund's reserved and committed money, per project
@@ -214,3 +217,27 @@ def party_received(project_id: UUID, party: str) -> Account:
 def investor_received(account_id: UUID, currency: str) -> Account:
     """What the investor received from distributions."""
     return Account("investor", account_id, "received", currency=currency)
+
+
+# -- paying in and bond payments -----------------------------------------------------------------
+
+
+def offer_paid_in(offer_id: UUID, project_id: UUID) -> Account:
+    """Commitments paid in through the payments port."""
+    return Account("offer", offer_id, "paidin", project_id)
+
+
+def investor_paid_in(account_id: UUID, currency: str) -> Account:
+    """What the investor has paid in (negative)."""
+    return Account("investor", account_id, "paidin", currency=currency)
+
+
+def investor_receivable(account_id: UUID, currency: str) -> Account:
+    """Bond payments fallen due to the investor and not yet paid out (a failed payout stays
+    here until it goes through)."""
+    return Account("investor", account_id, "receivable", currency=currency)
+
+
+def city_bonds(city_id: UUID, currency: str) -> Account:
+    """What the city has owed on its community bonds' schedule lines so far (negative)."""
+    return Account("city", city_id, "bonds", currency=currency)

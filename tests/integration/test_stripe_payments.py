@@ -19,7 +19,14 @@ import stripe
 from adapters.stripe_payments import PaymentRequestRejected, PaymentsUnavailable, StripeGateway
 from domain.kernel.errors import PaymentDeclined
 from domain.kernel.money import Money
-from domain.kernel.payments import DECLINED, HOLD, SAVED_CARD, SUCCEEDED, idempotency_key
+from domain.kernel.payments import (
+    DECLINED,
+    HOLD,
+    SAVED_CARD,
+    SUCCEEDED,
+    idempotency_key,
+    investment_key,
+)
 from tests.localstripe_server import LocalStripe, running_localstripe
 
 # localstripe registers plain-function handlers, which aiohttp deprecates.
@@ -346,3 +353,52 @@ def test_a_key_stripe_does_not_accept_is_rejected(localstripe):
 
     with pytest.raises(PaymentRequestRejected, match="API key"):
         pledge(gateway, EUR_25, hold=True)
+
+
+# -- investment money: an investor's pay-in and a bond holder's payment ---------------------------
+# A pay-in is one PaymentIntent confirmed off-session under the caller's key; a bond payment is a
+# refund of the holder's pay-in under its own key, and Stripe refusing it is a declined outcome.
+
+
+EUR_60 = Money.parse("60.00", "EUR")
+
+
+def pay_in(gateway, card="pm_card_visa", attempt=1, commitment=None):
+    commitment = commitment or uuid4()
+    return commitment, gateway.collect(
+        payer_id=uuid4(), amount=EUR_60, payment_method=card,
+        idempotency_key=investment_key(commitment, f"pay-in-{attempt}"))
+
+
+def test_a_pay_in_is_asked_again_under_the_same_key(gateway, stripe_view, wire):
+    commitment, paid = pay_in(gateway)
+    assert paid.outcome == SUCCEEDED
+    intent = stripe_view.v1.payment_intents.retrieve(paid.reference)
+    assert (intent.status, intent.amount, intent.currency) == ("succeeded", 6000, "eur")
+    assert intent.metadata["civicfund_investor_id"]
+    # A retry after a lost answer sends the same key, which Stripe answers with the first
+    # PaymentIntent (localstripe does not keep keys, so this checks what is sent).
+    pay_in(gateway, commitment=commitment)
+    keys = [s.idempotency_key for s in wire.sent if s.method == "post"]
+    assert keys == [f"civicfund-investment-{commitment}-pay-in-1"] * 2
+
+
+def test_a_card_declined_at_pay_in_is_a_declined_outcome(gateway):
+    _, paid = pay_in(gateway, card="pm_card_chargeCustomerFail")
+    assert paid.outcome == DECLINED and paid.message
+
+
+def test_a_bond_payment_is_a_refund_of_the_pay_in_and_a_refusal_is_declined(gateway,
+                                                                          stripe_view):
+    _, paid = pay_in(gateway)
+    bond, holder = uuid4(), uuid4()
+    first = gateway.pay_out(payee_id=holder, paid_in_reference=paid.reference,
+                            amount=Money.parse("7.35", "EUR"),
+                            idempotency_key=investment_key(bond, f"line-1-{holder}-payout-1"))
+    assert first.outcome == SUCCEEDED
+    refund = stripe_view.v1.refunds.retrieve(first.reference)
+    assert (refund.amount, refund.payment_intent) == (735, paid.reference)
+    nowhere = gateway.pay_out(payee_id=holder, paid_in_reference="pi_unknown",
+                              amount=Money.parse("7.35", "EUR"),
+                              idempotency_key=investment_key(bond, f"line-1-{holder}-payout-2"))
+    assert nowhere.outcome == DECLINED and "refused" in nowhere.message

@@ -44,6 +44,7 @@ from web.api.schemas import (
 from web.audit.api_openapi import OPERATIONS as AUDIT_OPERATIONS
 from web.investment.api_agreement_openapi import OPERATIONS as AGREEMENT_OPERATIONS
 from web.investment.api_openapi import OPERATIONS as INVESTMENT_OPERATIONS
+from web.investment.api_portfolio_openapi import OPERATIONS as PORTFOLIO_OPERATIONS
 from web.ledger.api_schemas import LedgerAccountSchema, LedgerPageQuerySchema
 from web.matching.api_schemas import (
     RULE_PARAMETERS,
@@ -539,6 +540,7 @@ OPERATIONS.update(PROCUREMENT_OPERATIONS)
 OPERATIONS.update(INVESTMENT_OPERATIONS)
 OPERATIONS.update(AGREEMENT_OPERATIONS)
 OPERATIONS.update(AUDIT_OPERATIONS)
+OPERATIONS.update(PORTFOLIO_OPERATIONS)
 
 
 def _one_of(suffix: str, description: str) -> dict:

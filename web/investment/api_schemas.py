@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from domain.investment.offer import HELD, KINDS, RELEASED, WITHDRAWN
+from domain.investment.offer import HELD, KINDS, RELEASED, UNPAID, WITHDRAWN
 from web.api.schemas import AmountField, Moment, RequestSchema, StrictBoolean, Text
 
 _TERMS = (
@@ -87,10 +87,12 @@ class InvestmentSchema(Schema):
     project = fields.String(attribute="project_title", required=True)
     amount = AmountField(required=True)
     currency = fields.String(attribute="amount.currency", required=True)
-    state = fields.String(required=True, validate=validate.OneOf([*HELD, RELEASED, WITHDRAWN]),
+    state = fields.String(required=True,
+                          validate=validate.OneOf([*HELD, RELEASED, WITHDRAWN, UNPAID]),
                           metadata={"description": "committed (conditional), to_pay_in (the "
-                                                   "pilot was funded: paid in later), released "
-                                                   "or withdrawn"})
+                                                   "pilot was funded: charged by the worker), "
+                                                   "paid_in, unpaid (its pay-in failed every "
+                                                   "attempt), released or withdrawn"})
     committed_at = fields.AwareDateTime(format="iso", required=True)
 
 

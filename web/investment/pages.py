@@ -20,13 +20,17 @@ from domain.kernel.errors import DomainError, InvalidAmount, NotFound
 from domain.kernel.money import Money
 from web.crowdfunding.console_forms import ActionForm
 from web.errors import error_page, status_for
+from web.investment.cash_flow_chart import cash_flow_chart
 from web.services import command, platform
 
 bp = Blueprint("invest", __name__, url_prefix="/invest")
 
 INVESTORS = ("citizen", "investor")
 INCOMPLETE = "The form was incomplete: try again."
-PAYMENT_METHOD = "card"  # the card is taken when the investor pays in (later work)
+# Without a sandbox test card chosen, the card an investor pays in with; in sandbox mode the
+# form offers the sandbox's test cards (as the pledge form does).
+PAYMENT_METHOD = "card"
+SANDBOX_CARD = "pm_card_visa"
 
 
 def _offer(offer_id: UUID) -> OfferView:
@@ -65,10 +69,15 @@ def offer(offer_id: UUID):
     return _offer_page(_offer(offer_id))
 
 
+def _sandbox() -> bool:
+    return platform().settings.payments == "sandbox"
+
+
 def _offer_page(found: OfferView, status: int = 200, *, values: dict | None = None,
                 errors: dict | None = None, problem: str | None = None):
     return render_template(
         "invest/offer.html", offer=found, now=platform().clock.now(),
+        cards=platform().test_cards if _sandbox() else (),
         risk_warning=RISK_WARNING, quiz=QUIZ, may_invest=_may_invest(), passed=_passed(),
         values=values or {}, errors=errors or {}, problem=problem,
     ), status
@@ -134,9 +143,13 @@ def commit(offer_id: UUID):
     amount, error = _amount(values.get("amount", ""), found.currency)
     if error:
         return _offer_page(found, 422, values=values, errors={"amount": error})
+    card = values.get("payment_method") or (SANDBOX_CARD if _sandbox() else PAYMENT_METHOD)
+    if _sandbox() and card not in dict(platform().test_cards):
+        return _offer_page(found, 422, values=values,
+                           errors={"payment_method": "Choose one of the test cards"})
     try:
         command(lambda: platform().app.commit_to_offer(offer_id, amount=amount,
-                                                       payment_method=PAYMENT_METHOD))
+                                                       payment_method=card))
     except DomainError as problem:
         if problem.field in ("amount", "currency"):
             return _offer_page(_offer(offer_id), status_for(problem), values=values,
@@ -159,8 +172,12 @@ def _mine_page(status: int = 200, problem: str | None = None):
     investments = platform().read.investments_of(current_user.account_id)
     withdrawable = {i.id for i in investments
                     if i.state == "committed" and now < i.offer_closes_at}
+    holdings = platform().read.portfolio(current_user.account_id, now.date())
+    charts = {h.offer_id: cash_flow_chart(h) for h in holdings}
     return render_template("invest/mine.html", investments=investments,
-                           withdrawable=withdrawable, problem=problem), status
+                           withdrawable=withdrawable, problem=problem, holdings=holdings,
+                           charts=charts, cards=platform().test_cards if _sandbox() else ()
+                           ), status
 
 
 @bp.post("/commitments/<uuid:commitment_id>/withdraw")
@@ -177,6 +194,31 @@ def withdraw(commitment_id: UUID):
         return _mine_page(status_for(problem), problem.message)
     flash(f"Your commitment of {found.amount.display()} to “{found.project_title}” is "
           "withdrawn.", "success")
+    return redirect(url_for("invest.mine"), code=303)
+
+
+@bp.post("/commitments/<uuid:commitment_id>/card")
+@login_required
+def change_card(commitment_id: UUID):
+    """After a failed pay-in, pay in with another (sandbox test) card at once."""
+    if not ActionForm().validate():
+        return _mine_page(400, INCOMPLETE)
+    found = platform().read.investment(commitment_id)
+    if found is None or found.investor_id != current_user.account_id:
+        raise NotFound(f"No investment commitment with id {commitment_id}")
+    card = request.form.get("payment_method", "")
+    if card not in dict(platform().test_cards):
+        return _mine_page(422, "Choose one of the test cards")
+    try:
+        paid = command(lambda: platform().app.change_investment_card(
+            found.offer_id, commitment_id, payment_method=card))
+    except DomainError as problem:
+        return _mine_page(status_for(problem), problem.message)
+    if paid:
+        flash(f"Thank you: {found.amount.display()} is paid in to “{found.project_title}”.",
+              "success")
+    else:
+        flash("That card did not go through either: see why below.", "error")
     return redirect(url_for("invest.mine"), code=303)
 
 
