@@ -58,6 +58,7 @@ DOMAIN_AREAS = {
     "ledger": {"kernel", "crowdfunding", "matching", "procurement", "investment"},
     "procurement": {"kernel", "cities", "crowdfunding", "core"},
     "investment": {"kernel", "cities", "crowdfunding", "core"},
+    "transparency": {"kernel"},
 }
 # Where concrete adapters live: pages reach the outside world through the platform, never these.
 CONCRETE_ADAPTERS = {"adapters.sandbox_payments", "adapters.stripe_payments",
