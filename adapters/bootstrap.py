@@ -30,6 +30,7 @@ from adapters.storage import (
 )
 from adapters.stripe_payments import StripeGateway
 from adapters.stripe_webhooks import StripeInbox
+from adapters.transparency_log import TransparencyLog
 from domain.application import Civicfund
 from domain.kernel.clock import Clock, FixedClock, SystemClock
 from domain.kernel.payments import PaymentGateway
@@ -57,6 +58,7 @@ class Platform:
     sessions: SessionStore | None = None
     links: AccountLinks | None = None
     erasures: Erasures | None = None
+    transparency: TransparencyLog | None = None
     # The sandbox's test cards, offered on the pledge form in sandbox mode.
     test_cards: tuple[tuple[str, str], ...] = tuple(TEST_CARDS)
 
@@ -181,4 +183,5 @@ def build_platform(
         ),
         links=AccountLinks(engine),
         erasures=Erasures(engine, app, projections, read),
+        transparency=TransparencyLog(engine, reads),
     )

@@ -338,6 +338,7 @@ def work_rounds(platform, stop: threading.Event, interval: float, echo=click.ech
             if platform.erasures is not None:
                 platform.erasures.carry_out_waiting()
             platform.send_mail()
+            platform.transparency.seal()
             if time.monotonic() - swept_at >= SWEEP_EVERY:
                 sweep_orphaned_authorisations(platform.app, platform.engine)
                 platform.idempotency.forget_before(datetime.now(UTC) - KEPT_FOR)
