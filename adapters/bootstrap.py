@@ -30,6 +30,8 @@ from adapters.storage import (
 )
 from adapters.stripe_payments import StripeGateway
 from adapters.stripe_webhooks import StripeInbox
+from adapters.transparency_checkpoints import Checkpoints
+from adapters.transparency_keys import load_log_key
 from adapters.transparency_log import TransparencyLog
 from domain.application import Civicfund
 from domain.kernel.clock import Clock, FixedClock, SystemClock
@@ -59,6 +61,7 @@ class Platform:
     links: AccountLinks | None = None
     erasures: Erasures | None = None
     transparency: TransparencyLog | None = None
+    checkpoints: Checkpoints | None = None
     # The sandbox's test cards, offered on the pledge form in sandbox mode.
     test_cards: tuple[tuple[str, str], ...] = tuple(TEST_CARDS)
 
@@ -184,4 +187,6 @@ def build_platform(
         links=AccountLinks(engine),
         erasures=Erasures(engine, app, projections, read),
         transparency=TransparencyLog(engine, reads),
+        checkpoints=Checkpoints(engine, clock, lambda: load_log_key(settings),
+                                settings.log_origin, reads),
     )

@@ -25,6 +25,7 @@ from adapters.settlement_rounds import settle_due
 from adapters.stripe_webhooks import process_pending_webhooks
 from domain.kernel.context import ROLES, SYSTEM, acting_as, new_correlation_id
 from domain.kernel.errors import DomainError
+from web.transparency.commands import audit
 
 
 def _create_app():
@@ -324,10 +325,14 @@ def projections_catch_up() -> None:
 SWEEP_EVERY = 60.0
 
 
+# How often the worker signs a checkpoint of the transparency log (only when the log grew).
+CHECKPOINT_EVERY = 60.0
+
+
 def work_rounds(platform, stop: threading.Event, interval: float, echo=click.echo) -> None:
     """Follow the log, settle due campaigns, drop expired failures, send mail, and now and then
     release authorisations no pledge stands on and forget old idempotency keys; until stopped."""
-    swept_at = 0.0
+    swept_at = signed_at = 0.0
     while not stop.is_set():
         try:
             for report in settle_due(platform.app, platform.engine, platform.projections):
@@ -339,6 +344,9 @@ def work_rounds(platform, stop: threading.Event, interval: float, echo=click.ech
                 platform.erasures.carry_out_waiting()
             platform.send_mail()
             platform.transparency.seal()
+            if time.monotonic() - signed_at >= CHECKPOINT_EVERY:
+                platform.checkpoints.sign()
+                signed_at = time.monotonic()
             if time.monotonic() - swept_at >= SWEEP_EVERY:
                 sweep_orphaned_authorisations(platform.app, platform.engine)
                 platform.idempotency.forget_before(datetime.now(UTC) - KEPT_FOR)
@@ -444,6 +452,7 @@ def _local_run_command() -> click.Command:
 
 
 cli.add_command(_local_run_command(), "run")
+cli.add_command(audit)
 
 
 def main() -> None:

@@ -74,7 +74,7 @@ def verifier_key(name: str, public_key: bytes) -> VerifierKey:
 
 
 def parse_verifier_key(text: str) -> VerifierKey:
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)
     if len(parts) != 3:
         raise NoteError("a verifier key reads name+keyid+base64key")
     name, hex_id, encoded = parts

@@ -89,6 +89,8 @@ def test_the_worker_round_seals(platform, clock):
         stop.set()
         worker.join(5)
     assert platform.transparency.root(len(positions)) == root
+    # Its first round also signed a checkpoint of what it sealed.
+    assert platform.checkpoints.latest().root_hash == root
 
 
 @pytest.mark.postgres
