@@ -69,6 +69,7 @@ from web.procurement.api_department_schemas import (
     DepartmentSchema,
 )
 from web.procurement.api_openapi import OPERATIONS as PROCUREMENT_OPERATIONS
+from web.transparency.api_openapi import OPERATIONS as TRANSPARENCY_OPERATIONS
 
 OPENAPI_VERSION = "3.0.3"
 _CONVERTER = re.compile(r"<(?:[a-z_]+(?:\([^)]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
@@ -533,6 +534,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
 OPERATIONS.update(PROCUREMENT_OPERATIONS)
 OPERATIONS.update(INVESTMENT_OPERATIONS)
 OPERATIONS.update(AGREEMENT_OPERATIONS)
+OPERATIONS.update(TRANSPARENCY_OPERATIONS)
 
 
 def _one_of(suffix: str, description: str) -> dict:

@@ -1,0 +1,61 @@
+"""Public proofs from the transparency log's tree (RFC 9162): that an event is in the tree of a
+given size, and that a tree of one size extends one of a smaller size."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from domain.transparency.notes import b64
+from web.api import bp
+from web.api.http import ApiError, query_args
+from web.api.schemas import one
+from web.services import platform
+from web.transparency.api_schemas import (
+    ConsistencyProofSchema,
+    ConsistencyQuerySchema,
+    InclusionProofSchema,
+    InclusionQuerySchema,
+)
+
+
+def _within_log(size: int) -> None:
+    held = platform().transparency.size()
+    if size > held:
+        raise ApiError(422, "tree_size_beyond_log",
+                       f"The tree holds {held} entries; no tree of {size} exists yet",
+                       fields={"tree_size": [f"at most {held}"]})
+
+
+@bp.get("/transparency/proofs/inclusion")
+def inclusion_proof():
+    wanted = query_args(one(InclusionQuerySchema))
+    position, size = wanted["position"], wanted["tree_size"]
+    _within_log(size)
+    tlog = platform().transparency
+    index = tlog.positions([position]).get(position)
+    if index is None:
+        raise ApiError(404, "unknown_position",
+                       f"No entry at position {position} is in the log's tree")
+    if index >= size:
+        raise ApiError(422, "position_beyond_tree_size",
+                       f"The entry at position {position} is leaf {index}: it is in trees of "
+                       f"more than {index} entries, not in one of {size}",
+                       fields={"tree_size": [f"more than {index}"]})
+    proof = tlog.inclusion(position, size)
+    return jsonify(one(InclusionProofSchema).dump({
+        "leaf_index": proof.leaf_index, "tree_size": proof.tree_size,
+        "leaf_hash": b64(proof.leaf_hash), "hashes": [b64(h) for h in proof.hashes],
+    }))
+
+
+@bp.get("/transparency/proofs/consistency")
+def consistency_proof():
+    wanted = query_args(one(ConsistencyQuerySchema))
+    first, second = wanted["first"], wanted["second"]
+    if first > second:
+        raise ApiError(422, "from_after_to",
+                       f"from ({first}) must not be larger than to ({second})",
+                       fields={"from": [f"at most {second}"]})
+    _within_log(second)
+    hashes = platform().transparency.consistency(first, second)
+    return jsonify(one(ConsistencyProofSchema).dump({"hashes": [b64(h) for h in hashes]}))

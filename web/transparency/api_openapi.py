@@ -1,0 +1,48 @@
+"""The transparency proofs' entries in the OpenAPI document (web/api/openapi.py adds them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from web.transparency.api_schemas import (
+    ConsistencyProofSchema,
+    ConsistencyQuerySchema,
+    InclusionProofSchema,
+    InclusionQuerySchema,
+)
+
+TAG = ["transparency"]
+
+
+def _body(schema: Any, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+BEYOND = ("422 invalid (not whole numbers), tree_size_beyond_log: the tree holds fewer entries "
+          "than asked for")
+
+OPERATIONS: dict[str, dict[str, dict]] = {
+    "api.inclusion_proof": {"get": {
+        "summary": "The proof (RFC 9162 audit path) that the entry at a log position is in the "
+                   "tree of a given size, such as a signed checkpoint's; public",
+        "tags": TAG,
+        "parameters": [{"in": "query", "schema": InclusionQuerySchema}],
+        "responses": {
+            "200": _body(InclusionProofSchema, "The leaf's index and hash and its audit path"),
+            "404": _body("Error", "404 unknown_position: no entry at that position is in the "
+                                  "tree (yet)"),
+            "422": _body("Error", BEYOND + "; position_beyond_tree_size: the entry came after "
+                                           "that tree"),
+        },
+    }},
+    "api.consistency_proof": {"get": {
+        "summary": "The proof (RFC 9162) that the tree of size `to` extends the tree of size "
+                   "`from` unchanged; public",
+        "tags": TAG,
+        "parameters": [{"in": "query", "schema": ConsistencyQuerySchema}],
+        "responses": {
+            "200": _body(ConsistencyProofSchema, "The consistency proof's hashes"),
+            "422": _body("Error", BEYOND + "; from_after_to: from is larger than to"),
+        },
+    }},
+}

@@ -1,0 +1,39 @@
+"""The proofs' JSON: hashes as base64 (standard alphabet, padded), as in RFC 9162's examples."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from web.api.schemas import RequestSchema
+
+SIZE = validate.Range(min=0, max=2**62)
+HASH = {"description": "A SHA-256 hash, base64", "example": "bH5l2C3lYpH3Jx0Zf9p6S0j1x3G6ePzq"
+                                                             "Gk0m0qWwqJg="}
+
+
+class InclusionQuerySchema(RequestSchema):
+    position = fields.Integer(required=True, validate=validate.Range(min=1, max=2**62),
+                              metadata={"description": "The event's position in the log"})
+    tree_size = fields.Integer(required=True, validate=SIZE, metadata={
+        "description": "The size of the tree to prove against (a checkpoint's tree size)"})
+
+
+class ConsistencyQuerySchema(RequestSchema):
+    first = fields.Integer(required=True, data_key="from", validate=SIZE,
+                           metadata={"description": "The older tree size"})
+    second = fields.Integer(required=True, data_key="to", validate=SIZE,
+                            metadata={"description": "The newer tree size"})
+
+
+class InclusionProofSchema(Schema):
+    leaf_index = fields.Integer(required=True, metadata={
+        "description": "The entry's leaf in the tree (0-based; positions may have gaps)"})
+    tree_size = fields.Integer(required=True)
+    leaf_hash = fields.String(required=True, metadata=HASH)
+    hashes = fields.List(fields.String(metadata=HASH), required=True, metadata={
+        "description": "The audit path of RFC 9162 section 2.1.3, from the leaf up"})
+
+
+class ConsistencyProofSchema(Schema):
+    hashes = fields.List(fields.String(metadata=HASH), required=True, metadata={
+        "description": "The consistency proof of RFC 9162 section 2.1.4"})
