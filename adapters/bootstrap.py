@@ -33,6 +33,7 @@ from adapters.stripe_webhooks import StripeInbox
 from adapters.transparency_checkpoints import Checkpoints
 from adapters.transparency_keys import load_log_key
 from adapters.transparency_log import TransparencyLog
+from adapters.transparency_verify import Verification, verify
 from domain.application import Civicfund
 from domain.kernel.clock import Clock, FixedClock, SystemClock
 from domain.kernel.payments import PaymentGateway
@@ -105,6 +106,9 @@ class Platform:
     def change_password(self, account_id: UUID, password: str, *,
                         keep_session: str | None = None) -> None:
         self.account_service.change_password(account_id, password, keep_session=keep_session)
+
+    def verify_log(self) -> Verification:
+        return verify(self.engine, self.checkpoints)
 
     def close(self) -> None:
         self.app.close()

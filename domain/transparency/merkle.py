@@ -47,6 +47,11 @@ def root_of(leaf_hashes: Iterable[bytes]) -> bytes:
             current = node_hash(stack.pop()[1], current)
             size *= 2
         stack.append((size, current))
+    return root_of_stack(stack)
+
+
+def root_of_stack(stack: Sequence[tuple[int, bytes]]) -> bytes:
+    """The root over complete subtrees (size, hash), largest first, as `root_of` keeps them."""
     if not stack:
         return EMPTY_ROOT
     current = stack[-1][1]

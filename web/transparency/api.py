@@ -7,10 +7,11 @@ from flask import jsonify
 
 from domain.transparency.notes import b64
 from web.api import bp
-from web.api.http import ApiError, query_args
+from web.api.http import ApiError, query_args, require_caller
 from web.api.schemas import one
 from web.services import platform
 from web.transparency.api_schemas import (
+    AuditVerificationSchema,
     ConsistencyProofSchema,
     ConsistencyQuerySchema,
     InclusionProofSchema,
@@ -59,3 +60,11 @@ def consistency_proof():
     _within_log(second)
     hashes = platform().transparency.consistency(first, second)
     return jsonify(one(ConsistencyProofSchema).dump({"hashes": [b64(h) for h in hashes]}))
+
+
+@bp.get("/audit/verify")
+def audit_verify():
+    """Auditors (and administrators): the whole log checked against its tree and checkpoints."""
+    require_caller("auditor", "admin")
+    report = platform().verify_log()
+    return jsonify(one(AuditVerificationSchema).dump(report.as_dict()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from web.transparency.api_schemas import (
+    AuditVerificationSchema,
     ConsistencyProofSchema,
     ConsistencyQuerySchema,
     InclusionProofSchema,
@@ -12,6 +13,7 @@ from web.transparency.api_schemas import (
 )
 
 TAG = ["transparency"]
+SECURED = [{"bearer": []}]
 
 
 def _body(schema: Any, description: str) -> dict:
@@ -44,5 +46,14 @@ OPERATIONS: dict[str, dict[str, dict]] = {
             "200": _body(ConsistencyProofSchema, "The consistency proof's hashes"),
             "422": _body("Error", BEYOND + "; from_after_to: from is larger than to"),
         },
+    }},
+    "api.audit_verify": {"get": {
+        "summary": "Auditors and administrators: every event's leaf recomputed and compared with "
+                   "the tree, the tree's nodes, every checkpoint's signature, root and "
+                   "consistency; problems (modified, reordered, deleted, inserted events) name "
+                   "their position",
+        "tags": TAG, "security": SECURED,
+        "responses": {"200": _body(AuditVerificationSchema, "The verification's result"),
+                      "401": "Unauthorised", "403": "Forbidden"},
     }},
 }

@@ -37,3 +37,24 @@ class InclusionProofSchema(Schema):
 class ConsistencyProofSchema(Schema):
     hashes = fields.List(fields.String(metadata=HASH), required=True, metadata={
         "description": "The consistency proof of RFC 9162 section 2.1.4"})
+
+
+class ProblemSchema(Schema):
+    kind = fields.String(required=True, metadata={
+        "enum": ["modified", "reordered", "deleted", "inserted", "tree", "checkpoint"]})
+    position = fields.Integer(allow_none=True, metadata={
+        "description": "The log position concerned, when there is one"})
+    message = fields.String(required=True)
+
+
+class AuditVerificationSchema(Schema):
+    ok = fields.Boolean(required=True)
+    events = fields.Integer(required=True, metadata={"description": "Events in the log"})
+    sealed = fields.Integer(required=True, metadata={"description": "Leaves in the tree"})
+    unsealed = fields.Integer(required=True, metadata={
+        "description": "Events recorded since the sealer last ran (not a problem)"})
+    checkpoints = fields.Integer(required=True)
+    latest_checkpoint = fields.Integer(allow_none=True, metadata={
+        "description": "The latest signed checkpoint's tree size"})
+    seconds = fields.Float(required=True)
+    problems = fields.List(fields.Nested(ProblemSchema), required=True)
