@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -33,6 +34,7 @@ from adapters.stripe_webhooks import StripeInbox
 from adapters.transparency_checkpoints import Checkpoints
 from adapters.transparency_keys import load_log_key
 from adapters.transparency_log import TransparencyLog
+from adapters.transparency_receipts import positions_of, receipt_bundle
 from adapters.transparency_verify import Verification, verify
 from domain.application import Civicfund
 from domain.kernel.clock import Clock, FixedClock, SystemClock
@@ -106,6 +108,13 @@ class Platform:
     def change_password(self, account_id: UUID, password: str, *,
                         keep_session: str | None = None) -> None:
         self.account_service.change_password(account_id, password, keep_session=keep_session)
+
+    def log_positions(self, aggregate_id: UUID) -> list[int]:
+        """Where an aggregate's events stand in the transparency log."""
+        return positions_of(self.transparency, aggregate_id)
+
+    def receipt(self, *aggregate_ids: UUID) -> dict[str, Any]:
+        return receipt_bundle(self.transparency, self.checkpoints, list(aggregate_ids))
 
     def verify_log(self) -> Verification:
         return verify(self.engine, self.checkpoints)

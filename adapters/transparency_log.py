@@ -14,12 +14,14 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from adapters import tables as t
 from adapters.follower import read_log
+from adapters.storage import EVENTS_TABLE
 from adapters.transparency_tables import tlog_leaves, tlog_nodes
 from domain.transparency import merkle
 from domain.transparency.entries import entry_of, leaf_bytes
@@ -214,3 +216,17 @@ class TransparencyLog:
         held = tree_size(conn)
         if size > held:
             raise Unsealed(f"the tree holds {held} leaves, not {size}")
+
+
+def entries_of(conn: sa.Connection, aggregate_id: UUID) -> list[dict]:
+    """The log entries of one aggregate, in log order."""
+    table = EVENTS_TABLE[conn.dialect.name]
+    sqlite = conn.dialect.name == "sqlite"
+    position = "rowid" if sqlite else "notification_id"
+    rows = conn.execute(
+        sa.text(f"SELECT {position} AS id, originator_id, originator_version, topic, state "  # noqa: S608
+                f"FROM {table} WHERE originator_id = :id ORDER BY {position}"),
+        {"id": aggregate_id.hex if sqlite else aggregate_id},
+    )
+    return [entry_of(row.id, row.originator_id, row.originator_version, row.topic,
+                     bytes(row.state)) for row in rows]
