@@ -39,3 +39,26 @@ def verify() -> None:
         click.echo(f"The log does NOT verify: {len(report.problems)} problem(s).")
         raise SystemExit(1)
     click.echo("The log verifies.")
+
+
+@audit.command("watch", with_appcontext=False)
+@click.argument("url")
+@click.option("--state", "state_file", type=click.Path(dir_okay=False), default=None,
+              help="Where the last checkpoint seen is kept (default: civicfund-watch-HOST.json)")
+@click.option("--key", "key", default=None,
+              help="The verifier key to trust (else the one first seen is kept)")
+def watch(url: str, state_file: str | None, key: str | None) -> None:
+    """Fetch a deployment's latest checkpoint, check its signature and that it extends the last
+    one seen; exit 1 with the reason if the log was rewritten, rolled back or forked."""
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    from adapters.transparency_watch import Alarm
+    from adapters.transparency_watch import watch as watch_log
+
+    path = Path(state_file or f"civicfund-watch-{(urlsplit(url).netloc or 'log').replace(':', '_')}.json")
+    try:
+        click.echo(watch_log(url, path, pinned_key=key))
+    except Alarm as alarm:
+        click.echo(f"ALARM: {alarm}", err=True)
+        raise SystemExit(1) from None
