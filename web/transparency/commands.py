@@ -56,7 +56,8 @@ def watch(url: str, state_file: str | None, key: str | None) -> None:
     from adapters.transparency_watch import Alarm
     from adapters.transparency_watch import watch as watch_log
 
-    path = Path(state_file or f"civicfund-watch-{(urlsplit(url).netloc or 'log').replace(':', '_')}.json")
+    host = (urlsplit(url).netloc or "log").replace(":", "_")
+    path = Path(state_file or f"civicfund-watch-{host}.json")
     try:
         click.echo(watch_log(url, path, pinned_key=key))
     except Alarm as alarm:
