@@ -59,9 +59,15 @@ def read_nodes(conn: sa.Connection, keys: Iterable[merkle.NodeKey]) -> dict[merk
                             .where(tlog_leaves.c.leaf_index.in_(leaves)))
         found |= {(0, index): bytes(hashed) for index, hashed in rows}
     if inner:
+        by_level: dict[int, list[int]] = {}
+        for level, index in inner:
+            by_level.setdefault(level, []).append(index)
+        # One index range per level: SQLite does not use the primary key for a row-value IN.
         rows = conn.execute(
             sa.select(tlog_nodes.c.level, tlog_nodes.c.node_index, tlog_nodes.c.node_hash)
-            .where(sa.tuple_(tlog_nodes.c.level, tlog_nodes.c.node_index).in_(inner))
+            .where(sa.or_(*(sa.and_(tlog_nodes.c.level == level,
+                                    tlog_nodes.c.node_index.in_(indexes))
+                            for level, indexes in by_level.items())))
         )
         found |= {(level, index): bytes(hashed) for level, index, hashed in rows}
     missing = keys - found.keys()

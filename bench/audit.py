@@ -27,10 +27,10 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.follower import read_log  # noqa: E402
-from adapters.storage import EVENTS_TABLE  # noqa: E402
-from tests.conftest import START, World, make_platform  # noqa: E402
-from domain.kernel.clock import FixedClock  # noqa: E402
+from adapters.follower import read_log
+from adapters.storage import EVENTS_TABLE
+from domain.kernel.clock import FixedClock
+from tests.conftest import START, World, make_platform
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PROOFS = 1000
@@ -51,10 +51,10 @@ def fill(platform, events: int) -> None:
     table = EVENTS_TABLE[dialect]
     with engine.connect() as conn:
         templates = [(row.topic, bytes(row.state)) for row in conn.execute(sa.text(
-            f"SELECT topic, state FROM {table} WHERE topic LIKE '%Pledge.%' "  # noqa: S608
+            f"SELECT topic, state FROM {table} WHERE topic LIKE '%Pledge.%' "
             "ORDER BY originator_version"))]
-        have = conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()  # noqa: S608
-    insert = sa.text(f"INSERT INTO {table} (originator_id, originator_version, topic, state) "  # noqa: S608
+        have = conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
+    insert = sa.text(f"INSERT INTO {table} (originator_id, originator_version, topic, state) "
                      "VALUES (:id, :version, :topic, :state)")
     rows = []
     for _ in range((events - have) // 2):

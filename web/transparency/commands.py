@@ -63,3 +63,22 @@ def watch(url: str, state_file: str | None, key: str | None) -> None:
     except Alarm as alarm:
         click.echo(f"ALARM: {alarm}", err=True)
         raise SystemExit(1) from None
+
+
+@audit.command("export")
+@click.argument("directory", type=click.Path(file_okay=False))
+def export(directory: str) -> None:
+    """Write the log's entries (JSON Lines, in log order) up to a new signed checkpoint, and a
+    manifest with the checkpoint, the key, the counts and every project's and fund's figures.
+    Check it with tools/verify_export.py DIRECTORY."""
+    from pathlib import Path
+
+    from adapters.transparency_export import ExportRefused
+    from adapters.transparency_export import export as export_log
+
+    try:
+        manifest = export_log(_platform(), Path(directory))
+    except ExportRefused as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Exported {manifest['entries']} entries up to the checkpoint of "
+               f"{manifest['tree_size']} to {directory}.")
