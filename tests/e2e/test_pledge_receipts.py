@@ -97,3 +97,19 @@ def test_the_tool_does_not_import_civicfund():
     imported |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and node.module}
     assert imported <= set(sys.stdlib_module_names) | {"cryptography", "__future__"}
+
+
+def test_the_api_gives_the_pledges_owner_the_same_receipt(world, client, tmp_path):
+    from tests.conftest import bearer
+
+    city = world.city()
+    project = world.project(city, world.officer(city))
+    citizen = world.citizen()
+    pledge_id = world.pledge(project, citizen, "7.00")
+    answer = client.get(f"/api/v1/pledges/{pledge_id}/receipt",
+                        headers=bearer(world.token(citizen)))
+    assert answer.status_code == 200
+    assert check(answer.json, tmp_path).returncode == 0
+    other = world.token(world.citizen())
+    assert client.get(f"/api/v1/pledges/{pledge_id}/receipt",
+                      headers=bearer(other)).status_code == 404

@@ -3,12 +3,15 @@ given size, and that a tree of one size extends one of a smaller size."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from flask import jsonify
 
 from domain.transparency.notes import b64
 from web.api import bp
 from web.api.http import ApiError, query_args, require_caller
 from web.api.schemas import one
+from web.crowdfunding.api.pledges import own_pledge
 from web.services import platform
 from web.transparency.api_schemas import (
     AuditVerificationSchema,
@@ -68,3 +71,11 @@ def audit_verify():
     require_caller("auditor", "admin")
     report = platform().verify_log()
     return jsonify(one(AuditVerificationSchema).dump(report.as_dict()))
+
+
+@bp.get("/pledges/<uuid:pledge_id>/receipt")
+def pledge_receipt(pledge_id: UUID):
+    """The caller's pledge's receipt bundle: its entries, their inclusion proofs, the signed
+    checkpoint and the verifier key (tools/verify_receipt.py checks it offline)."""
+    pledge = own_pledge(pledge_id, require_caller())
+    return jsonify(platform().receipt(pledge.id))

@@ -10,6 +10,7 @@ from web.transparency.api_schemas import (
     ConsistencyQuerySchema,
     InclusionProofSchema,
     InclusionQuerySchema,
+    LogReceiptSchema,
 )
 
 TAG = ["transparency"]
@@ -55,5 +56,16 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "tags": TAG, "security": SECURED,
         "responses": {"200": _body(AuditVerificationSchema, "The verification's result"),
                       "401": "Unauthorised", "403": "Forbidden"},
+    }},
+    "api.pledge_receipt": {"get": {
+        "summary": "The caller's pledge's receipt bundle: its log entries with their inclusion "
+                   "proofs, the signed checkpoint they lead to and the verifier key; check it "
+                   "offline with tools/verify_receipt.py",
+        "tags": TAG, "security": SECURED,
+        "parameters": [{"in": "path", "name": "pledge_id", "required": True,
+                        "description": "The pledge's id",
+                        "schema": {"type": "string", "format": "uuid"}}],
+        "responses": {"200": _body(LogReceiptSchema, "The receipt bundle"),
+                      "401": "Unauthorised", "404": "NotFound"},
     }},
 }

@@ -58,3 +58,21 @@ class AuditVerificationSchema(Schema):
         "description": "The latest signed checkpoint's tree size"})
     seconds = fields.Float(required=True)
     problems = fields.List(fields.Nested(ProblemSchema), required=True)
+
+
+class LogReceiptProofSchema(InclusionProofSchema):
+    position = fields.Integer(required=True)
+
+
+class LogReceiptSchema(Schema):
+    format = fields.String(required=True, metadata={"example": "civicfund-receipt/1"})
+    entries = fields.List(fields.Dict(), required=True, metadata={
+        "description": "The log entries (position, aggregate_id, aggregate_version, topic, "
+                       "recorded_at, actor, correlation_id, payload); each one's leaf is its "
+                       "canonical JSON"})
+    proofs = fields.List(fields.Nested(LogReceiptProofSchema), required=True, metadata={
+        "description": "One inclusion proof per entry, in the tree of the checkpoint"})
+    checkpoint = fields.String(required=True, metadata={
+        "description": "The signed checkpoint (C2SP signed note) the proofs lead to"})
+    verifier_key = fields.String(required=True, metadata={
+        "description": "The key that signed it (signed-note verifier key)"})
