@@ -329,6 +329,19 @@ SWEEP_EVERY = 60.0
 CHECKPOINT_EVERY = 60.0
 
 
+def seal_and_sign(platform, signed_at: float) -> float:
+    """Add new events to the transparency log's tree and, once a minute, sign a checkpoint if
+    it grew. A failure here (a bad signing key, say) is logged and keeps no other work back."""
+    try:
+        platform.transparency.seal()
+        if time.monotonic() - signed_at >= CHECKPOINT_EVERY:
+            platform.checkpoints.sign()
+            return time.monotonic()
+    except Exception:
+        logging.getLogger(__name__).exception("transparency log round failed; retrying")
+    return signed_at
+
+
 def work_rounds(platform, stop: threading.Event, interval: float, echo=click.echo) -> None:
     """Follow the log, settle due campaigns, drop expired failures, send mail, and now and then
     release authorisations no pledge stands on and forget old idempotency keys; until stopped."""
@@ -343,10 +356,7 @@ def work_rounds(platform, stop: threading.Event, interval: float, echo=click.ech
             if platform.erasures is not None:
                 platform.erasures.carry_out_waiting()
             platform.send_mail()
-            platform.transparency.seal()
-            if time.monotonic() - signed_at >= CHECKPOINT_EVERY:
-                platform.checkpoints.sign()
-                signed_at = time.monotonic()
+            signed_at = seal_and_sign(platform, signed_at)
             if time.monotonic() - swept_at >= SWEEP_EVERY:
                 sweep_orphaned_authorisations(platform.app, platform.engine)
                 platform.idempotency.forget_before(datetime.now(UTC) - KEPT_FOR)
