@@ -36,6 +36,23 @@ class Unsealed(Exception):
     """A position or tree size the tree does not hold (yet)."""
 
 
+class BeyondLog(Unsealed):
+    def __init__(self, held: int, size: int):
+        super().__init__(f"the tree holds {held} leaves, not {size}")
+        self.held = held
+
+
+class UnknownPosition(Unsealed):
+    pass
+
+
+class AfterTreeSize(Unsealed):
+    def __init__(self, position: int, index: int, size: int):
+        super().__init__(f"the event at position {position} is leaf {index}, not in a tree of "
+                         f"{size} leaves")
+        self.index = index
+
+
 class PositionMoved(Exception):
     pass
 
@@ -198,13 +215,10 @@ class TransparencyLog:
             row = conn.execute(sa.select(tlog_leaves.c.leaf_index, tlog_leaves.c.leaf_hash)
                                .where(tlog_leaves.c.position == position)).first()
             if row is None:
-                raise Unsealed(f"no event at position {position} is in the tree")
+                raise UnknownPosition(f"no event at position {position} is in the tree")
             index = int(row.leaf_index)
             if index >= size:
-                raise Unsealed(
-                    f"the event at position {position} is leaf {index}, not in a tree of "
-                    f"{size} leaves"
-                )
+                raise AfterTreeSize(position, index, size)
             hashes = ranges_hashes(conn, merkle.inclusion_ranges(index, size))
             return InclusionProof(index, size, bytes(row.leaf_hash), hashes)
 
@@ -221,7 +235,7 @@ class TransparencyLog:
             raise Unsealed("a tree size is zero or more")
         held = tree_size(conn)
         if size > held:
-            raise Unsealed(f"the tree holds {held} leaves, not {size}")
+            raise BeyondLog(held, size)
 
 
 def entries_of(conn: sa.Connection, aggregate_id: UUID) -> list[dict]:

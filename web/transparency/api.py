@@ -7,6 +7,7 @@ from uuid import UUID
 
 from flask import jsonify
 
+from adapters.transparency_log import AfterTreeSize, BeyondLog, UnknownPosition
 from domain.transparency.notes import b64
 from web.api import bp
 from web.api.http import ApiError, query_args, require_caller
@@ -22,30 +23,28 @@ from web.transparency.api_schemas import (
 )
 
 
-def _within_log(size: int) -> None:
-    held = platform().transparency.size()
-    if size > held:
-        raise ApiError(422, "tree_size_beyond_log",
-                       f"The tree holds {held} entries; no tree of {size} exists yet",
-                       fields={"tree_size": [f"at most {held}"]})
+def beyond_log(error: BeyondLog, size: int) -> ApiError:
+    return ApiError(422, "tree_size_beyond_log",
+                    f"The tree holds {error.held} entries; no tree of {size} exists yet",
+                    fields={"tree_size": [f"at most {error.held}"]})
 
 
 @bp.get("/transparency/proofs/inclusion")
 def inclusion_proof():
     wanted = query_args(one(InclusionQuerySchema))
     position, size = wanted["position"], wanted["tree_size"]
-    _within_log(size)
-    tlog = platform().transparency
-    index = tlog.positions([position]).get(position)
-    if index is None:
+    try:
+        proof = platform().transparency.inclusion(position, size)
+    except BeyondLog as error:
+        raise beyond_log(error, size) from None
+    except UnknownPosition:
         raise ApiError(404, "unknown_position",
-                       f"No entry at position {position} is in the log's tree")
-    if index >= size:
+                       f"No entry at position {position} is in the log's tree") from None
+    except AfterTreeSize as error:
         raise ApiError(422, "position_beyond_tree_size",
-                       f"The entry at position {position} is leaf {index}: it is in trees of "
-                       f"more than {index} entries, not in one of {size}",
-                       fields={"tree_size": [f"more than {index}"]})
-    proof = tlog.inclusion(position, size)
+                       f"The entry at position {position} is leaf {error.index}: it is in trees "
+                       f"of more than {error.index} entries, not in one of {size}",
+                       fields={"tree_size": [f"more than {error.index}"]}) from None
     return jsonify(one(InclusionProofSchema).dump({
         "leaf_index": proof.leaf_index, "tree_size": proof.tree_size,
         "leaf_hash": b64(proof.leaf_hash), "hashes": [b64(h) for h in proof.hashes],
@@ -60,8 +59,10 @@ def consistency_proof():
         raise ApiError(422, "from_after_to",
                        f"from ({first}) must not be larger than to ({second})",
                        fields={"from": [f"at most {second}"]})
-    _within_log(second)
-    hashes = platform().transparency.consistency(first, second)
+    try:
+        hashes = platform().transparency.consistency(first, second)
+    except BeyondLog as error:
+        raise beyond_log(error, second) from None
     return jsonify(one(ConsistencyProofSchema).dump({"hashes": [b64(h) for h in hashes]}))
 
 
