@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.follower import read_log
 from adapters.storage import EVENTS_TABLE
+from adapters.transparency_tables import tlog_leaves
 from domain.kernel.clock import FixedClock
 from tests.conftest import START, World, make_platform
 
