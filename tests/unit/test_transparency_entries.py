@@ -46,3 +46,13 @@ def test_leaf_bytes_are_the_canonical_json_of_the_entry() -> None:
     data = leaf_bytes(entry)
     assert data == '{"payload":{"a":[1,2],"b":1,"title":"Caf\u00e9"},"position":3}'.encode()
     assert json.loads(data) == entry
+
+
+def test_ids_are_written_as_uuid_text_whatever_case_they_were_stored_in() -> None:
+    from uuid import uuid4
+
+    ident = uuid4()
+    for stored in (ident.hex, ident.hex.upper()):
+        entry = entry_of(1, ident, 1, "t", json.dumps(
+            {"other": {"_type_": "uuid_hex", "_data_": stored}}))
+        assert entry["payload"]["other"] == str(ident)
