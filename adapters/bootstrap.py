@@ -109,12 +109,15 @@ class Platform:
                         keep_session: str | None = None) -> None:
         self.account_service.change_password(account_id, password, keep_session=keep_session)
 
-    def log_positions(self, aggregate_id: UUID) -> list[int]:
-        """Where an aggregate's events stand in the transparency log."""
-        return positions_of(self.transparency, aggregate_id)
+    def log_positions(self, aggregate_id: UUID, naming: dict[str, str] | None = None
+                      ) -> list[int]:
+        """Where an aggregate's events stand in the transparency log (with `naming`, only
+        those whose payload names it, e.g. {"commitment_id": id})."""
+        return positions_of(self.transparency, aggregate_id, naming)
 
-    def receipt(self, *aggregate_ids: UUID) -> dict[str, Any]:
-        return receipt_bundle(self.transparency, self.checkpoints, list(aggregate_ids))
+    def receipt(self, *aggregate_ids: UUID, naming: dict[str, str] | None = None
+                ) -> dict[str, Any]:
+        return receipt_bundle(self.transparency, self.checkpoints, list(aggregate_ids), naming)
 
     def verify_log(self) -> Verification:
         return verify(self.engine, self.checkpoints)

@@ -14,17 +14,29 @@ from domain.transparency.notes import b64
 FORMAT = "civicfund-receipt/1"
 
 
-def positions_of(tlog: TransparencyLog, aggregate_id: UUID) -> list[int]:
+Naming = dict[str, str] | None
+
+
+def _named(entries: list[dict], naming: Naming) -> list[dict]:
+    """With `naming` ({"commitment_id": id}), only the entries whose payload says so: one
+    investor's commitment among an offer's events."""
+    if not naming:
+        return entries
+    return [e for e in entries
+            if all(e["payload"].get(field) == value for field, value in naming.items())]
+
+
+def positions_of(tlog: TransparencyLog, aggregate_id: UUID, naming: Naming = None) -> list[int]:
     with tlog.reads.connect() as conn:
-        return [entry["position"] for entry in entries_of(conn, aggregate_id)]
+        return [entry["position"] for entry in _named(entries_of(conn, aggregate_id), naming)]
 
 
 def receipt_bundle(tlog: TransparencyLog, checkpoints: Checkpoints,
-                   aggregate_ids: list[UUID]) -> dict[str, Any]:
+                   aggregate_ids: list[UUID], naming: Naming = None) -> dict[str, Any]:
     """Seals what is not sealed yet and signs a checkpoint if the latest does not cover the
     entries, so every receipt verifies at once."""
     with tlog.reads.connect() as conn:
-        entries = sorted((e for a in aggregate_ids for e in entries_of(conn, a)),
+        entries = sorted((e for a in aggregate_ids for e in _named(entries_of(conn, a), naming)),
                          key=lambda e: e["position"])
     tlog.seal()
     leaves = tlog.positions(e["position"] for e in entries)

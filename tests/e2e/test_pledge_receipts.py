@@ -113,3 +113,34 @@ def test_the_api_gives_the_pledges_owner_the_same_receipt(world, client, tmp_pat
     other = world.token(world.citizen())
     assert client.get(f"/api/v1/pledges/{pledge_id}/receipt",
                       headers=bearer(other)).status_code == 404
+
+
+def test_an_investment_statement_line_names_its_positions_and_its_receipt_verifies(
+    world, client, platform, tmp_path
+):
+    from domain.kernel.context import Actor, acting_as
+    from domain.kernel.money import Money
+    from tests.e2e.test_invest_pages import offered
+
+    offer = offered(world)
+    investor = world.account("investor")
+    with acting_as(Actor(str(investor), "investor"), "test-seed"):
+        world.app.pass_appropriateness(answers={"capital_at_risk": "yes",
+                                                "deposit_guarantee": "no",
+                                                "unfunded_pilot": "released"},
+                                       risk_warning_accepted=True)
+        commitment = world.app.commit_to_offer(offer, amount=Money.parse("250.00", "EUR"),
+                                               payment_method="pm_card_visa")
+    platform.projections.catch_up()
+    login(client, world.emails[investor])
+
+    page = client.get("/invest/mine")
+    positions = platform.log_positions(offer, {"commitment_id": str(commitment)})
+    assert positions and f"position {positions[0]}" in page.text
+    bundle = client.get(f"/invest/commitments/{commitment}/receipt.json").json
+    assert [e["position"] for e in bundle["entries"]] == positions
+    assert all(e["payload"]["commitment_id"] == str(commitment) for e in bundle["entries"])
+    assert check(bundle, tmp_path).returncode == 0
+    client.get("/logout")
+    login(client, world.emails[world.account("investor")])
+    assert client.get(f"/invest/commitments/{commitment}/receipt.json").status_code == 404
