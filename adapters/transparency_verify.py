@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from adapters import tables as t
-from adapters.follower import read_log
+from adapters.storage import EVENTS_TABLE
 from adapters.transparency_checkpoints import Checkpoints
 from adapters.transparency_keys import open_note
 from adapters.transparency_log import POSITION, ranges_hashes, root_at
@@ -68,10 +68,20 @@ class Verification:
                 "problems": [p.as_dict() for p in self.problems]}
 
 
-def _leaf(notification, position: int | None = None) -> bytes:
+def _leaf(row, position: int | None = None) -> bytes:
     return merkle.leaf_hash(leaf_bytes(entry_of(
-        notification.id if position is None else position, notification.originator_id,
-        notification.originator_version, notification.topic, notification.state)))
+        row.id if position is None else position, row.originator_id,
+        row.originator_version, row.topic, row.state)))
+
+
+def _stored_rows(conn: sa.Connection, after: int) -> list[Any]:
+    """The log's rows after a position, as stored (no domain objects: verify only hashes)."""
+    table = EVENTS_TABLE[conn.dialect.name]
+    position = "rowid" if conn.dialect.name == "sqlite" else "notification_id"
+    return list(conn.execute(sa.text(
+        f"SELECT {position} AS id, originator_id, originator_version, topic, state "  # noqa: S608
+        f"FROM {table} WHERE {position} > :after ORDER BY {position} LIMIT :limit"),
+        {"after": after, "limit": BATCH}))
 
 
 def verify(engine: sa.Engine, checkpoints: Checkpoints) -> Verification:
@@ -109,7 +119,7 @@ def _compare_leaves(conn: sa.Connection, leaves: list[tuple[int, int, bytes]],
     seen: set[int] = set()
     after = 0
     while True:
-        batch = read_log(conn, after=after, limit=BATCH)
+        batch = _stored_rows(conn, after)
         for notification in batch:
             hashed = _leaf(notification)
             log_hashes.append(hashed)

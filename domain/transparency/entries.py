@@ -23,8 +23,8 @@ def entry_of(position: int, aggregate_id: UUID | str, aggregate_version: int, to
     payload = {name: plain(value) for name, value in fields.items() if name not in STAMPS}
     return {
         "position": position,
-        "aggregate_id": str(aggregate_id if isinstance(aggregate_id, UUID)
-                            else UUID(aggregate_id)),
+        "aggregate_id": (str(aggregate_id) if isinstance(aggregate_id, UUID)
+                         else _uuid_text(aggregate_id)),
         "aggregate_version": aggregate_version,
         "topic": topic,
         "recorded_at": plain(fields.get("timestamp")),
