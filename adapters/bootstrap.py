@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -30,6 +31,11 @@ from adapters.storage import (
 )
 from adapters.stripe_payments import StripeGateway
 from adapters.stripe_webhooks import StripeInbox
+from adapters.transparency_checkpoints import Checkpoints
+from adapters.transparency_keys import load_log_key
+from adapters.transparency_log import TransparencyLog
+from adapters.transparency_receipts import positions_of, receipt_bundle
+from adapters.transparency_verify import Verification, verify
 from domain.application import Civicfund
 from domain.kernel.clock import Clock, FixedClock, SystemClock
 from domain.kernel.payments import PaymentGateway
@@ -57,6 +63,8 @@ class Platform:
     sessions: SessionStore | None = None
     links: AccountLinks | None = None
     erasures: Erasures | None = None
+    transparency: TransparencyLog | None = None
+    checkpoints: Checkpoints | None = None
     # The sandbox's test cards, offered on the pledge form in sandbox mode.
     test_cards: tuple[tuple[str, str], ...] = tuple(TEST_CARDS)
 
@@ -100,6 +108,19 @@ class Platform:
     def change_password(self, account_id: UUID, password: str, *,
                         keep_session: str | None = None) -> None:
         self.account_service.change_password(account_id, password, keep_session=keep_session)
+
+    def log_positions(self, aggregate_id: UUID, naming: dict[str, str] | None = None
+                      ) -> list[int]:
+        """Where an aggregate's events stand in the transparency log (with `naming`, only
+        those whose payload names it, e.g. {"commitment_id": id})."""
+        return positions_of(self.transparency, aggregate_id, naming)
+
+    def receipt(self, *aggregate_ids: UUID, naming: dict[str, str] | None = None
+                ) -> dict[str, Any]:
+        return receipt_bundle(self.transparency, self.checkpoints, list(aggregate_ids), naming)
+
+    def verify_log(self) -> Verification:
+        return verify(self.engine, self.checkpoints)
 
     def close(self) -> None:
         self.app.close()
@@ -181,4 +202,7 @@ def build_platform(
         ),
         links=AccountLinks(engine),
         erasures=Erasures(engine, app, projections, read),
+        transparency=TransparencyLog(engine, reads),
+        checkpoints=Checkpoints(engine, clock, lambda: load_log_key(settings),
+                                settings.log_origin, reads),
     )

@@ -46,6 +46,10 @@ class Settings:
     proxies: int = 0
     # CIVICFUND_NOW: the application's clock fixed at this moment (demos only; never with Stripe).
     now: datetime | None = None
+    # The transparency log's Ed25519 key (PRIVATE+KEY+name+id+key); empty: one kept in instance/.
+    log_signing_key: str = ""
+    # The checkpoints' origin line; empty: the public URL's host and path plus /log.
+    log_origin: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -77,6 +81,8 @@ class Settings:
             api_token_days=int(env.get("CIVICFUND_API_TOKEN_DAYS", "30")),
             public_url=env.get("CIVICFUND_PUBLIC_URL", "").rstrip("/"),
             proxies=int(env.get("CIVICFUND_PROXIES", "0")),
+            log_signing_key=env.get("CIVICFUND_LOG_SIGNING_KEY", ""),
+            log_origin=env.get("CIVICFUND_LOG_ORIGIN", "").strip(),
             now=fixed_now(env.get("CIVICFUND_NOW", ""), env.get("CIVICFUND_PAYMENTS", "sandbox")),
         )
 

@@ -18,6 +18,7 @@ from hypothesis import settings
 from adapters import migrate
 from adapters.bootstrap import Platform, build_platform
 from adapters.settings import Settings
+from adapters.transparency_keys import LogKey
 from domain.crowdfunding.project import BudgetLine
 from domain.kernel.clock import FixedClock
 from domain.kernel.context import SYSTEM, Actor, acting_as
@@ -97,6 +98,8 @@ def clock() -> FixedClock:
 
 # Tests hash passwords cheaply: scrypt's deliberate slowness would dominate the suite's time.
 TEST_PASSWORD_METHOD = "pbkdf2:sha256:1000"
+# The transparency log's signing key in tests (not one generated into the working directory).
+TEST_LOG_KEY = LogKey("civicfund.test/log", bytes(range(32))).text()
 
 
 def make_platform(url: str, clock: FixedClock | None = None, **settings) -> Platform:
@@ -105,6 +108,7 @@ def make_platform(url: str, clock: FixedClock | None = None, **settings) -> Plat
     # HTTP: rate limits are off and cookies not Secure here; tests/security turns both back on.
     settings.setdefault("rate_limits", "off")
     settings.setdefault("insecure_cookies", True)
+    settings.setdefault("log_signing_key", TEST_LOG_KEY)
     migrate.upgrade(url)
     return build_platform(Settings(database_url=url, **settings), clock=clock)
 

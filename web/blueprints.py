@@ -40,15 +40,19 @@ from web.matching import fund_console, funds
 from web.procurement import api as procurement_api
 from web.procurement import api_departments, department_console
 from web.procurement import pages as call_pages
+from web.transparency import api as transparency_api
+from web.transparency import pages as transparency_pages
 
 # Imported for the routes they add to the API blueprint.
 API_ROUTES = (projects_api, pledges_api, settlement_api, delivery_api, matching_api, ledger_api,
               api_tokens, api_privacy, api_departments, procurement_api, openapi,
-              investment_api, api_agreements, api_liabilities, api_portfolio, audit_api)
+              investment_api, api_agreements, api_liabilities, api_portfolio, audit_api,
+              transparency_api)
 
 PAGES = (public, auth, password_reset, email_confirmation, security_page, account, pledging,
          console, funds, fund_console, department_console, delivery, admin, webhooks, call_pages,
-         invest_pages, sharing_pages, officer_pages, audit_pages, explain_pages)
+         invest_pages, sharing_pages, officer_pages, audit_pages, explain_pages,
+         transparency_pages)
 
 
 def BLUEPRINTS() -> list[Blueprint]:

@@ -27,6 +27,7 @@ from adapters.settlement_rounds import settle_due
 from adapters.stripe_webhooks import process_pending_webhooks
 from domain.kernel.context import ROLES, SYSTEM, acting_as, new_correlation_id
 from domain.kernel.errors import DomainError
+from web.transparency.commands import audit
 
 
 def _create_app():
@@ -326,11 +327,28 @@ def projections_catch_up() -> None:
 SWEEP_EVERY = 60.0
 
 
+# How often the worker signs a checkpoint of the transparency log (only when the log grew).
+CHECKPOINT_EVERY = 60.0
+
+
+def seal_and_sign(platform, signed_at: float) -> float:
+    """Add new events to the transparency log's tree and, once a minute, sign a checkpoint if
+    it grew. A failure here (a bad signing key, say) is logged and keeps no other work back."""
+    try:
+        platform.transparency.seal()
+        if time.monotonic() - signed_at >= CHECKPOINT_EVERY:
+            platform.checkpoints.sign()
+            return time.monotonic()
+    except Exception:
+        logging.getLogger(__name__).exception("transparency log round failed; retrying")
+    return signed_at
+
+
 def work_rounds(platform, stop: threading.Event, interval: float, echo=click.echo) -> None:
     """Follow the log, settle due campaigns, pay investors in and bond payments out, drop expired
     failures, send mail, and now and then release authorisations no pledge stands on and forget
     old idempotency keys; until stopped."""
-    swept_at = 0.0
+    swept_at = signed_at = 0.0
     while not stop.is_set():
         try:
             for report in settle_due(platform.app, platform.engine, platform.projections):
@@ -345,6 +363,7 @@ def work_rounds(platform, stop: threading.Event, interval: float, echo=click.ech
             if platform.erasures is not None:
                 platform.erasures.carry_out_waiting()
             platform.send_mail()
+            signed_at = seal_and_sign(platform, signed_at)
             if time.monotonic() - swept_at >= SWEEP_EVERY:
                 sweep_orphaned_authorisations(platform.app, platform.engine)
                 platform.idempotency.forget_before(datetime.now(UTC) - KEPT_FOR)
@@ -451,6 +470,7 @@ def _local_run_command() -> click.Command:
 
 
 cli.add_command(_local_run_command(), "run")
+cli.add_command(audit)
 
 
 def main() -> None:

@@ -92,4 +92,14 @@ def catch_up_quietly() -> bool:
     except Exception:
         log.warning("read models not caught up after a command", exc_info=True)
         return False
+    seal_quietly()
     return True
+
+
+def seal_quietly() -> None:
+    """Append the command's events to the transparency log's tree; the worker does it later
+    if this fails."""
+    try:
+        platform().transparency.seal()
+    except Exception:
+        log.warning("transparency log not sealed after a command", exc_info=True)

@@ -59,6 +59,7 @@ DOMAIN_AREAS = {
     "procurement": {"kernel", "cities", "crowdfunding", "core"},
     # A benefit-sharing agreement's community-fund share tops up a matching fund.
     "investment": {"kernel", "cities", "crowdfunding", "matching", "core"},
+    "transparency": {"kernel"},
 }
 # Where concrete adapters live: pages reach the outside world through the platform, never these.
 CONCRETE_ADAPTERS = {"adapters.sandbox_payments", "adapters.stripe_payments",

@@ -71,6 +71,7 @@ from web.procurement.api_department_schemas import (
     DepartmentSchema,
 )
 from web.procurement.api_openapi import OPERATIONS as PROCUREMENT_OPERATIONS
+from web.transparency.api_openapi import OPERATIONS as TRANSPARENCY_OPERATIONS
 
 OPENAPI_VERSION = "3.0.3"
 _CONVERTER = re.compile(r"<(?:[a-z_]+(?:\([^)]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
@@ -541,6 +542,7 @@ OPERATIONS.update(INVESTMENT_OPERATIONS)
 OPERATIONS.update(AGREEMENT_OPERATIONS)
 OPERATIONS.update(AUDIT_OPERATIONS)
 OPERATIONS.update(PORTFOLIO_OPERATIONS)
+OPERATIONS.update(TRANSPARENCY_OPERATIONS)
 
 
 def _one_of(suffix: str, description: str) -> dict:

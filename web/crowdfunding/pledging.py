@@ -318,6 +318,7 @@ def _detail_page(
         stripe_publishable_key=platform().settings.stripe_publishable_key,
         messages=_messages(pledge.id),
         problem=problem,
+        log_positions=platform().log_positions(pledge.id),
     ), status
 
 
@@ -325,6 +326,18 @@ def _detail_page(
 @login_required
 def detail(pledge_id: UUID):
     return _detail_page(_own_pledge(pledge_id))
+
+
+@bp.get("/pledges/<uuid:pledge_id>/receipt.json")
+@login_required
+def receipt(pledge_id: UUID):
+    """The pledge's entries in the transparency log with their inclusion proofs, a signed
+    checkpoint and its key: tools/verify_receipt.py checks it without trusting civicfund."""
+    pledge = _own_pledge(pledge_id)
+    response = jsonify(platform().receipt(pledge.id))
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="civicfund-receipt-{pledge.id}.json"')
+    return response
 
 
 @bp.post("/pledges/<uuid:pledge_id>/card")

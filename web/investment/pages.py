@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from adapters.offer_queries import OfferView
@@ -174,10 +174,27 @@ def _mine_page(status: int = 200, problem: str | None = None):
                     if i.state == "committed" and now < i.offer_closes_at}
     holdings = platform().read.portfolio(current_user.account_id, now.date())
     charts = {h.offer_id: cash_flow_chart(h) for h in holdings}
+    positions = {i.id: platform().log_positions(i.offer_id, {"commitment_id": str(i.id)})
+                 for i in investments}
     return render_template("invest/mine.html", investments=investments,
                            withdrawable=withdrawable, problem=problem, holdings=holdings,
-                           charts=charts, cards=platform().test_cards if _sandbox() else ()
-                           ), status
+                           charts=charts, cards=platform().test_cards if _sandbox() else (),
+                           log_positions=positions), status
+
+
+@bp.get("/commitments/<uuid:commitment_id>/receipt.json")
+@login_required
+def commitment_receipt(commitment_id: UUID):
+    """The commitment's entries in the transparency log with their inclusion proofs, a signed
+    checkpoint and its key (tools/verify_receipt.py checks it offline)."""
+    found = platform().read.investment(commitment_id)
+    if found is None or found.investor_id != current_user.account_id:
+        raise NotFound(f"No investment commitment with id {commitment_id}")
+    response = jsonify(platform().receipt(found.offer_id,
+                                          naming={"commitment_id": str(commitment_id)}))
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="civicfund-receipt-{commitment_id}.json"')
+    return response
 
 
 @bp.post("/commitments/<uuid:commitment_id>/withdraw")

@@ -1,0 +1,252 @@
+"""The transparency log's tree in SQL: the sealer that appends new events to it, and the reads
+proofs and roots are made of.
+
+The sealer follows the event log like the projections do (after commands in the web process,
+in a loop in the worker): under a lock on its position row it reads the next events, hashes each
+entry, and stores the leaf and every subtree the leaf completes, in the same transaction that
+moves its position. Two processes sealing at once take turns; a stale one rolls back.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from adapters import tables as t
+from adapters.follower import read_log
+from adapters.storage import EVENTS_TABLE
+from adapters.transparency_tables import tlog_leaves, tlog_nodes
+from domain.transparency import merkle
+from domain.transparency.entries import entry_of, leaf_bytes
+
+log = logging.getLogger(__name__)
+
+POSITION = "transparency-log"
+BATCH = 2000
+
+
+class Unsealed(Exception):
+    """A position or tree size the tree does not hold (yet)."""
+
+
+class BeyondLog(Unsealed):
+    def __init__(self, held: int, size: int):
+        super().__init__(f"the tree holds {held} leaves, not {size}")
+        self.held = held
+
+
+class UnknownPosition(Unsealed):
+    pass
+
+
+class AfterTreeSize(Unsealed):
+    def __init__(self, position: int, index: int, size: int):
+        super().__init__(f"the event at position {position} is leaf {index}, not in a tree of "
+                         f"{size} leaves")
+        self.index = index
+
+
+class PositionMoved(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    leaf_index: int
+    tree_size: int
+    leaf_hash: bytes
+    hashes: list[bytes]
+
+
+def read_nodes(conn: sa.Connection, keys: Iterable[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
+    """The stored hashes of these subtrees: leaves from tlog_leaves, the rest from tlog_nodes."""
+    keys = set(keys)
+    leaves = sorted(index for level, index in keys if level == 0)
+    inner = sorted(key for key in keys if key[0] > 0)
+    found: dict[merkle.NodeKey, bytes] = {}
+    if leaves:
+        rows = conn.execute(sa.select(tlog_leaves.c.leaf_index, tlog_leaves.c.leaf_hash)
+                            .where(tlog_leaves.c.leaf_index.in_(leaves)))
+        found |= {(0, index): bytes(hashed) for index, hashed in rows}
+    if inner:
+        by_level: dict[int, list[int]] = {}
+        for level, index in inner:
+            by_level.setdefault(level, []).append(index)
+        # One index range per level: SQLite does not use the primary key for a row-value IN.
+        rows = conn.execute(
+            sa.select(tlog_nodes.c.level, tlog_nodes.c.node_index, tlog_nodes.c.node_hash)
+            .where(sa.or_(*(sa.and_(tlog_nodes.c.level == level,
+                                    tlog_nodes.c.node_index.in_(indexes))
+                            for level, indexes in by_level.items())))
+        )
+        found |= {(level, index): bytes(hashed) for level, index, hashed in rows}
+    missing = keys - found.keys()
+    if missing:
+        raise Unsealed(f"the tree lacks {len(missing)} of the subtrees asked for")
+    return found
+
+
+def tree_size(conn: sa.Connection) -> int:
+    last = conn.execute(sa.select(sa.func.max(tlog_leaves.c.leaf_index))).scalar()
+    return 0 if last is None else int(last) + 1
+
+
+def ranges_hashes(conn: sa.Connection, ranges: list[merkle.Range]) -> list[bytes]:
+    nodes = read_nodes(conn, merkle.nodes_for(ranges))
+    return [merkle.range_hash(start, end, nodes.__getitem__) for start, end in ranges]
+
+
+def root_at(conn: sa.Connection, size: int) -> bytes:
+    if size == 0:
+        return merkle.EMPTY_ROOT
+    return ranges_hashes(conn, [(0, size)])[0]
+
+
+class TransparencyLog:
+    def __init__(self, engine: sa.Engine, reads: sa.Engine | None = None):
+        self.engine = engine
+        self.reads = reads or engine
+        self._local = threading.Lock()
+
+    # -- sealing -----------------------------------------------------------------------------
+
+    def seal(self, attempts: int = 20) -> int:
+        """Append every event not yet in the tree. Returns how many were appended here."""
+        sealed = 0
+        with self._local:
+            failures = 0
+            while True:
+                try:
+                    with self.engine.begin() as conn:
+                        count = self._seal_batch(conn)
+                except (PositionMoved, OperationalError, IntegrityError) as error:
+                    failures += 1
+                    if failures >= attempts:
+                        log.warning("the transparency log's sealer gave way: %s", error)
+                        return sealed
+                    time.sleep(0.02 * failures)
+                    continue
+                sealed += count
+                if count < BATCH:
+                    return sealed
+
+    def _seal_batch(self, conn: sa.Connection) -> int:
+        start = self._locked_position(conn)
+        notifications = read_log(conn, after=start, limit=BATCH)
+        if not notifications:
+            return 0
+        size = tree_size(conn)
+        # The right edge of the tree so far: the subtrees new leaves complete pairs with.
+        nodes = read_nodes(conn, merkle.nodes_of(0, size)) if size else {}
+        leaves, inner = [], []
+        for offset, notification in enumerate(notifications):
+            index = size + offset
+            hashed = merkle.leaf_hash(leaf_bytes(entry_of(
+                notification.id, notification.originator_id, notification.originator_version,
+                notification.topic, notification.state,
+            )))
+            nodes[0, index] = hashed
+            leaves.append({"leaf_index": index, "position": notification.id,
+                           "leaf_hash": hashed})
+            for level, node_index in merkle.completed_nodes(index):
+                combined = merkle.node_hash(nodes[level - 1, 2 * node_index],
+                                            nodes[level - 1, 2 * node_index + 1])
+                nodes[level, node_index] = combined
+                inner.append({"level": level, "node_index": node_index, "node_hash": combined})
+        conn.execute(tlog_leaves.insert(), leaves)
+        if inner:
+            conn.execute(tlog_nodes.insert(), inner)
+        moved = conn.execute(
+            t.projection_positions.update()
+            .where(t.projection_positions.c.name == POSITION)
+            .where(t.projection_positions.c.position == start)
+            .values(position=notifications[-1].id)
+        )
+        if moved.rowcount != 1:
+            raise PositionMoved
+        return len(notifications)
+
+    def _locked_position(self, conn: sa.Connection) -> int:
+        row = t.projection_positions.c
+        if conn.dialect.name == "sqlite":
+            # A no-op write takes SQLite's write lock first, so a second sealer waits here.
+            conn.execute(t.projection_positions.update().where(row.name == POSITION)
+                         .values(position=row.position))
+        query = sa.select(row.position).where(row.name == POSITION)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        position = conn.execute(query).scalar()
+        if position is None:
+            conn.execute(t.projection_positions.insert().values(name=POSITION, position=0))
+            return 0
+        return int(position)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def size(self) -> int:
+        with self.reads.connect() as conn:
+            return tree_size(conn)
+
+    def root(self, size: int) -> bytes:
+        with self.reads.connect() as conn:
+            self._require_size(conn, size)
+            return root_at(conn, size)
+
+    def positions(self, positions: Iterable[int]) -> dict[int, int]:
+        """Leaf index by position, for the positions sealed so far."""
+        wanted = sorted(set(positions))
+        if not wanted:
+            return {}
+        with self.reads.connect() as conn:
+            rows = conn.execute(sa.select(tlog_leaves.c.position, tlog_leaves.c.leaf_index)
+                                .where(tlog_leaves.c.position.in_(wanted)))
+            return {int(position): int(index) for position, index in rows}
+
+    def inclusion(self, position: int, size: int) -> InclusionProof:
+        with self.reads.connect() as conn:
+            self._require_size(conn, size)
+            row = conn.execute(sa.select(tlog_leaves.c.leaf_index, tlog_leaves.c.leaf_hash)
+                               .where(tlog_leaves.c.position == position)).first()
+            if row is None:
+                raise UnknownPosition(f"no event at position {position} is in the tree")
+            index = int(row.leaf_index)
+            if index >= size:
+                raise AfterTreeSize(position, index, size)
+            hashes = ranges_hashes(conn, merkle.inclusion_ranges(index, size))
+            return InclusionProof(index, size, bytes(row.leaf_hash), hashes)
+
+    def consistency(self, first: int, second: int) -> list[bytes]:
+        if first > second:
+            raise Unsealed(f"from ({first}) must not be larger than to ({second})")
+        with self.reads.connect() as conn:
+            self._require_size(conn, second)
+            return ranges_hashes(conn, merkle.consistency_ranges(first, second))
+
+    @staticmethod
+    def _require_size(conn: sa.Connection, size: int) -> None:
+        if size < 0:
+            raise Unsealed("a tree size is zero or more")
+        held = tree_size(conn)
+        if size > held:
+            raise BeyondLog(held, size)
+
+
+def entries_of(conn: sa.Connection, aggregate_id: UUID) -> list[dict]:
+    """The log entries of one aggregate, in log order."""
+    table = EVENTS_TABLE[conn.dialect.name]
+    sqlite = conn.dialect.name == "sqlite"
+    position = "rowid" if sqlite else "notification_id"
+    rows = conn.execute(
+        sa.text(f"SELECT {position} AS id, originator_id, originator_version, topic, state "  # noqa: S608
+                f"FROM {table} WHERE originator_id = :id ORDER BY {position}"),
+        {"id": aggregate_id.hex if sqlite else aggregate_id},
+    )
+    return [entry_of(row.id, row.originator_id, row.originator_version, row.topic,
+                     bytes(row.state)) for row in rows]

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Check a civicfund export (`civicfund audit export DIR`) offline, without civicfund's code.
+
+    python3 tools/verify_export.py DIR [--key KEY]
+
+Reads DIR/entries.jsonl (one entry a line, in log order) and DIR/manifest.json. Checks that every
+line is its entry's canonical JSON and that positions only grow, recomputes the Merkle tree's
+root over all the entries (RFC 9162) and compares it with the manifest's checkpoint, whose
+Ed25519 signature it checks (with --key: against the key you trust, the text of
+https://DEPLOYMENT/transparency/key or a file holding it), and compares the counts of entries
+and of each topic with the manifest's. Exit 0: it verifies; exit 1: the differences are printed.
+
+The manifest's project and fund figures are the platform's read models at the export; this
+script does not recompute them from the entries.
+
+Standard library only, plus `cryptography` for Ed25519 (through verify_receipt.py beside it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from verify_receipt import Refused, canonical, leaf_hash, node_hash, open_checkpoint, parse_key
+
+
+def root_of(stack: list[tuple[int, bytes]]) -> bytes:
+    current = stack[-1][1]
+    for _, hashed in reversed(stack[:-1]):
+        current = node_hash(hashed, current)
+    return current
+
+
+def verify(directory: Path, pinned: str | None) -> tuple[list[str], str]:
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise Refused(f"cannot read the manifest: {error}") from None
+    key_text = str(manifest.get("verifier_key", ""))
+    if pinned is not None and pinned.strip() != key_text.strip():
+        raise Refused("the export's checkpoint key is not the key you gave (--key)")
+    origin, size, root = open_checkpoint(str(manifest.get("checkpoint", "")),
+                                         parse_key(key_text))
+    differences: list[str] = []
+    stack: list[tuple[int, bytes]] = []
+    topics: Counter[str] = Counter()
+    previous, count = 0, 0
+    try:
+        lines = (directory / "entries.jsonl").open("rb")
+    except OSError as error:
+        raise Refused(f"cannot read the entries: {error}") from None
+    with lines:
+        for number, line in enumerate(lines, start=1):
+            data = line.rstrip(b"\n")
+            try:
+                entry = json.loads(data)
+                position = entry["position"]
+                topics[entry["topic"]] += 1
+            except (ValueError, KeyError, TypeError):
+                differences.append(f"line {number} is not an entry")
+                continue
+            if canonical(entry) != data:
+                differences.append(f"line {number} (position {position}) is not canonical JSON")
+            if not isinstance(position, int) or position <= previous:
+                differences.append(f"line {number}: position {position} is out of order")
+            else:
+                previous = position
+            count += 1
+            level, current = 1, leaf_hash(data)
+            while stack and stack[-1][0] == level:
+                current = node_hash(stack.pop()[1], current)
+                level *= 2
+            stack.append((level, current))
+    if count != size:
+        differences.append(f"the export holds {count} entries; the checkpoint signs {size}")
+    elif not stack or root_of(stack) != root:
+        differences.append("the entries' root is not the signed root: an entry was changed, "
+                           "added, removed or moved")
+    if manifest.get("entries") != count:
+        differences.append(f"the manifest counts {manifest.get('entries')} entries, not {count}")
+    if manifest.get("topics") != dict(sorted(topics.items())):
+        differences.append("the manifest's counts by topic differ from the entries'")
+    return differences, (f"OK: {count} entries of the log {origin}, root signed by "
+                         f"{key_text.split('+')[0]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("directory", type=Path)
+    parser.add_argument("--key", help="the verifier key to trust (its text or a file)")
+    args = parser.parse_args(argv)
+    pinned = args.key
+    if pinned is not None and Path(pinned).is_file():
+        pinned = Path(pinned).read_text()
+    try:
+        differences, verdict = verify(args.directory, pinned)
+    except Refused as error:
+        print(f"DOES NOT VERIFY: {error}")
+        return 1
+    if differences:
+        for difference in differences:
+            print(f"DIFFERENCE: {difference}")
+        print(f"DOES NOT VERIFY: {len(differences)} difference(s)")
+        return 1
+    print(verdict)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
