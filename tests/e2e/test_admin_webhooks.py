@@ -126,11 +126,13 @@ def test_an_empty_table_says_so(app, world):
     assert "No webhook events yet." in words(page.text)
 
 
-def test_the_webhook_page_is_for_administrators_only(app, world):
+def test_the_webhook_page_is_for_administrators_and_read_only_for_auditors(app, world):
     city = world.city("Porto", "EUR", "PT", "Europe/Lisbon")
-    for email, role in (("officer@porto.example.org", "city"), ("rita@example.org", "citizen"),
-                        ("audit@example.org", "auditor")):
+    for email, role in (("officer@porto.example.org", "city"), ("rita@example.org", "citizen")):
         world.account(role, email, city_id=city if role == "city" else None)
         assert signed_in(app, email).get("/admin/webhooks").status_code == 403
+    world.account("auditor", "audit@example.org")
+    read = signed_in(app, "audit@example.org").get("/admin/webhooks")
+    assert read.status_code == 200 and '<fieldset disabled class="read-only">' in read.text
     anonymous = app.test_client().get("/admin/webhooks")
     assert anonymous.status_code in (302, 401)

@@ -34,7 +34,9 @@ ON_THE_AGREEMENT = {"api.get_agreement", "api.get_benefit_report", "api.list_ben
 NONE_IN_THE_DEMO: set[str] = set()
 
 QUERIES = {"api.match_preview": "?amount=10.00", "api.audit_aggregate": "?position=300",
-           "api.audit_as_of": "?position=300"}
+           "api.audit_as_of": "?position=300",
+           "api.inclusion_proof": "?position=3&tree_size=10",
+           "api.consistency_proof": "?from=5&to=10"}
 
 
 @pytest.fixture
