@@ -59,12 +59,13 @@ class _About:
     timezone: str
 
 
-def _pledge_and_project(conn: Connection, pledge_id: Any) -> _About:
-    pledge = conn.execute(
-        sa.select(t.pledges.c.id, t.pledges.c.citizen_id, t.pledges.c.amount,
-                  t.pledges.c.currency, t.pledges.c.project_id)
-        .where(t.pledges.c.id == pledge_id)
-    ).one()
+def _pledge_and_project(conn: Connection, pledge_id: Any, pledge: Any = None) -> _About:
+    if pledge is None:
+        pledge = conn.execute(
+            sa.select(t.pledges.c.id, t.pledges.c.citizen_id, t.pledges.c.amount,
+                      t.pledges.c.currency, t.pledges.c.project_id)
+            .where(t.pledges.c.id == pledge_id)
+        ).one()
     cache = conn.info.get(MAIL_CACHE, {})
     project = cache.get(("project", pledge.project_id))
     if project is None:
@@ -136,13 +137,15 @@ MESSAGES = {
 }
 
 
-def write_mail(conn: Connection, event: Any) -> None:
-    """Called by the read-model projection, in its transaction, after the pledge row moved."""
+def write_mail(conn: Connection, event: Any, pledge: Any = None) -> None:
+    """Called by the read-model projection, in its transaction, after the pledge row moved.
+    `pledge`: the pledge's id, citizen_id, amount, currency and project_id as the projection
+    holds them (its row may not be written yet), or None to read them."""
     kind = MESSAGES.get(type(event))
     if kind is None:
         return
     key = f"{event.originator_id}:{event.originator_version}"
-    row = _pledge_and_project(conn, event.originator_id)
+    row = _pledge_and_project(conn, event.originator_id, pledge)
     subject, body = compose(kind, row, event)
     sent_at = None
     if _erased(conn, row.citizen_id):
