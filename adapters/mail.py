@@ -137,10 +137,12 @@ MESSAGES = {
 }
 
 
-def write_mail(conn: Connection, event: Any, pledge: Any = None) -> None:
+def write_mail(conn: Connection, event: Any, pledge: Any = None,
+               held: list[dict[str, Any]] | None = None) -> None:
     """Called by the read-model projection, in its transaction, after the pledge row moved.
     `pledge`: the pledge's id, citizen_id, amount, currency and project_id as the projection
-    holds them (its row may not be written yet), or None to read them."""
+    holds them (its row may not be written yet), or None to read them. `held`: where a batch
+    gathers messages to write at once (`write_held_mail`); without it, written now."""
     kind = MESSAGES.get(type(event))
     if kind is None:
         return
@@ -150,12 +152,24 @@ def write_mail(conn: Connection, event: Any, pledge: Any = None) -> None:
     sent_at = None
     if _erased(conn, row.citizen_id):
         subject, body, sent_at = ERASED_SUBJECT, "", event.timestamp
-    # Once per event: a replay of the log (a rebuild) writes nothing again.
+    message = {"event_key": key, "account_id": row.citizen_id, "pledge_id": row.id,
+               "kind": kind, "subject": subject[:200], "body": body,
+               "created_at": event.timestamp, "sent_at": sent_at}
+    if held is None:
+        write_held_mail(conn, [message])
+    else:
+        held.append(message)
+
+
+def write_held_mail(conn: Connection, messages: list[dict[str, Any]]) -> None:
+    """Once per event: a replay of the log (a rebuild) writes nothing again."""
+    if not messages:
+        return
     insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)
-    conn.execute(insert(t.mail_outbox).values(
-        event_key=key, account_id=row.citizen_id, pledge_id=row.id, kind=kind,
-        subject=subject[:200], body=body, created_at=event.timestamp, sent_at=sent_at,
-    ).on_conflict_do_nothing(index_elements=["event_key"]))
+    conn.execute(
+        insert(t.mail_outbox).on_conflict_do_nothing(index_elements=["event_key"]), messages
+    )
+    messages.clear()
 
 
 def _erased(conn: Connection, account_id: Any) -> bool:

@@ -19,7 +19,7 @@ from adapters import tables as t
 from adapters.agreement_models import AgreementModels
 from adapters.department_models import DepartmentModels
 from adapters.ledger import LedgerModels
-from adapters.mail import MAIL_CACHE, write_mail
+from adapters.mail import MAIL_CACHE, write_held_mail, write_mail
 from adapters.offer_models import OfferModels
 from adapters.procurement_models import ProcurementModels
 from domain.accounts.account import Account
@@ -65,6 +65,7 @@ class BatchRows:
     new_pledges: dict[UUID, dict[str, Any]] = field(default_factory=dict)  # rows to insert
     live_changes: dict[tuple[UUID, UUID], int] = field(default_factory=dict)  # backer rows
     projects: dict[UUID, ProjectChange] = field(default_factory=dict)
+    mail: list[dict[str, Any]] = field(default_factory=list)  # outbox rows to insert
 
 
 def batch_rows(conn: Connection) -> BatchRows:
@@ -73,9 +74,9 @@ def batch_rows(conn: Connection) -> BatchRows:
 
 
 def flush_pledges(conn: Connection, rows: BatchRows) -> None:
-    """Write what pledge events held back: new pledge rows (as their batch left them), each
-    (project, citizen)'s count of live pledges, and each project's pledge count, backers and
-    time. A citizen is a backer of a project while they have a live pledge on it, so the
+    """Write what pledge events held back: new pledge rows (as their batch left them), their
+    mail, each (project, citizen)'s count of live pledges, and each project's pledge count,
+    backers and time. A citizen is a backer of a project while they have a live pledge on it, so the
     backers move by whether that count was above zero before and after."""
     if rows.new_pledges:
         conn.execute(t.pledges.insert(), list(rows.new_pledges.values()))
@@ -128,6 +129,7 @@ def flush_pledges(conn: Connection, rows: BatchRows) -> None:
              for project_id, change in rows.projects.items()],
         )
         rows.projects.clear()
+    write_held_mail(conn, rows.mail)
 
 
 class ReadModels:
@@ -204,7 +206,7 @@ class ReadModels:
                 flush_pledges(conn, rows)
             try:
                 handler(conn, event)
-                write_mail(conn, event, rows.pledges.get(event.originator_id))
+                write_mail(conn, event, rows.pledges.get(event.originator_id), rows.mail)
                 if alone:
                     flush_pledges(conn, rows)
             finally:
