@@ -65,7 +65,7 @@ class BatchRows:
     new_pledges: dict[UUID, dict[str, Any]] = field(default_factory=dict)  # rows to insert
     live_changes: dict[tuple[UUID, UUID], int] = field(default_factory=dict)  # backer rows
     projects: dict[UUID, ProjectChange] = field(default_factory=dict)
-    mail: list[dict[str, Any]] = field(default_factory=list)  # outbox rows to insert
+    mail: list[tuple[str, Any, Any]] = field(default_factory=list)  # (kind, event, pledge)
 
 
 def batch_rows(conn: Connection) -> BatchRows:
