@@ -13,7 +13,8 @@ N client threads then drive each request kind for a fixed time:
 and it prints req/s, p50, p95 and errors for each, each one's rate as a ratio of the bare
 endpoint's, and (on Linux) the CPU time each request cost the web workers, PostgreSQL's backends
 for the database and `civicfund worker` together: a figure other load on the machine moves far
-less than the rates. Exits 1 when a target is missed:
+less than the rates (though it grows on an oversubscribed machine too). Exits 1 when a target
+is missed:
 
     pledge >= 0.15 of bare, with p95 <= 60 ms;  api >= 0.5;  page >= 0.3
 
