@@ -65,6 +65,18 @@ def fingerprint(*parts: str | bytes) -> str:
     return digest.hexdigest()
 
 
+_r = t.idempotent_requests.c
+# Built once: a statement built per call costs more Python than its round trip.
+_CLAIM = t.idempotent_requests.insert()
+_KEEP = (
+    t.idempotent_requests.update()
+    .where(_r.account_id == sa.bindparam("for_account"), _r.key == sa.bindparam("for_key"),
+           _r.status.is_(None))
+    .values(status=sa.bindparam("kept_status"), body=sa.bindparam("kept_body"),
+            location=sa.bindparam("kept_location"), locked_until=None)
+)
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
@@ -94,11 +106,11 @@ class IdempotencyStore:
         now = self.now()
         try:
             with self._single_statement() as conn:
-                conn.execute(t.idempotent_requests.insert().values(
-                    account_id=account_id, key=key, operation=operation,
-                    fingerprint=request_fingerprint, executions=0,
-                    locked_until=now + self.lease, created_at=now,
-                ))
+                conn.execute(_CLAIM, {
+                    "account_id": account_id, "key": key, "operation": operation,
+                    "fingerprint": request_fingerprint, "executions": 0,
+                    "locked_until": now + self.lease, "created_at": now,
+                })
             return Claim(key, 0)
         except sa.exc.IntegrityError:
             pass
@@ -130,13 +142,9 @@ class IdempotencyStore:
         self, account_id: UUID, key: str, *, status: int, body: str, location: str | None
     ) -> None:
         """Keep the answer a claimed request gave."""
-        r = t.idempotent_requests.c
         with self._single_statement() as conn:
-            conn.execute(
-                t.idempotent_requests.update()
-                .where(r.account_id == account_id, r.key == key, r.status.is_(None))
-                .values(status=status, body=body, location=location, locked_until=None)
-            )
+            conn.execute(_KEEP, {"for_account": account_id, "for_key": key, "kept_status": status,
+                                 "kept_body": body, "kept_location": location})
 
     def let_go(self, account_id: UUID, key: str) -> None:
         """A claimed request ended without an answer to keep: a retry may run it again now."""

@@ -59,24 +59,37 @@ class _About:
     timezone: str
 
 
-def _pledge_and_project(conn: Connection, pledge_id: Any) -> _About:
-    pledge = conn.execute(
-        sa.select(t.pledges.c.id, t.pledges.c.citizen_id, t.pledges.c.amount,
-                  t.pledges.c.currency, t.pledges.c.project_id)
-        .where(t.pledges.c.id == pledge_id)
-    ).one()
+def _in_chunks(conn: Connection, query: Any, column: Any, ids: set[Any]) -> list[Any]:
+    ordered = list(ids)
+    return [row for start in range(0, len(ordered), 500)
+            for row in conn.execute(query.where(column.in_(ordered[start:start + 500])))]
+
+
+def _pledges_and_projects(conn: Connection, held: list[tuple[str, Any, Any]]
+                          ) -> dict[Any, _About]:
+    """What each held message is about, read in a few statements for the lot (projects and
+    erasures kept for the batch in conn.info[MAIL_CACHE])."""
+    p = t.pledges.c
+    pledges = {pledge.id: pledge for _, _, pledge in held if pledge is not None}
+    missing = {event.originator_id for _, event, pledge in held if pledge is None}
+    if missing:
+        query = sa.select(p.id, p.citizen_id, p.amount, p.currency, p.project_id)
+        pledges |= {row.id: row for row in _in_chunks(conn, query, p.id, missing)}
     cache = conn.info.get(MAIL_CACHE, {})
-    project = cache.get(("project", pledge.project_id))
-    if project is None:
-        project = conn.execute(
-            sa.select(t.projects.c.title, t.projects.c.funding_model, t.cities.c.timezone)
-            .join(t.cities, t.cities.c.id == t.projects.c.city_id)
-            .where(t.projects.c.id == pledge.project_id)
-        ).one()
-        if MAIL_CACHE in conn.info:
-            cache[("project", pledge.project_id)] = project
-    return _About(pledge.id, pledge.citizen_id, pledge.amount, pledge.currency, project.title,
-                  project.funding_model, project.timezone)
+    unread = {pledge.project_id for pledge in pledges.values()
+              if ("project", pledge.project_id) not in cache}
+    if unread:
+        query = (sa.select(t.projects.c.id, t.projects.c.title, t.projects.c.funding_model,
+                           t.cities.c.timezone)
+                 .join(t.cities, t.cities.c.id == t.projects.c.city_id))
+        for row in _in_chunks(conn, query, t.projects.c.id, unread):
+            cache[("project", row.id)] = row
+    return {
+        pledge_id: _About(pledge.id, pledge.citizen_id, pledge.amount, pledge.currency,
+                          project.title, project.funding_model, project.timezone)
+        for pledge_id, pledge in pledges.items()
+        for project in [cache[("project", pledge.project_id)]]
+    }
 
 
 def _local(moment: datetime, zone: str) -> str:
@@ -136,35 +149,57 @@ MESSAGES = {
 }
 
 
-def write_mail(conn: Connection, event: Any) -> None:
-    """Called by the read-model projection, in its transaction, after the pledge row moved."""
+def write_mail(conn: Connection, event: Any, pledge: Any = None,
+               held: list[tuple[str, Any, Any]] | None = None) -> None:
+    """Called by the read-model projection, in its transaction, after the pledge row moved.
+    `pledge`: the pledge's id, citizen_id, amount, currency and project_id as the projection
+    holds them (its row may not be written yet), or None to read them. `held`: where a batch
+    gathers messages to write together (`write_held_mail`); without it, written now."""
     kind = MESSAGES.get(type(event))
     if kind is None:
         return
-    key = f"{event.originator_id}:{event.originator_version}"
-    row = _pledge_and_project(conn, event.originator_id)
-    subject, body = compose(kind, row, event)
-    sent_at = None
-    if _erased(conn, row.citizen_id):
-        subject, body, sent_at = ERASED_SUBJECT, "", event.timestamp
-    # Once per event: a replay of the log (a rebuild) writes nothing again.
+    if held is None:
+        write_held_mail(conn, [(kind, event, pledge)])
+    else:
+        held.append((kind, event, pledge))
+
+
+def write_held_mail(conn: Connection, held: list[tuple[str, Any, Any]]) -> None:
+    """Compose and write the held messages, once per event: a replay of the log (a rebuild)
+    writes nothing again. Empties `held`."""
+    if not held:
+        return
+    about = _pledges_and_projects(conn, held)
+    erased = _erased(conn, {row.citizen_id for row in about.values()})
+    messages = []
+    for kind, event, _ in held:
+        row = about[event.originator_id]
+        subject, body = compose(kind, row, event)
+        sent_at = None
+        if row.citizen_id in erased:
+            subject, body, sent_at = ERASED_SUBJECT, "", event.timestamp
+        messages.append({
+            "event_key": f"{event.originator_id}:{event.originator_version}",
+            "account_id": row.citizen_id, "pledge_id": row.id, "kind": kind,
+            "subject": subject[:200], "body": body, "created_at": event.timestamp,
+            "sent_at": sent_at,
+        })
+    held.clear()
     insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)
-    conn.execute(insert(t.mail_outbox).values(
-        event_key=key, account_id=row.citizen_id, pledge_id=row.id, kind=kind,
-        subject=subject[:200], body=body, created_at=event.timestamp, sent_at=sent_at,
-    ).on_conflict_do_nothing(index_elements=["event_key"]))
+    conn.execute(
+        insert(t.mail_outbox).on_conflict_do_nothing(index_elements=["event_key"]), messages
+    )
 
 
-def _erased(conn: Connection, account_id: Any) -> bool:
+def _erased(conn: Connection, account_ids: set[Any]) -> set[Any]:
+    """Which of these accounts are erased (kept for the batch in conn.info[MAIL_CACHE])."""
     cache = conn.info.get(MAIL_CACHE, {})
-    if ("erased", account_id) in cache:
-        return cache[("erased", account_id)]
-    erased = conn.execute(
-        sa.select(t.accounts.c.erased_at).where(t.accounts.c.id == account_id)
-    ).scalar() is not None
-    if MAIL_CACHE in conn.info:
-        cache[("erased", account_id)] = erased
-    return erased
+    unread = {account_id for account_id in account_ids if ("erased", account_id) not in cache}
+    if unread:
+        a = t.accounts.c
+        for row in _in_chunks(conn, sa.select(a.id, a.erased_at), a.id, unread):
+            cache[("erased", row.id)] = row.erased_at is not None
+    return {account_id for account_id in account_ids if cache.get(("erased", account_id))}
 
 
 def scrub_mail(conn: Connection, account_id: Any, now: datetime) -> int:

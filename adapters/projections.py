@@ -19,7 +19,7 @@ from adapters import tables as t
 from adapters.agreement_models import AgreementModels
 from adapters.department_models import DepartmentModels
 from adapters.ledger import LedgerModels
-from adapters.mail import MAIL_CACHE, write_mail
+from adapters.mail import MAIL_CACHE, write_held_mail, write_mail
 from adapters.offer_models import OfferModels
 from adapters.portfolio_models import PortfolioModels
 from adapters.procurement_models import ProcurementModels
@@ -34,6 +34,8 @@ Handler = Callable[[Connection, Any], None]
 
 LIVE = (AUTHORISED, CHARGED, PAYMENT_FAILED)
 BATCH_ROWS = "civicfund_batch_rows"
+# Events whose read-model writes a batch holds back until something else needs them.
+HELD_BACK = (Pledge.Made, Pledge.Authorised)
 
 
 @dataclass
@@ -42,19 +44,93 @@ class PledgeRow:
     project_id: UUID
     citizen_id: UUID
     status: str
+    amount: int
+    currency: str
+
+
+@dataclass
+class ProjectChange:
+    """What a batch's pledges changed on one project, written once when the batch's pledge
+    writes are flushed (the last change's time, as one UPDATE per pledge would leave it)."""
+
+    updated_at: datetime
+    pledge_count: int = 0
 
 
 @dataclass
 class BatchRows:
-    """Rows a batch of events has read or written, kept while it runs."""
+    """Rows a batch of events has read or written, kept while it runs, and the pledge writes it
+    holds back (`flush_pledges`): a run of pledges costs a few statements, not a few each."""
 
     pledges: dict[UUID, PledgeRow] = field(default_factory=dict)
-    backers: dict[tuple[UUID, UUID], int] = field(default_factory=dict)  # live pledges
+    new_pledges: dict[UUID, dict[str, Any]] = field(default_factory=dict)  # rows to insert
+    live_changes: dict[tuple[UUID, UUID], int] = field(default_factory=dict)  # backer rows
+    projects: dict[UUID, ProjectChange] = field(default_factory=dict)
+    mail: list[tuple[str, Any, Any]] = field(default_factory=list)  # (kind, event, pledge)
 
 
 def batch_rows(conn: Connection) -> BatchRows:
     """The batch's rows (outside a batch, nothing is kept: a new, empty set each time)."""
     return conn.info.get(BATCH_ROWS) or BatchRows()
+
+
+def flush_pledges(conn: Connection, rows: BatchRows) -> None:
+    """Write what pledge events held back: new pledge rows (as their batch left them), their
+    mail, each (project, citizen)'s count of live pledges, and each project's pledge count,
+    backers and time. A citizen is a backer of a project while they have a live pledge on it, so the
+    backers move by whether that count was above zero before and after."""
+    if rows.new_pledges:
+        conn.execute(t.pledges.insert(), list(rows.new_pledges.values()))
+        rows.new_pledges.clear()
+    changes = {pair: step for pair, step in rows.live_changes.items() if step}
+    rows.live_changes.clear()
+    backers: dict[UUID, int] = {}
+    if changes:
+        b = t.project_backers.c
+        before: dict[tuple[UUID, UUID], int] = {}
+        pairs = list(changes)
+        for start in range(0, len(pairs), 500):
+            before |= {
+                (row.project_id, row.citizen_id): row.live_pledges
+                for row in conn.execute(
+                    sa.select(b.project_id, b.citizen_id, b.live_pledges)
+                    .where(sa.tuple_(b.project_id, b.citizen_id).in_(pairs[start:start + 500]))
+                )
+            }
+        inserts, updates = [], []
+        for (project_id, citizen_id), step in changes.items():
+            live = before.get((project_id, citizen_id))
+            after = (live or 0) + step
+            if live is None:
+                inserts.append({"project_id": project_id, "citizen_id": citizen_id,
+                                "live_pledges": max(after, 0)})
+            else:
+                updates.append({"p": project_id, "c": citizen_id, "live": after})
+            moved = (after > 0) - ((live or 0) > 0)
+            if moved:
+                backers[project_id] = backers.get(project_id, 0) + moved
+        if inserts:
+            conn.execute(t.project_backers.insert(), inserts)
+        if updates:
+            conn.execute(
+                t.project_backers.update()
+                .where(b.project_id == sa.bindparam("p"), b.citizen_id == sa.bindparam("c"))
+                .values(live_pledges=sa.bindparam("live")),
+                updates,
+            )
+    if rows.projects:
+        p = t.projects.c
+        conn.execute(
+            t.projects.update().where(p.id == sa.bindparam("project"))
+            .values(updated_at=sa.bindparam("when"),
+                    pledge_count=p.pledge_count + sa.bindparam("pledges"),
+                    backers=p.backers + sa.bindparam("backers")),
+            [{"project": project_id, "when": change.updated_at,
+              "pledges": change.pledge_count, "backers": backers.get(project_id, 0)}
+             for project_id, change in rows.projects.items()],
+        )
+        rows.projects.clear()
+    write_held_mail(conn, rows.mail)
 
 
 class ReadModels:
@@ -109,6 +185,7 @@ class ReadModels:
         self.ledger.begin(conn)
 
     def end(self, conn: Connection) -> None:
+        flush_pledges(conn, batch_rows(conn))
         self.ledger.end(conn)
         conn.info.pop(BATCH_ROWS, None)
         conn.info.pop(MAIL_CACHE, None)
@@ -122,8 +199,21 @@ class ReadModels:
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         handler = self.handlers.get(type(event))
         if handler is not None:
-            handler(conn, event)
-            write_mail(conn, event)
+            rows = conn.info.get(BATCH_ROWS)
+            alone = rows is None
+            if alone:  # outside a batch: the event's own rows, written before it returns
+                rows = conn.info[BATCH_ROWS] = BatchRows()
+            elif type(event) not in HELD_BACK:
+                # Anything else may read or write the rows pledges hold back: write them first.
+                flush_pledges(conn, rows)
+            try:
+                handler(conn, event)
+                write_mail(conn, event, rows.pledges.get(event.originator_id), rows.mail)
+                if alone:
+                    flush_pledges(conn, rows)
+            finally:
+                if alone:
+                    conn.info.pop(BATCH_ROWS, None)
         self.portfolio.apply(conn, event, position)
         self.ledger.apply(conn, event, position)
 
@@ -188,17 +278,25 @@ class ReadModels:
             "payment_method": e.payment_method, "made_at": e.timestamp,
             "updated_at": e.timestamp,
         }
-        conn.execute(t.pledges.insert().values(**row))
-        batch_rows(conn).pledges[e.originator_id] = PledgeRow(
-            e.originator_id, e.project_id, e.citizen_id, "requested"
+        rows = self._rows(conn)
+        rows.new_pledges[e.originator_id] = row
+        rows.pledges[e.originator_id] = PledgeRow(
+            e.originator_id, e.project_id, e.citizen_id, "requested", e.amount.minor,
+            e.amount.currency,
         )
 
+    @staticmethod
+    def _rows(conn: Connection) -> BatchRows:
+        """The batch's rows (`apply` sets them up for an event applied outside a batch)."""
+        return conn.info[BATCH_ROWS]
+
     def _pledge(self, conn: Connection, pledge_id: Any) -> PledgeRow:
-        kept = batch_rows(conn).pledges
+        kept = self._rows(conn).pledges
         if pledge_id not in kept:
+            p = t.pledges.c
             row = conn.execute(
-                sa.select(t.pledges.c.id, t.pledges.c.project_id, t.pledges.c.citizen_id,
-                          t.pledges.c.status).where(t.pledges.c.id == pledge_id)
+                sa.select(p.id, p.project_id, p.citizen_id, p.status, p.amount, p.currency)
+                .where(p.id == pledge_id)
             ).one()
             kept[pledge_id] = PledgeRow(*row)
         return kept[pledge_id]
@@ -207,49 +305,25 @@ class ReadModels:
         """Change a pledge's status and keep its project's count of live pledges and backers in
         step (authorised, charged and still-fixable failed pledges are live). The money is the
         ledger's."""
+        rows = self._rows(conn)
         pledge = self._pledge(conn, e.originator_id)
-        conn.execute(
-            t.pledges.update().where(t.pledges.c.id == pledge.id)
-            .values(status=status, updated_at=e.timestamp, **values)
-        )
+        held = rows.new_pledges.get(pledge.id)
+        if held is not None:  # made in this batch and not written yet: written as it ends up
+            held.update(status=status, updated_at=e.timestamp, **values)
+        else:
+            conn.execute(
+                t.pledges.update().where(t.pledges.c.id == pledge.id)
+                .values(status=status, updated_at=e.timestamp, **values)
+            )
         was_live, is_live = pledge.status in LIVE, status in LIVE
         pledge.status = status
-        change: dict[str, Any] = {"updated_at": e.timestamp}
+        change = rows.projects.setdefault(pledge.project_id, ProjectChange(e.timestamp))
+        change.updated_at = e.timestamp
         if was_live != is_live:
             step = 1 if is_live else -1
-            change["pledge_count"] = t.projects.c.pledge_count + step
-            change["backers"] = t.projects.c.backers + self._count_backer(
-                conn, pledge.project_id, pledge.citizen_id, step
-            )
-        conn.execute(
-            t.projects.update().where(t.projects.c.id == pledge.project_id).values(**change)
-        )
-
-    def _count_backer(self, conn: Connection, project_id: Any, citizen_id: Any, step: int) -> int:
-        """Returns +1 when a citizen becomes a backer, -1 when they stop being one, else 0."""
-        key = (t.project_backers.c.project_id == project_id) & (
-            t.project_backers.c.citizen_id == citizen_id
-        )
-        known = batch_rows(conn).backers
-        live = known.get((project_id, citizen_id))
-        if live is None:
-            live = conn.execute(sa.select(t.project_backers.c.live_pledges).where(key)).scalar()
-        known[(project_id, citizen_id)] = (live or 0) + step
-        if live is None:
-            conn.execute(
-                t.project_backers.insert().values(
-                    project_id=project_id, citizen_id=citizen_id, live_pledges=max(step, 0)
-                )
-            )
-            live = 0
-        else:
-            conn.execute(t.project_backers.update().where(key).values(live_pledges=live + step))
-        after = live + step
-        if live == 0 and after > 0:
-            return 1
-        if live > 0 and after == 0:
-            return -1
-        return 0
+            change.pledge_count += step
+            pair = (pledge.project_id, pledge.citizen_id)
+            rows.live_changes[pair] = rows.live_changes.get(pair, 0) + step
 
     def pledge_authorised(self, conn: Connection, e: Pledge.Authorised) -> None:
         self._move_pledge(conn, e, "authorised", payment_reference=e.payment_reference)

@@ -350,6 +350,8 @@ class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, Agre
             call_id=row.awarded_in_call,
             cost_benefit=(row.cost_benefit_json if not isinstance(row.cost_benefit_json, str)
                           else json.loads(row.cost_benefit_json)),
+            has_offers=row.has_offers,
+            has_agreement=row.has_agreement,
         )
 
     def projects_delivered_by(self, account_id: UUID) -> list[ProjectView]:
@@ -747,6 +749,8 @@ _PROJECT_PAGE_PG = _PROJECT_BY_ID.add_columns(
                   t.updates.c.id.desc()).label("updates_json"),
     _funds_as_json().label("funds_json"),
     *award_columns(),
+    sa.exists().where(t.offers.c.project_id == t.projects.c.id).label("has_offers"),
+    sa.exists().where(t.agreements.c.project_id == t.projects.c.id).label("has_agreement"),
 )
 
 
@@ -777,3 +781,7 @@ class ProjectPage:
     # For a pilot an award made: its call and its cost-benefit analysis (plain data).
     call_id: UUID | None = None
     cost_benefit: dict[str, Any] | None = None
+    # Whether the pilot has investment offers, and a benefit-sharing agreement: where the page's
+    # statement says it has none, the page does not look for them.
+    has_offers: bool = True
+    has_agreement: bool = True

@@ -120,6 +120,7 @@ class SqlStore:
     def __init__(self, engine: sa.Engine, *, relaxed: sa.Engine | None = None):
         self.engine = engine
         self.relaxed = relaxed or engine  # one statement, not waiting for the disk
+        self._place: dict[str, Any] = {}  # the placing statement, built once per dialect
 
     def answer(self, key: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
@@ -139,13 +140,16 @@ class SqlStore:
     def place_intent(self, intent: dict[str, Any]) -> dict[str, Any]:
         """The intent under this reference: placed now in one statement (autocommit), or as
         placed by an earlier call with the same key."""
-        insert = (postgresql.insert if self.engine.dialect.name == "postgresql"
-                  else sqlite.insert)(t.sandbox_intents).values(**intent)
-        with self.relaxed.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            placed = conn.execute(
-                insert.on_conflict_do_nothing(index_elements=["reference"])
+        insert = self._place.get(self.engine.dialect.name)
+        if insert is None:
+            dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+            insert = self._place[self.engine.dialect.name] = (
+                dialect.insert(t.sandbox_intents)
+                .on_conflict_do_nothing(index_elements=["reference"])
                 .returning(t.sandbox_intents.c.reference)
-            ).first()
+            )
+        with self.relaxed.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            placed = conn.execute(insert, intent).first()
         return intent if placed is not None else (self.intent(intent["reference"]) or intent)
 
     def record(self, key, answer, intent, charge=None):

@@ -10,8 +10,11 @@ N client threads then drive each request kind for a fixed time:
     api      GET /api/v1/projects/{id}
     page     GET /projects/{id}
 
-and it prints req/s, p50, p95 and errors for each, and each one's rate as a ratio of the bare
-endpoint's. Exits 1 when a target is missed:
+and it prints req/s, p50, p95 and errors for each, each one's rate as a ratio of the bare
+endpoint's, and (on Linux) the CPU time each request cost the web workers, PostgreSQL's backends
+for the database and `civicfund worker` together: a figure other load on the machine moves far
+less than the rates (though it grows on an oversubscribed machine too). Exits 1 when a target
+is missed:
 
     pledge >= 0.15 of bare, with p95 <= 60 ms;  api >= 0.5;  page >= 0.3
 
@@ -140,6 +143,7 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     seconds: float = 0.0
+    cpu: float | None = None  # CPU seconds the servers spent during the run (Linux)
 
     @property
     def rate(self) -> float:
@@ -152,7 +156,30 @@ class Result:
         return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))] * 1000
 
 
-def drive(name: str, port: int, clients: int, seconds: float, make_request) -> Result:
+def cpu_seconds(parents: list[int], database: str) -> float | None:
+    """CPU time so far of these processes' children (gunicorn's workers), the processes
+    themselves and PostgreSQL's backends serving `database`; None without /proc."""
+    if not Path("/proc/self/stat").exists():
+        return None
+    with psycopg.connect(libpq(ADMIN), autocommit=True) as conn:
+        backends = {row[0] for row in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (database,))}
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry.name), int(fields[1])
+        if ppid in parents or pid in parents or pid in backends:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def drive(name: str, port: int, clients: int, seconds: float, make_request,
+          measure_cpu=None) -> Result:
     result = Result(name)
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
@@ -185,11 +212,15 @@ def drive(name: str, port: int, clients: int, seconds: float, make_request) -> R
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     for thread in threads:
         thread.start()
+    cpu_before = measure_cpu() if measure_cpu else None
     began = time.perf_counter()
     start.wait()
     for thread in threads:
         thread.join()
     result.seconds = time.perf_counter() - began
+    cpu_after = measure_cpu() if measure_cpu else None
+    if cpu_before is not None and cpu_after is not None:
+        result.cpu = cpu_after - cpu_before
     return result
 
 
@@ -200,6 +231,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--projects", type=int, default=20)
+    parser.add_argument("--only", default="",
+                        help="comma-separated kinds to drive besides bare (pledge,api,page)")
     parser.add_argument("--rounds", type=int, default=1,
                         help="repeat every kind this often, alternating, and take medians")
     parser.add_argument("--checkout", type=Path, default=ROOT)
@@ -253,15 +286,23 @@ def main() -> int:
             "page": (app_port, lambda n, rng: ("GET", f"/projects/{rng.choice(projects)}",
                                                None, {}, 200)),
         }
+        if args.only:
+            kinds = {kind: how for kind, how in kinds.items()
+                     if kind == "bare" or kind in args.only.split(",")}
         # Warm both servers up (imports, pools, prepared statements).
         for kind, (port, make) in kinds.items():
             drive(kind, port, args.clients, 1.0, make)
+        servers = {"bare": [processes[1].pid],
+                   "app": [p.pid for p in processes if p is not processes[1]]}
         results: dict[str, list[Result]] = {kind: [] for kind in kinds}
         for round_number in range(args.rounds):
             order = list(kinds) if round_number % 2 == 0 else list(reversed(kinds))
             for kind in order:
                 port, make = kinds[kind]
-                results[kind].append(drive(kind, port, args.clients, args.seconds, make))
+                parents = servers["bare" if kind == "bare" else "app"]
+                results[kind].append(drive(
+                    kind, port, args.clients, args.seconds, make,
+                    lambda parents=parents: cpu_seconds(parents, name)))
         return report(results, args)
     finally:
         for process in processes:
@@ -284,7 +325,7 @@ def report(results: dict[str, list[Result]], args) -> int:
           f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, {os.cpu_count()} cores")
     bare = statistics.median(r.rate for r in results["bare"])
     print(f"{'request':<8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} "
-          f"{'ratio':>6}  target")
+          f"{'ratio':>6} {'cpu ms':>7}  target")
     ok = True
     for kind, runs in results.items():
         rate = statistics.median(r.rate for r in runs)
@@ -292,6 +333,9 @@ def report(results: dict[str, list[Result]], args) -> int:
         p95 = statistics.median(r.percentile(0.95) for r in runs)
         errors = sum(r.errors for r in runs)
         ratio = rate / bare if bare else 0.0
+        costs = [r.cpu * 1000 / len(r.latencies) for r in runs
+                 if r.cpu is not None and r.latencies]
+        cpu = f"{statistics.median(costs):7.2f}" if costs else f"{'-':>7}"
         target = TARGETS.get(kind)
         verdict = ""
         if target is not None:
@@ -303,7 +347,10 @@ def report(results: dict[str, list[Result]], args) -> int:
                 verdict = f">= {target}"
             verdict += "  PASS" if met else "  FAIL"
             ok = ok and met
-        print(f"{kind:<8} {rate:8.0f} {p50:8.1f} {p95:8.1f} {errors:7d} {ratio:6.2f}  {verdict}")
+        print(f"{kind:<8} {rate:8.0f} {p50:8.1f} {p95:8.1f} {errors:7d} {ratio:6.2f} {cpu}  "
+              f"{verdict}")
+    print("cpu ms: CPU time per request of the servers (web workers, or the bare app's; "
+          "PostgreSQL's backends for the database; civicfund worker), median of the rounds")
     return 0 if ok else 1
 
 

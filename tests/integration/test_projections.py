@@ -238,3 +238,49 @@ def test_a_rebuild_while_pledges_keep_arriving_finishes_and_loses_nothing(any_pl
     assert errors == []
     assert any_platform.read.project(project).raised == Money.parse("45.00", "EUR")
     assert any_platform.read.project(project).pledge_count == 33
+
+
+def test_figures_and_mail_do_not_depend_on_how_the_log_is_batched(any_platform, clock):
+    """A batch holds pledge writes back and writes them together: caught up at random moments
+    (pledges made, authorised and cancelled in one batch or across several), every figure and
+    every confirmation is what a single rebuild gives, and what the live pledges add up to."""
+    world = World(any_platform, clock)
+    rng = random.Random(10)
+    city_id = world.city("Porto")
+    officer = world.officer(city_id)
+    projects = [world.project(city_id, officer, title=f"Pilot {n}") for n in range(3)]
+    citizens = [world.citizen() for _ in range(4)]
+    live: list[tuple[UUID, UUID, UUID, int]] = []  # pledge, citizen, project, minor units
+    made: list[UUID] = []
+    for _ in range(60):
+        if live and rng.random() < 0.3:
+            pledge_id, citizen, _, _ = live.pop(rng.randrange(len(live)))
+            cancel_quietly(any_platform, pledge_id, citizen)
+        else:
+            citizen, project_id = rng.choice(citizens), rng.choice(projects)
+            minor = rng.randint(100, 9_999)
+            pledge_id = pledge_quietly(any_platform, project_id, citizen,
+                                       f"{minor // 100}.{minor % 100:02d}")
+            made.append(pledge_id)
+            live.append((pledge_id, citizen, project_id, minor))
+        if rng.random() < 0.3:
+            any_platform.projections.catch_up()
+    any_platform.projections.catch_up()
+    batched = read_model_rows(any_platform)
+
+    for project_id in projects:
+        view = any_platform.read.project(project_id)
+        mine = [(citizen, minor) for _, citizen, project, minor in live if project == project_id]
+        assert (view.raised.minor, view.pledge_count, view.backers) == (
+            sum(minor for _, minor in mine), len(mine), len({citizen for citizen, _ in mine}))
+    confirmations = [m for m in any_platform.outbox.messages(limit=1000)
+                     if m.kind == "confirmation"]
+    assert sorted(m.pledge_id for m in confirmations) == sorted(made)
+    for pledge_id in made:
+        pledge = any_platform.read.pledge(pledge_id)
+        [message] = [m for m in confirmations if m.pledge_id == pledge_id]
+        assert message.account_id == pledge.citizen_id
+        assert pledge.amount.display() in message.subject
+
+    any_platform.projections.rebuild()
+    assert read_model_rows(any_platform) == batched

@@ -108,6 +108,7 @@ def projects():
 def project(project_id: UUID):
     page = platform().read.project_page(project_id)
     found = _visible(page.project if page else None)
+    offers = platform().read.offers_on(found.id) if page.has_offers else []
     return render_template(
         "public/project.html",
         project=found,
@@ -117,8 +118,8 @@ def project(project_id: UUID):
         delivered_by=delivery_owner_name(found),
         **capital_stack(found, page.funds),
         **awarded_pilot(page),
-        offers=platform().read.offers_on(found.id),
-        **benefit_sharing(found),
+        offers=offers,
+        **benefit_sharing(found, offers, page.has_agreement),
     )
 
 
@@ -198,15 +199,16 @@ def delivery_owner_name(project: ProjectView) -> str | None:
     return owner.name
 
 
-def benefit_sharing(project: ProjectView) -> dict:
+def benefit_sharing(project: ProjectView, offers: list, may_have_agreement: bool = True) -> dict:
     """A funded pilot's benefit-sharing agreement and its benefit reports (public), and whether
-    the visitor may report a benefit (its delivery owner or an officer of its city)."""
+    the visitor may report a benefit (its delivery owner or an officer of its city). `offers`:
+    the pilot's offers."""
     read = platform().read
-    agreement = read.agreement(project.id)
+    agreement = read.agreement(project.id) if may_have_agreement else None
     if agreement is None:
         # Funded with a benefit-share offer: its city's officers draw it up by signing.
         to_draw_up = project.status in ("funded", "delivering", "completed") and any(
-            o.kind == "benefit_share" for o in read.offers_on(project.id))
+            o.kind == "benefit_share" for o in offers)
         return {"agreement": None, "benefit_reports": [], "may_report_benefit": False,
                 "agreement_to_draw_up": to_draw_up}
     may_report = current_user.is_authenticated and (
