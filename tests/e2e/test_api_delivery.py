@@ -197,11 +197,13 @@ def test_only_the_citys_officers_manage_delivery(delivery, platform, path, body)
     delivery.plan("Install", datetime(2027, 3, 1, tzinfo=UTC))
     dublin = world.city("Dublin", "EUR", "IE", "Europe/Dublin")
     outsiders = [world.token(world.citizen()), world.token(world.officer(dublin)),
-                 world.token(world.account("auditor")), world.token(world.account("investor"))]
+                 world.token(world.account("investor"))]
+    auditor = world.token(world.account("auditor"))
     before = log_position(platform)
 
     for token in outsiders:
         assert_refused(delivery.post(path, body, token), 403, "forbidden")
+    assert_refused(delivery.post(path, body, auditor), 403, "read_only")  # auditors change nothing
     anonymous = delivery.client.post(f"/api/v1/projects/{delivery.id}{path}", json=body)
     assert_refused(anonymous, 401, "unauthorised")
     missing = delivery.client.post(f"/api/v1/projects/{uuid4()}{path}", json=body,
