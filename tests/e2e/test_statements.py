@@ -103,6 +103,9 @@ def test_a_benefit_share_distribution_names_its_report_tier_and_version(world, c
                            headers=on.second)
     assert approved.status_code == 200, approved.text
     year = world.clock.now().year
+    owed = rows(statement(on, on.alice, year))
+    assert [r["kind"] for r in owed if r["date"]] == ["paid_in"]  # not yet paid out
+    move_investment_money(on.platform.app, on.platform.engine, on.platform.projections)
     found = rows(statement(on, on.alice, year))
     # 1,000.00 of benefits against 4,000.00 of capital all returns capital, 3,000:1,000.
     assert [(r["kind"], r["amount"]) for r in found if r["date"]] == [
