@@ -20,6 +20,9 @@ The agreement is the consistency boundary of its benefit reports' periods and di
 a report's period may not overlap another report's that is pending or approved; an approved
 report is distributed by `waterfall.distribute` from the `Carried` state the agreement keeps.
 A report itself is a `BenefitReport` aggregate (its id is what officers approve or reject).
+Each investor's part of a distribution (every tier together) is then owed to them and paid out
+through the payments port by the worker (`DistributionPaidOut`, or `DistributionPayoutFailed`
+and a retry a day later: domain/investment/payouts.py).
 """
 
 from __future__ import annotations
