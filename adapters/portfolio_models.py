@@ -99,15 +99,19 @@ class PortfolioModels:
               else e.timestamp.date())
         if getattr(e, "pays_out", False):
             # Owed until paid out: the cash flows are the payout's (dated when it is paid).
-            for investor, amount in investor_amounts(e.payments).items():
-                tiers = [[p["tier"], p["amount"]] for p in e.payments
-                         if str(p["investor"]) == investor and p["amount"]]
-                conn.execute(t.distribution_payouts.insert().values(
-                    report_id=UUID(e.report_id), investor_id=UUID(investor),
-                    offer_id=agreement.offer_id, project_id=agreement.project_id,
-                    version=e.version, tiers=tiers, amount=amount,
-                    currency=agreement.currency, distributed_on=on, state=OWED, attempts=0,
-                    failure="", retry_at=None, reference=None, updated_at=e.timestamp))
+            tiers: dict[str, list[list[int]]] = {}
+            for p in e.payments:
+                if p["investor"] is not None and p["amount"]:
+                    tiers.setdefault(str(p["investor"]), []).append([p["tier"], p["amount"]])
+            rows = [dict(report_id=UUID(e.report_id), investor_id=UUID(investor),
+                         offer_id=agreement.offer_id, project_id=agreement.project_id,
+                         version=e.version, tiers=tiers[investor], amount=amount,
+                         currency=agreement.currency, distributed_on=on, state=OWED,
+                         attempts=0, failure="", retry_at=None, reference=None,
+                         updated_at=e.timestamp)
+                    for investor, amount in investor_amounts(e.payments).items()]
+            if rows:
+                conn.execute(t.distribution_payouts.insert(), rows)
             return
         for seq, payment in enumerate(e.payments):
             if payment["investor"] is None or not payment["amount"]:
