@@ -1,5 +1,6 @@
 """The worker's investment money round: for every offer of a funded pilot, pay in what is called,
-issue bonds, record schedule lines falling due and pay them out (domain/investment/paying.py)."""
+issue bonds, record schedule lines falling due and pay them out, and pay out what investors are
+owed from benefit distributions (domain/investment/paying.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from adapters.follower import ProjectionFollower
 from domain.application import Civicfund
 from domain.investment.offer import COMMUNITY_BOND, TO_PAY_IN
 from domain.investment.paying import ISSUING_STATUSES, MoneyReport
+from domain.investment.payouts import PAID
 from domain.kernel.context import SYSTEM, acting_as, new_correlation_id
 from domain.kernel.errors import DomainError
 
@@ -21,13 +23,17 @@ log = logging.getLogger(__name__)
 
 def funded_offers(engine: sa.Engine) -> list[UUID]:
     """Offers of funded pilots whose money may move, oldest first: community bonds (their
-    schedule runs for years) and offers with a commitment still to pay in."""
+    schedule runs for years), offers with a commitment still to pay in, and benefit shares with
+    a distribution not yet paid out."""
     o, p, c = t.offers.c, t.projects.c, t.investment_commitments.c
+    d = t.distribution_payouts.c
     to_pay_in = sa.exists().where(c.offer_id == o.id, c.state == TO_PAY_IN)
+    to_pay_out = sa.exists().where(d.offer_id == o.id, d.state != PAID)
     with engine.connect() as conn:
         return list(conn.execute(
             sa.select(o.id).join(t.projects, p.id == o.project_id)
-            .where(p.status.in_(ISSUING_STATUSES), (o.kind == COMMUNITY_BOND) | to_pay_in)
+            .where(p.status.in_(ISSUING_STATUSES),
+                   (o.kind == COMMUNITY_BOND) | to_pay_in | to_pay_out)
             .order_by(o.added_at, o.id)
         ).scalars())
 

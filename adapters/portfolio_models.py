@@ -1,5 +1,5 @@
-"""Read models of investment money: rm_issued_bonds, rm_bond_payouts and
-rm_investment_cash_flows (every investor's cash flows per holding, each naming the event's
+"""Read models of investment money: rm_issued_bonds, rm_bond_payouts, rm_distribution_payouts
+and rm_investment_cash_flows (every investor's cash flows per holding, each naming the event's
 position in the log and why it happened: the commitment paid in, the schedule line, or the
 benefit report, tier and agreement version). The amounts are the ledger's as well; these rows
 say when and why."""
@@ -14,9 +14,10 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from adapters import tables as t
-from domain.investment.agreement import Agreement
-from domain.investment.issued_bond import FAILED, OWED, PAID, IssuedBond
+from domain.investment.agreement import Agreement, investor_amounts
+from domain.investment.issued_bond import IssuedBond
 from domain.investment.offer import Offer
+from domain.investment.payouts import FAILED, OWED, PAID
 
 PAID_IN, INTEREST, CAPITAL, DISTRIBUTION = "paid_in", "interest", "capital", "distribution"
 KINDS = (PAID_IN, INTEREST, CAPITAL, DISTRIBUTION)
@@ -96,6 +97,22 @@ class PortfolioModels:
         # Distributions recorded before they carried their day are dated by their timestamp.
         on = (date.fromisoformat(e.distributed_on) if getattr(e, "distributed_on", None)
               else e.timestamp.date())
+        if getattr(e, "pays_out", False):
+            # Owed until paid out: the cash flows are the payout's (dated when it is paid).
+            tiers: dict[str, list[list[int]]] = {}
+            for p in e.payments:
+                if p["investor"] is not None and p["amount"]:
+                    tiers.setdefault(str(p["investor"]), []).append([p["tier"], p["amount"]])
+            rows = [dict(report_id=UUID(e.report_id), investor_id=UUID(investor),
+                         offer_id=agreement.offer_id, project_id=agreement.project_id,
+                         version=e.version, tiers=tiers[investor], amount=amount,
+                         currency=agreement.currency, distributed_on=on, state=OWED,
+                         attempts=0, failure="", retry_at=None, reference=None,
+                         updated_at=e.timestamp)
+                    for investor, amount in investor_amounts(e.payments).items()]
+            if rows:
+                conn.execute(t.distribution_payouts.insert(), rows)
+            return
         for seq, payment in enumerate(e.payments):
             if payment["investor"] is None or not payment["amount"]:
                 continue
@@ -103,8 +120,31 @@ class PortfolioModels:
                        offer_id=agreement.offer_id, project_id=agreement.project_id,
                        on=on, amount=payment["amount"],
                        currency=agreement.currency, kind=DISTRIBUTION, tier=payment["tier"],
-                       reason=f"Benefit report {e.report_id}, tier {payment['tier']}, "
-                              f"agreement version {e.version}")
+                       reason=_distribution_reason(e.report_id, payment["tier"], e.version))
+
+    def _distribution_payout(self, conn: Connection, report_id: str, investor: str,
+                             **values: Any) -> Any:
+        d = t.distribution_payouts.c
+        where = (d.report_id == UUID(report_id), d.investor_id == UUID(investor))
+        conn.execute(t.distribution_payouts.update().where(*where).values(**values))
+        return conn.execute(sa.select(t.distribution_payouts).where(*where)).one()
+
+    def distribution_paid_out(self, conn: Connection, e: Agreement.DistributionPaidOut,
+                              position: int) -> None:
+        row = self._distribution_payout(conn, e.report_id, e.investor, state=PAID,
+                                        reference=e.reference, failure="", retry_at=None,
+                                        updated_at=e.timestamp)
+        for seq, (tier, amount) in enumerate(row.tiers):
+            self._flow(conn, position, seq, investor_id=row.investor_id, offer_id=row.offer_id,
+                       project_id=row.project_id, on=date.fromisoformat(e.paid_on),
+                       amount=amount, currency=row.currency, kind=DISTRIBUTION, tier=tier,
+                       reason=_distribution_reason(e.report_id, tier, row.version))
+
+    def distribution_payout_failed(self, conn: Connection,
+                                   e: Agreement.DistributionPayoutFailed, position: int) -> None:
+        self._distribution_payout(conn, e.report_id, e.investor, state=FAILED,
+                                  attempts=e.attempt, failure=e.message, retry_at=e.retry_at,
+                                  updated_at=e.timestamp)
 
     _handlers = {
         Offer.PaidIn: paid_in,
@@ -113,5 +153,11 @@ class PortfolioModels:
         IssuedBond.PaidOut: paid_out,
         IssuedBond.PayoutFailed: payout_failed,
         Agreement.Distributed: distributed,
+        Agreement.DistributionPaidOut: distribution_paid_out,
+        Agreement.DistributionPayoutFailed: distribution_payout_failed,
     }
+
+
+def _distribution_reason(report_id: str, tier: int, version: int) -> str:
+    return f"Benefit report {report_id}, tier {tier}, agreement version {version}"
 

@@ -1,7 +1,7 @@
 """An investor's portfolio: per holding (an offer they hold commitments in) what they committed,
 paid in and received, the capital outstanding, the multiple, XIRR and performance, every cash
-flow, the next payments due and what went wrong (a failed pay-in or payout, with when it is
-tried again)."""
+flow, the next payments due and what went wrong (a failed pay-in, bond payout or distribution
+payout, with when it is tried again)."""
 
 from __future__ import annotations
 
@@ -126,6 +126,11 @@ class PortfolioQueries:
         failed_payouts = self._all(
             sa.select(t.bond_payouts).where(b.investor_id == investor_id, b.state == "failed",
                                             b.offer_id.in_(offer_ids)).order_by(b.line))
+        d = t.distribution_payouts.c
+        failed_distributions = self._all(
+            sa.select(t.distribution_payouts).where(
+                d.investor_id == investor_id, d.state == "failed", d.offer_id.in_(offer_ids))
+            .order_by(d.distributed_on, d.report_id))
         holdings = []
         for offer_id in offer_ids:
             mine = [r for r in commitments if r.offer_id == offer_id]
@@ -174,6 +179,13 @@ class PortfolioQueries:
                         f"The payment of {amount.display()} for schedule line {r.line} (due "
                         f"{r.due_date.isoformat()}) failed: {r.failure} It is owed to you and "
                         f"tried again after {_when(r.retry_at)}.")
+            for r in failed_distributions:
+                if r.offer_id == offer_id:
+                    holding.problems.append(
+                        f"The distribution of {Money(int(r.amount), r.currency).display()} "
+                        f"from benefit report {r.report_id} (approved "
+                        f"{r.distributed_on.isoformat()}) failed: {r.failure} It is owed to "
+                        f"you and tried again after {_when(r.retry_at)}.")
             holdings.append(holding)
         return holdings
 

@@ -18,6 +18,7 @@ from adapters.department_queries import DepartmentQueries, committed_on
 from adapters.offer_queries import OfferQueries, invested_on
 from adapters.portfolio_queries import PortfolioQueries
 from adapters.procurement_queries import ProcurementQueries, award_columns
+from adapters.statement_queries import StatementQueries
 from adapters.storage import among as _among
 from adapters.storage import read_all
 from domain.crowdfunding.project import takes_pledges
@@ -255,7 +256,7 @@ def _moment(text: str | None) -> datetime | None:
 
 
 class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, AgreementQueries,
-                       PortfolioQueries):
+                       PortfolioQueries, StatementQueries):
     def __init__(self, engine: sa.Engine):
         self.engine = engine
         # Embedded SQLite has no round trips to save: it reads the lists one by one.

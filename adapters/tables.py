@@ -531,6 +531,28 @@ bond_payouts = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# Each investor's part of an approved report's distribution (every tier), paid out through the
+# payments port; its tiers become cash flows when it is paid.
+distribution_payouts = sa.Table(
+    "rm_distribution_payouts",
+    metadata,
+    sa.Column("report_id", sa.Uuid, primary_key=True),
+    sa.Column("investor_id", sa.Uuid, primary_key=True, index=True),
+    sa.Column("offer_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("project_id", sa.Uuid, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),  # the agreement's version
+    sa.Column("tiers", sa.JSON, nullable=False),  # [[tier, minor], ...]
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("distributed_on", sa.Date, nullable=False),
+    sa.Column("state", sa.String(10), nullable=False),  # owed, paid, failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("failure", sa.Text, nullable=False),
+    sa.Column("retry_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("reference", sa.String(80), nullable=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 # Every investor's cash flows per holding: paid in (negative), interest, capital, distributions.
 investment_cash_flows = sa.Table(
     "rm_investment_cash_flows",
@@ -555,7 +577,7 @@ READ_MODELS = (
     calls, proposals, proposal_scores, call_awards, project_cost_benefits,
     offers, investment_commitments, appropriateness,
     agreements, agreement_versions, agreement_signatures, benefit_reports, distribution_payments,
-    issued_bonds, bond_payouts, investment_cash_flows,
+    issued_bonds, bond_payouts, investment_cash_flows, distribution_payouts,
 )
 
 # Mail to people, written from events exactly once (keyed by the event) and sent by the worker.

@@ -20,19 +20,24 @@ The agreement is the consistency boundary of its benefit reports' periods and di
 a report's period may not overlap another report's that is pending or approved; an approved
 report is distributed by `waterfall.distribute` from the `Carried` state the agreement keeps.
 A report itself is a `BenefitReport` aggregate (its id is what officers approve or reject).
+Each investor's part of a distribution (every tier together) is then owed to them and paid out
+through the payments port by the worker (`DistributionPaidOut`, or `DistributionPayoutFailed`
+and a retry a day later: domain/investment/payouts.py).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
 
 from domain.investment.errors import InvalidDistribution
+from domain.investment.payouts import PAID, PayoutState
 from domain.investment.waterfall import (
     COMMUNITY_FUND,
     INVESTORS,
@@ -86,6 +91,20 @@ class FourEyes(DomainError):
 AGREEMENT_NAMESPACE = UUID("4c0a7e52-1b9d-4f63-a2e8-7d5b3c9f1e04")
 
 
+@dataclass
+class DistributionPayout(PayoutState):
+    """What one investor receives from one approved report (every tier together), as it
+    stands."""
+
+    report_id: str
+    investor: str
+    amount: int
+
+
+def distribution_payout_key(report_id: str, investor: str) -> str:
+    return f"{report_id}:{investor}"
+
+
 class Agreement(CivicAggregate):
     @staticmethod
     def create_id(project_id: UUID) -> UUID:
@@ -108,6 +127,8 @@ class Agreement(CivicAggregate):
         self.periods: dict[str, tuple[date, date]] = {}  # report id -> period (pending/approved)
         self.reports: list[UUID] = []  # every report filed, in order
         self.distributions: dict[str, dict[str, Any]] = {}  # report id -> version, payments
+        # What investors are owed from each distribution, paid out through the payments port.
+        self.payouts: dict[str, DistributionPayout] = {}
 
     @classmethod
     def draw_up(cls, *, project_id: UUID, city_id: UUID, offer_id: UUID, currency: str,
@@ -249,14 +270,62 @@ class Agreement(CivicAggregate):
                     for p in distribution.payments]
         self._distributed(report_id=str(report.id), version=version["number"],
                           payments=payments, carried=after.as_data(),
-                          distributed_on=today.isoformat() if today else None)
+                          distributed_on=today.isoformat() if today else None, pays_out=True)
         return payments
 
     @event("Distributed")
     def _distributed(self, report_id: str, version: int, payments: list[dict[str, Any]],
-                     carried: dict[str, Any], distributed_on: str | None = None) -> None:
+                     carried: dict[str, Any], distributed_on: str | None = None,
+                     pays_out: bool = False) -> None:
+        # Distributions recorded before `pays_out` went straight to the investors' received
+        # accounts; later ones are owed to them until paid out through the payments port.
         self.carried = carried
         self.distributions[report_id] = {"version": version, "payments": payments}
+        if pays_out:
+            for investor, amount in investor_amounts(payments).items():
+                self.payouts[distribution_payout_key(report_id, investor)] = (
+                    DistributionPayout(report_id=report_id, investor=investor, amount=amount))
+
+    # -- paying distributions out ----------------------------------------------------------
+
+    def payouts_due(self, now: datetime) -> list[DistributionPayout]:
+        return [p for p in self.payouts.values() if p.due(now)]
+
+    def paid_out(self, payout: DistributionPayout, *, reference: str, today: date) -> None:
+        found = self.payouts[distribution_payout_key(payout.report_id, payout.investor)]
+        if found.state == PAID:
+            return
+        self._paid_out(report_id=found.report_id, investor=found.investor,
+                       amount=found.amount, reference=reference, paid_on=today.isoformat())
+
+    @event("DistributionPaidOut")
+    def _paid_out(self, report_id: str, investor: str, amount: int, reference: str,
+                  paid_on: str) -> None:
+        self.payouts[distribution_payout_key(report_id, investor)].record_paid(reference)
+
+    def payout_failed(self, payout: DistributionPayout, *, message: str, now: datetime) -> None:
+        found = self.payouts[distribution_payout_key(payout.report_id, payout.investor)]
+        if found.state == PAID:
+            return
+        self._payout_failed(report_id=found.report_id, investor=found.investor,
+                            **found.failure_fields(message, now))
+
+    @event("DistributionPayoutFailed")
+    def _payout_failed(self, report_id: str, investor: str, attempt: int, message: str,
+                       retry_at: datetime) -> None:
+        self.payouts[distribution_payout_key(report_id, investor)].record_failed(
+            attempt, message, retry_at)
+
+
+def investor_amounts(payments: list[dict[str, Any]]) -> dict[str, int]:
+    """Each investor's total (minor units) of a distribution's payments, every tier together, in
+    the order they first appear."""
+    totals: dict[str, int] = {}
+    for payment in payments:
+        if payment["investor"] is not None and payment["amount"]:
+            investor = str(payment["investor"])
+            totals[investor] = totals.get(investor, 0) + int(payment["amount"])
+    return totals
 
 
 def clean_evidence(text: object, links: object) -> tuple[str, list[str]]:

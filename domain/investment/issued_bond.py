@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -24,35 +24,25 @@ from eventsourcing.domain import event
 
 from domain.investment.bonds import BondConditions, HolderPayment, ScheduleLine, schedule
 from domain.investment.bonds import split_schedule as split
+from domain.investment.payouts import PAID, PayoutState
 from domain.kernel.aggregate import CivicAggregate
 from domain.kernel.money import Money
-
-PAYOUT_RETRY = timedelta(days=1)
-OWED, PAID, FAILED = "owed", "paid", "failed"
 
 ISSUED_BOND_NAMESPACE = UUID("9d3c1b7a-52e4-4f0d-8a61-3e7f2c9b5d40")
 
 
 @dataclass
-class Payout:
+class Payout(PayoutState):
     """One holder's share of one line, as it stands."""
 
     line: int
     investor: str
     interest: int
     capital: int
-    state: str = OWED
-    attempts: int = 0
-    retry_at: datetime | None = None
-    failure: str = ""
-    reference: str | None = None
 
     @property
     def amount(self) -> int:
         return self.interest + self.capital
-
-    def due(self, now: datetime) -> bool:
-        return self.state != PAID and (self.retry_at is None or now >= self.retry_at)
 
 
 def payout_key(line: int, investor: str) -> str:
@@ -141,20 +131,16 @@ class IssuedBond(CivicAggregate):
     @event("PaidOut")
     def _paid_out(self, line: int, investor: str, interest: int, capital: int, reference: str,
                   paid_on: str) -> None:
-        found = self.payouts[payout_key(line, investor)]
-        found.state, found.reference, found.retry_at, found.failure = PAID, reference, None, ""
+        self.payouts[payout_key(line, investor)].record_paid(reference)
 
     def payout_failed(self, payout: Payout, *, message: str, now: datetime) -> None:
         found = self.payouts[payout_key(payout.line, payout.investor)]
         if found.state == PAID:
             return
         self._payout_failed(line=payout.line, investor=payout.investor,
-                            attempt=found.attempts + 1, message=message[:300],
-                            retry_at=now + PAYOUT_RETRY)
+                            **found.failure_fields(message, now))
 
     @event("PayoutFailed")
     def _payout_failed(self, line: int, investor: str, attempt: int, message: str,
                        retry_at: datetime) -> None:
-        found = self.payouts[payout_key(line, investor)]
-        found.state, found.attempts, found.failure, found.retry_at = (
-            FAILED, attempt, message, retry_at)
+        self.payouts[payout_key(line, investor)].record_failed(attempt, message, retry_at)

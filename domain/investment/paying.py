@@ -10,7 +10,13 @@ The worker runs `move_investment_money` for each offer of a funded pilot, as oft
   for the capital paid in, dated the day (UTC) its offer closed: a date investors know when they
   commit, from which interest runs (lines already due by the time it is issued fall due at once);
 - each schedule line due by today falls due once, and each holder's share is paid out under the
-  key `investment_key(bond, "line-<n>-<investor>-payout-<attempt>")`, again never twice.
+  key `investment_key(bond, "line-<n>-<investor>-payout-<attempt>")`, again never twice;
+- each investor's part of an approved benefit report's distribution (every tier together) is
+  paid out under the key `investment_key(agreement, "report-<id>-<investor>-payout-<attempt>")`.
+  Only investors are paid out: a payout goes back to where the payee's paid-in money came from,
+  and the parties have none. The city's and the proposer's shares stay on the pilot's ledger
+  accounts for the city to settle; the community fund's tops up its matching fund.
+Payouts and their retries follow domain/investment/payouts.py.
 
 Every decision is taken on the offer or bond as recorded, with its events locked against other
 workers where the event store can, and taken again if another worker recorded first.
@@ -18,14 +24,22 @@ workers where the event store can, and taken again if another worker recorded fi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from domain.crowdfunding.project import COMPLETED, DELIVERING, FUNDED
+from domain.investment.agreement import (
+    Agreement,
+    DistributionPayout,
+    distribution_payout_key,
+)
 from domain.investment.investing import PAYMENT_METHOD, Investing
 from domain.investment.issued_bond import IssuedBond, Payout, payout_key
-from domain.investment.offer import COMMUNITY_BOND, PAID_IN, TO_PAY_IN, Offer
+from domain.investment.offer import BENEFIT_SHARE, COMMUNITY_BOND, PAID_IN, TO_PAY_IN, Offer
+from domain.investment.payouts import PayoutState
 from domain.kernel.errors import ConcurrentChange, NotFound, NotPermitted, PaymentDeclined
 from domain.kernel.money import Money
 from domain.kernel.payments import investment_key
@@ -70,6 +84,8 @@ class Paying(Investing):
                     report.pay_in_failed += 1
         if offer.kind == COMMUNITY_BOND:
             self._bond_round(offer_id, report)
+        elif offer.kind == BENEFIT_SHARE:
+            self._distribution_round(offer, report)
         return report
 
     # -- paying in -------------------------------------------------------------------------
@@ -155,32 +171,80 @@ class Paying(Investing):
         return True
 
     def _pay_out(self, offer: Offer, payouts: list[Payout]) -> list[bool | None]:
-        references = {}
-        for c in offer.commitments.values():
-            if c.state == PAID_IN:
-                references.setdefault(str(c.investor_id), c.reference or "")
+        references = _paid_in_references(offer)
 
         def change(bond: IssuedBond) -> list[bool | None]:
             now = self.clock.now()
-            return [self._send_payout(bond, p, references.get(p.investor, ""), now)
-                    for p in payouts]
+            return [self._send_payout(
+                bond.payouts[payout_key(p.line, p.investor)], payee=p.investor,
+                amount=Money(p.amount, bond.currency),
+                key=investment_key(bond.id, f"line-{p.line}-{p.investor}"),
+                paid_in_reference=references.get(p.investor, ""), now=now,
+                paid=lambda found, reference: bond.paid_out(found, reference=reference,
+                                                            today=now.date()),
+                failed=lambda found, message: bond.payout_failed(found, message=message,
+                                                                 now=now))
+                for p in payouts]
 
         return self._decide_on(lambda: self.get_issued_bond(offer.id), change)
 
-    def _send_payout(self, bond: IssuedBond, payout: Payout, paid_in_reference: str,
-                     now: datetime) -> bool | None:
-        found = bond.payouts[payout_key(payout.line, payout.investor)]
+    # -- distributions of benefit-sharing agreements ------------------------------------------
+
+    def _distribution_round(self, offer: Offer, report: MoneyReport) -> None:
+        agreement_id = Agreement.create_id(offer.project_id)
+        try:
+            due = self._get(Agreement, agreement_id, "agreement").payouts_due(self.clock.now())
+        except NotFound:
+            return
+        references = _paid_in_references(self.get_offer(offer.id))  # as paid in this round
+        for start in range(0, len(due), BATCH):
+            batch = due[start:start + BATCH]
+
+            def change(agreement: Agreement, batch: list[DistributionPayout] = batch
+                       ) -> list[bool | None]:
+                now = self.clock.now()
+                return [self._send_payout(
+                    agreement.payouts[distribution_payout_key(p.report_id, p.investor)],
+                    payee=p.investor,
+                    amount=Money(p.amount, agreement.currency),
+                    key=investment_key(agreement.id, f"report-{p.report_id}-{p.investor}"),
+                    paid_in_reference=references.get(p.investor, ""), now=now,
+                    paid=lambda found, reference: agreement.paid_out(
+                        found, reference=reference, today=now.date()),
+                    failed=lambda found, message: agreement.payout_failed(
+                        found, message=message, now=now))
+                    for p in batch]
+
+            for paid in self._decide_on(
+                    lambda: self._get(Agreement, agreement_id, "agreement"), change):
+                if paid is True:
+                    report.paid_out += 1
+                elif paid is False:
+                    report.payout_failed += 1
+
+    # -- paying out ---------------------------------------------------------------------------
+
+    def _send_payout(self, found: PayoutState, *, payee: str, amount: Money, key: str,
+                     paid_in_reference: str, now: datetime,
+                     paid: Callable[[Any, str], None],
+                     failed: Callable[[Any, str], None]) -> bool | None:
+        """Pay `found` out if it is due (True paid, False refused, None not due: recorded
+        meanwhile by another worker, or its retry not yet due)."""
         if not found.due(now):
             return None
-        result = self.payments.pay_out(
-            payee_id=UUID(found.investor), paid_in_reference=paid_in_reference,
-            amount=Money(found.amount, bond.currency),
-            idempotency_key=investment_key(
-                bond.id, f"line-{found.line}-{found.investor}-payout-{found.attempts + 1}"),
-        )
+        result = self.payments.pay_out(payee_id=UUID(payee), paid_in_reference=paid_in_reference,
+                                       amount=amount, idempotency_key=found.attempt_key(key))
         if result.succeeded:
-            bond.paid_out(found, reference=result.reference or "", today=now.date())
+            paid(found, result.reference or "")
         else:
-            bond.payout_failed(found, message=result.message or "The payout was refused",
-                               now=now)
+            failed(found, result.message or "The payout was refused")
         return result.succeeded
+
+
+def _paid_in_references(offer: Offer) -> dict[str, str]:
+    """Each investor's first paid-in reference: where their payouts go back to."""
+    references: dict[str, str] = {}
+    for c in offer.commitments.values():
+        if c.state == PAID_IN:
+            references.setdefault(str(c.investor_id), c.reference or "")
+    return references

@@ -96,6 +96,7 @@ class Bookkeeper:
             IssuedBond.PaidOut: self._bond_paid_out,
             Agreement.DrawnUp: self._agreement_drawn_up,
             Agreement.Distributed: self._distributed,
+            Agreement.DistributionPaidOut: self._distribution_paid_out,
         }
 
     @staticmethod
@@ -452,20 +453,33 @@ class Bookkeeper:
                                                         "project": str(e.project_id)})
         return []
 
+    def _agreement(self, agreement_id: UUID) -> dict[str, Any]:
+        facts = self.facts.get(f"agreement:{agreement_id}")
+        if facts is None:
+            raise KeyError(f"the ledger has not seen agreement {agreement_id} drawn up")
+        return facts
+
     def _distributed(self, e: Agreement.Distributed) -> list[Posting]:
         """An approved benefit report's payments: from the pilot's benefits to each party and
-        each investor."""
-        facts = self.facts.get(f"agreement:{e.originator_id}")
-        if facts is None:
-            raise KeyError(f"the ledger has not seen agreement {e.originator_id} drawn up")
+        each investor: owed to them until paid out (received at once for distributions recorded
+        before they were paid out through the payments port)."""
+        facts = self._agreement(e.originator_id)
         currency, project = facts["currency"], _uuid(facts["project"])
+        investor_account = (chart.investor_receivable if getattr(e, "pays_out", False)
+                            else chart.investor_received)
         postings: list[Posting] = []
         for payment in e.payments:
-            target = (chart.investor_received(_uuid(payment["investor"]), currency)
+            target = (investor_account(_uuid(payment["investor"]), currency)
                       if payment["investor"] is not None
                       else chart.party_received(project, payment["party"]))
             postings += move(payment["amount"], currency, chart.benefits(project), target)
         return postings
+
+    def _distribution_paid_out(self, e: Agreement.DistributionPaidOut) -> list[Posting]:
+        currency = self._agreement(e.originator_id)["currency"]
+        investor = _uuid(e.investor)
+        return move(e.amount, currency, chart.investor_receivable(investor, currency),
+                    chart.investor_received(investor, currency))
 
 
 def _bucket(project_id: UUID, at: str) -> chart.Account:
@@ -484,6 +498,6 @@ _MONEY_EVENTS = {
     Department.Withdrawn, Department.Released, Department.Drawn, Offer.Added, Offer.Committed,
     Offer.Withdrawn, Offer.Released, Offer.CalledToPayIn, Offer.PaidIn, Offer.PayInAbandoned,
     IssuedBond.Issued, IssuedBond.LineFellDue, IssuedBond.PaidOut, Agreement.DrawnUp,
-    Agreement.Distributed,
+    Agreement.Distributed, Agreement.DistributionPaidOut,
 }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.investment_rounds import move_investment_money
 from adapters.ledger_audit import audit_ledger
 from adapters.settlement_rounds import settle_due
 from domain.kernel.context import Actor, acting_as
@@ -86,9 +87,16 @@ def test_parties_sign_a_report_is_approved_and_distributed_through_the_waterfall
     assert payments[0]["investor_id"] == str(on.alice_id)  # an officer sees who
     public = client.get(f"/api/v1/benefit-reports/{report['id']}").json
     assert [p["investor_id"] for p in public["payments"]] == [None, None]
-    received = client.get(f"/api/v1/ledger/accounts/investor/{on.alice_id}/received/EUR",
-                          headers=on.alice)
-    assert received.status_code == 200 and received.json["balance"] == "750.00"
+    def balance(account):
+        found = client.get(f"/api/v1/ledger/accounts/investor/{on.alice_id}/{account}/EUR",
+                           headers=on.alice)
+        assert found.status_code == 200
+        return found.json["balance"]
+
+    # Owed to the investor until the worker pays it out through the payments port.
+    assert (balance("receivable"), balance("received")) == ("750.00", "0.00")
+    move_investment_money(on.platform.app, on.platform.engine, on.platform.projections)
+    assert (balance("receivable"), balance("received")) == ("0.00", "750.00")
     benefits = client.get(f"/api/v1/ledger/accounts/project/{on.project}/benefits")
     assert benefits.json["balance"] == "-1000.00"
     listed = client.get(f"/api/v1/projects/{on.project}/benefit-reports").json["reports"]

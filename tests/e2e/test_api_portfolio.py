@@ -137,6 +137,9 @@ def test_a_benefit_share_holding_shows_its_distribution_with_the_report_tier_and
     approved = client.post(f"/api/v1/benefit-reports/{report.json['id']}/approve",
                            headers=on.second)
     assert approved.status_code == 200, approved.text
+    [owed] = client.get("/api/v1/me/investments", headers=on.alice).json["investments"]
+    assert [f["kind"] for f in owed["cash_flows"]] == ["paid_in"]  # owed until paid out
+    move_investment_money(on.platform.app, on.platform.engine, on.platform.projections)
     answer = client.get("/api/v1/me/investments", headers=on.alice)
     [holding] = answer.json["investments"]
     # 1,000.00 of benefit returns capital 3:1: the citizen's 3,000.00 gets 750.00 back.

@@ -25,7 +25,8 @@ NOT_AN_AUDITORS = {
     "account.erase", "pledges.pledge", "pledges.live_preview", "calls.propose", "calls.score",
     "invest.mine", "pledges.mine", "calls.workspace", "sharing.report_form",
     "console.new_project", "calls.console_new", "api.my_pledges", "api.export_my_data",
-    "api.my_investments", "invest.commitment_receipt",
+    "api.my_investments", "invest.commitment_receipt", "api.my_statement", "invest.statement",
+    "invest.statement_csv",
 }
 
 # Routes about a benefit-sharing agreement read the demo's pilot that has one.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from adapters.investment_rounds import move_investment_money
 from adapters.settlement_rounds import settle_due
 from domain.kernel.context import Actor, acting_as
 from domain.kernel.money import Money
@@ -67,9 +68,17 @@ def test_an_agreement_and_its_distribution_in_the_read_models(any_platform, cloc
     ledger = any_platform.ledger
     benefits = ledger.account(f"project/{project}/benefits", "EUR", offset=0, limit=1)
     assert benefits.balance.minor == -500000
-    first = ledger.account(f"investor/{investors[0]}/received/EUR", "EUR", offset=0, limit=1)
-    assert first.balance.minor == sum(p["amount"] for p in payments
-                                if p["investor"] == str(investors[0]))
+    share = sum(p["amount"] for p in payments if p["investor"] == str(investors[0]))
+
+    def balance(account):
+        return ledger.account(f"investor/{investors[0]}/{account}/EUR", "EUR", offset=0,
+                              limit=1).balance.minor
+
+    assert (balance("receivable"), balance("received")) == (share, 0)  # owed until paid out
+    move_investment_money(app, any_platform.engine, any_platform.projections)
+    assert (balance("receivable"), balance("received")) == (0, share)
+    [holding] = any_platform.read.portfolio(investors[0], clock.now().date())
+    assert holding.received_as("distribution").minor == share
 
     before = read_model_rows(any_platform)
     any_platform.projections.rebuild()

@@ -304,8 +304,10 @@ def test_distributions_post_from_the_pilots_benefits_to_each_party_and_investor(
     pool = pilot.app.get_matching_fund(pilot.fund_id)
     assert books[f"fund/{pilot.fund_id}/available"] == pool.available
     assert pool.pool == -books[f"fund/{pilot.fund_id}/sponsor"] + share
-    alice = books[f"investor/{pilot.alice_id}/received/EUR"]
-    bob = books[f"investor/{pilot.bob_id}/received/EUR"]
+    # What investors get is owed to them until the worker pays it out.
+    alice = books[f"investor/{pilot.alice_id}/receivable/EUR"]
+    bob = books[f"investor/{pilot.bob_id}/receivable/EUR"]
+    assert books[f"investor/{pilot.alice_id}/received/EUR"] == 0
     assert alice == sum(p["amount"] for p in payments if p["investor"] == str(pilot.alice_id))
     assert alice > 6000 and bob > 4000  # capital back plus their preferred and residual shares
     assert alice + bob + books[f"project/{project}/city"] + share + books[

@@ -11,8 +11,8 @@ from datetime import date, timedelta
 
 from adapters.sandbox_payments import SandboxGateway
 from domain.investment.bonds import add_months
-from domain.investment.issued_bond import FAILED, PAID
 from domain.investment.offer import MAX_PAY_IN_ATTEMPTS, PAID_IN, TO_PAY_IN, UNPAID
+from domain.investment.payouts import FAILED, PAID
 from domain.kernel.context import SYSTEM, Actor, acting_as
 from domain.kernel.payments import DECLINED, ChargeResult
 from tests.unit.conftest import eur

@@ -16,6 +16,26 @@ OPERATIONS: dict[str, dict[str, dict]] = {
             "application/json": {"schema": PortfolioSchema}}},
             "401": "Unauthorised", "403": "Forbidden"},
     }},
+    "api.my_statement": {"get": {
+        "summary": "The calling investor's statement for a calendar year, as CSV: one row per "
+                   "cash flow of the year, grouped by holding (date, pilot, project_id, "
+                   "offer_id, kind, amount (signed decimal string, paid in negative), currency, "
+                   "reason naming the commitment, schedule line, or benefit report, tier and "
+                   "agreement version, and the event's position in the log), then per currency "
+                   "the rows total_paid_in (a positive sum), total_interest, total_capital and "
+                   "total_distribution. A year without flows is the header row alone",
+        "tags": ["investment"], "security": [{"bearer": []}],
+        "parameters": [{"in": "path", "name": "year", "required": True,
+                        "description": "The calendar year, four digits (2000 to 2999)",
+                        "schema": {"type": "string", "pattern": "^[0-9]{4}$",
+                                   "example": "2027"}}],
+        "responses": {"200": {"description": "The statement", "content": {
+            "text/csv": {"schema": {"type": "string"}}}},
+            "401": "Unauthorised", "403": "Forbidden",
+            "404": {"description": "404 no_such_year: the year is not four digits from 2000 "
+                                   "to 2999", "content": {"application/json": {
+                                       "schema": {"$ref": "#/components/schemas/Error"}}}}},
+    }},
     "api.change_investment_card": {"post": {
         "summary": "After a failed pay-in, pay in with another card: recorded, then charged at "
                    "once (the commitment's state says whether it went through; a decline is "

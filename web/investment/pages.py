@@ -11,16 +11,27 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from adapters.offer_queries import OfferView
+from adapters.statement_queries import statement_year
 from domain.investment.offer import QUIZ, RISK_WARNING
 from domain.kernel.errors import DomainError, InvalidAmount, NotFound
 from domain.kernel.money import Money
 from web.crowdfunding.console_forms import ActionForm
 from web.errors import error_page, status_for
 from web.investment.cash_flow_chart import cash_flow_chart
+from web.investment.statement_csv import statement_csv as csv_of
 from web.services import command, platform
 
 bp = Blueprint("invest", __name__, url_prefix="/invest")
@@ -179,7 +190,39 @@ def _mine_page(status: int = 200, problem: str | None = None):
     return render_template("invest/mine.html", investments=investments,
                            withdrawable=withdrawable, problem=problem, holdings=holdings,
                            charts=charts, cards=platform().test_cards if _sandbox() else (),
-                           log_positions=positions), status
+                           log_positions=positions,
+                           statement_years=platform().read.statement_years(
+                               current_user.account_id)), status
+
+
+def _no_statement(year: str):
+    return error_page(404, "No such statement",
+                      f"There is no statement for \"{year}\": statements are by calendar year, "
+                      "such as /invest/statements/2027.")
+
+
+@bp.get("/statements/<string:year>")
+@login_required
+def statement(year: str):
+    wanted = statement_year(year)
+    if wanted is None:
+        return _no_statement(year)
+    return render_template("invest/statement.html",
+                           statement=platform().read.statement(current_user.account_id, wanted),
+                           printed_on=platform().clock.now().date())
+
+
+@bp.get("/statements/<string:year>.csv")
+@login_required
+def statement_csv(year: str):
+    wanted = statement_year(year)
+    if wanted is None:
+        return _no_statement(year)
+    return Response(csv_of(platform().read.statement(current_user.account_id, wanted)),
+                    mimetype="text/csv", headers={
+                        "Content-Disposition":
+                            f'attachment; filename="civicfund-statement-{wanted}.csv"',
+                        "Cache-Control": "no-store"})
 
 
 @bp.get("/commitments/<uuid:commitment_id>/receipt.json")
