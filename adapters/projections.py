@@ -17,6 +17,8 @@ from sqlalchemy.engine import Connection
 
 from adapters import tables as t
 from adapters.agreement_models import AgreementModels
+from adapters.conversation_mail import write_update_mail
+from adapters.conversation_models import ConversationModels
 from adapters.department_models import DepartmentModels
 from adapters.ledger import LedgerModels
 from adapters.mail import MAIL_CACHE, write_mail
@@ -96,6 +98,7 @@ class ReadModels:
             **ProcurementModels().handlers,
             **OfferModels().handlers,
             **AgreementModels().handlers,
+            **ConversationModels().handlers,
         }
         self.ledger = LedgerModels()
         self.portfolio = PortfolioModels()
@@ -124,6 +127,7 @@ class ReadModels:
         if handler is not None:
             handler(conn, event)
             write_mail(conn, event)
+            write_update_mail(conn, event)
         self.portfolio.apply(conn, event, position)
         self.ledger.apply(conn, event, position)
 
