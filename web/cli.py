@@ -345,7 +345,7 @@ def work_rounds(platform, stop: threading.Event, interval: float, echo=click.ech
             # Erasures that waited for their pledges' settlement are finished once they can be.
             if platform.erasures is not None:
                 platform.erasures.carry_out_waiting()
-            send_digests(platform.engine, platform.clock.now())
+            send_digests(platform.engine, datetime.now(UTC))
             platform.send_mail()
             if time.monotonic() - swept_at >= SWEEP_EVERY:
                 sweep_orphaned_authorisations(platform.app, platform.engine)
