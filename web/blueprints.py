@@ -19,6 +19,7 @@ from web.accounts import (
 from web.api import openapi
 from web.audit import api as audit_api
 from web.audit import pages as audit_pages
+from web.conversation import api as conversation_api
 from web.conversation import pages as conversation_pages
 from web.crowdfunding import console, delivery, pledging, public, webhooks
 from web.crowdfunding.api import delivery as delivery_api
@@ -45,7 +46,8 @@ from web.procurement import pages as call_pages
 # Imported for the routes they add to the API blueprint.
 API_ROUTES = (projects_api, pledges_api, settlement_api, delivery_api, matching_api, ledger_api,
               api_tokens, api_privacy, api_departments, procurement_api, openapi,
-              investment_api, api_agreements, api_liabilities, api_portfolio, audit_api)
+              investment_api, api_agreements, api_liabilities, api_portfolio, audit_api,
+              conversation_api)
 
 PAGES = (public, auth, password_reset, email_confirmation, security_page, account, pledging,
          console, funds, fund_console, department_console, delivery, admin, webhooks, call_pages,
