@@ -147,8 +147,9 @@ class ConversationQueries:
     def comments_by(self, account_id: UUID) -> list[Any]:
         """What the person wrote (their data download)."""
         x = t.conversation_texts.c
-        return read_all(self.engine, sa.select(x.comment_id, x.project_id, x.body, x.hidden_reason)
-                        .where(x.author_id == account_id))
+        return read_all(self.engine, sa.select(
+            x.comment_id.label("id"), x.project_id, x.body.label("text"), x.hidden_reason)
+            .where(x.author_id == account_id).order_by(x.comment_id))
 
 
 def _view(row: Any) -> CommentView:
