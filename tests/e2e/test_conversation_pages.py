@@ -227,3 +227,17 @@ def test_the_backer_wall_lists_only_those_who_opted_in(pilot, app, world, platfo
                  data={"csrf_token": token, "digest": "each", "on_backer_wall": "yes"})
     wall = text_of(app.test_client().get(pilot.page).text, "backer-wall")
     assert "Zsófia Kiss" in wall and "1 neighbour" in wall and "Bence" not in wall
+
+
+def test_the_tick_on_the_pledge_form_puts_the_backer_on_the_wall(pilot, app, platform):
+    citizen = pilot.client(app, CITIZEN)
+    form = citizen.get(f"{pilot.page}/pledge")
+    assert "Show my display name on this pilot's backer wall" in words(form.text)
+    pledged = citizen.post(f"{pilot.page}/pledge", data={
+        "csrf_token": csrf_from(form.text), "amount": "5000.00", "payment_method": "pm_card_visa",
+        "on_backer_wall": "y", "action": "pledge"})
+    assert pledged.status_code == 303, words(pledged.text)
+    platform.projections.catch_up()
+    assert platform.read.conversation_preferences_of(pilot.citizen).on_backer_wall
+    wall = text_of(app.test_client().get(pilot.page).text, "backer-wall")
+    assert "Zsófia Kiss" in wall and "1 neighbour" not in wall
