@@ -115,12 +115,6 @@ class ConversationQueries:
                            .where(b.citizen_id == account_id))
         return bool(backing and backing[0].live_pledges > 0)
 
-    def follower_count(self, project_id: UUID) -> int:
-        from adapters.conversation_mail import followers
-
-        with self.engine.connect() as conn:
-            return len(followers(conn, project_id))
-
     def backer_wall(self, project_id: UUID) -> BackerWall:
         b, p, a = t.project_backers.c, t.conversation_preferences.c, t.accounts.c
         rows = read_all(self.engine, (
