@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from adapters.account_links import AccountLinks
 from adapters.account_service import AccountService
 from adapters.accounts import AccountStore
+from adapters.conversation_texts import SqlConversationTexts
 from adapters.erasure import Erasures
 from adapters.follower import ProjectionFollower
 from adapters.idempotency import IdempotencyStore
@@ -67,6 +69,8 @@ class Platform:
     checkpoints: Checkpoints | None = None
     # The sandbox's test cards, offered on the pledge form in sandbox mode.
     test_cards: tuple[tuple[str, str], ...] = tuple(TEST_CARDS)
+    # Fills in a message's signed links as it is sent (the web app sets it: it holds the key).
+    personalise_mail: Callable[[Any], str] | None = None
 
     @property
     def webhooks(self) -> StripeInbox:
@@ -86,7 +90,7 @@ class Platform:
             account = self.accounts.get(account_id)
             return account.email if account else None
 
-        return self.outbox.send_pending(smtp, address_of)
+        return self.outbox.send_pending(smtp, address_of, self.personalise_mail)
 
     @property
     def account_service(self) -> AccountService:
@@ -172,6 +176,7 @@ def build_platform(
     payments = payments or build_payments(settings, engine, relaxed)
     pledge_index = ReadModelPledgeIndex(engine)
     app = Civicfund(
+        conversation_texts=SqlConversationTexts(engine),
         env=event_store_env(settings.database_url),
         payments=payments,
         clock=clock,

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 
 from adapters import tables as t
 from adapters.accounts import tombstone_email
+from adapters.conversation_texts import scrub_conversation
 from adapters.follower import ProjectionFollower
 from adapters.mail import scrub_mail
 from adapters.queries import PledgeView, ReadModelQueries
@@ -80,6 +81,7 @@ def forget_person(conn: Connection, account_id: UUID, now: datetime) -> None:
     )
     conn.execute(t.api_tokens.delete().where(t.api_tokens.c.account_id == account_id))
     scrub_mail(conn, account_id, now)
+    scrub_conversation(conn, account_id)
 
 
 class Erasures:

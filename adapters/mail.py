@@ -244,8 +244,9 @@ class Outbox:
                 kind=kind, subject=subject[:200], body=body, created_at=datetime.now(UTC),
             ))
 
-    def send_pending(self, smtp: SmtpSettings, address_of) -> int:
-        """Send unsent messages; each is marked sent after its own delivery."""
+    def send_pending(self, smtp: SmtpSettings, address_of, personalise=None) -> int:
+        """Send unsent messages; each is marked sent after its own delivery. `personalise`
+        (message -> body) fills in what is never stored, such as signed unsubscribe links."""
         with self.engine.connect() as conn:
             pending = conn.execute(
                 sa.select(t.mail_outbox).where(t.mail_outbox.c.sent_at.is_(None))
@@ -257,7 +258,7 @@ class Outbox:
             if address:
                 mail = EmailMessage()
                 mail["From"], mail["To"], mail["Subject"] = smtp.sender, address, message.subject
-                mail.set_content(message.body)
+                mail.set_content(personalise(message) if personalise else message.body)
                 with smtplib.SMTP(smtp.host, smtp.port, timeout=30) as server:
                     if smtp.starttls:
                         server.starttls()

@@ -40,6 +40,7 @@ class PersonalData:
     investments: list[InvestmentView] = field(default_factory=list)
     appropriateness_passed_at: datetime | None = None
     erasure: ErasureRequest | None = None
+    comments: list[Any] = field(default_factory=list)
 
 
 def _plain(value: Any) -> Any:
@@ -81,6 +82,7 @@ def personal_data(
         investments=read.investments_of(account.id),
         appropriateness_passed_at=_aware(read.appropriateness_passed_at(account.id)),
         erasure=erasures.request_of(account.id) if erasures else None,
+        comments=read.comments_by(account.id),
     )
 
 

@@ -17,6 +17,8 @@ from sqlalchemy.engine import Connection
 
 from adapters import tables as t
 from adapters.agreement_models import AgreementModels
+from adapters.conversation_mail import write_update_mail
+from adapters.conversation_models import ConversationModels
 from adapters.department_models import DepartmentModels
 from adapters.ledger import LedgerModels
 from adapters.mail import MAIL_CACHE, write_held_mail, write_mail
@@ -172,6 +174,7 @@ class ReadModels:
             **ProcurementModels().handlers,
             **OfferModels().handlers,
             **AgreementModels().handlers,
+            **ConversationModels().handlers,
         }
         self.ledger = LedgerModels()
         self.portfolio = PortfolioModels()
@@ -209,6 +212,7 @@ class ReadModels:
             try:
                 handler(conn, event)
                 write_mail(conn, event, rows.pledges.get(event.originator_id), rows.mail)
+                write_update_mail(conn, event)
                 if alone:
                     flush_pledges(conn, rows)
             finally:

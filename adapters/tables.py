@@ -570,6 +570,40 @@ investment_cash_flows = sa.Table(
     sa.Column("reason", sa.String(300), nullable=False),
 )
 
+# Conversation on pilots (the words are in conversation_texts, outside the read models).
+comments = sa.Table(
+    "rm_comments",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("project_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("author_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("kind", sa.String(20), nullable=False),  # question, comment, answer
+    sa.Column("answer_to", sa.Uuid, nullable=True, index=True),
+    sa.Column("answered_as", sa.String(20), nullable=True),  # proposer, city
+    sa.Column("posted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reports", sa.Integer, nullable=False),
+    sa.Column("hidden_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+# Explicit choices to follow a pilot or not (a pilot's backers follow it unless they chose not to).
+follows = sa.Table(
+    "rm_follows",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),  # the Following's id
+    sa.Column("project_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("account_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("following", sa.Boolean, nullable=False),
+)
+
+conversation_preferences = sa.Table(
+    "rm_conversation_preferences",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),  # the ConversationPreferences' id
+    sa.Column("account_id", sa.Uuid, nullable=False, unique=True),
+    sa.Column("digest", sa.String(10), nullable=False),  # each, weekly
+    sa.Column("on_backer_wall", sa.Boolean, nullable=False),
+)
+
 READ_MODELS = (
     cities, projects, pledges, project_backers, milestones, updates,
     matching_funds, fund_rule_versions, matches, ledger_postings, ledger_balances, ledger_facts,
@@ -578,6 +612,40 @@ READ_MODELS = (
     offers, investment_commitments, appropriateness,
     agreements, agreement_versions, agreement_signatures, benefit_reports, distribution_payments,
     issued_bonds, bond_payouts, investment_cash_flows, distribution_payouts,
+    comments, follows, conversation_preferences,
+)
+
+# What people wrote on pilots (questions, comments, answers) and why an officer hid an item: the
+# log's Comment events name the item by id only. Not a read model: a rebuild leaves it alone.
+conversation_texts = sa.Table(
+    "conversation_texts",
+    metadata,
+    sa.Column("comment_id", sa.Uuid, primary_key=True),
+    sa.Column("project_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("author_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("hidden_reason", sa.String(300), nullable=True),
+)
+
+# Delivery updates waiting for a follower's weekly digest (written once per event and follower,
+# like the outbox), and when each person's last digest went out.
+mail_digest_items = sa.Table(
+    "mail_digest_items",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("event_key", sa.String(80), nullable=False, unique=True),
+    sa.Column("account_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("project_id", sa.Uuid, nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("digested_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+mail_digests = sa.Table(
+    "mail_digests",
+    metadata,
+    sa.Column("account_id", sa.Uuid, primary_key=True),
+    sa.Column("last_sent_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 # Mail to people, written from events exactly once (keyed by the event) and sent by the worker.

@@ -11,6 +11,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from domain.accounts.account import Account
 from domain.accounts.erasing import Erasing
 from domain.cities.city import City
+from domain.conversation.use_cases import ConversationTexts, Conversing, TextsInMemory
 from domain.crowdfunding.delivering import Delivering
 from domain.crowdfunding.pledging import Pledging
 from domain.crowdfunding.project import BudgetLine, Project
@@ -37,7 +38,7 @@ DEFAULT_HOLD_MAX_DAYS = 6
 
 
 class Civicfund(Erasing, Pledging, Settling, Delivering, Matching, CoFunding, Procurement,
-                 Paying, Sharing):
+                 Paying, Sharing, Conversing):
     """Every use case, recorded in one ordered log. Each area's use cases are a class of their
     own (crowdfunding's pledging, settling and delivering, matching, erasing); what they share
     (loading, permissions, conditional saves) is CivicfundCore (domain/core.py). Adding cities
@@ -53,6 +54,7 @@ class Civicfund(Erasing, Pledging, Settling, Delivering, Matching, CoFunding, Pr
         clock: Clock | None = None,
         hold_max_days: int = DEFAULT_HOLD_MAX_DAYS,
         pledge_index: PledgeIndex | None = None,
+        conversation_texts: ConversationTexts | None = None,
     ) -> None:
         super().__init__(env)
         self.payments = payments
@@ -62,6 +64,7 @@ class Civicfund(Erasing, Pledging, Settling, Delivering, Matching, CoFunding, Pr
         self._pledge_cities: dict[UUID, City] = {}
         self._init_matching()
         self.pledge_index: PledgeIndex = pledge_index or LogPledgeIndex(self)
+        self.conversation_texts = conversation_texts or TextsInMemory()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -16,6 +16,7 @@ from adapters.settings import Settings
 from adapters.storage import make_private_directory
 from domain.kernel.context import new_correlation_id
 from web.audit import read_only
+from web.conversation import unsubscribe
 from web.extensions import csrf, login_manager
 from web.services import read_your_writes
 
@@ -77,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None, platform: Platform | None =
 
     login_manager.init_app(app)
     read_only.init_app(app)
+    unsubscribe.init_app(app)
     csrf.init_app(app)
 
     import web.users  # noqa: F401  (registers the flask-login loaders)

@@ -18,6 +18,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, run_command
 
 from adapters import migrate
+from adapters.conversation_mail import send_digests
 from adapters.idempotency import KEPT_FOR
 from adapters.investment_rounds import describe as describe_money
 from adapters.investment_rounds import move_investment_money
@@ -362,6 +363,7 @@ def work_rounds(platform, stop: threading.Event, interval: float, echo=click.ech
             # Erasures that waited for their pledges' settlement are finished once they can be.
             if platform.erasures is not None:
                 platform.erasures.carry_out_waiting()
+            send_digests(platform.engine, datetime.now(UTC))
             platform.send_mail()
             signed_at = seal_and_sign(platform, signed_at)
             if time.monotonic() - swept_at >= SWEEP_EVERY:

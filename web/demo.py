@@ -359,6 +359,7 @@ def load_demo(platform: Platform) -> bool:
     _post_pilots(platform, cities, accounts)
     platform.projections.catch_up()
     _assign_delivery_owners(platform, accounts)
+    _start_conversations(platform, accounts)
     _add_departments(platform, cities, accounts)
     _run_calls(platform, cities, accounts)
     _add_offers(platform, cities, accounts)
@@ -493,6 +494,26 @@ def _assign_delivery_owners(platform: Platform, accounts: dict[str, UUID]) -> No
             title, body = pilot.first_update
             with acting_as(Actor(str(owner_id), "proposer"), new_correlation_id("demo")):
                 platform.app.post_update(project.id, title=title, body=body)
+    platform.projections.catch_up()
+
+
+def _start_conversations(platform: Platform, accounts: dict[str, UUID]) -> None:
+    """On the demo proposer's pilot, a citizen asks and the proposer answers; the citizen shows
+    their name on backer walls. Skipped when the pilot already has its conversation."""
+    owned = [p for p in platform.read.projects(include_drafts=True, limit=10_000)
+             if p.delivery_owner_id == accounts[f"proposer@{DOMAIN}"]]
+    if not owned or platform.read.comments(owned[0].id, moderator=True):
+        return
+    pilot = owned[0]
+    with acting_as(_as(accounts, "citizen", "citizen"), new_correlation_id("demo")):
+        question = platform.app.post_comment(
+            pilot.id, kind="question",
+            text="Will the readings be published for each street, or only as an average?")
+        platform.app.set_conversation_preferences(on_backer_wall=True)
+        platform.app.follow_project(pilot.id)
+    with acting_as(_as(accounts, "proposer", "proposer"), new_correlation_id("demo")):
+        platform.app.answer_comment(
+            question, text="For each sensor, every minute, on the open-data portal.")
     platform.projections.catch_up()
 
 

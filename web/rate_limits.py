@@ -70,6 +70,11 @@ GUESSES_BY_ACCOUNT = Rule("5 per minute; 30 per hour", BY_EMAIL, wrong_credentia
                           "credentials-account")
 PLEDGES_BY_ADDRESS = Rule("60 per minute", BY_ADDRESS, scope="pledges-address")
 PLEDGES_BY_ACCOUNT = Rule("10 per minute; 100 per day", BY_ACCOUNT, scope="pledges-account")
+# Questions, comments and answers, by page or API, share one count per account and per address;
+# reports another.
+WRITING_BY_ACCOUNT = Rule("5 per minute; 50 per day", BY_ACCOUNT, scope="conversation-account")
+WRITING_BY_ADDRESS = Rule("30 per minute", BY_ADDRESS, scope="conversation-address")
+REPORTS_BY_ACCOUNT = Rule("10 per minute; 100 per day", BY_ACCOUNT, scope="reports-account")
 
 LIMITS: dict[str, tuple[Rule, ...]] = {
     "auth.login": (GUESSES_BY_ADDRESS, GUESSES_BY_ACCOUNT),
@@ -82,12 +87,23 @@ LIMITS: dict[str, tuple[Rule, ...]] = {
     "email_confirmation.resend": (Rule("3 per hour", BY_ACCOUNT),),
     "pledges.pledge": (PLEDGES_BY_ADDRESS, PLEDGES_BY_ACCOUNT),
     "api.make_pledge": (PLEDGES_BY_ADDRESS, PLEDGES_BY_ACCOUNT),
+    "conversation.post_comment": (WRITING_BY_ADDRESS, WRITING_BY_ACCOUNT),
+    "conversation.answer": (WRITING_BY_ADDRESS, WRITING_BY_ACCOUNT),
+    "api.post_comment": (WRITING_BY_ADDRESS, WRITING_BY_ACCOUNT),
+    "api.answer_comment": (WRITING_BY_ADDRESS, WRITING_BY_ACCOUNT),
+    "conversation.report": (REPORTS_BY_ACCOUNT,),
+    "api.report_comment": (REPORTS_BY_ACCOUNT,),
 }
 WHAT = {
     "auth.login": "logging in", "api.issue_token": "API token requests",
     "auth.register": "registering", "password_reset.forgot": "password reset requests",
     "password_reset.reset": "password resets", "email_confirmation.resend": "confirmation mail",
     "pledges.pledge": "pledging", "api.make_pledge": "pledging",
+    "conversation.post_comment": "posting questions and comments",
+    "conversation.answer": "posting questions and comments",
+    "api.post_comment": "posting questions and comments",
+    "api.answer_comment": "posting questions and comments",
+    "conversation.report": "reporting", "api.report_comment": "reporting",
 }
 
 

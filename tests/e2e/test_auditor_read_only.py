@@ -27,6 +27,8 @@ NOT_AN_AUDITORS = {
     "console.new_project", "calls.console_new", "api.my_pledges", "api.export_my_data",
     "api.my_investments", "invest.commitment_receipt", "api.my_statement", "invest.statement",
     "invest.statement_csv",
+    # Reached from a link in update mail, by its addressee, signed in or not.
+    "conversation.unsubscribe_form",
 }
 
 # Routes about a benefit-sharing agreement read the demo's pilot that has one.
@@ -67,7 +69,8 @@ def _ids(platform) -> dict[str, str]:
         "call_id": str(call.id), "proposal_id": str(proposal.id),
         "department_id": str(read.departments()[0].id), "offer_id": str(offer.id),
         "account_id": str(account.id), "pledge_id": str(pledge.id),
-        "commitment_id": str(uuid.uuid4()), "city_id": str(project.city_id),
+        "commitment_id": str(uuid.uuid4()), "comment_id": str(uuid.uuid4()),
+        "city_id": str(project.city_id),
         "token_id": str(uuid.uuid4()), "number": "1", "token": "x", "decision": "approve",
         "name": f"project/{project.id}/pledged", "aggregate_id": str(project.id),
         "owner": "project", "owner_id": str(project.id), "figure": "raised",

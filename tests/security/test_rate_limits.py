@@ -155,3 +155,29 @@ def test_limits_can_be_turned_off_for_load_tests(sqlite_url, clock, world):
         assert all(guess(client, email).status_code == 401 for _ in range(12))
     finally:
         platform.close()
+
+
+def test_questions_and_comments_are_limited_per_account_across_pages_and_the_api(app, client,
+                                                                                 world, platform):
+    porto = world.city()
+    project = world.project(porto, world.officer(porto))
+    citizen = world.citizen()
+    token = world.token(citizen)
+    answers = [
+        client.post(f"/api/v1/projects/{project}/comments", headers=bearer(token),
+                    json={"kind": "comment", "text": f"Comment {i}"},
+                    environ_base={"REMOTE_ADDR": f"10.0.5.{i}"}).status_code
+        for i in range(5)
+    ]
+    assert answers == [201] * 5
+    login(client, world.emails[citizen])
+    page = client.get(f"/projects/{project}")
+    stopped = client.post(f"/projects/{project}/comments",
+                          data={"csrf_token": csrf_from(page.text), "kind": "comment",
+                                "text": "One more"})
+    assert stopped.status_code == 429
+    assert "Too many attempts at posting questions and comments" in stopped.text
+    assert len(platform.read.comments(project)) == 5
+    other = world.token(world.citizen())
+    assert app.test_client().post(f"/api/v1/projects/{project}/comments", headers=bearer(other),
+                                  json={"kind": "comment", "text": "Mine"}).status_code == 201

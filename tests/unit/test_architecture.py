@@ -60,6 +60,8 @@ DOMAIN_AREAS = {
     # A benefit-sharing agreement's community-fund share tops up a matching fund.
     "investment": {"kernel", "cities", "crowdfunding", "matching", "core"},
     "transparency": {"kernel"},
+    # Questions, answers and following are about a pilot.
+    "conversation": {"kernel", "crowdfunding", "core"},
 }
 # Where concrete adapters live: pages reach the outside world through the platform, never these.
 CONCRETE_ADAPTERS = {"adapters.sandbox_payments", "adapters.stripe_payments",

@@ -76,6 +76,14 @@ class ExportedErasureSchema(Schema):
     )
 
 
+class ExportedCommentSchema(Schema):
+    id = fields.UUID(required=True)
+    project_id = fields.UUID(required=True)
+    text = fields.String(required=True)
+    hidden_reason = fields.String(required=True, allow_none=True, metadata={
+        "description": "Why the city hid it; null if it is not hidden"})
+
+
 class PersonalDataSchema(Schema):
     """Everything the platform holds about the caller outside the public pages."""
 
@@ -110,6 +118,10 @@ class PersonalDataSchema(Schema):
                                  "null if never"},
     )
     erasure = fields.Nested(ExportedErasureSchema, required=True, allow_none=True)
+    comments = fields.List(
+        fields.Nested(ExportedCommentSchema), required=True,
+        metadata={"description": "Questions, comments and answers the caller wrote on pilots"},
+    )
 
 
 def personal_data_json(data: Any) -> dict[str, Any]:
@@ -128,4 +140,5 @@ def personal_data_json(data: Any) -> dict[str, Any]:
         "investments": data.investments,
         "appropriateness_passed_at": data.appropriateness_passed_at,
         "erasure": data.erasure,
+        "comments": data.comments,
     })

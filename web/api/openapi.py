@@ -42,6 +42,7 @@ from web.api.schemas import (
     UpdateSchema,
 )
 from web.audit.api_openapi import OPERATIONS as AUDIT_OPERATIONS
+from web.conversation.api_openapi import OPERATIONS as CONVERSATION_OPERATIONS
 from web.investment.api_agreement_openapi import OPERATIONS as AGREEMENT_OPERATIONS
 from web.investment.api_openapi import OPERATIONS as INVESTMENT_OPERATIONS
 from web.investment.api_portfolio_openapi import OPERATIONS as PORTFOLIO_OPERATIONS
@@ -126,7 +127,7 @@ ERRORS = {
         "invalid_account, payment_declined, invalid_fund, invalid_rules, invalid_department, "
         "over_committed, invalid_call, invalid_proposal, invalid_score, over_envelope, "
         "invalid_offer, invalid_terms, over_subscribed, ticket_too_small, "
-        "appropriateness_required, wrong_answers"
+        "appropriateness_required, wrong_answers, invalid_comment, invalid_preference"
     ),
 }
 
@@ -543,6 +544,7 @@ OPERATIONS.update(AGREEMENT_OPERATIONS)
 OPERATIONS.update(AUDIT_OPERATIONS)
 OPERATIONS.update(PORTFOLIO_OPERATIONS)
 OPERATIONS.update(TRANSPARENCY_OPERATIONS)
+OPERATIONS.update(CONVERSATION_OPERATIONS)
 
 
 def _one_of(suffix: str, description: str) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from contextlib import suppress
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from uuid import UUID
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField
+from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
 from adapters.idempotency import Answer, Claim, KeyInUse, KeyReused, fingerprint
@@ -29,6 +30,7 @@ from web.matching.funds import funds_applying_to
 from web.matching.preview_json import preview_json
 from web.services import command, platform
 
+log = logging.getLogger(__name__)
 bp = Blueprint("pledges", __name__)
 
 DEFAULT_CARD = "pm_card_visa"
@@ -45,6 +47,8 @@ class PledgeForm(FlaskForm):
         default=DEFAULT_CARD,
         validators=[InputRequired("Choose a payment method")],
     )
+    # The person's backer-wall setting (web/conversation), offered where they back a pilot.
+    on_backer_wall = BooleanField("Show my display name on this pilot's backer wall")
 
     def validate_payment_method(self, field) -> None:
         if collects_cards_with_stripe():
@@ -170,6 +174,8 @@ def pledge(project_id: UUID):
         )
         return _pledge_form_page(project, form, 409, reason)
     if request.method == "GET":
+        form.on_backer_wall.data = platform().read.conversation_preferences_of(
+            current_user.account_id).on_backer_wall
         return _pledge_form_page(project, form, 200)
     if request.form.get("action") == "preview":
         return _preview_page(project, form)
@@ -236,6 +242,7 @@ def pledge(project_id: UUID):
                 current_user.account_id, claim.key, status=303, body="",
                 location=url_for("pledges.detail", pledge_id=pledge_id),
             )
+    _keep_backer_wall_choice(bool(form.on_backer_wall.data))
     # Answered from the log: the pledge's page, next, waits for the read models to have it.
     matched = Money.zero(project.currency)
     with suppress(Exception):
@@ -248,6 +255,18 @@ def pledge(project_id: UUID):
         "success",
     )
     return redirect(url_for("pledges.detail", pledge_id=pledge_id), 303)
+
+
+def _keep_backer_wall_choice(shown: bool) -> None:
+    """The tick is the person's backer-wall setting; the pledge stands whatever happens here."""
+    chosen = platform().app.conversation_preferences(current_user.account_id)
+    if (chosen.on_backer_wall if chosen else False) == shown:
+        return
+    try:
+        command(lambda: platform().app.set_conversation_preferences(on_backer_wall=shown),
+                catch_up=False)
+    except Exception:
+        log.warning("backer-wall choice not recorded with a pledge", exc_info=True)
 
 
 def new_form_key() -> str:

@@ -10,6 +10,7 @@ from flask_login import current_user
 from adapters.queries import ProjectFund, ProjectPage, ProjectView
 from domain.crowdfunding.pledge import FIX_WINDOW
 from domain.procurement.cost_benefit import CostBenefitAnalysis, analyse
+from web.conversation.context import conversation_context
 from web.filters import former_name
 from web.matching.funds import funds_applying_to, marker, segments
 from web.services import platform
@@ -106,11 +107,17 @@ def projects():
 
 @bp.get("/projects/<uuid:project_id>")
 def project(project_id: UUID):
+    return project_page(project_id)
+
+
+def project_page(project_id: UUID, status: int = 200, **typed):
+    """The pilot's page; `typed` is what a refused conversation form keeps (and its errors)."""
     page = platform().read.project_page(project_id)
     found = _visible(page.project if page else None)
     offers = platform().read.offers_on(found.id) if page.has_offers else []
     return render_template(
         "public/project.html",
+        **conversation_context(found, **typed),
         project=found,
         milestones=page.milestones,
         updates=page.updates,
@@ -120,7 +127,7 @@ def project(project_id: UUID):
         **awarded_pilot(page),
         offers=offers,
         **benefit_sharing(found, offers, page.has_agreement),
-    )
+    ), status
 
 
 def awarded_pilot(page: ProjectPage) -> dict:
