@@ -53,7 +53,7 @@ def titles(projects) -> list[str]:
 
 
 def test_search_finds_words_in_titles_summaries_areas_and_proposers(seeded):
-    world, porto, _ = seeded
+    world, _, _ = seeded
     read = world.platform.read
     assert titles(read.projects(search="sensors")) == ["Air quality sensors"]
     assert titles(read.projects(search="cyclists")) == ["Smart bike lanes"]
@@ -93,7 +93,7 @@ def test_a_quoted_phrase_searches_its_words(seeded):
 
 
 def test_search_combines_with_filters_sorting_and_paging(seeded):
-    world, porto, ids = seeded
+    world, porto, _ = seeded
     read = world.platform.read
     assert titles(read.projects(search="bonfim", sort="ending_soon")) == [
         "Street lights that dim", "Air quality sensors"]
