@@ -73,6 +73,27 @@ def takes_pledges(status: str, opens_at: datetime, closes_at: datetime, now: dat
     aggregate and the pages both ask this."""
     return status == OPEN and not closing and opens_at <= now < closes_at
 
+def suggested_amounts(amounts: list[Money], currency: str, optimum: Money) -> list[Money]:
+    """Amounts a city may suggest on a pilot's pledge form, smallest first: more than
+    zero, in the pilot's currency, at most its optimum, each once, at most six."""
+    if len(amounts) > MAX_SUGGESTED_AMOUNTS:
+        raise InvalidProject(f"At most {MAX_SUGGESTED_AMOUNTS} suggested amounts",
+                             field="suggested_amounts")
+    for amount in amounts:
+        if amount.currency != currency:
+            raise InvalidProject(f"Suggested amounts are in {currency}, like the pilot, not "
+                                 f"{amount.currency}", field="suggested_amounts")
+        if not amount.is_positive():
+            raise InvalidProject("Suggested amounts are more than zero", field="suggested_amounts")
+        if amount > optimum:
+            raise InvalidProject("A suggested amount cannot be more than the pilot's optimum",
+                                 field="suggested_amounts")
+    chosen = sorted(set(amounts), key=lambda amount: amount.minor)
+    if len(chosen) != len(amounts):
+        raise InvalidProject("Each suggested amount appears once", field="suggested_amounts")
+    return chosen
+
+
 class Project(CivicAggregate):
     @event("Drafted")
     def __init__(
@@ -352,25 +373,10 @@ class Project(CivicAggregate):
 
     def suggest_amounts(self, amounts: list[Money]) -> None:
         """The amounts the city offers as one-click choices on the pledge form (none: the
-        citizen types one): positive, in the pilot's currency, distinct, at most six."""
+        citizen types one)."""
         if self.status in (CANCELLED, COMPLETED, UNFUNDED):
             raise InvalidTransition(f"A project that is {self.status} takes no pledges")
-        if len(amounts) > MAX_SUGGESTED_AMOUNTS:
-            raise InvalidProject(f"At most {MAX_SUGGESTED_AMOUNTS} suggested amounts",
-                                 field="suggested_amounts")
-        for amount in amounts:
-            if amount.currency != self.currency:
-                raise InvalidProject(f"Suggested amounts are in {self.currency}, like the "
-                                     f"pilot, not {amount.currency}", field="suggested_amounts")
-            if not amount.is_positive():
-                raise InvalidProject("Suggested amounts are more than zero",
-                                     field="suggested_amounts")
-            if amount > self.optimum:
-                raise InvalidProject("A suggested amount cannot be more than the pilot's "
-                                     "optimum", field="suggested_amounts")
-        chosen = sorted(set(amounts), key=lambda amount: amount.minor)
-        if len(chosen) != len(amounts):
-            raise InvalidProject("Each suggested amount appears once", field="suggested_amounts")
+        chosen = suggested_amounts(amounts, self.currency, self.optimum)
         if chosen == getattr(self, "suggested_amounts", []):
             return
         self._suggested_amounts_set(amounts=chosen)
