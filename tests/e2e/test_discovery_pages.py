@@ -189,7 +189,8 @@ def test_an_officer_sets_suggested_amounts_and_citizens_pick_one(client, seeded,
 @pytest.mark.parametrize(("typed", "said"), [
     ("1, 2, 3, 4, 5, 6, 7", "At most 6 suggested amounts"),
     ("-5", "not"), ("abc", "“abc”"), ("0", "more than zero"),
-    ("20000.00", "more than the pilot's optimum"), ("10, 10.00", "Each suggested amount appears once"),
+    ("20000.00", "more than the pilot's optimum"),
+    ("10, 10.00", "Each suggested amount appears once"),
 ])
 def test_bad_suggested_amounts_are_explained_and_nothing_is_recorded(client, seeded, platform,
                                                                      typed, said):

@@ -149,3 +149,17 @@ def test_the_index_is_rebuilt_with_the_read_models(seeded):
     world, _, _ = seeded
     world.platform.projections.rebuild()
     assert titles(world.platform.read.projects(search="cyclists")) == ["Smart bike lanes"]
+
+
+def test_migration_0018_indexes_the_pilots_already_there(seeded):
+    from alembic import command
+
+    from adapters import migrate
+
+    world, _, _ = seeded
+    url = world.platform.settings.database_url
+    command.downgrade(migrate.alembic_config(url), "0015")
+    migrate.upgrade(url)
+    read = world.platform.read
+    assert titles(read.projects(search="praca cyclists")) == ["Smart bike lanes"]
+    assert titles(read.projects(search="associacao")) == ["Air quality sensors"]
