@@ -122,6 +122,16 @@ def test_an_area_page_lists_its_pilots_and_what_they_raised_together(client, see
     assert "Secret bike draft" not in page.text
 
 
+def test_areas_with_accents_spaces_and_slashes_have_their_page(client, seeded, world):
+    pilot = world.project(seeded["porto"], seeded["officer"], title="E-bike docks",
+                          area="Campanhã / Norte")
+    link = re.search(r'href="(/cities/Porto/areas/[^"]+)"', client.get(f"/projects/{pilot}").text)
+    page = client.get(html.unescape(link.group(1)))
+    assert page.status_code == 200
+    assert "<h1>Pilots in Campanhã / Norte</h1>" in page.text
+    assert titles(page.text) == ["E-bike docks"]
+
+
 @pytest.mark.parametrize("path", ["/cities/Porto/areas/Nowhere", "/cities/Atlantis/areas/Bonfim",
                                   "/cities/Porto/areas/%00"])
 def test_unknown_areas_are_a_404_page(client, seeded, path):

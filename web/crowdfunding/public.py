@@ -127,7 +127,7 @@ def projects():
     )
 
 
-@bp.get("/cities/<city_name>/areas/<area>")
+@bp.get("/cities/<city_name>/areas/<path:area>")
 def area(city_name: str, area: str):
     """One neighbourhood's pilots, with what they raised together."""
     read = platform().read
