@@ -25,6 +25,7 @@ from adapters.mail import MAIL_CACHE, write_held_mail, write_mail
 from adapters.offer_models import OfferModels
 from adapters.portfolio_models import PortfolioModels
 from adapters.procurement_models import ProcurementModels
+from adapters.search import index_project
 from domain.accounts.account import Account
 from domain.cities.city import City
 from domain.crowdfunding.pledge import AUTHORISED, CHARGED, PAYMENT_FAILED, Pledge
@@ -163,6 +164,7 @@ class ReadModels:
             Project.MilestoneCompleted: self.milestone_completed,
             Project.UpdatePosted: self.update_posted,
             Project.DeliveryOwnerAssigned: self.delivery_owner_assigned,
+            Project.SuggestedAmountsSet: self.suggested_amounts_set,
             Pledge.Charged: self.pledge_charged,
             Pledge.ChargeFailed: self.pledge_charge_failed,
             Pledge.PaymentMethodChanged: self.pledge_card_changed,
@@ -263,6 +265,7 @@ class ReadModels:
                 pledge_count=0, drafted_at=e.timestamp, updated_at=e.timestamp,
             )
         )
+        index_project(conn, e.originator_id, e.title, e.summary, e.area, e.proposer)
 
     def _set_project(self, conn: Connection, project_id: Any, when: datetime, **values) -> None:
         conn.execute(
@@ -399,6 +402,10 @@ class ReadModels:
         conn.execute(t.updates.insert().values(
             project_id=e.originator_id, title=e.title, body=e.body, posted_at=e.timestamp,
         ))
+
+    def suggested_amounts_set(self, conn: Connection, e: Project.SuggestedAmountsSet) -> None:
+        self._set_project(conn, e.originator_id, e.timestamp,
+                          suggested_amounts=[amount.minor for amount in e.amounts] or None)
 
     def delivery_owner_assigned(self, conn: Connection, e: Project.DeliveryOwnerAssigned) -> None:
         self._set_project(conn, e.originator_id, e.timestamp, delivery_owner_id=e.account_id)

@@ -19,6 +19,7 @@ from adapters.department_queries import DepartmentQueries, committed_on
 from adapters.offer_queries import OfferQueries, invested_on
 from adapters.portfolio_queries import PortfolioQueries
 from adapters.procurement_queries import ProcurementQueries, award_columns
+from adapters.search import matching
 from adapters.statement_queries import StatementQueries
 from adapters.storage import among as _among
 from adapters.storage import read_all
@@ -28,6 +29,11 @@ from domain.matching.rules import Rules
 
 # A pledge still waiting for its outcome: authorised, or a failed payment the citizen may fix.
 LIVE_PLEDGE_STATUSES = ("authorised", "payment_failed")
+
+# How lists of pilots can be sorted (the pages and the API take these names).
+ENDING_SOON, MOST_BACKED, NEWEST, CLOSEST_TO_MINIMUM = (
+    "ending_soon", "most_backed", "newest", "closest_to_minimum")
+SORTS = (ENDING_SOON, MOST_BACKED, NEWEST, CLOSEST_TO_MINIMUM)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -80,6 +86,7 @@ class ProjectView:
     committed: Money | None = None  # what the city's departments committed (held and drawn)
     departments: tuple = ()  # each department's share (DepartmentShare), when it has any
     invested: Money | None = None  # investors' commitments in offers that reached their minimum
+    suggested: tuple[Money, ...] = ()  # the amounts its city suggests on the pledge form
 
     def __post_init__(self) -> None:
         if self.matched is None:
@@ -163,6 +170,8 @@ def _project(row: Any) -> ProjectView:
         matched=Money(int(row.matched or 0), currency),
         committed=Money(int(getattr(row, "committed", 0) or 0), currency),
         invested=Money(int(getattr(row, "invested", 0) or 0), currency),
+        suggested=tuple(Money(int(minor), currency)
+                        for minor in (getattr(row, "suggested_amounts", None) or ())),
     )
 
 
@@ -295,25 +304,51 @@ class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, Agre
         city_id: UUID | None = None,
         theme: str | None = None,
         status: str | None = None,
+        area: str | None = None,
+        search: str | None = None,
+        sort: str = ENDING_SOON,
         include_drafts: bool = False,
         limit: int = 100,
         offset: int = 0,
     ) -> list[ProjectView]:
-        query = _projects_query()
-        if city_id is not None:
-            query = query.where(t.projects.c.city_id == city_id)
-        if theme:
-            query = query.where(t.projects.c.theme == theme)
-        if status:
-            query = query.where(t.projects.c.status == status)
-        elif not include_drafts:
-            query = query.where(t.projects.c.status != "draft")
-        query = query.order_by(
-            # Campaigns still taking pledges first, closing soonest; then the rest.
-            sa.case((t.projects.c.status == "open", 0), else_=1),
-            t.projects.c.closes_at, t.projects.c.id,
-        ).limit(limit).offset(offset)
+        """Pilots by city, theme, status, area and the words of a search (all combined), in
+        one of the SORTS."""
+        query = _filtered(_projects_query(), self.engine.dialect.name, city_id=city_id,
+                          theme=theme, status=status, area=area, search=search,
+                          include_drafts=include_drafts)
+        query = query.order_by(*_ORDER[sort]()).limit(limit).offset(offset)
         return [self._with_departments(_project(r)) for r in self._all(query)]
+
+    def area_totals(self, city_id: UUID, area: str) -> AreaTotals:
+        """What one neighbourhood's public pilots raised together, by currency: the crowd's
+        pledges and everything counted towards funding (matches, commitments, investors)."""
+        listed = _filtered(_projects_query(), self.engine.dialect.name, city_id=city_id,
+                           area=area).subquery()
+        rows = self._all(
+            sa.select(listed.c.currency, sa.func.count().label("pilots"),
+                      sa.func.sum(listed.c.backers).label("backers"),
+                      sa.func.sum(listed.c.raised).label("raised"),
+                      sa.func.sum(listed.c.raised + listed.c.matched + listed.c.committed
+                                  + listed.c.invested).label("total"))
+            .group_by(listed.c.currency).order_by(listed.c.currency)
+        )
+        return AreaTotals(
+            pilots=sum(int(r.pilots) for r in rows),
+            backers=sum(int(r.backers or 0) for r in rows),
+            raised=tuple(Money(int(r.raised or 0), r.currency) for r in rows),
+            total=tuple(Money(int(r.total or 0), r.currency) for r in rows),
+        )
+
+    def area_named(self, city_id: UUID, area: str) -> str | None:
+        """The area as its pilots spell it (any case in the address), if a public pilot is
+        in it."""
+        p = t.projects.c
+        rows = self._all(
+            sa.select(p.area).where(p.city_id == city_id, p.status != "draft",
+                                    sa.func.lower(p.area) == area.lower())
+            .order_by(p.area).limit(1)
+        )
+        return rows[0][0] if rows else None
 
     def project(self, project_id: UUID) -> ProjectView | None:
         rows = self._all(_PROJECT_BY_ID, {"project_id": project_id})
@@ -546,6 +581,62 @@ class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, Agre
             StackPart(r.id, r.name, Money(int(r.amount), r.currency))
             for r in self._all(query) if r.amount
         ]
+
+
+def _open_first() -> Any:
+    return sa.case((t.projects.c.status == "open", 0), else_=1)
+
+
+def _raised() -> Any:
+    return _balance(t.projects.c.id, "pledged", "charged")
+
+
+def _closest_to_minimum() -> tuple:
+    """Open campaigns first; among them those still short of their minimum, nearest to it
+    first; pilots past their minimum after them."""
+    p = t.projects.c
+    raised = _raised()
+    share = sa.cast(raised, sa.Float) / sa.func.nullif(p.minimum, 0)
+    return (_open_first(), sa.case((raised >= p.minimum, 1), else_=0), share.desc(),
+            p.closes_at, p.id)
+
+
+_ORDER = {
+    # Campaigns still taking pledges first, closing soonest; then the rest.
+    ENDING_SOON: lambda: (_open_first(), t.projects.c.closes_at, t.projects.c.id),
+    MOST_BACKED: lambda: (t.projects.c.backers.desc(), _raised().desc(), t.projects.c.id),
+    NEWEST: lambda: (t.projects.c.opens_at.desc(), t.projects.c.drafted_at.desc(),
+                     t.projects.c.id),
+    CLOSEST_TO_MINIMUM: _closest_to_minimum,
+}
+
+
+def _filtered(query: Any, dialect: str, *, city_id: UUID | None = None,
+              theme: str | None = None, status: str | None = None, area: str | None = None,
+              search: str | None = None, include_drafts: bool = False) -> Any:
+    p = t.projects.c
+    if city_id is not None:
+        query = query.where(p.city_id == city_id)
+    if theme:
+        query = query.where(p.theme == theme)
+    if area:
+        query = query.where(sa.func.lower(p.area) == area.lower())
+    if status:
+        query = query.where(p.status == status)
+    elif not include_drafts:
+        query = query.where(p.status != "draft")
+    found = matching(dialect, search) if search else None
+    if found is not None:
+        query = query.where(found)
+    return query
+
+
+@dataclass(frozen=True)
+class AreaTotals:
+    pilots: int
+    backers: int  # summed over its pilots (one person backing two pilots counts twice)
+    raised: tuple[Money, ...]  # the crowd's pledges, one sum per currency
+    total: tuple[Money, ...]  # with matches, departments' commitments and investors
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import TSVECTOR
 
 metadata = sa.MetaData()
 
@@ -123,6 +124,17 @@ projects = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("settled", sa.Boolean, nullable=False, default=False),
     sa.Column("delivery_owner_id", sa.Uuid, nullable=True, index=True),
+    # The amounts (minor units, in its currency) its city suggests on the pledge form.
+    sa.Column("suggested_amounts", sa.JSON, nullable=True),
+)
+
+# The search index over pilots' words (adapters/search.py): on SQLite an FTS5 table, on
+# PostgreSQL a tsvector with a GIN index (migration 0018 creates either).
+project_search = sa.Table(
+    "rm_project_search",
+    metadata,
+    sa.Column("project_id", sa.Uuid, primary_key=True),
+    sa.Column("document", sa.Text().with_variant(TSVECTOR(), "postgresql"), nullable=False),
 )
 
 pledges = sa.Table(
@@ -605,7 +617,7 @@ conversation_preferences = sa.Table(
 )
 
 READ_MODELS = (
-    cities, projects, pledges, project_backers, milestones, updates,
+    cities, projects, project_search, pledges, project_backers, milestones, updates,
     matching_funds, fund_rule_versions, matches, ledger_postings, ledger_balances, ledger_facts,
     departments, department_budget_lines, commitments,
     calls, proposals, proposal_scores, call_awards, project_cost_benefits,

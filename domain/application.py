@@ -23,6 +23,7 @@ from domain.kernel.clock import Clock, SystemClock
 from domain.kernel.errors import (
     CityAlreadyExists,
 )
+from domain.kernel.money import Money
 from domain.kernel.payments import PaymentGateway
 from domain.matching.use_cases import Matching
 from domain.procurement.co_funding import CoFunding
@@ -140,4 +141,11 @@ class Civicfund(Erasing, Pledging, Settling, Delivering, Matching, CoFunding, Pr
         project = self.get_project(project_id)
         self._require_officer_of(project.city_id)
         project.open_campaign(self.clock.now())
+        self.save(project)
+
+    def suggest_amounts(self, project_id: UUID, amounts: list[Money]) -> None:
+        """An officer of the pilot's city sets the amounts its pledge form offers."""
+        project = self.get_project(project_id)
+        self._require_officer_of(project.city_id)
+        project.suggest_amounts(amounts)
         self.save(project)

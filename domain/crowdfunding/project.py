@@ -28,6 +28,7 @@ DELIVERING, COMPLETED, CANCELLED = "delivering", "completed", "cancelled"
 STATUSES = (DRAFT, OPEN, FUNDED, UNFUNDED, DELIVERING, COMPLETED, CANCELLED)
 
 MAX_BUDGET_LINES = 50
+MAX_SUGGESTED_AMOUNTS = 6
 OPENS_IN_THE_PAST = "The campaign cannot open in the past: choose now or a later time"
 DUE_IN_THE_PAST = "A milestone cannot be due in the past: choose today or a later date"
 # Largest single budget line, in major units of any currency: far above any pilot, far below
@@ -71,6 +72,27 @@ def takes_pledges(status: str, opens_at: datetime, closes_at: datetime, now: dat
     """Whether a campaign takes pledges now: open, not closing, and inside its window. The
     aggregate and the pages both ask this."""
     return status == OPEN and not closing and opens_at <= now < closes_at
+
+def suggested_amounts(amounts: list[Money], currency: str, optimum: Money) -> list[Money]:
+    """Amounts a city may suggest on a pilot's pledge form, smallest first: more than
+    zero, in the pilot's currency, at most its optimum, each once, at most six."""
+    if len(amounts) > MAX_SUGGESTED_AMOUNTS:
+        raise InvalidProject(f"At most {MAX_SUGGESTED_AMOUNTS} suggested amounts",
+                             field="suggested_amounts")
+    for amount in amounts:
+        if amount.currency != currency:
+            raise InvalidProject(f"Suggested amounts are in {currency}, like the pilot, not "
+                                 f"{amount.currency}", field="suggested_amounts")
+        if not amount.is_positive():
+            raise InvalidProject("Suggested amounts are more than zero", field="suggested_amounts")
+        if amount > optimum:
+            raise InvalidProject("A suggested amount cannot be more than the pilot's optimum",
+                                 field="suggested_amounts")
+    chosen = sorted(set(amounts), key=lambda amount: amount.minor)
+    if len(chosen) != len(amounts):
+        raise InvalidProject("Each suggested amount appears once", field="suggested_amounts")
+    return chosen
+
 
 class Project(CivicAggregate):
     @event("Drafted")
@@ -346,6 +368,22 @@ class Project(CivicAggregate):
     @event("CostBenefitAttached")
     def _cost_benefit_attached(self, cba: dict) -> None:
         self.cost_benefit = cba
+
+    # -- the pledge form -------------------------------------------------------------------
+
+    def suggest_amounts(self, amounts: list[Money]) -> None:
+        """The amounts the city offers as one-click choices on the pledge form (none: the
+        citizen types one)."""
+        if self.status in (CANCELLED, COMPLETED, UNFUNDED):
+            raise InvalidTransition(f"A project that is {self.status} takes no pledges")
+        chosen = suggested_amounts(amounts, self.currency, self.optimum)
+        if chosen == getattr(self, "suggested_amounts", []):
+            return
+        self._suggested_amounts_set(amounts=chosen)
+
+    @event("SuggestedAmountsSet")
+    def _suggested_amounts_set(self, amounts: list[Money]) -> None:
+        self.suggested_amounts = list(amounts)
 
     # -- delivery --------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from web.api.schemas import (
     ProjectListSchema,
     ProjectSchema,
     ReceiptListSchema,
+    SuggestedAmountsSchema,
     TokenInfoSchema,
     TokenListSchema,
     TokenRequestSchema,
@@ -192,8 +193,19 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "summary": "Projects that are not drafts (drafts: status=draft, for their officers)",
         "tags": ["projects"],
         "parameters": [{"in": "query", "schema": ProjectFilterSchema}],
-        "responses": {"200": _body(ProjectListSchema, "Projects, soonest closing first"),
+        "responses": {"200": _body(ProjectListSchema, "Projects matching the search and the "
+                                                      "filters, in the chosen order"),
                       "401": "Unauthorised", "422": "Invalid"},
+    }},
+    "api.set_suggested_amounts": {"put": {
+        "summary": "Set the amounts a project's pledge form suggests (officers of its city)",
+        "tags": ["projects"],
+        "security": SECURED,
+        "parameters": [_uuid("project_id", "project")],
+        "requestBody": _request(SuggestedAmountsSchema),
+        "responses": {"200": _body(ProjectSchema, "The project with its suggested_amounts"),
+                      **WRITE_ERRORS, "401": "Unauthorised", "403": "Forbidden",
+                      "404": "NotFound", "409": "Conflict"},
     }},
     "api.create_project": {"post": {
         "summary": "Draft a project in the officer's city",

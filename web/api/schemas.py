@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from adapters.queries import ENDING_SOON, SORTS
 from domain.crowdfunding.pledge import STATUSES as PLEDGE_STATUSES
-from domain.crowdfunding.project import FUNDING_MODELS, MAX_BUDGET_LINES
+from domain.crowdfunding.project import FUNDING_MODELS, MAX_BUDGET_LINES, MAX_SUGGESTED_AMOUNTS
 from domain.crowdfunding.project import STATUSES as PROJECT_STATUSES
 from domain.kernel.money import Money
 
@@ -179,6 +180,17 @@ class BudgetLineInSchema(RequestSchema):
     )
 
 
+def _suggested_amounts(**kwargs: Any) -> fields.List:
+    return fields.List(
+        AmountField(positive=True), validate=validate.Length(max=MAX_SUGGESTED_AMOUNTS),
+        metadata={"description": (
+            f"Up to {MAX_SUGGESTED_AMOUNTS} amounts the pledge form offers as one-click choices, "
+            "in the pilot's currency, each once and at most its optimum (empty: none)"),
+            "example": ["10.00", "25.00", "50.00"]},
+        **kwargs,
+    )
+
+
 class ProjectCreateSchema(RequestSchema):
     title = _text(140, required=True)
     summary = _text(4000, required=True)
@@ -206,6 +218,11 @@ class ProjectCreateSchema(RequestSchema):
             "audit log for good. Defaults to the city's name"),
             "example": "Friends of the Park"},
     )
+    suggested_amounts = _suggested_amounts()
+
+
+class SuggestedAmountsSchema(RequestSchema):
+    suggested_amounts = _suggested_amounts(required=True)
 
 
 def _payment_method(**kwargs: Any) -> Text:
@@ -277,8 +294,19 @@ class MilestoneCreateSchema(RequestSchema):
 
 
 class ProjectFilterSchema(RequestSchema):
+    q = _text(200, metadata={"description": (
+        "Words to search for in the pilots' titles, summaries, areas and proposers: each must "
+        "start a word of the pilot (any case, accents or not). Quotes, operators and SQL are "
+        "read as plain words"), "example": "air sensors"})
     city = _text(80, metadata={"description": "A city's name"})
     theme = _text(80)
+    area = _text(80, metadata={"description": "A neighbourhood of the city (any case)",
+                               "example": "Bonfim"})
+    sort = Text(validate=validate.OneOf(SORTS), load_default=ENDING_SOON, metadata={
+        "description": "ending_soon (the default: campaigns taking pledges first, closing "
+                       "soonest), most_backed, newest (latest campaign start first) or "
+                       "closest_to_minimum (open campaigns still short of their minimum, "
+                       "nearest to it first)"})
     status = Text(validate=validate.OneOf(PROJECT_STATUSES))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=100))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
@@ -393,6 +421,11 @@ class ProjectSchema(Schema):
     delivery_owner_id = fields.UUID(
         required=True, allow_none=True,
         metadata={"description": "The proposer account that reports on the delivery, if any"},
+    )
+    suggested_amounts = fields.List(
+        AmountField(), attribute="suggested", required=True,
+        metadata={"description": "The amounts its city suggests on the pledge form, smallest "
+                                 "first (empty: none)", "example": ["10.00", "25.00"]},
     )
 
 

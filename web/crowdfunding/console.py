@@ -30,6 +30,7 @@ from web.crowdfunding.console_forms import (
     CancelForm,
     DeliveryOwnerForm,
     MilestoneForm,
+    SuggestedAmountsForm,
     UpdateForm,
 )
 from web.crowdfunding.delivery_owners import proposer_account
@@ -137,6 +138,7 @@ def _project_page(
     milestone: MilestoneForm | None = None,
     update: UpdateForm | None = None,
     owner: DeliveryOwnerForm | None = None,
+    suggested: SuggestedAmountsForm | None = None,
 ):
     """The pilot's console page, with a refusal or a form's errors when an action failed."""
     forms = {
@@ -144,10 +146,13 @@ def _project_page(
         "milestone_form": milestone or MilestoneForm(formdata=None),
         "update_form": update or UpdateForm(formdata=None),
         "owner_form": owner or DeliveryOwnerForm(formdata=None),
+        "suggested_form": suggested or SuggestedAmountsForm(
+            formdata=None,
+            suggested_amounts=", ".join(a.to_decimal_string() for a in project.suggested)),
     }
     summary = [
         (field.id, error)
-        for form in (cancel, milestone, update, owner) if form is not None
+        for form in (cancel, milestone, update, owner, suggested) if form is not None
         for field in form if field.type != "CSRFTokenField"
         for error in field.errors
     ]
@@ -278,6 +283,25 @@ def assign_delivery_owner(project_id: UUID):
     flash(f"{account.name} is now the delivery owner of “{project.title}”: they can plan and "
           "complete milestones and post updates.", "success")
     return _to_project(project_id, "#delivery-owner")
+
+
+@bp.post("/projects/<uuid:project_id>/suggested-amounts")
+def suggest_amounts(project_id: UUID):
+    project = _own_project(project_id)
+    form = SuggestedAmountsForm()
+    amounts = form.amounts(project.currency) if form.validate() else None
+    if amounts is None:
+        return _project_page(project, status=422, suggested=form)
+    _, refused = _run(
+        project, lambda: platform().app.suggest_amounts(project_id, amounts),
+        "suggested", form, {"suggested_amounts": "suggested_amounts"},
+    )
+    if refused:
+        return refused
+    flash(f"The pledge form of “{project.title}” now suggests "
+          + (", ".join(a.to_decimal_string() for a in sorted(amounts, key=lambda a: a.minor))
+             if amounts else "no amounts") + ".", "success")
+    return _to_project(project_id, "#suggested-amounts")
 
 
 @bp.post("/projects/<uuid:project_id>/complete")

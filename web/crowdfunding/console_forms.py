@@ -13,6 +13,8 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from domain.crowdfunding.project import DUE_IN_THE_PAST
 from domain.kernel.clock import in_the_past
+from domain.kernel.errors import InvalidAmount
+from domain.kernel.money import Money
 from domain.kernel.text import has_control_characters
 
 # A milestone due more than this far from today is almost surely a typing slip (2207 for 2027).
@@ -98,3 +100,25 @@ class DeliveryOwnerForm(FlaskForm):
             _plain_text,
         ],
     )
+
+
+class SuggestedAmountsForm(FlaskForm):
+    """The amounts the pilot's pledge form offers, written as "10, 25, 50" (empty: none)."""
+
+    suggested_amounts = StringField(
+        "Suggested amounts",
+        validators=[Length(max=200, message="Keep the list under 200 characters"), _plain_text],
+    )
+
+    def amounts(self, currency: str) -> list[Money] | None:
+        """The amounts, or None with an error on the field when one is not an amount."""
+        parsed = []
+        for text in (self.suggested_amounts.data or "").replace(",", " ").split():
+            try:
+                parsed.append(Money.parse(text, currency))
+            except InvalidAmount as problem:
+                self.suggested_amounts.errors = [
+                    *self.suggested_amounts.errors, f"“{text[:20]}”: {problem.message}"]
+                return None
+        return parsed
+

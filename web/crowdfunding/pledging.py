@@ -21,6 +21,7 @@ from domain.crowdfunding.pledge import can_cancel as pledge_can_be_cancelled
 from domain.crowdfunding.pledge import can_fix, pledge_id_for_request, pledge_limit
 from domain.kernel.errors import CampaignNotOpen, DomainError, NotFound, Unavailable
 from domain.kernel.money import Money
+from domain.kernel.text import has_control_characters
 from domain.matching.use_cases import PreviewedMatch
 from web.crowdfunding.public import visible_project
 from web.crowdfunding.stripe_element import collects_cards_with_stripe, is_payment_method_id
@@ -176,6 +177,10 @@ def pledge(project_id: UUID):
     if request.method == "GET":
         form.on_backer_wall.data = platform().read.conversation_preferences_of(
             current_user.account_id).on_backer_wall
+        # A suggested amount's link (?amount=25.00) fills the field; it is checked when sent.
+        chosen = request.args.get("amount", "").strip()
+        if chosen and len(chosen) <= 20 and not has_control_characters(chosen):
+            form.amount.data = chosen
         return _pledge_form_page(project, form, 200)
     if request.form.get("action") == "preview":
         return _preview_page(project, form)

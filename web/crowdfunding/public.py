@@ -7,7 +7,15 @@ from uuid import UUID
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
-from adapters.queries import ProjectFund, ProjectPage, ProjectView
+from adapters.queries import (
+    CLOSEST_TO_MINIMUM,
+    ENDING_SOON,
+    MOST_BACKED,
+    NEWEST,
+    ProjectFund,
+    ProjectPage,
+    ProjectView,
+)
 from domain.crowdfunding.pledge import FIX_WINDOW
 from domain.procurement.cost_benefit import CostBenefitAnalysis, analyse
 from web.conversation.context import conversation_context
@@ -20,6 +28,11 @@ bp = Blueprint("public", __name__)
 # Statuses a visitor can filter by; drafts are never public.
 PUBLIC_STATUSES = ("open", "funded", "unfunded", "delivering", "completed", "cancelled")
 PER_PAGE = 24
+MAX_SEARCH = 200
+AREA_PILOTS = 100  # an area page lists this many of its pilots (its totals count them all)
+# The ways a visitor can sort pilots (adapters/queries.py SORTS), as the form names them.
+SORT_LABELS = {ENDING_SOON: "Ending soon", MOST_BACKED: "Most backed", NEWEST: "Newest",
+               CLOSEST_TO_MINIMUM: "Closest to its minimum"}
 FEATURED = 6
 
 
@@ -70,17 +83,23 @@ def projects():
     city_name = request.args.get("city", "").strip()
     theme = request.args.get("theme", "").strip()
     status = request.args.get("status", "").strip()
+    search = " ".join(request.args.get("q", "").split())
+    sort = request.args.get("sort", "").strip()
     page = _page_number()
 
     problems = []
-    if any(has_control_characters(value) for value in (city_name, theme, status)):
+    if any(has_control_characters(value) for value in (city_name, theme, status, search, sort)):
         problems.append("Filters are plain text: remove the control characters from the address.")
-        city_name, theme, status = "", "", ""
+        city_name, theme, status, search, sort = "", "", "", "", ""
+    if len(search) > MAX_SEARCH:
+        problems.append(f"A search is at most {MAX_SEARCH} characters.")
     city = read.city_named(city_name) if city_name else None
     if city_name and city is None:
         problems.append(f"There is no city called “{city_name}” on civicfund.")
     if status and status not in PUBLIC_STATUSES:
         problems.append(f"“{status}” is not a status pilots can have.")
+    if sort and sort not in SORT_LABELS:
+        problems.append(f"“{sort}” is not a way to sort pilots.")
 
     found: list[ProjectView] = []
     if not problems:
@@ -88,6 +107,8 @@ def projects():
             city_id=city.id if city else None,
             theme=theme or None,
             status=status or None,
+            search=search or None,
+            sort=sort or ENDING_SOON,
             limit=PER_PAGE + 1,
             offset=(page - 1) * PER_PAGE,
         )
@@ -99,9 +120,28 @@ def projects():
         cities=read.cities(),
         themes=read.themes(),
         statuses=PUBLIC_STATUSES,
-        chosen={"city": city.name if city else city_name, "theme": theme, "status": status},
+        sorts=SORT_LABELS,
+        chosen={"q": search, "city": city.name if city else city_name, "theme": theme,
+                "status": status, "sort": sort},
         problems=problems,
-        filtered=bool(city_name or theme or status or problems),
+        filtered=bool(search or city_name or theme or status or sort or problems),
+    )
+
+
+@bp.get("/cities/<city_name>/areas/<path:area>")
+def area(city_name: str, area: str):
+    """One neighbourhood's pilots, with what they raised together."""
+    read = platform().read
+    if has_control_characters(city_name) or has_control_characters(area):
+        abort(404, description="There is no such neighbourhood on civicfund.")
+    city = read.city_named(city_name)
+    spelled = read.area_named(city.id, area) if city else None
+    if city is None or spelled is None:
+        abort(404, description="There is no pilot in this neighbourhood on civicfund.")
+    return render_template(
+        "public/area.html", city=city, area=spelled,
+        projects=read.projects(city_id=city.id, area=spelled, limit=AREA_PILOTS),
+        totals=read.area_totals(city.id, spelled),
     )
 
 

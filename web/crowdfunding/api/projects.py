@@ -9,9 +9,9 @@ from uuid import UUID
 from flask import jsonify, url_for
 
 from adapters.queries import ProjectView
-from domain.crowdfunding.project import DRAFT, BudgetLine
+from domain.crowdfunding.project import DRAFT, BudgetLine, suggested_amounts
 from domain.kernel.errors import CurrencyMismatch, InvalidAmount, InvalidCity
-from domain.kernel.money import Money
+from domain.kernel.money import Money, total
 from web.api import bp
 from web.api.http import caller, forbidden, json_body, not_found, query_args, require_caller
 from web.api.schemas import (
@@ -20,6 +20,7 @@ from web.api.schemas import (
     ProjectFilterSchema,
     ProjectListSchema,
     ProjectSchema,
+    SuggestedAmountsSchema,
     one,
 )
 from web.services import command, platform
@@ -104,7 +105,8 @@ def list_projects():
                 return jsonify(one(ProjectListSchema).dump({"projects": []}))
             city_id = user.city_id
     projects = read.projects(
-        city_id=city_id, theme=wanted.get("theme"), status=status,
+        city_id=city_id, theme=wanted.get("theme"), status=status, area=wanted.get("area"),
+        search=wanted.get("q"), sort=wanted["sort"],
         limit=wanted["limit"], offset=wanted["offset"],
     )
     return jsonify(one(ProjectListSchema).dump({"projects": projects}))
@@ -141,17 +143,46 @@ def create_project():
             field="currency",
         )
     budget_lines = _budget_lines(draft["budget_lines"], city.currency)
-    project_id = command(
-        lambda: platform().app.draft_project(
+    # Checked before drafting, so a refused amount leaves nothing recorded.
+    suggested = suggested_amounts(
+        _amounts(draft.get("suggested_amounts", []), city.currency), city.currency,
+        total([line.amount for line in budget_lines], city.currency))
+
+    def draft_it() -> UUID:
+        project_id = platform().app.draft_project(
             city_id=city.id, area=draft["area"], theme=draft["theme"], title=draft["title"],
             summary=draft["summary"], proposer=draft.get("proposer") or city.name,
             budget_lines=budget_lines, funding_model=draft["funding_model"],
             opens_at=draft["opens_at"], closes_at=draft["closes_at"], currency=city.currency,
-        ),
-        actor=user.actor,
-    )
+        )
+        if suggested:
+            platform().app.suggest_amounts(project_id, suggested)
+        return project_id
+
+    project_id = command(draft_it, actor=user.actor)
     location = url_for("api.get_project", project_id=project_id)
     return jsonify(project_json(visible_project(project_id, user))), 201, {"Location": location}
+
+
+def _amounts(texts: list[str], currency: str) -> list[Money]:
+    parsed = []
+    for index, text in enumerate(texts):
+        try:
+            parsed.append(Money.parse(text, currency))
+        except InvalidAmount as error:
+            raise InvalidAmount(error.message, field=f"suggested_amounts.{index}") from None
+    return parsed
+
+
+@bp.put("/projects/<uuid:project_id>/suggested-amounts")
+def set_suggested_amounts(project_id: UUID):
+    """The amounts the pledge form offers, replaced as a whole (an empty list: none)."""
+    user = require_caller(*MANAGERS)
+    wanted = json_body(one(SuggestedAmountsSchema))
+    project = managed_project(project_id, user)
+    amounts = _amounts(wanted["suggested_amounts"], project.currency)
+    command(lambda: platform().app.suggest_amounts(project_id, amounts), actor=user.actor)
+    return jsonify(project_json(visible_project(project_id, user)))
 
 
 @bp.post("/projects/<uuid:project_id>/open")
