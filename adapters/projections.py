@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from adapters import tables as t
 from adapters.agreement_models import AgreementModels
 from adapters.department_models import DepartmentModels
+from adapters.impact_models import ImpactModels
 from adapters.ledger import LedgerModels
 from adapters.mail import MAIL_CACHE, write_mail
 from adapters.offer_models import OfferModels
@@ -96,6 +97,7 @@ class ReadModels:
             **ProcurementModels().handlers,
             **OfferModels().handlers,
             **AgreementModels().handlers,
+            **ImpactModels().handlers,
         }
         self.ledger = LedgerModels()
         self.portfolio = PortfolioModels()

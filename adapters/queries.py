@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from adapters import tables as t
 from adapters.agreement_queries import AgreementQueries
+from adapters.impact_queries import ImpactQueries
 from adapters.department_queries import DepartmentQueries, committed_on
 from adapters.offer_queries import OfferQueries, invested_on
 from adapters.portfolio_queries import PortfolioQueries
@@ -255,7 +256,7 @@ def _moment(text: str | None) -> datetime | None:
 
 
 class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, AgreementQueries,
-                       PortfolioQueries):
+                       PortfolioQueries, ImpactQueries):
     def __init__(self, engine: sa.Engine):
         self.engine = engine
         # Embedded SQLite has no round trips to save: it reads the lists one by one.
