@@ -14,8 +14,8 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from adapters import tables as t
 from adapters.agreement_queries import AgreementQueries
-from adapters.impact_queries import ImpactQueries
 from adapters.department_queries import DepartmentQueries, committed_on
+from adapters.impact_queries import ImpactQueries
 from adapters.offer_queries import OfferQueries, invested_on
 from adapters.portfolio_queries import PortfolioQueries
 from adapters.procurement_queries import ProcurementQueries, award_columns

@@ -188,14 +188,14 @@ class PilotImpact(CivicAggregate):
                                    "negative values", field="target")
         number = len(self.indicators) + 1
         # The pilot and city ride along so read models need no lookup.
-        self._defined(project_id=self.project_id, city_id=self.city_id, number=number, name=name, unit=unit, target=plain(value),
-                      direction=direction, negatives_allowed=negatives_allowed,
+        self._defined(project_id=self.project_id, city_id=self.city_id, number=number,
+                      name=name, unit=unit, target=plain(value), direction=direction, negatives_allowed=negatives_allowed,
                       money_benefit=money_benefit)
         return number
 
     @event("IndicatorDefined")
-    def _defined(self, project_id: UUID, city_id: UUID, number: int, name: str, unit: str, target: str, direction: str,
-                 negatives_allowed: bool, money_benefit: bool) -> None:
+    def _defined(self, project_id: UUID, city_id: UUID, number: int, name: str, unit: str,
+                 target: str, direction: str, negatives_allowed: bool, money_benefit: bool) -> None:
         self.indicators.append(Indicator(number, name, unit, Decimal(target), direction,
                                          negatives_allowed, money_benefit))
 
@@ -230,12 +230,13 @@ class PilotImpact(CivicAggregate):
         if any(m.on == on for m in taken):
             raise InvalidMeasurement(f"“{found.name}” already has a value for "
                                      f"{on.isoformat()}", field="on")
-        self._reported(project_id=self.project_id, report_id=str(report_id), indicator=found.number, on=on.isoformat(),
-                       value=plain(amount))
+        self._reported(project_id=self.project_id, report_id=str(report_id),
+                       indicator=found.number, on=on.isoformat(), value=plain(amount))
         return amount
 
     @event("ValueReported")
-    def _reported(self, project_id: UUID, report_id: str, indicator: int, on: str, value: str) -> None:
+    def _reported(self, project_id: UUID, report_id: str, indicator: int, on: str,
+                  value: str) -> None:
         self.measurements.append(Measurement(UUID(report_id), indicator,
                                              date.fromisoformat(on), Decimal(value)))
 
