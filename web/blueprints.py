@@ -19,7 +19,7 @@ from web.accounts import (
 from web.api import openapi
 from web.audit import api as audit_api
 from web.audit import pages as audit_pages
-from web.crowdfunding import console, delivery, pledging, public, webhooks
+from web.crowdfunding import console, delivery, impact, pledging, public, webhooks
 from web.crowdfunding.api import delivery as delivery_api
 from web.crowdfunding.api import pledges as pledges_api
 from web.crowdfunding.api import projects as projects_api
@@ -48,7 +48,7 @@ API_ROUTES = (projects_api, pledges_api, settlement_api, delivery_api, matching_
 
 PAGES = (public, auth, password_reset, email_confirmation, security_page, account, pledging,
          console, funds, fund_console, department_console, delivery, admin, webhooks, call_pages,
-         invest_pages, sharing_pages, officer_pages, audit_pages, explain_pages)
+         invest_pages, sharing_pages, officer_pages, audit_pages, explain_pages, impact)
 
 
 def BLUEPRINTS() -> list[Blueprint]:

@@ -189,8 +189,8 @@ class PilotImpact(CivicAggregate):
         number = len(self.indicators) + 1
         # The pilot and city ride along so read models need no lookup.
         self._defined(project_id=self.project_id, city_id=self.city_id, number=number,
-                      name=name, unit=unit, target=plain(value), direction=direction, negatives_allowed=negatives_allowed,
-                      money_benefit=money_benefit)
+                      name=name, unit=unit, target=plain(value), direction=direction,
+                      negatives_allowed=negatives_allowed, money_benefit=money_benefit)
         return number
 
     @event("IndicatorDefined")

@@ -10,6 +10,7 @@ from flask_login import current_user
 from adapters.queries import ProjectFund, ProjectPage, ProjectView
 from domain.crowdfunding.pledge import FIX_WINDOW
 from domain.procurement.cost_benefit import CostBenefitAnalysis, analyse
+from web.crowdfunding.impact import impact_section
 from web.filters import former_name
 from web.matching.funds import funds_applying_to, marker, segments
 from web.services import platform
@@ -119,6 +120,7 @@ def project(project_id: UUID):
         **awarded_pilot(page),
         offers=platform().read.offers_on(found.id),
         **benefit_sharing(found),
+        **impact_section(found, page.cost_benefit),
     )
 
 
