@@ -21,6 +21,7 @@ from web.audit import api as audit_api
 from web.audit import pages as audit_pages
 from web.crowdfunding import console, delivery, impact, pledging, public, webhooks
 from web.crowdfunding.api import delivery as delivery_api
+from web.crowdfunding.api import impact as impact_api
 from web.crowdfunding.api import pledges as pledges_api
 from web.crowdfunding.api import projects as projects_api
 from web.crowdfunding.api import settlement as settlement_api
@@ -44,7 +45,8 @@ from web.procurement import pages as call_pages
 # Imported for the routes they add to the API blueprint.
 API_ROUTES = (projects_api, pledges_api, settlement_api, delivery_api, matching_api, ledger_api,
               api_tokens, api_privacy, api_departments, procurement_api, openapi,
-              investment_api, api_agreements, api_liabilities, api_portfolio, audit_api)
+              investment_api, api_agreements, api_liabilities, api_portfolio, audit_api,
+              impact_api)
 
 PAGES = (public, auth, password_reset, email_confirmation, security_page, account, pledging,
          console, funds, fund_console, department_console, delivery, admin, webhooks, call_pages,
