@@ -18,7 +18,6 @@ from adapters.impact_queries import IndicatorView
 from adapters.queries import ProjectView
 from domain.crowdfunding.impact import (
     MEASURED_STATUSES,
-    clean_evidence,
     planned_benefits_to,
     planned_benefits_total,
     to_minor,
@@ -28,6 +27,7 @@ from domain.kernel.money import Money
 from web.crowdfunding.delivery_routes import PilotPages, run_on_pilot
 from web.crowdfunding.impact_chart import chart
 from web.crowdfunding.impact_forms import IndicatorForm, MeasurementForm
+from web.crowdfunding.impact_reporting import report_with_evidence
 from web.services import platform
 
 bp = Blueprint("impact", __name__)
@@ -78,17 +78,6 @@ def add_impact_routes(bp: Blueprint, pages: PilotPages) -> None:
         flash(f"The value measured on {on.isoformat()} is recorded with its evidence.",
               "success")
         return pages.back_to(project_id, "#impact")
-
-
-def report_with_evidence(project_id: UUID, *, indicator: object, on: object, value: object,
-                         unit: object, evidence: object, links: object) -> UUID:
-    """Checks the evidence first (a refusal records nothing), records the value, then keeps
-    the evidence under the report id the event names (outside the log)."""
-    text, cleaned = clean_evidence(evidence, links)
-    report_id = platform().app.report_indicator_value(
-        project_id, indicator=indicator, on=on, value=value, unit=unit)
-    platform().read.keep_evidence(report_id, text, cleaned)
-    return report_id
 
 
 @dataclass(frozen=True)

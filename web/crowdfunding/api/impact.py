@@ -20,7 +20,7 @@ from web.crowdfunding.api.impact_schemas import (
     ValueCreateSchema,
 )
 from web.crowdfunding.api.projects import DELIVERERS, delivered_project, visible_project
-from web.crowdfunding.impact import report_with_evidence
+from web.crowdfunding.impact_reporting import report_with_evidence
 from web.services import command, platform
 
 
