@@ -6,6 +6,7 @@ together. Wrong units, impossible negatives and future dates are refused, nothin
 from __future__ import annotations
 
 from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 import sqlalchemy as sa
@@ -126,3 +127,27 @@ def test_another_proposer_cannot_define_indicators(pilot, app, platform):
         "target": "20", "direction": "higher"})
     assert refused.status_code == 404
     assert recorded(platform) == before
+
+
+def test_the_proof_of_value_sets_realised_benefits_against_the_planned_ones(
+        pilot, app, platform):
+    # The analysis a call's award attaches (EUR 36,500.00 a year: EUR 100.00 a day).
+    cba = {"currency": "EUR", "discount_rate": "0.05", "years": [
+        {"year": 0, "costs": {"lanterns": 2000000}, "benefits": {"energy": 3650000}},
+        {"year": 1, "costs": {}, "benefits": {"energy": 3650000}}]}
+    with platform.engine.begin() as conn:
+        conn.execute(tables.project_cost_benefits.insert().values(
+            project_id=pilot.id, call_id=uuid4(), cba=cba))
+    officer = signed_in(app, OFFICER)
+    page = f"/console/projects/{pilot.id}"
+    define(officer, page, indicator_name="Energy cost saved", unit="EUR", target="3000.00",
+           money_benefit="y")
+    report(officer, page, pilot, 40, "1200.50")
+    report(officer, page, pilot, 10, "1000.25")
+
+    public = app.test_client().get(f"/projects/{pilot.id}").text
+    funded_on = platform.app.funded_on(platform.app.get_project(pilot.id))
+    days = (pilot.clock.now().date() - funded_on).days
+    assert text_of(public, "benefits-realised") == "EUR 2,200.75"
+    assert text_of(public, "benefits-planned-so-far") == f"EUR {days * 100:,}.00"
+    assert text_of(public, "benefits-planned-total") == "EUR 73,000.00"
