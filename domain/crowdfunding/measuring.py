@@ -50,21 +50,25 @@ class Measuring(Delivering):
     def define_indicator(self, project_id: UUID, *, name: object, unit: object,
                          target: object, direction: object, negatives_allowed: object = False,
                          money_benefit: object = False) -> int:
-        _, impact = self._measured(project_id)
-        number = impact.define(name=name, unit=unit, target=target, direction=direction,
-                               negatives_allowed=negatives_allowed, money_benefit=money_benefit)
-        self.save(impact)
-        return number
+        return self._decide_on(
+            lambda: self._measured(project_id)[1],
+            lambda impact: impact.define(name=name, unit=unit, target=target,
+                                         direction=direction,
+                                         negatives_allowed=negatives_allowed,
+                                         money_benefit=money_benefit))
 
     def report_indicator_value(self, project_id: UUID, *, indicator: object, on: object,
                                value: object, unit: object = None) -> UUID:
         """Records the value; returns the report's id, under which the caller keeps its
-        evidence (outside the log)."""
-        project, impact = self._measured(project_id)
+        evidence (outside the log). Two reports at once are decided one after the other."""
+        project = self._deliver(project_id)
         timezone = ZoneInfo(self.get_city(project.city_id).timezone)
         report_id = uuid4()
-        impact.report(report_id=report_id, indicator=indicator, on=on, value=value, unit=unit,
-                      funded_on=self.funded_on(project),
-                      today=self.clock.now().astimezone(timezone).date())
-        self.save(impact)
-        return report_id
+
+        def report(impact: PilotImpact) -> UUID:
+            impact.report(report_id=report_id, indicator=indicator, on=on, value=value,
+                          unit=unit, funded_on=self.funded_on(self.get_project(project_id)),
+                          today=self.clock.now().astimezone(timezone).date())
+            return report_id
+
+        return self._decide_on(lambda: self._measured(project_id)[1], report)
