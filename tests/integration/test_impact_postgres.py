@@ -38,4 +38,4 @@ def test_simultaneous_reports_are_all_recorded(pg_platform, clock):
 
     [indicator] = pg_platform.read.indicators_of(pilot.id)
     assert [int(v.value) for v in indicator.values] == list(range(12, 0, -1))
-    assert [v.evidence for v in indicator.values][0] == "reading 12"
+    assert indicator.values[0].evidence == "reading 12"
