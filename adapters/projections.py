@@ -20,6 +20,7 @@ from adapters.agreement_models import AgreementModels
 from adapters.conversation_mail import write_update_mail
 from adapters.conversation_models import ConversationModels
 from adapters.department_models import DepartmentModels
+from adapters.impact_models import ImpactModels
 from adapters.ledger import LedgerModels
 from adapters.mail import MAIL_CACHE, write_held_mail, write_mail
 from adapters.offer_models import OfferModels
@@ -177,6 +178,7 @@ class ReadModels:
             **OfferModels().handlers,
             **AgreementModels().handlers,
             **ConversationModels().handlers,
+            **ImpactModels().handlers,
         }
         self.ledger = LedgerModels()
         self.portfolio = PortfolioModels()

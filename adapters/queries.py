@@ -16,6 +16,7 @@ from adapters import tables as t
 from adapters.agreement_queries import AgreementQueries
 from adapters.conversation_queries import ConversationQueries
 from adapters.department_queries import DepartmentQueries, committed_on
+from adapters.impact_queries import ImpactQueries
 from adapters.offer_queries import OfferQueries, invested_on
 from adapters.portfolio_queries import PortfolioQueries
 from adapters.procurement_queries import ProcurementQueries, award_columns
@@ -266,7 +267,8 @@ def _moment(text: str | None) -> datetime | None:
 
 
 class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, AgreementQueries,
-                       PortfolioQueries, StatementQueries, ConversationQueries):
+                       PortfolioQueries, StatementQueries, ConversationQueries,
+                       ImpactQueries):
     def __init__(self, engine: sa.Engine):
         self.engine = engine
         # Embedded SQLite has no round trips to save: it reads the lists one by one.

@@ -616,6 +616,34 @@ conversation_preferences = sa.Table(
     sa.Column("on_backer_wall", sa.Boolean, nullable=False),
 )
 
+# A pilot's impact indicators and the values measured on them (domain/crowdfunding/impact.py);
+# values and targets are Decimal strings in the indicator's unit.
+impact_indicators = sa.Table(
+    "rm_impact_indicators",
+    metadata,
+    sa.Column("project_id", sa.Uuid, primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("city_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("unit", sa.String(24), nullable=False),
+    sa.Column("target", sa.String(40), nullable=False),
+    sa.Column("direction", sa.String(6), nullable=False),
+    sa.Column("negatives_allowed", sa.Boolean, nullable=False),
+    sa.Column("money_benefit", sa.Boolean, nullable=False),
+    sa.Column("defined_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+impact_values = sa.Table(
+    "rm_impact_values",
+    metadata,
+    sa.Column("report_id", sa.Uuid, primary_key=True),
+    sa.Column("project_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("indicator", sa.Integer, nullable=False),
+    sa.Column("measured_on", sa.Date, nullable=False),
+    sa.Column("value", sa.String(40), nullable=False),
+    sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 READ_MODELS = (
     cities, projects, project_search, pledges, project_backers, milestones, updates,
     matching_funds, fund_rule_versions, matches, ledger_postings, ledger_balances, ledger_facts,
@@ -624,7 +652,7 @@ READ_MODELS = (
     offers, investment_commitments, appropriateness,
     agreements, agreement_versions, agreement_signatures, benefit_reports, distribution_payments,
     issued_bonds, bond_payouts, investment_cash_flows, distribution_payouts,
-    comments, follows, conversation_preferences,
+    comments, follows, conversation_preferences, impact_indicators, impact_values,
 )
 
 # What people wrote on pilots (questions, comments, answers) and why an officer hid an item: the
@@ -674,6 +702,16 @@ mail_outbox = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+# The evidence of a measured impact value (free text people wrote, and links), keyed by the
+# report id its ValueReported event names: kept out of the log, so not a read model either.
+impact_evidence = sa.Table(
+    "impact_evidence",
+    metadata,
+    sa.Column("report_id", sa.Uuid, primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("links", sa.JSON, nullable=False),
 )
 
 # Stripe's webhook events, each recorded once by its id; processed_at stays empty until the event

@@ -12,7 +12,7 @@ from domain.accounts.account import Account
 from domain.accounts.erasing import Erasing
 from domain.cities.city import City
 from domain.conversation.use_cases import ConversationTexts, Conversing, TextsInMemory
-from domain.crowdfunding.delivering import Delivering
+from domain.crowdfunding.measuring import Measuring
 from domain.crowdfunding.pledging import Pledging
 from domain.crowdfunding.project import BudgetLine, Project
 from domain.crowdfunding.settlement import LogPledgeIndex, PledgeIndex
@@ -38,7 +38,7 @@ register_moved_topics()
 DEFAULT_HOLD_MAX_DAYS = 6
 
 
-class Civicfund(Erasing, Pledging, Settling, Delivering, Matching, CoFunding, Procurement,
+class Civicfund(Erasing, Pledging, Settling, Measuring, Matching, CoFunding, Procurement,
                  Paying, Sharing, Conversing):
     """Every use case, recorded in one ordered log. Each area's use cases are a class of their
     own (crowdfunding's pledging, settling and delivering, matching, erasing); what they share

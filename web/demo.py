@@ -13,12 +13,13 @@ could have written. Loading is idempotent: once the demo admin exists, nothing i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
 from adapters.bootstrap import Platform
 from domain.crowdfunding.project import ALL_OR_NOTHING, KEEP_WHAT_YOU_RAISE, BudgetLine
+from domain.kernel.clock import FixedClock
 from domain.kernel.context import SYSTEM, Actor, acting_as, new_correlation_id
 from domain.kernel.money import Money
 from domain.matching.rules import parse_rules
@@ -364,6 +365,7 @@ def load_demo(platform: Platform) -> bool:
     _run_calls(platform, cities, accounts)
     _add_offers(platform, cities, accounts)
     _fund_with_investment(platform, cities, accounts)
+    _deliver_with_impact(platform, cities, accounts)
     # Last, so an interrupted load is finished by the next run.
     admin = next(a for a in ACCOUNTS if a.role == "admin")
     with acting_as(SYSTEM, new_correlation_id("demo")):
@@ -987,3 +989,107 @@ def _share_benefits(platform: Platform, project_id: UUID, accounts: dict[str, UU
     if app.get_benefit_report(report_id).status == "pending":
         with acting_as(second, new_correlation_id("demo")):
             app.approve_benefit_report(report_id)
+
+
+# -- a pilot delivered months ago, with its impact measured ------------------------------------
+
+IMPACT_PILOT = DemoPilot(
+    "Eindhoven", "eindhoven", "Dimmable LED street lights in Strijp-S", "Strijp-S", "Energy",
+    "Strijp-S Bewonersvereniging",
+    "One hundred and twenty sodium street lights replaced by dimmable LED lanterns that "
+    "brighten when someone walks or cycles by, with a public dashboard of the power they use.",
+    (("120 dimmable LED lanterns", "14400.00", True),
+     ("Motion sensors and controllers", "4800.00", True),
+     ("Public energy dashboard", "1800.00", False)),
+    ALL_OR_NOTHING, 14, 1.1, 9,
+)
+# The campaign opened this many days before the demo's day (it closed 14 days later, funded).
+IMPACT_OPENED_DAYS_AGO = 150
+# (name, unit, target, direction, money benefit, values: (days after funding, value, evidence))
+IMPACT_INDICATORS = (
+    ("LED lanterns switched on", "lanterns", "120", "higher", False, (
+        (20, "36", "Installer's commissioning sheets, week 3"),
+        (50, "84", "Installer's commissioning sheets, week 7"),
+        (80, "112", "Commissioning sheets; 8 lanterns wait for new poles"),
+        (110, "120", "All lanterns commissioned, checked on the night walk"))),
+    ("Electricity used per month", "kWh", "3500", "lower", False, (
+        (50, "7900", "Meter readings of the Strijp-S lighting circuits"),
+        (80, "5200", "Meter readings of the Strijp-S lighting circuits"),
+        (110, "3650", "Meter readings of the Strijp-S lighting circuits"),
+        (130, "3420", "Meter readings of the Strijp-S lighting circuits"))),
+    ("Energy cost saved", "EUR", "1200.00", "higher", True, (
+        (80, "610.00", "Energy supplier's invoices against the same months last year"),
+        (110, "1080.00", "Energy supplier's invoices against the same months last year"),
+        (130, "1190.00", "Energy supplier's invoices against the same months last year"))),
+)
+
+
+def _deliver_with_impact(platform: Platform, cities: dict[str, UUID],
+                         accounts: dict[str, UUID]) -> None:
+    """A pilot whose campaign ran months ago (drafted, opened and backed on a clock set back),
+    closed funded and delivered, with indicators measured since. Each step checks what is
+    already recorded."""
+    app = platform.app
+    pilot = IMPACT_PILOT
+    officer = _as(accounts, pilot.officer, "city")
+    found = [p for p in platform.read.projects(include_drafts=True, limit=10_000)
+             if (p.city_name, p.title) == (pilot.city, pilot.title)]
+    if found:
+        project_id = found[0].id
+    else:
+        real = app.clock
+        app.clock = FixedClock(real.now() - timedelta(days=IMPACT_OPENED_DAYS_AGO))
+        try:
+            project_id = _open_back_then(platform, cities, accounts, pilot)
+        finally:
+            app.clock = real
+    with acting_as(SYSTEM, new_correlation_id("demo")):
+        app.settle(project_id)
+    if app.get_project(project_id).status == "funded":
+        with acting_as(officer, new_correlation_id("demo")):
+            app.start_delivery(project_id)
+    platform.projections.catch_up()
+    impact = app.impact_of(project_id)
+    funded_on = app.funded_on(app.get_project(project_id))
+    for number, (name, unit, target, direction, money, values) in enumerate(
+            IMPACT_INDICATORS, start=1):
+        if impact is None or len(impact.indicators) < number:
+            with acting_as(officer, new_correlation_id("demo")):
+                app.define_indicator(project_id, name=name, unit=unit, target=target,
+                                     direction=direction, money_benefit=money)
+        measured = {m.on for m in (impact.measurements if impact else [])
+                    if m.indicator == number}
+        for days, value, evidence in values:
+            on: date = funded_on + timedelta(days=days)
+            if on in measured:
+                continue
+            with acting_as(officer, new_correlation_id("demo")):
+                report_id = app.report_indicator_value(project_id, indicator=number, on=on,
+                                                       value=value)
+            platform.read.keep_evidence(report_id, evidence,
+                                        ["https://data.eindhoven.nl/strijp-s-verlichting"])
+    platform.projections.catch_up()
+
+
+def _open_back_then(platform: Platform, cities: dict[str, UUID], accounts: dict[str, UUID],
+                    pilot: DemoPilot) -> UUID:
+    app = platform.app
+    now = app.clock.now()
+    currency = next(c.currency for c in CITIES if c.name == pilot.city)
+    with acting_as(_as(accounts, pilot.officer, "city"), new_correlation_id("demo")):
+        project_id = app.draft_project(
+            city_id=cities[pilot.city], area=pilot.area, theme=pilot.theme, title=pilot.title,
+            summary=pilot.summary, proposer=pilot.proposer,
+            budget_lines=[BudgetLine(label, Money.parse(amount, currency), required)
+                          for label, amount, required in pilot.lines],
+            funding_model=pilot.funding_model, opens_at=now,
+            closes_at=now + timedelta(days=pilot.closes_in_days))
+        app.open_campaign(project_id)
+    minimum = app.get_project(project_id).minimum
+    citizens = [accounts[email] for email in CITIZENS][:pilot.backers]
+    for citizen_id, amount in zip(citizens, pledge_amounts(minimum, pilot.pledged_share,
+                                                           pilot.backers), strict=True):
+        with acting_as(Actor(str(citizen_id), "citizen"), new_correlation_id("demo")):
+            app.make_pledge(project_id=project_id, citizen_id=citizen_id, amount=amount,
+                            payment_method="pm_card_visa")
+    return project_id

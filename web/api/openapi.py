@@ -44,6 +44,7 @@ from web.api.schemas import (
 )
 from web.audit.api_openapi import OPERATIONS as AUDIT_OPERATIONS
 from web.conversation.api_openapi import OPERATIONS as CONVERSATION_OPERATIONS
+from web.crowdfunding.api.impact_openapi import OPERATIONS as IMPACT_OPERATIONS
 from web.investment.api_agreement_openapi import OPERATIONS as AGREEMENT_OPERATIONS
 from web.investment.api_openapi import OPERATIONS as INVESTMENT_OPERATIONS
 from web.investment.api_portfolio_openapi import OPERATIONS as PORTFOLIO_OPERATIONS
@@ -553,6 +554,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
 OPERATIONS.update(PROCUREMENT_OPERATIONS)
 OPERATIONS.update(INVESTMENT_OPERATIONS)
 OPERATIONS.update(AGREEMENT_OPERATIONS)
+OPERATIONS.update(IMPACT_OPERATIONS)
 OPERATIONS.update(AUDIT_OPERATIONS)
 OPERATIONS.update(PORTFOLIO_OPERATIONS)
 OPERATIONS.update(TRANSPARENCY_OPERATIONS)

@@ -40,6 +40,8 @@ from web.crowdfunding.delivery_routes import (
     add_delivery_routes,
     run_on_pilot,
 )
+from web.crowdfunding.impact import add_impact_routes
+from web.crowdfunding.impact_forms import IndicatorForm, MeasurementForm
 from web.crowdfunding.project_form import ProjectForm
 from web.errors import error_page
 from web.extensions import login_manager
@@ -163,6 +165,9 @@ def _project_page(
         project=project,
         milestones=platform().read.milestones(project.id),
         updates=platform().read.updates(project.id),
+        indicators=platform().read.indicators_of(project.id),
+        indicator_form=IndicatorForm(formdata=None),
+        measurement_form=MeasurementForm(formdata=None),
         commitments=platform().read.commitments_to(project.id),
         offers=platform().read.offers_on(project.id),
         missing_for_early_close=missing,
@@ -316,6 +321,7 @@ def complete_project(project_id: UUID):
 
 
 add_delivery_routes(bp, PAGES)
+add_impact_routes(bp, PAGES)
 
 
 def _back_to(project_id: UUID) -> str:

@@ -13,6 +13,8 @@ from domain.kernel.errors import NotFound
 from web.crowdfunding.console_forms import MilestoneForm, UpdateForm
 from web.crowdfunding.delivery_owners import PROPOSER
 from web.crowdfunding.delivery_routes import PilotPages, add_delivery_routes
+from web.crowdfunding.impact import add_impact_routes
+from web.crowdfunding.impact_forms import IndicatorForm, MeasurementForm
 from web.errors import error_page
 from web.extensions import login_manager
 from web.services import platform
@@ -76,6 +78,9 @@ def _project_page(
         project=project,
         milestones=platform().read.milestones(project.id),
         updates=platform().read.updates(project.id),
+        indicators=platform().read.indicators_of(project.id),
+        indicator_form=IndicatorForm(formdata=None),
+        measurement_form=MeasurementForm(formdata=None),
         problem=problem,
         summary=summary,
         errors={anchor: message for anchor, message in reversed(summary)},
@@ -90,6 +95,6 @@ def _to_project(project_id: UUID, anchor: str = ""):
     return redirect(url_for("delivery.project", project_id=project_id) + anchor, code=303)
 
 
-add_delivery_routes(bp, PilotPages(
-    pilot=_owned_project, page=_project_page, back_to=_to_project,
-))
+PAGES = PilotPages(pilot=_owned_project, page=_project_page, back_to=_to_project)
+add_delivery_routes(bp, PAGES)
+add_impact_routes(bp, PAGES)

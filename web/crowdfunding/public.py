@@ -19,6 +19,7 @@ from adapters.queries import (
 from domain.crowdfunding.pledge import FIX_WINDOW
 from domain.procurement.cost_benefit import CostBenefitAnalysis, analyse
 from web.conversation.context import conversation_context
+from web.crowdfunding.impact import impact_section
 from web.filters import former_name
 from web.matching.funds import funds_applying_to, marker, segments
 from web.services import platform
@@ -167,6 +168,7 @@ def project_page(project_id: UUID, status: int = 200, **typed):
         **awarded_pilot(page),
         offers=offers,
         **benefit_sharing(found, offers, page.has_agreement),
+        **impact_section(found, page.cost_benefit),
     ), status
 
 
