@@ -10,8 +10,10 @@ Ed25519 signature it checks (with --key: against the key you trust, the text of
 https://DEPLOYMENT/transparency/key or a file holding it), and compares the counts of entries
 and of each topic with the manifest's. Exit 0: it verifies; exit 1: the differences are printed.
 
-The manifest's project and fund figures are the platform's read models at the export; this
-script does not recompute them from the entries.
+Then it recomputes every project's and fund's figures (raised, matched, committed, invested,
+total; pool, committed, reserved, returned, available) from the entries alone, replaying their
+payloads as the platform's bookkeeping does (export_figures.py beside it), and compares them with
+the figures in the manifest, which are what the platform showed at the export.
 
 Standard library only, plus `cryptography` for Ed25519 (through verify_receipt.py beside it).
 """
@@ -24,6 +26,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from export_figures import Books
+from export_figures import differences as figure_differences
 from verify_receipt import Refused, canonical, leaf_hash, node_hash, open_checkpoint, parse_key
 
 
@@ -48,6 +52,7 @@ def verify(directory: Path, pinned: str | None) -> tuple[list[str], str]:
     stack: list[tuple[int, bytes]] = []
     topics: Counter[str] = Counter()
     previous, count = 0, 0
+    books, figures_at = Books(), manifest.get("figures_as_of_position")
     try:
         lines = (directory / "entries.jsonl").open("rb")
     except OSError as error:
@@ -69,6 +74,13 @@ def verify(directory: Path, pinned: str | None) -> tuple[list[str], str]:
             else:
                 previous = position
             count += 1
+            if isinstance(figures_at, int) and isinstance(position, int) \
+                    and position <= figures_at:
+                try:
+                    books.record(entry)
+                except (KeyError, TypeError, ValueError, ArithmeticError) as error:
+                    differences.append(f"line {number} (position {position}): its payload "
+                                       f"cannot be booked ({type(error).__name__}: {error})")
             level, current = 1, leaf_hash(data)
             while stack and stack[-1][0] == level:
                 current = node_hash(stack.pop()[1], current)
@@ -83,8 +95,14 @@ def verify(directory: Path, pinned: str | None) -> tuple[list[str], str]:
         differences.append(f"the manifest counts {manifest.get('entries')} entries, not {count}")
     if manifest.get("topics") != dict(sorted(topics.items())):
         differences.append("the manifest's counts by topic differ from the entries'")
+    if not isinstance(figures_at, int):
+        differences.append("the manifest does not say at which position its figures stand")
+    else:
+        differences += figure_differences(books.figures(), manifest.get("figures") or {})
     return differences, (f"OK: {count} entries of the log {origin}, root signed by "
-                         f"{key_text.split('+')[0]}")
+                         f"{key_text.split('+')[0]}; the figures of "
+                         f"{len(books.projects)} projects and {len(books.funds)} funds "
+                         f"recomputed from the entries match the manifest")
 
 
 def main(argv: list[str] | None = None) -> int:
