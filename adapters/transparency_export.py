@@ -1,7 +1,11 @@
 """`civicfund audit export DIR`: the log's entries as JSON Lines (each line an entry's canonical
 leaf bytes, in log order) up to a signed checkpoint, and a manifest with that checkpoint, the
 verifier key, the counts, and every project's and fund's figures as the platform shows them.
-tools/verify_export.py checks the entries against the signed root without civicfund's code."""
+tools/verify_export.py checks the entries against the signed root without civicfund's code.
+
+Beside them, stored.jsonl holds each event exactly as the event store keeps it (its state as
+text), so that `civicfund audit import` writes back the same bytes and so the same leaves: an
+entry is a lossless view for reading, not for rebuilding the stored event."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from domain.transparency.entries import entry_of, leaf_bytes
 FORMAT = "civicfund-export/1"
 ENTRIES = "entries.jsonl"
 MANIFEST = "manifest.json"
+STORED = "stored.jsonl"
 
 
 class ExportRefused(Exception):
@@ -51,6 +56,15 @@ def figures(platform) -> dict[str, Any]:
     return {"projects": projects, "funds": funds}
 
 
+def stored_line(position: int, state: bytes) -> bytes:
+    try:
+        text = state.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ExportRefused(f"the event at position {position} is not stored as text") from None
+    return json.dumps({"position": position, "state": text}, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
+
+
 def export(platform, directory: Path) -> dict[str, Any]:
     directory.mkdir(parents=True, exist_ok=True)
     if (directory / MANIFEST).exists():
@@ -62,7 +76,8 @@ def export(platform, directory: Path) -> dict[str, Any]:
     topics: Counter[str] = Counter()
     stack: list[tuple[int, bytes]] = []
     written, after = 0, 0
-    with (directory / ENTRIES).open("wb") as out, platform.engine.connect() as conn:
+    with (directory / ENTRIES).open("wb") as out, (directory / STORED).open("wb") as stored, \
+            platform.engine.connect() as conn:
         while written < checkpoint.tree_size:
             batch = read_log(conn, after=after, limit=min(5000, checkpoint.tree_size - written))
             if not batch:
@@ -71,6 +86,7 @@ def export(platform, directory: Path) -> dict[str, Any]:
                 data = leaf_bytes(entry_of(n.id, n.originator_id, n.originator_version,
                                            n.topic, n.state))
                 out.write(data + b"\n")
+                stored.write(stored_line(n.id, n.state) + b"\n")
                 topics[n.topic] += 1
                 size, current = 1, merkle.leaf_hash(data)
                 while stack and stack[-1][0] == size:
@@ -89,6 +105,7 @@ def export(platform, directory: Path) -> dict[str, Any]:
         "checkpoint": checkpoint.note,
         "verifier_key": platform.checkpoints.verifier.text(),
         "entries": written,
+        "stored": STORED,
         "topics": dict(sorted(topics.items())),
         # The read models' figures, as of the log position they had reached at the export.
         "figures_as_of_position": projected_to,
