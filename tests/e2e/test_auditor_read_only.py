@@ -69,7 +69,7 @@ def _ids(platform) -> dict[str, str]:
         "commitment_id": str(uuid.uuid4()), "city_id": str(project.city_id),
         "token_id": str(uuid.uuid4()), "number": "1", "token": "x", "decision": "approve",
         "name": f"project/{project.id}/pledged", "aggregate_id": str(project.id),
-        "owner": "project", "owner_id": str(project.id), "figure": "raised",
+        "owner": "project", "owner_id": str(project.id), "figure": "raised", "position": "3",
     }
 
 
