@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from adapters.follower import read_log
 from adapters.transparency_checkpoints import Checkpoints
 from adapters.transparency_log import TransparencyLog, entries_of
+from domain.transparency.entries import entry_of
 from domain.transparency.notes import b64
 
 FORMAT = "civicfund-receipt/1"
@@ -38,12 +40,38 @@ def receipt_bundle(tlog: TransparencyLog, checkpoints: Checkpoints,
     with tlog.reads.connect() as conn:
         entries = sorted((e for a in aggregate_ids for e in _named(entries_of(conn, a), naming)),
                          key=lambda e: e["position"])
+    return _bundle(tlog, checkpoints, entries)
+
+
+def event_bundle(tlog: TransparencyLog, checkpoints: Checkpoints, position: int
+                 ) -> dict[str, Any] | None:
+    """The receipt of the one event at a position (a line of an explained figure); None if the
+    log has none there."""
+    with tlog.reads.connect() as conn:
+        found = read_log(conn, after=position - 1, limit=1) if position > 0 else []
+    if not found or found[0].id != position:
+        return None
+    n = found[0]
+    return _bundle(tlog, checkpoints, [entry_of(n.id, n.originator_id, n.originator_version,
+                                                n.topic, n.state)])
+
+
+def covering_checkpoint(tlog: TransparencyLog, checkpoints: Checkpoints,
+                        positions: list[int]) -> tuple[Any, dict[int, int]]:
+    """A signed checkpoint whose tree holds every one of the positions (sealing and signing
+    one if the latest does not), and each position's leaf index."""
     tlog.seal()
-    leaves = tlog.positions(e["position"] for e in entries)
+    leaves = tlog.positions(positions)
     checkpoint = checkpoints.latest()
     needed = max(leaves.values(), default=-1) + 1
     if checkpoint is None or checkpoint.tree_size < needed:
         checkpoint = checkpoints.sign()
+    return checkpoint, leaves
+
+
+def _bundle(tlog: TransparencyLog, checkpoints: Checkpoints, entries: list[dict]
+            ) -> dict[str, Any]:
+    checkpoint, _ = covering_checkpoint(tlog, checkpoints, [e["position"] for e in entries])
     proofs = []
     for entry in entries:
         proof = tlog.inclusion(entry["position"], checkpoint.tree_size)

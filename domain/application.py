@@ -8,7 +8,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
-from domain.accounts.account import Account
+from domain.accounts.account import Account, InvalidCase
 from domain.accounts.erasing import Erasing
 from domain.cities.city import City
 from domain.conversation.use_cases import ConversationTexts, Conversing, TextsInMemory
@@ -22,6 +22,7 @@ from domain.investment.sharing import Sharing
 from domain.kernel.clock import Clock, SystemClock
 from domain.kernel.errors import (
     CityAlreadyExists,
+    NotFound,
 )
 from domain.kernel.money import Money
 from domain.kernel.payments import PaymentGateway
@@ -100,6 +101,25 @@ class Civicfund(Erasing, Pledging, Settling, Measuring, Matching, CoFunding, Pro
         account = self.get_account(account_id)
         account.change_role(role, city_id)
         self.save(account)
+
+    def grant_case(self, auditor_id: UUID, subject_id: UUID, reason: str,
+                   expires_at: datetime) -> None:
+        """An administrator opens an auditor's case on one account (see Account.grant_case)."""
+        self._require_admin()
+        subject = self.get_account(subject_id)
+        if subject.erased:
+            raise InvalidCase("That account is erased: there is nothing left to see",
+                              field="subject")
+        auditor = self.get_account(auditor_id)
+        auditor.grant_case(subject_id, reason, expires_at, self.clock.now())
+        self.save(auditor)
+
+    def cases_of(self, auditor_id: UUID) -> set[UUID]:
+        """The accounts an auditor may see unmasked now."""
+        try:
+            return self.get_account(auditor_id).cases_open(self.clock.now())
+        except NotFound:
+            return set()
 
     # -- projects --------------------------------------------------------------------------
 

@@ -2,16 +2,20 @@
 """Check a civicfund export (`civicfund audit export DIR`) offline, without civicfund's code.
 
     python3 tools/verify_export.py DIR [--key KEY]
+    python3 tools/verify_export.py FILE.jsonl [--key KEY]
 
-Reads DIR/entries.jsonl (one entry a line, in log order) and DIR/manifest.json. Checks that every
-line is its entry's canonical JSON and that positions only grow, recomputes the Merkle tree's
+Reads DIR/entries.jsonl (one entry a line, in log order) and DIR/manifest.json, or the one file
+GET /api/v1/audit/export streams (the entries, then a last line {"manifest": ...}). Checks that
+every line is its entry's canonical JSON and that positions only grow, recomputes the Merkle tree's
 root over all the entries (RFC 9162) and compares it with the manifest's checkpoint, whose
 Ed25519 signature it checks (with --key: against the key you trust, the text of
 https://DEPLOYMENT/transparency/key or a file holding it), and compares the counts of entries
 and of each topic with the manifest's. Exit 0: it verifies; exit 1: the differences are printed.
 
-The manifest's project and fund figures are the platform's read models at the export; this
-script does not recompute them from the entries.
+Then it recomputes every project's and fund's figures (raised, matched, committed, invested,
+total; pool, committed, reserved, returned, available) from the entries alone, replaying their
+payloads as the platform's bookkeeping does (export_figures.py beside it), and compares them with
+the figures in the manifest, which are what the platform showed at the export.
 
 Standard library only, plus `cryptography` for Ed25519 (through verify_receipt.py beside it).
 """
@@ -24,6 +28,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from export_figures import Books
+from export_figures import differences as figure_differences
 from verify_receipt import Refused, canonical, leaf_hash, node_hash, open_checkpoint, parse_key
 
 
@@ -34,11 +40,48 @@ def root_of(stack: list[tuple[int, bytes]]) -> bytes:
     return current
 
 
-def verify(directory: Path, pinned: str | None) -> tuple[list[str], str]:
+def last_line(path: Path) -> bytes:
+    """The file's last line, read from its end (the entries before it may be many)."""
+    with path.open("rb") as file:
+        end = file.seek(0, 2)
+        data, at = b"", end
+        while at > 0 and b"\n" not in data.rstrip(b"\n"):
+            step = min(1 << 16, at)
+            at -= step
+            file.seek(at)
+            data = file.read(step) + data
+    return data.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+
+
+def read_manifest(path: Path) -> dict:
     try:
-        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+        if path.is_dir():
+            return json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        last = json.loads(last_line(path))
     except (OSError, ValueError) as error:
         raise Refused(f"cannot read the manifest: {error}") from None
+    if not isinstance(last, dict) or not isinstance(last.get("manifest"), dict):
+        reason = last.get("error") if isinstance(last, dict) else None
+        raise Refused(f"the stream ends without its manifest{f': {reason}' if reason else ''}")
+    return last["manifest"]
+
+
+def entry_lines(path: Path):
+    """The entries' lines: the directory's entries.jsonl, or the stream's lines but the last."""
+    if path.is_dir():
+        with (path / "entries.jsonl").open("rb") as lines:
+            yield from lines
+        return
+    with path.open("rb") as lines:
+        held = None
+        for line in lines:
+            if held is not None:
+                yield held
+            held = line
+
+
+def verify(directory: Path, pinned: str | None) -> tuple[list[str], str]:
+    manifest = read_manifest(directory)
     key_text = str(manifest.get("verifier_key", ""))
     if pinned is not None and pinned.strip() != key_text.strip():
         raise Refused("the export's checkpoint key is not the key you gave (--key)")
@@ -48,12 +91,9 @@ def verify(directory: Path, pinned: str | None) -> tuple[list[str], str]:
     stack: list[tuple[int, bytes]] = []
     topics: Counter[str] = Counter()
     previous, count = 0, 0
+    books, figures_at = Books(), manifest.get("figures_as_of_position")
     try:
-        lines = (directory / "entries.jsonl").open("rb")
-    except OSError as error:
-        raise Refused(f"cannot read the entries: {error}") from None
-    with lines:
-        for number, line in enumerate(lines, start=1):
+        for number, line in enumerate(entry_lines(directory), start=1):
             data = line.rstrip(b"\n")
             try:
                 entry = json.loads(data)
@@ -69,11 +109,20 @@ def verify(directory: Path, pinned: str | None) -> tuple[list[str], str]:
             else:
                 previous = position
             count += 1
+            if isinstance(figures_at, int) and isinstance(position, int) \
+                    and position <= figures_at:
+                try:
+                    books.record(entry)
+                except (KeyError, TypeError, ValueError, ArithmeticError) as error:
+                    differences.append(f"line {number} (position {position}): its payload "
+                                       f"cannot be booked ({type(error).__name__}: {error})")
             level, current = 1, leaf_hash(data)
             while stack and stack[-1][0] == level:
                 current = node_hash(stack.pop()[1], current)
                 level *= 2
             stack.append((level, current))
+    except OSError as error:
+        raise Refused(f"cannot read the entries: {error}") from None
     if count != size:
         differences.append(f"the export holds {count} entries; the checkpoint signs {size}")
     elif not stack or root_of(stack) != root:
@@ -83,8 +132,14 @@ def verify(directory: Path, pinned: str | None) -> tuple[list[str], str]:
         differences.append(f"the manifest counts {manifest.get('entries')} entries, not {count}")
     if manifest.get("topics") != dict(sorted(topics.items())):
         differences.append("the manifest's counts by topic differ from the entries'")
+    if not isinstance(figures_at, int):
+        differences.append("the manifest does not say at which position its figures stand")
+    else:
+        differences += figure_differences(books.figures(), manifest.get("figures") or {})
     return differences, (f"OK: {count} entries of the log {origin}, root signed by "
-                         f"{key_text.split('+')[0]}")
+                         f"{key_text.split('+')[0]}; the figures of "
+                         f"{len(books.projects)} projects and {len(books.funds)} funds "
+                         f"recomputed from the entries match the manifest")
 
 
 def main(argv: list[str] | None = None) -> int:

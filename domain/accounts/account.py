@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -31,6 +32,32 @@ class InvalidErasure(DomainError):
     field = "reason"
 
 
+class InvalidCase(DomainError):
+    code = "invalid_case"
+    field = "reason"
+
+
+# An auditor's case on one account: while it runs, that person's name and email show unmasked
+# to that auditor. The reason is recorded in the log, so it names the matter, never the person.
+CASE_REASON_MAX = 200
+CASE_LONGEST = timedelta(days=90)
+
+
+def check_case(reason: str, expires_at: datetime, now: datetime) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise InvalidCase("Give the reason for the case (e.g. a complaint's reference)")
+    if len(reason) > CASE_REASON_MAX:
+        raise InvalidCase(f"Keep the reason under {CASE_REASON_MAX} characters")
+    if "@" in reason:
+        raise InvalidCase("The reason goes into the log: name the matter, not the person "
+                          "(no email addresses)")
+    if not now < expires_at <= now + CASE_LONGEST:
+        raise InvalidCase(f"A case expires after now and within {CASE_LONGEST.days} days",
+                          field="expires")
+    return reason
+
+
 def _check(role: str, city_id: UUID | None) -> None:
     if role not in ROLES:
         raise InvalidRole(f"Role must be one of {', '.join(ROLES)}")
@@ -44,6 +71,7 @@ class Account(CivicAggregate):
         self.role = role
         self.city_id = city_id
         self.erased = False
+        self.cases: dict[str, datetime] = {}  # account id -> when the case expires
 
     @classmethod
     def register(
@@ -66,6 +94,28 @@ class Account(CivicAggregate):
     def _role_changed(self, role: str, city_id: UUID | None) -> None:
         self.role = role
         self.city_id = city_id
+
+    def grant_case(self, subject_id: UUID, reason: str, expires_at: datetime,
+                   now: datetime) -> None:
+        """An administrator lets this auditor see one account's personal data until
+        `expires_at`, for the reason given."""
+        if self.erased or self.role != "auditor":
+            raise InvalidCase("Cases are granted to auditors only", field="auditor")
+        if subject_id == self.id:
+            raise InvalidCase("An auditor's case is on someone else's account", field="subject")
+        self._case_granted(subject_id=subject_id, reason=check_case(reason, expires_at, now),
+                           expires_at=expires_at)
+
+    @event("CaseGranted")
+    def _case_granted(self, subject_id: UUID, reason: str, expires_at: datetime) -> None:
+        self.cases = {**getattr(self, "cases", {}), str(subject_id): expires_at}
+
+    def cases_open(self, now: datetime) -> set[UUID]:
+        """The accounts this auditor has a running case on."""
+        if self.role != "auditor" or self.erased:
+            return set()
+        return {UUID(subject) for subject, until in getattr(self, "cases", {}).items()
+                if until > now}
 
     def erase(self, *, reason: str, requested_by: str) -> None:
         """The person is gone from the platform; the log keeps the account's id, and why.

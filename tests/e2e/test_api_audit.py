@@ -3,8 +3,12 @@ or a moment (replayed from the log), and clear refusals for bad positions and mo
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +16,8 @@ from adapters.event_log_queries import EventLog
 from domain.kernel.context import Actor, acting_as
 from tests.conftest import World, bearer, make_platform
 from web.demo import load_demo
+
+VERIFY_EXPORT = Path(__file__).resolve().parents[2] / "tools" / "verify_export.py"
 
 
 def newest(platform) -> int:
@@ -211,3 +217,41 @@ def test_time_travel_on_postgresql(postgres_url, clock):
         assert [e["aggregate_version"] for e in made["events"]] == [1, 2]
     finally:
         platform.close()
+
+
+def test_the_streamed_export_verifies_offline_and_ends_with_its_manifest(
+        client, world, pilot, auditor, platform, tmp_path):
+    _, _, project = pilot
+    world.pledge(project, world.citizen(), "40.00")
+    world.pledge(project, world.citizen(), "2.50")
+
+    response = client.get("/api/v1/audit/export", headers=auditor)
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/x-ndjson"
+    assert response.is_streamed
+    lines = response.get_data().splitlines()
+    manifest = json.loads(lines[-1])["manifest"]
+    assert len(lines) - 1 == manifest["entries"] == newest(platform)
+    assert manifest["figures"]["projects"][str(project)]["raised"] == "42.50"
+    assert [json.loads(line)["position"] for line in lines[:-1]] == list(
+        range(1, newest(platform) + 1))
+    stream = tmp_path / "log.jsonl"
+    stream.write_bytes(response.get_data())
+    checked = subprocess.run([sys.executable, str(VERIFY_EXPORT), str(stream)],
+                             capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stdout
+    assert checked.stdout.startswith(f"OK: {manifest['entries']} entries")
+
+    stream.write_bytes(b"\n".join(lines[:-1]) + b"\n")
+    cut = subprocess.run([sys.executable, str(VERIFY_EXPORT), str(stream)],
+                         capture_output=True, text=True, check=False)
+    assert cut.returncode == 1 and "the stream ends without its manifest" in cut.stdout
+
+
+def test_only_auditors_and_administrators_export_the_log(client, world):
+    citizen = bearer(world.token(world.citizen()))
+    assert client.get("/api/v1/audit/export").status_code == 401
+    refused = client.get("/api/v1/audit/export", headers=citizen)
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "forbidden"

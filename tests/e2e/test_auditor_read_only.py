@@ -73,7 +73,7 @@ def _ids(platform) -> dict[str, str]:
         "city_id": str(project.city_id),
         "token_id": str(uuid.uuid4()), "number": "1", "token": "x", "decision": "approve",
         "name": f"project/{project.id}/pledged", "aggregate_id": str(project.id),
-        "owner": "project", "owner_id": str(project.id), "figure": "raised",
+        "owner": "project", "owner_id": str(project.id), "figure": "raised", "position": "3",
         "city_name": project.city_name, "area": project.area,
     }
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
 
-from domain.accounts.account import Account, InvalidRole
+from domain.accounts.account import Account, InvalidCase, InvalidRole
 from domain.cities.city import City, city_id_for
 from domain.kernel.context import ROLES
 from domain.kernel.errors import InvalidCity, UnknownCurrency
@@ -89,3 +90,30 @@ def test_a_role_change_records_an_event_and_drops_the_city_when_leaving_the_city
 def test_the_roles_are_the_seven_the_platform_knows():
     assert set(ROLES) == {"citizen", "city", "proposer", "evaluator", "investor", "auditor",
                           "admin"}
+
+
+NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
+
+
+def test_an_auditors_case_runs_until_it_expires_and_only_on_its_account():
+    auditor, subject = Account.register(role="auditor"), uuid4()
+    auditor.grant_case(subject, "  Complaint 2026-14  ", NOW + timedelta(days=7), NOW)
+    assert auditor.cases_open(NOW) == {subject}
+    assert auditor.cases_open(NOW + timedelta(days=7)) == set()
+    [granted] = [e for e in auditor.collect_events() if type(e).__name__ == "CaseGranted"]
+    assert (granted.subject_id, granted.reason) == (subject, "Complaint 2026-14")
+
+
+@pytest.mark.parametrize(("role", "reason", "days", "message"), [
+    ("citizen", "Complaint 14", 7, "Cases are granted to auditors only"),
+    ("auditor", "   ", 7, "Give the reason"),
+    ("auditor", "About ana@example.org", 7, "no email addresses"),
+    ("auditor", "Complaint 14", 91, "within 90 days"),
+    ("auditor", "Complaint 14", 0, "within 90 days"),
+])
+def test_a_case_needs_an_auditor_a_reason_without_personal_data_and_a_near_expiry(
+        role, reason, days, message):
+    account = Account.register(role=role)
+    with pytest.raises(InvalidCase, match=message):
+        account.grant_case(uuid4(), reason, NOW + timedelta(days=days), NOW)
+    assert account.cases_open(NOW) == set()

@@ -1,9 +1,10 @@
-"""Admin pages: the platform at a glance, cities, accounts with their roles, the mail outbox and
-Stripe's webhook events."""
+"""Admin pages: the platform at a glance, cities, accounts with their roles, auditors' cases, the
+mail outbox and Stripe's webhook events."""
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from uuid import UUID
 from zoneinfo import available_timezones
 
@@ -12,7 +13,13 @@ from flask_login import current_user
 
 from adapters.mail import WITH_LINKS
 from adapters.stripe_webhooks import newest_webhook_events
-from domain.accounts.account import ERASURE_REASONS, OWN_REQUEST, InvalidRole
+from domain.accounts.account import (
+    CASE_LONGEST,
+    ERASURE_REASONS,
+    OWN_REQUEST,
+    InvalidCase,
+    InvalidRole,
+)
 from domain.kernel.context import ROLES
 from domain.kernel.errors import (
     CityAlreadyExists,
@@ -22,6 +29,7 @@ from domain.kernel.errors import (
     UnknownCurrency,
 )
 from domain.kernel.money import CURRENCY_EXPONENTS
+from web.audit.cases import case_events
 from web.crowdfunding.project_form import has_control_characters
 from web.errors import error_page, status_for
 from web.extensions import login_manager
@@ -314,3 +322,50 @@ def webhooks():
         shown=WEBHOOKS_SHOWN,
         stripe_mode=platform().settings.payments == "stripe",
     )
+
+
+# -- auditors' cases -------------------------------------------------------------------------------
+
+CASE_FIELDS = ("auditor", "subject", "reason", "days")
+
+
+def _cases_page(values: dict[str, str], errors: dict[str, str], status: int = 200):
+    people = [a for a in platform().accounts.all() if not a.is_erased]
+    order = [name for name in CASE_FIELDS if name in errors]
+    return render_template(
+        "admin/cases.html", values=values, errors=errors,
+        summary=[(name, errors[name]) for name in order],
+        auditors=[a for a in people if a.role == "auditor"], people=people,
+        cases=case_events(), longest=CASE_LONGEST.days, now=platform().clock.now(),
+    ), status
+
+
+@bp.route("/cases", methods=["GET", "POST"])
+def cases():
+    if request.method == "GET":
+        return _cases_page({"days": "14"}, {})
+    values = {name: request.form.get(name, "").strip() for name in CASE_FIELDS}
+    errors: dict[str, str] = {}
+    ids: dict[str, UUID] = {}
+    for name, message in (("auditor", "Choose the auditor"), ("subject", "Choose the account")):
+        try:
+            ids[name] = UUID(values[name])
+        except ValueError:
+            errors[name] = message
+    days = int(values["days"]) if values["days"].isdigit() else 0
+    if not 1 <= days <= CASE_LONGEST.days:
+        errors["days"] = f"A case runs from 1 to {CASE_LONGEST.days} days"
+    if not errors:
+        try:
+            command(lambda: platform().app.grant_case(
+                ids["auditor"], ids["subject"], values["reason"],
+                platform().clock.now() + timedelta(days=days)))
+        except InvalidCase as refused:
+            field = refused.field if refused.field in CASE_FIELDS else "reason"
+            errors[field] = refused.message
+        except NotFound as missing:
+            errors["subject"] = missing.message
+    if errors:
+        return _cases_page(values, errors, status=422)
+    flash(f"The case runs for {days} days; it is recorded in the log.", "success")
+    return redirect(url_for("admin.cases"), code=303)

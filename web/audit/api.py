@@ -1,13 +1,16 @@
 """The audit API, for auditors (and administrators): the event log filtered and paged, any
-aggregate as of a position or a moment, and the platform's figures as of one."""
+aggregate as of a position or a moment, the platform's figures as of one, and the whole log
+exported as a stream."""
 
 from __future__ import annotations
 
+import json
 from uuid import UUID
 
-from flask import jsonify
+from flask import Response, jsonify, stream_with_context
 
 from adapters.time_travel import UnknownPosition, aggregate_as_of
+from adapters.transparency_export import ExportRefused, Stream
 from web.api import bp
 from web.api.http import ApiError, query_args, require_caller
 from web.api.schemas import one
@@ -62,3 +65,28 @@ def audit_as_of():
     require_caller(*AUDITORS)
     position, log = _position()
     return jsonify(one(FiguresAsOfSchema).dump(figures_json(log, position)))
+
+
+@bp.get("/audit/export")
+def audit_export():
+    """JSON Lines: every entry's canonical bytes up to a new signed checkpoint, in log order,
+    then one line {"manifest": ...}; read and sent in batches, so memory stays flat."""
+    require_caller(*AUDITORS)
+    stream = Stream(platform())
+
+    def lines():
+        try:
+            for data, _, _ in stream.lines():
+                yield data + b"\n"
+        except ExportRefused as error:
+            yield _line({"error": {"code": "log_does_not_verify", "message": str(error)}})
+            return
+        yield _line({"manifest": stream.manifest})
+
+    return Response(stream_with_context(lines()), mimetype="application/x-ndjson", headers={
+        "Content-Disposition": f'attachment; filename="civicfund-log-'
+                               f'{stream.checkpoint.tree_size}.jsonl"'})
+
+
+def _line(value: dict) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"

@@ -62,4 +62,24 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "responses": {"200": _body(FiguresAsOfSchema, "The figures then"), **READ_ERRORS,
                       "404": "UnknownPosition"},
     }},
+    "api.audit_export": {"get": {
+        "summary": "The whole log exported as a stream: JSON Lines of entries, then the manifest",
+        "description": (
+            "Seals the log and signs a new checkpoint, then streams one line per entry up to "
+            "it, in log order: each line is the entry's canonical JSON, the bytes of its leaf "
+            "in the Merkle tree (RFC 9162). The last line is `{\"manifest\": {...}}`: the "
+            "signed checkpoint, the verifier key, the counts of entries and by topic, and every "
+            "project's and fund's figures with the position they stand at (as "
+            "`civicfund audit export` writes to manifest.json). Should the log not match its "
+            "checkpoint while streaming, the last line is `{\"error\": {\"code\": "
+            "\"log_does_not_verify\", \"message\": ...}}` instead. Check it offline with "
+            "`tools/verify_export.py FILE`. For auditors and administrators."
+        ),
+        "tags": TAG, "security": SECURED,
+        "responses": {
+            "200": {"description": "The entries, then the manifest", "content": {
+                "application/x-ndjson": {"schema": {"type": "string"}}}},
+            "401": "Unauthorised", "403": "Forbidden",
+        },
+    }},
 }

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from adapters.time_travel import UnknownPosition, aggregate_as_of
 from web.audit.as_of import browse, event_log, figures_json, position_of
+from web.audit.cases import case_events
 from web.audit.query_json import AsOfQuerySchema, EventQuerySchema, load_query
 from web.errors import error_page
 from web.extensions import login_manager
@@ -50,6 +51,7 @@ def events():
         values={key: request.args.get(key, "") for key in FILTERS}, newest=log.newest(),
         next_args={**{k: v for k, v in request.args.items() if k != "after"},
                    "after": next_after},
+        cases=case_events(),
     ), 422 if problems else 200
 
 

@@ -8,7 +8,7 @@ base template and personal data masked by the `personal` filter."""
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_login import current_user
 
 from web.errors import error_page, json_error, wants_json
@@ -54,10 +54,25 @@ def _their_own_pledge() -> bool:
     return pledge is not None and pledge.citizen_id == current_user.account_id
 
 
+def case_values() -> frozenset[str]:
+    """The names and emails of the accounts the auditor has a running case on (an
+    administrator granted it), once a request."""
+    if "case_values" not in g:
+        values: set[str] = set()
+        p = platform()
+        for account_id in p.app.cases_of(current_user.account_id):
+            account = p.accounts.get(account_id)
+            if account is not None:
+                values.update(v for v in (account.name, account.email) if v)
+        g.case_values = frozenset(values)
+    return g.case_values
+
+
 def mask(value: object) -> str:
-    """Personal data (a name, an email) as an auditor sees it: present, never readable."""
+    """Personal data (a name, an email) as an auditor sees it: present, never readable, unless
+    an administrator granted the auditor a case on that person's account."""
     text = str(value or "")
-    if not is_auditor() or not text:
+    if not is_auditor() or not text or text in case_values():
         return text
     if "@" in text:
         local = text.partition("@")[0]

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, abort, jsonify, render_template, url_for
+from flask_login import current_user
 from markupsafe import Markup
 
 from adapters.ledger_explain import FIGURES, LABELS, explain
+from adapters.transparency_receipts import covering_checkpoint, event_bundle
 from web.audit.read_only import is_auditor
 from web.crowdfunding.public import may_see_draft
 from web.services import platform
@@ -47,12 +49,39 @@ def figure(owner: str, owner_id: UUID, figure: str):
     if figure not in FIGURES[owner]:
         abort(404, description=NOTHING)
     title, currency, back = _owner(owner, owner_id)
-    lines = explain(platform().engine, owner, owner_id, figure, currency)
+    p = platform()
+    lines = explain(p.engine, owner, owner_id, figure, currency)
+    checkpoint, leaves = covering_checkpoint(p.transparency, p.checkpoints,
+                                             [line.position for line in lines])
     return render_template(
         "ledger/explain.html", title=title, back=back, figure=figure, label=LABELS[figure],
         lines=lines, parts=FIGURES[owner][figure], owner=owner, owner_id=owner_id,
-        currency=currency,
+        currency=currency, tree_size=checkpoint.tree_size, sealed=leaves,
+        receipts=may_download_receipts(),
     )
+
+
+def may_download_receipts() -> bool:
+    """An event's entry names the accounts that acted (ids, never names): like the event
+    browser, for auditors and administrators."""
+    return is_auditor() or bool(current_user and current_user.is_authenticated
+                                and current_user.has_role("admin"))
+
+
+@bp.get("/receipts/<int:position>.json")
+def receipt(position: int):
+    """One line's receipt bundle: its event's entry, the entry's inclusion proof, the signed
+    checkpoint it verifies against and the key (tools/verify_receipt.py checks it offline)."""
+    if not may_download_receipts():
+        abort(403, description="Receipts of single events are for auditors and administrators.")
+    p = platform()
+    bundle = event_bundle(p.transparency, p.checkpoints, position)
+    if bundle is None:
+        abort(404, description=f"The log has no event at position {position}.")
+    response = jsonify(bundle)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="civicfund-receipt-position-{position}.json"')
+    return response
 
 
 @bp.app_template_global()

@@ -82,3 +82,28 @@ def export(directory: str) -> None:
         raise click.ClickException(str(error)) from None
     click.echo(f"Exported {manifest['entries']} entries up to the checkpoint of "
                f"{manifest['tree_size']} to {directory}.")
+
+
+@audit.command("import")
+@click.argument("directory", type=click.Path(file_okay=False, exists=True))
+def import_(directory: str) -> None:
+    """Write an export's events back into this empty database (same positions, same bytes),
+    then rebuild the read models and the tree. Refuses a database that holds anything, and an
+    export that does not verify. Exits 1 unless the root and the figures come out the same."""
+    from pathlib import Path
+
+    from adapters.transparency_import import ImportRefused, import_export
+
+    try:
+        imported = import_export(_platform(), Path(directory))
+    except ImportRefused as error:
+        raise click.ClickException(f"Nothing imported: {error}") from None
+    click.echo(f"Imported {imported.events} events; the tree of {imported.tree_size} was "
+               "rebuilt and the read models replayed.")
+    for difference in imported.figure_differences:
+        click.echo(f"DIFFERENCE: {difference}")
+    if not imported.root_matches:
+        click.echo("The rebuilt root is NOT the export's signed root.")
+    if not imported.root_matches or imported.figure_differences:
+        raise SystemExit(1)
+    click.echo("The root is the export's signed root and the figures are the export's.")
