@@ -182,12 +182,26 @@ class EventLog:
                 high = middle - 1
         return low
 
-    def created_by(self, position: int) -> set[UUID]:
-        """The aggregates whose first event is at or before a position."""
+    def created_by(self, position: int, among: list[UUID] | None = None) -> set[UUID]:
+        """The aggregates (of those given, if any) whose first event is at or before a
+        position."""
         with self.engine.connect() as conn:
             table, column = self._columns(conn)
-            rows = conn.execute(sa.text(
-                f"SELECT originator_id FROM {table} "  # noqa: S608
-                f"WHERE originator_version = 1 AND {column} <= :position"
-            ), {"position": position})
+            sqlite = conn.dialect.name == "sqlite"
+            if among is None:
+                rows = conn.execute(sa.text(
+                    f"SELECT originator_id FROM {table} "  # noqa: S608
+                    f"WHERE originator_version = 1 AND {column} <= :position"
+                ), {"position": position})
+            elif not among:
+                return set()
+            else:
+                # By the (originator_id, originator_version) index, not a scan of the log.
+                rows = conn.execute(sa.text(
+                    f"SELECT originator_id FROM {table} "  # noqa: S608
+                    f"WHERE originator_id IN :ids AND originator_version = 1 "
+                    f"AND {column} <= :position"
+                ).bindparams(sa.bindparam("ids", expanding=True)),
+                    {"position": position,
+                     "ids": [i.hex if sqlite else i for i in among]})
             return {row[0] if isinstance(row[0], UUID) else UUID(row[0]) for row in rows}
