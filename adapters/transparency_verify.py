@@ -110,8 +110,9 @@ def _hashed(conn: sa.Connection, parallel: bool) -> Iterator[tuple[list[Row], li
             yield rows, leaf_hashes(rows)
         return
     workers = max(2, os.cpu_count() or 1)
-    # forkserver: workers fork from a clean process, not from a web process's threads.
-    with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
+    # Forked, so the workers need not import the main module again (a script without a main
+    # guard would run twice); they only hash what they are sent and exit without cleanup.
+    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
         pending: deque = deque()
         for rows in _pages(conn):
             pending.append((rows, pool.submit(leaf_hashes, rows)))
