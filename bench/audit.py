@@ -195,9 +195,11 @@ def run(url: str, events: int, directory: Path) -> dict:
         with platform.engine.connect() as conn:
             positions = [row[0] for row in conn.execute(
                 sa.select(tlog_leaves.c.position).where(tlog_leaves.c.leaf_index.in_(leaves)))]
-        inclusion, consistency = [], []
+        inclusion, consistency, inclusion_cpu = [], [], 0.0
         for position in positions:
-            inclusion.append(timed(lambda p=position: tlog.inclusion(p, size))[0])
+            wall, cpu, _ = timed_cpu(lambda p=position: tlog.inclusion(p, size))
+            inclusion.append(wall)
+            inclusion_cpu += cpu
             first = random.randint(1, size)
             consistency.append(timed(lambda f=first: tlog.consistency(f, size))[0])
         export_s, _ = timed(lambda: export(platform, directory / "export"))
@@ -211,6 +213,7 @@ def run(url: str, events: int, directory: Path) -> dict:
             "verify_cpu_us_per_event": round(verify_cpu / report.events * 1e6, 1),
             "export_per_s": round(count / export_s),
             "inclusion_p50_ms": inclusion_p50, "inclusion_p95_ms": inclusion_p95,
+            "inclusion_cpu_ms_mean": round(inclusion_cpu / len(positions) * 1000, 2),
             "consistency_p50_ms": consistency_p50, "consistency_p95_ms": consistency_p95,
             **time_travel(platform, size),
         }
