@@ -85,7 +85,10 @@ def _pages(conn: sa.Connection) -> Iterator[list[Row]]:
     sqlite = conn.dialect.name == "sqlite"
     position = "rowid" if sqlite else "notification_id"
     mark = "?" if sqlite else "%s"
-    query = (f"SELECT {position}, originator_id, originator_version, topic, state "  # noqa: S608
+    # PostgreSQL's ids as 32 hex digits, as SQLite keeps them: cheaper to send to the workers
+    # than UUID objects, and the entry writes them as text anyway.
+    aggregate = "originator_id" if sqlite else "replace(originator_id::text, '-', '')"
+    query = (f"SELECT {position}, {aggregate}, originator_version, topic, state "  # noqa: S608
              f"FROM {table} WHERE {position} > {mark} ORDER BY {position} LIMIT {mark}")
     cursor = conn.connection.cursor()
     after = 0
