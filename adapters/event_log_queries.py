@@ -92,7 +92,11 @@ class EventLog:
         return self.app.recorder.max_notification_id() or 0
 
     def _rows(self, conn: sa.Connection, wanted: EventFilter, limit: int) -> list[Any]:
-        table, position = self._columns(conn)
+        table, column = self._columns(conn)
+        # For one aggregate, "+ 0" keeps the planner on the (originator_id, originator_version)
+        # index: PostgreSQL, its statistics stale after a burst, would AND it with a scan of
+        # every position in range (30 ms at a million events).
+        position = column if wanted.aggregate_id is None else f"{column} + 0"
         where = [f"{position} > :after"]
         params: dict[str, Any] = {"after": wanted.after, "limit": limit}
         if wanted.until is not None:
@@ -106,12 +110,10 @@ class EventLog:
             # eventsourcing keeps SQLite's ids as hex text, PostgreSQL's as uuid.
             params["aggregate"] = (wanted.aggregate_id.hex if conn.dialect.name == "sqlite"
                                    else wanted.aggregate_id)
-        # One aggregate's events come in the order of their versions: ordering by version lets
-        # PostgreSQL read them by the (originator_id, originator_version) index instead of
-        # walking the log's positions.
-        order = "originator_version" if wanted.aggregate_id is not None else position
+        # One aggregate's events come in the order of their versions, which that index holds.
+        order = "originator_version" if wanted.aggregate_id is not None else column
         return list(conn.execute(sa.text(
-            f"SELECT {position} AS id, originator_id, originator_version, topic, state "  # noqa: S608
+            f"SELECT {column} AS id, originator_id, originator_version, topic, state "  # noqa: S608
             f"FROM {table} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT :limit"
         ), params))
 
