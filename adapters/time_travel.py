@@ -1,6 +1,11 @@
 """The platform as it stood at a position in the log: any aggregate rebuilt from its events up
-to there, and every project's, fund's and offer's figures from the log replayed into the ledger
-by the domain's bookkeeping (the same replay as `civicfund ledger audit`)."""
+to there, and every project's, fund's and offer's figures from the ledger's balances then.
+
+Those balances are the ledger's postings summed up to the position (ledger_postings holds every
+posting with its event's position, written by the projection in the same transaction as its
+position moves). Positions the projection has not reached yet are replayed from the log by the
+domain's bookkeeping (the replay of `civicfund ledger audit`, which also checks that the postings
+equal the log's)."""
 
 from __future__ import annotations
 
@@ -13,8 +18,10 @@ import sqlalchemy as sa
 
 from adapters import tables as t
 from adapters.event_log_queries import EventLog, LoggedEvent, plain
-from adapters.ledger_audit import replay_ledger
+from adapters.ledger_audit import LedgerAudit, replay_ledger
+from adapters.projections import ReadModels
 from domain.kernel.money import Money
+from domain.ledger.chart import Account
 
 PROJECT_FIGURES = ("raised", "matched", "committed", "invested", "total")
 # Which buckets of whose accounts make up each of a project's figures (as adapters/queries.py
@@ -69,8 +76,11 @@ def aggregate_as_of(app: Any, log: EventLog, aggregate_id: UUID, position: int
 
 
 def figures_as_of(app: Any, engine: sa.Engine, log: EventLog, position: int) -> FiguresAsOf:
-    audit = replay_ledger(app, up_to=checked_position(log, position))
-    existing = log.created_by(position)
+    checked_position(log, position)
+    with engine.connect() as conn:
+        audit = ledger_as_of(conn, position)
+    if audit is None:
+        audit = replay_ledger(app, up_to=position)
     by_owner: dict[tuple[str, UUID], Counter] = defaultdict(Counter)
     for name, account in audit.accounts.items():
         balance = audit.balances[name]
@@ -82,6 +92,7 @@ def figures_as_of(app: Any, engine: sa.Engine, log: EventLog, position: int) -> 
         funds = conn.execute(sa.select(t.matching_funds.c.id, t.matching_funds.c.currency)).all()
         offers = conn.execute(sa.select(t.offers.c.id, t.offers.c.project_id,
                                         t.offers.c.currency, t.offers.c.minimum)).all()
+    existing = log.created_by(position, among=[row.id for row in (*projects, *funds, *offers)])
     offer_figures: dict[UUID, dict[str, Any]] = {}
     invested: Counter = Counter()
     for offer in offers:
@@ -116,3 +127,34 @@ def figures_as_of(app: Any, engine: sa.Engine, log: EventLog, position: int) -> 
         for fund in funds if fund.id in existing
     }
     return FiguresAsOf(position, project_figures, fund_figures, offer_figures)
+
+
+TOPPED_UP_BY_BENEFITS = "MatchingFund.ToppedUpByBenefits"
+
+
+def ledger_as_of(conn: sa.Connection, position: int) -> LedgerAudit | None:
+    """Every account's balance at a position, from the postings up to there; None if the
+    projection has not reached the position yet."""
+    projected = conn.execute(sa.select(t.projection_positions.c.position).where(
+        t.projection_positions.c.name == ReadModels.name)).scalar()
+    if projected is None or projected < position:
+        return None
+    p = t.ledger_postings.c
+    audit = LedgerAudit()
+    rows = conn.execute(
+        sa.select(p.account, p.owner, p.owner_id, p.bucket, p.project_id, p.currency,
+                  sa.func.sum(p.amount), sa.func.count())
+        .where(p.position <= position)
+        .group_by(p.account, p.owner, p.owner_id, p.bucket, p.project_id, p.currency))
+    for name, owner, owner_id, bucket, project_id, currency, balance, count in rows:
+        audit.accounts[name] = Account(owner, owner_id, bucket, project_id)
+        audit.currencies[name] = currency
+        audit.balances[name] = audit.balances.get(name, 0) + int(balance)
+        audit.postings += int(count)
+    for fund_id, amount in conn.execute(
+            sa.select(p.owner_id, sa.func.sum(p.amount))
+            .where(p.event == TOPPED_UP_BY_BENEFITS, p.owner == "fund", p.amount > 0,
+                   p.position <= position)
+            .group_by(p.owner_id)):
+        audit.benefit_top_ups[fund_id] += int(amount)
+    return audit

@@ -24,7 +24,7 @@ from adapters.follower import read_log
 from adapters.storage import EVENTS_TABLE
 from adapters.transparency_tables import tlog_leaves, tlog_nodes
 from domain.transparency import merkle
-from domain.transparency.entries import entry_of, leaf_bytes
+from domain.transparency.entries import entry_of, leaf_hashes
 
 log = logging.getLogger(__name__)
 
@@ -66,27 +66,29 @@ class InclusionProof:
 
 
 def read_nodes(conn: sa.Connection, keys: Iterable[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
-    """The stored hashes of these subtrees: leaves from tlog_leaves, the rest from tlog_nodes."""
+    """The stored hashes of these subtrees, in one query: leaves from tlog_leaves, the rest from
+    tlog_nodes."""
     keys = set(keys)
-    leaves = sorted(index for level, index in keys if level == 0)
-    inner = sorted(key for key in keys if key[0] > 0)
-    found: dict[merkle.NodeKey, bytes] = {}
-    if leaves:
-        rows = conn.execute(sa.select(tlog_leaves.c.leaf_index, tlog_leaves.c.leaf_hash)
-                            .where(tlog_leaves.c.leaf_index.in_(leaves)))
-        found |= {(0, index): bytes(hashed) for index, hashed in rows}
-    if inner:
-        by_level: dict[int, list[int]] = {}
-        for level, index in inner:
-            by_level.setdefault(level, []).append(index)
+    if not keys:
+        return {}
+    by_level: dict[int, list[int]] = {}
+    for level, index in sorted(keys):
+        by_level.setdefault(level, []).append(index)
+    parts = []
+    if 0 in by_level:
+        parts.append(sa.select(sa.literal(0).label("level"), tlog_leaves.c.leaf_index,
+                               tlog_leaves.c.leaf_hash)
+                     .where(tlog_leaves.c.leaf_index.in_(by_level.pop(0))))
+    if by_level:
         # One index range per level: SQLite does not use the primary key for a row-value IN.
-        rows = conn.execute(
-            sa.select(tlog_nodes.c.level, tlog_nodes.c.node_index, tlog_nodes.c.node_hash)
-            .where(sa.or_(*(sa.and_(tlog_nodes.c.level == level,
-                                    tlog_nodes.c.node_index.in_(indexes))
-                            for level, indexes in by_level.items())))
-        )
-        found |= {(level, index): bytes(hashed) for level, index, hashed in rows}
+        parts.append(sa.select(tlog_nodes.c.level, tlog_nodes.c.node_index,
+                               tlog_nodes.c.node_hash)
+                     .where(sa.or_(*(sa.and_(tlog_nodes.c.level == level,
+                                             tlog_nodes.c.node_index.in_(indexes))
+                                     for level, indexes in by_level.items()))))
+    query = parts[0] if len(parts) == 1 else sa.union_all(*parts)
+    found = {(int(level), int(index)): bytes(hashed)
+             for level, index, hashed in conn.execute(query)}
     missing = keys - found.keys()
     if missing:
         raise Unsealed(f"the tree lacks {len(missing)} of the subtrees asked for")
@@ -146,12 +148,10 @@ class TransparencyLog:
         # The right edge of the tree so far: the subtrees new leaves complete pairs with.
         nodes = read_nodes(conn, merkle.nodes_of(0, size)) if size else {}
         leaves, inner = [], []
-        for offset, notification in enumerate(notifications):
+        hashes = leaf_hashes([(n.id, n.originator_id, n.originator_version, n.topic, n.state)
+                              for n in notifications])
+        for offset, (notification, hashed) in enumerate(zip(notifications, hashes, strict=True)):
             index = size + offset
-            hashed = merkle.leaf_hash(leaf_bytes(entry_of(
-                notification.id, notification.originator_id, notification.originator_version,
-                notification.topic, notification.state,
-            )))
             nodes[0, index] = hashed
             leaves.append({"leaf_index": index, "position": notification.id,
                            "leaf_hash": hashed})
@@ -210,12 +210,19 @@ class TransparencyLog:
             return {int(position): int(index) for position, index in rows}
 
     def inclusion(self, position: int, size: int) -> InclusionProof:
+        if size < 0:
+            raise Unsealed("a tree size is zero or more")
         with self.reads.connect() as conn:
-            self._require_size(conn, size)
-            row = conn.execute(sa.select(tlog_leaves.c.leaf_index, tlog_leaves.c.leaf_hash)
+            # The leaf and the tree's size in one query.
+            held = sa.select(sa.func.max(tlog_leaves.c.leaf_index)).scalar_subquery()
+            row = conn.execute(sa.select(tlog_leaves.c.leaf_index, tlog_leaves.c.leaf_hash,
+                                         held.label("last"))
                                .where(tlog_leaves.c.position == position)).first()
             if row is None:
+                self._require_size(conn, size)
                 raise UnknownPosition(f"no event at position {position} is in the tree")
+            if size > row.last + 1:
+                raise BeyondLog(row.last + 1, size)
             index = int(row.leaf_index)
             if index >= size:
                 raise AfterTreeSize(position, index, size)

@@ -12,8 +12,13 @@ event the tree skipped).
 
 from __future__ import annotations
 
+import os
 import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,12 +28,14 @@ from adapters.storage import EVENTS_TABLE
 from adapters.transparency_checkpoints import Checkpoints
 from adapters.transparency_keys import open_note
 from adapters.transparency_log import POSITION, ranges_hashes, root_at
-from adapters.transparency_tables import tlog_checkpoints, tlog_leaves, tlog_nodes
+from adapters.transparency_tables import tlog_checkpoints
 from domain.transparency import merkle
-from domain.transparency.entries import entry_of, leaf_bytes
+from domain.transparency.entries import leaf_hashes
 from domain.transparency.notes import NoteError
 
-BATCH = 5000
+PAGE = 20_000
+# Below this many events a pool of processes costs more than it saves.
+PARALLEL_FROM = 60_000
 MOST_PROBLEMS = 1000
 
 
@@ -68,20 +75,65 @@ class Verification:
                 "problems": [p.as_dict() for p in self.problems]}
 
 
-def _leaf(row, position: int | None = None) -> bytes:
-    return merkle.leaf_hash(leaf_bytes(entry_of(
-        row.id if position is None else position, row.originator_id,
-        row.originator_version, row.topic, row.state)))
+Row = tuple[int, Any, int, str, bytes]  # position, aggregate id, version, topic, state
 
 
-def _stored_rows(conn: sa.Connection, after: int) -> list[Any]:
-    """The log's rows after a position, as stored (no domain objects: verify only hashes)."""
+def _pages(conn: sa.Connection) -> Iterator[list[Row]]:
+    """The log's rows as stored, in pages, through the driver's own cursor (verify only hashes:
+    no domain objects, no SQLAlchemy rows)."""
     table = EVENTS_TABLE[conn.dialect.name]
-    position = "rowid" if conn.dialect.name == "sqlite" else "notification_id"
-    return list(conn.execute(sa.text(
-        f"SELECT {position} AS id, originator_id, originator_version, topic, state "  # noqa: S608
-        f"FROM {table} WHERE {position} > :after ORDER BY {position} LIMIT :limit"),
-        {"after": after, "limit": BATCH}))
+    sqlite = conn.dialect.name == "sqlite"
+    position = "rowid" if sqlite else "notification_id"
+    mark = "?" if sqlite else "%s"
+    # PostgreSQL's ids as 32 hex digits, as SQLite keeps them: cheaper to send to the workers
+    # than UUID objects, and the entry writes them as text anyway.
+    aggregate = "originator_id" if sqlite else "replace(originator_id::text, '-', '')"
+    query = (f"SELECT {position}, {aggregate}, originator_version, topic, state "  # noqa: S608
+             f"FROM {table} WHERE {position} > {mark} ORDER BY {position} LIMIT {mark}")
+    cursor = conn.connection.cursor()
+    after = 0
+    try:
+        while True:
+            cursor.execute(query, (after, PAGE))
+            rows = cursor.fetchall()
+            if rows:
+                yield rows
+            if len(rows) < PAGE:
+                return
+            after = rows[-1][0]
+    finally:
+        cursor.close()
+
+
+def _hashed(conn: sa.Connection, parallel: bool) -> Iterator[tuple[list[Row], list[bytes]]]:
+    """Each page of the log with its leaf hashes; on a large log the hashing runs in one process
+    per core while this one reads the next pages."""
+    if not parallel:
+        for rows in _pages(conn):
+            yield rows, leaf_hashes(rows)
+        return
+    workers = max(2, os.cpu_count() or 1)
+    # Forked, so the workers need not import the main module again (a script without a main
+    # guard would run twice); they only hash what they are sent and exit without cleanup.
+    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+        pending: deque = deque()
+        for rows in _pages(conn):
+            pending.append((rows, pool.submit(leaf_hashes, rows)))
+            if len(pending) > 2 * workers:
+                done, hashed = pending.popleft()
+                yield done, hashed.result()
+        while pending:
+            done, hashed = pending.popleft()
+            yield done, hashed.result()
+
+
+def _raw(conn: sa.Connection, query: str) -> list[tuple]:
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(query)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def verify(engine: sa.Engine, checkpoints: Checkpoints) -> Verification:
@@ -92,19 +144,18 @@ def verify(engine: sa.Engine, checkpoints: Checkpoints) -> Verification:
             sa.select(tlog_checkpoints).order_by(tlog_checkpoints.c.tree_size))]
         sealed_to = conn.execute(sa.select(t.projection_positions.c.position).where(
             t.projection_positions.c.name == POSITION)).scalar() or 0
-        leaves = [(int(i), int(p), bytes(h)) for i, p, h in conn.execute(
-            sa.select(tlog_leaves.c.leaf_index, tlog_leaves.c.position, tlog_leaves.c.leaf_hash)
-            .order_by(tlog_leaves.c.leaf_index))]
+        leaves = _raw(conn, "SELECT leaf_index, position, leaf_hash FROM tlog_leaves "
+                            "ORDER BY leaf_index")
         report.sealed = len(leaves)
-        stored_at = {position: hashed for _, position, hashed in leaves}
+        stored_at = {position: bytes(hashed) for _, position, hashed in leaves}
         log_hashes = _compare_leaves(conn, leaves, stored_at, int(sealed_to), report)
-        _check_nodes(conn, [hashed for _, _, hashed in leaves], report)
-        _check_checkpoints(conn, signed, log_hashes, len(leaves), checkpoints, report)
+        levels = _check_nodes(conn, [bytes(hashed) for _, _, hashed in leaves], report)
+        _check_checkpoints(conn, signed, log_hashes, levels, checkpoints, report)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _compare_leaves(conn: sa.Connection, leaves: list[tuple[int, int, bytes]],
+def _compare_leaves(conn: sa.Connection, leaves: list[tuple],
                     stored_at: dict[int, bytes], sealed_to: int,
                     report: Verification) -> list[bytes]:
     """Walk the log beside the tree's leaves; returns the log's leaf hashes as it stands now."""
@@ -115,15 +166,12 @@ def _compare_leaves(conn: sa.Connection, leaves: list[tuple[int, int, bytes]],
             break
         previous = position
     log_hashes: list[bytes] = []
-    changed: dict[int, Any] = {}
+    changed: dict[int, Row] = {}
     seen: set[int] = set()
-    after = 0
-    while True:
-        batch = _stored_rows(conn, after)
-        for notification in batch:
-            hashed = _leaf(notification)
-            log_hashes.append(hashed)
-            position = notification.id
+    for rows, hashes in _hashed(conn, parallel=len(leaves) >= PARALLEL_FROM):
+        log_hashes += hashes
+        for row, hashed in zip(rows, hashes, strict=True):
+            position = row[0]
             stored = stored_at.get(position)
             if stored is None:
                 if position <= sealed_to:
@@ -134,17 +182,14 @@ def _compare_leaves(conn: sa.Connection, leaves: list[tuple[int, int, bytes]],
             else:
                 seen.add(position)
                 if stored != hashed:
-                    changed[position] = notification
-        report.events += len(batch)
-        if len(batch) < BATCH:
-            break
-        after = batch[-1].id
+                    changed[position] = row
+        report.events += len(rows)
     for position in stored_at.keys() - seen:
         report.add("deleted", f"the event at position {position} is in the tree but no longer "
                    "in the log", position)
-    for position, notification in sorted(changed.items()):
+    for position, row in sorted(changed.items()):
         moved_from = next((other for other in changed if other != position
-                           and _leaf(notification, other) == stored_at[other]), None)
+                           and leaf_hashes([(other, *row[1:])])[0] == stored_at[other]), None)
         if moved_from is not None:
             report.add("reordered", f"the event at position {position} was sealed at position "
                        f"{moved_from}", position)
@@ -155,33 +200,45 @@ def _compare_leaves(conn: sa.Connection, leaves: list[tuple[int, int, bytes]],
     return log_hashes
 
 
-def _check_nodes(conn: sa.Connection, level_below: list[bytes], report: Verification) -> None:
-    """Every stored subtree, recomputed from the level below it."""
-    level = 1
-    while len(level_below) >= 2:
-        expected = [merkle.node_hash(level_below[i], level_below[i + 1])
-                    for i in range(0, len(level_below) - 1, 2)]
-        stored = {int(i): bytes(h) for i, h in conn.execute(
-            sa.select(tlog_nodes.c.node_index, tlog_nodes.c.node_hash)
-            .where(tlog_nodes.c.level == level))}
-        for index, hashed in enumerate(expected):
-            if stored.get(index) != hashed:
-                report.add("tree", f"the tree's node {index} at level {level} does not match "
-                           "the leaves below it")
-                return
-        if len(stored) != len(expected):
-            report.add("tree", f"the tree holds nodes at level {level} no leaves support")
-            return
-        level_below = expected
-        level += 1
+def _check_nodes(conn: sa.Connection, leaves: list[bytes],
+                 report: Verification) -> list[list[bytes]]:
+    """Every stored subtree, recomputed from the level below it, up to the first that differs.
+    Returns the tree's levels as recomputed from the stored leaves (level 0)."""
+    levels = [leaves]
+    intact = True
+    while len(levels[-1]) >= 2:
+        level, below = len(levels), levels[-1]
+        expected = [merkle.node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)]
+        levels.append(expected)
+        if intact:
+            intact = _check_level(conn, level, expected, report)
+    return levels
 
 
-def _check_checkpoints(conn: sa.Connection, signed: list[tuple[int, bytes, str]],
-                       log_hashes: list[bytes], tree_size: int, checkpoints: Checkpoints,
-                       report: Verification) -> None:
-    report.checkpoints = len(signed)
-    report.latest_checkpoint = signed[-1][0] if signed else None
-    wanted = {size for size, _, _ in signed}
+def _check_level(conn: sa.Connection, level: int, expected: list[bytes],
+                 report: Verification) -> bool:
+    stored = _raw(conn, "SELECT node_index, node_hash FROM tlog_nodes "  # noqa: S608
+                        f"WHERE level = {level} ORDER BY node_index")
+    for index, hashed in enumerate(expected):
+        if index >= len(stored) or stored[index][0] != index or bytes(stored[index][1]) != hashed:
+            report.add("tree", f"the tree's node {index} at level {level} does not match the "
+                       "leaves below it")
+            return False
+    if len(stored) != len(expected):
+        report.add("tree", f"the tree holds nodes at level {level} no leaves support")
+        return False
+    return True
+
+
+def _log_roots(log_hashes: list[bytes], levels: list[list[bytes]],
+               sizes: set[int]) -> dict[int, bytes]:
+    """The root of the log as it stands, cut at each size."""
+    if log_hashes == levels[0]:
+        # The log hashes to the stored leaves: the levels above them are its subtrees too.
+        def node(key: merkle.NodeKey) -> bytes:
+            return levels[key[0]][key[1]]
+        return {size: merkle.range_hash(0, size, node) for size in sizes
+                if 0 < size <= len(log_hashes)} | {0: merkle.EMPTY_ROOT}
     roots: dict[int, bytes] = {}
     stack: list[tuple[int, bytes]] = []
     for count, hashed in enumerate(log_hashes, start=1):
@@ -190,9 +247,19 @@ def _check_checkpoints(conn: sa.Connection, signed: list[tuple[int, bytes, str]]
             current = merkle.node_hash(stack.pop()[1], current)
             size *= 2
         stack.append((size, current))
-        if count in wanted:
+        if count in sizes:
             roots[count] = merkle.root_of_stack(stack)
     roots[0] = merkle.EMPTY_ROOT
+    return roots
+
+
+def _check_checkpoints(conn: sa.Connection, signed: list[tuple[int, bytes, str]],
+                       log_hashes: list[bytes], levels: list[list[bytes]],
+                       checkpoints: Checkpoints, report: Verification) -> None:
+    report.checkpoints = len(signed)
+    report.latest_checkpoint = signed[-1][0] if signed else None
+    tree_size = len(levels[0])
+    roots = _log_roots(log_hashes, levels, {size for size, _, _ in signed})
     previous: tuple[int, bytes] | None = None
     for size, root, note in signed:
         try:

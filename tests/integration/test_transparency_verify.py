@@ -74,6 +74,31 @@ def test_two_events_swapped_are_reported_as_reordered(platform, clock):
     assert ("reordered", first) in found and ("reordered", second) in found
 
 
+def test_on_a_large_log_verify_hashes_in_several_processes_and_finds_the_same(
+        platform, clock, monkeypatch):
+    from adapters import transparency_verify
+
+    made = seed(World(platform, clock))
+    first, second, third = made
+    with platform.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), "
+                             ":was, :now) AS BLOB) WHERE rowid = :p"),
+                     {"was": '"minor":3000', "now": '"minor":300', "p": third})
+        conn.execute(sa.text("DELETE FROM stored_events WHERE rowid = :p"), {"p": first})
+    alone = platform.verify_log()
+    # As if the log were large: pages of 5 events, hashed by a pool of processes.
+    monkeypatch.setattr(transparency_verify, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(transparency_verify, "PAGE", 5)
+
+    pooled = platform.verify_log()
+
+    assert pooled.events == alone.events > 10
+    assert [p.as_dict() for p in pooled.problems] == [p.as_dict() for p in alone.problems]
+    assert {("modified", third), ("deleted", first)} <= {(p.kind, p.position)
+                                                         for p in pooled.problems}
+    assert second not in {p.position for p in pooled.problems}
+
+
 def test_a_tampered_tree_node_and_a_foreign_checkpoint_are_reported(platform, clock):
     seed(World(platform, clock))
     note = LogKey("civicfund.test/log", bytes(32)).sign(Checkpoint("civicfund.test/log", 1,

@@ -7,7 +7,9 @@ import json
 import sqlalchemy as sa
 
 from adapters.storage import EVENTS_TABLE
-from domain.transparency.entries import entry_of, leaf_bytes
+from domain.transparency.entries import entry_of, leaf_bytes, leaf_hashes, leaf_of
+from domain.transparency.merkle import leaf_hash
+from web.demo import load_demo
 
 
 def stored(platform) -> list[dict]:
@@ -56,3 +58,37 @@ def test_ids_are_written_as_uuid_text_whatever_case_they_were_stored_in() -> Non
         entry = entry_of(1, ident, 1, "t", json.dumps(
             {"other": {"_type_": "uuid_hex", "_data_": stored}}))
         assert entry["payload"]["other"] == str(ident)
+
+
+def test_the_quick_leaf_is_the_entrys_canonical_bytes_for_every_event_of_the_demo(platform):
+    load_demo(platform)
+    with platform.engine.connect() as conn:
+        rows = [(r[0], r[1], r[2], r[3], bytes(r[4])) for r in conn.execute(sa.text(
+            f"SELECT rowid, originator_id, originator_version, topic, state "  # noqa: S608
+            f"FROM {EVENTS_TABLE['sqlite']} ORDER BY rowid"))]
+    assert len({row[3] for row in rows}) > 40  # a rich world: many kinds of event
+
+    assert [leaf_of(*row) for row in rows] == [leaf_bytes(entry_of(*row)) for row in rows]
+    assert leaf_hashes(rows) == [leaf_hash(leaf_bytes(entry_of(*row))) for row in rows]
+
+
+def test_the_quick_leaf_reads_nested_typed_values_odd_stamps_and_accents_alike() -> None:
+    from uuid import uuid4
+
+    ident = uuid4()
+    states = [
+        {"timestamp": {"_type_": "datetime_iso", "_data_": "2026-01-01T00:00:00+00:00"},
+         "actor_id": "a", "actor_role": "citizen", "correlation_id": None,
+         "title": "Caf\u00e9 \u2615", "lines": [{"amount": {"_type_": "money", "_data_": {
+             "minor": 1250, "currency": "EUR"}}, "id": {"_type_": "uuid_hex",
+                                                      "_data_": ident.hex.upper()}}],
+         "wrapped": {"_type_": "value", "_data_": {"_type_": "uuid_hex", "_data_": ident.hex}},
+         "not_typed": {"_type_": "uuid_hex", "_data_": ident.hex, "extra": 1}},
+        {"actor_id": {"_type_": "uuid_hex", "_data_": ident.hex}, "actor_role": 3},
+    ]
+    for state in states:
+        data = json.dumps(state, ensure_ascii=False).encode()
+        assert leaf_of(7, ident.hex, 2, "x", data) == leaf_bytes(entry_of(7, ident.hex, 2, "x",
+                                                                          data))
+        assert leaf_of(7, ident, 2, "x", data.decode()) == leaf_bytes(entry_of(7, ident, 2, "x",
+                                                                               data))
