@@ -18,8 +18,9 @@ from adapters import tables as t
 from adapters.investment_returns import multiple, xirr
 from adapters.portfolio_models import CAPITAL, DISTRIBUTION, INTEREST, PAID_IN
 from domain.investment.bonds import BondConditions, HolderPayment, schedule, split_schedule
-from domain.investment.offer import COMMUNITY_BOND, UNPAID
-from domain.investment.waterfall import RETURN_OF_CAPITAL
+from domain.investment.offer import BENEFIT_SHARE, COMMUNITY_BOND, UNPAID
+from domain.investment.projection import expected_to_date, projected_annual
+from domain.investment.waterfall import RETURN_OF_CAPITAL, AgreementTerms
 from domain.kernel.money import Money
 
 HOLDING_STATES = ("committed", "to_pay_in", "paid_in", UNPAID)
@@ -63,7 +64,7 @@ class Holding:
     multiple: Decimal | None
     xirr: Decimal | None
     performance: Decimal | None  # received to date / expected to date
-    expected: Money | None  # expected to date by the schedule (bonds)
+    expected: Money | None  # expected to date by the schedule or the projected benefits
     cash_flows: list[CashFlow]
     next_payments: list[NextPayment] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -106,7 +107,7 @@ class PortfolioQueries:
         c, o, p = t.investment_commitments.c, t.offers.c, t.projects.c
         commitments = self._all(
             sa.select(c.offer_id, c.amount, c.state, c.failure, c.attempts, c.retry_at,
-                      o.kind, o.currency, o.project_id, p.title)
+                      o.kind, o.currency, o.project_id, o.terms, p.title)
             .join(t.offers, o.id == c.offer_id).join(t.projects, p.id == o.project_id)
             .where(c.investor_id == investor_id, c.state.in_(HOLDING_STATES))
             .order_by(c.committed_at, c.id))
@@ -162,6 +163,13 @@ class PortfolioQueries:
                 holding.performance = _ratio(bond_received, expected)
                 holding.next_payments = [NextPayment(s.line, s.due_date, s.interest, s.capital)
                                          for s in shares if s.due_date > today][:NEXT_PAYMENTS]
+            if first.kind == BENEFIT_SHARE:
+                expected = self._share_expected(first, investor_id, today)
+                if expected is not None:
+                    holding.expected = expected
+                    holding.performance = _ratio(Money(sum(
+                        x.amount.minor for x in cash if x.kind == DISTRIBUTION), currency),
+                        expected)
             for r in mine:
                 if r.state == "to_pay_in" and r.failure:
                     holding.problems.append(
@@ -189,3 +197,38 @@ class PortfolioQueries:
             holdings.append(holding)
         return holdings
 
+
+    def _share_expected(self, holding: Any, investor_id: UUID, today: date) -> Money | None:
+        """Expected to date by the offer's projected benefits, from the day the agreement took
+        effect (or the first approved report's period start, if earlier); None without a
+        projection, an agreement in effect or anything expected yet."""
+        annual = projected_annual(holding.terms.get("agreement", {}), holding.currency)
+        if annual is None:
+            return None
+        v = t.agreement_versions.c
+        version = self._all(
+            sa.select(v.terms, v.effective_on)
+            .where(v.project_id == holding.project_id, v.effective_on.is_not(None))
+            .order_by(v.number.desc()).limit(1))
+        if not version:
+            return None
+        # Benefit reports of periods before the agreement took effect are distributed too: the
+        # projection covers them as well, so that received and expected span the same days.
+        r = t.benefit_reports.c
+        first_period = self._all(sa.select(sa.func.min(r.period_start)).where(
+            r.project_id == holding.project_id, r.status == "approved"))[0][0]
+        since = version[0].effective_on
+        if first_period is not None and first_period < since:
+            since = first_period
+        c = t.investment_commitments.c
+        paid_in: dict[str, Money] = {}
+        for r in self._all(sa.select(c.investor_id, c.amount)
+                           .where(c.offer_id == holding.offer_id,
+                                  c.state.in_(("to_pay_in", "paid_in")))
+                           .order_by(c.committed_at, c.id)):
+            paid_in[str(r.investor_id)] = paid_in.get(
+                str(r.investor_id), Money.zero(holding.currency)) + Money(int(r.amount),
+                                                                           holding.currency)
+        expected = expected_to_date(AgreementTerms.parse(version[0].terms), paid_in,
+                                    str(investor_id), annual, since, today)
+        return expected if expected.is_positive() else None

@@ -919,7 +919,8 @@ FUNDED_OFFERS = (
         "Porto", "porto", PORTO_FUNDED_SHARE, "benefit_share",
         "35000.00", "30000.00", "40000.00", "250.00", 39,
         {"agreement": {"preferred_rate": "0.05", "residual": {
-            "city": "40", "investors": "35", "community_fund": "15", "proposer": "10"}}},
+            "city": "40", "investors": "35", "community_fund": "15", "proposer": "10"},
+            "projected_benefits": {"annual": "40000.00"}}},
         (("investor", "investor", "25000.00"), ("joao", "citizen", "6000.00"),
          ("maria", "citizen", "4000.00")),
     ),

@@ -33,6 +33,7 @@ from eventsourcing.domain import event
 
 from domain.investment.bonds import BondConditions
 from domain.investment.errors import InvalidTerms
+from domain.investment.projection import parse_projection
 from domain.investment.waterfall import AgreementTerms
 from domain.kernel.aggregate import CivicAggregate
 from domain.kernel.errors import (
@@ -185,7 +186,7 @@ class Commitment:
         return self.state == TO_PAY_IN and (self.retry_at is None or now >= self.retry_at)
 
 
-def parse_terms(kind: object, terms: object) -> dict[str, Any]:
+def parse_terms(kind: object, terms: object, currency: str) -> dict[str, Any]:
     """The offer's terms as plain data, checked by the investment rules."""
     if kind not in KINDS:
         raise InvalidOffer("An offer's kind is community_bond or benefit_share", field="kind")
@@ -196,11 +197,16 @@ def parse_terms(kind: object, terms: object) -> dict[str, Any]:
     unknown = sorted(set(map(str, terms)) - {"agreement"})
     if unknown or not isinstance(terms.get("agreement"), Mapping):
         raise InvalidTerms("A benefit share's terms are {\"agreement\": {\"preferred_rate\", "
-                           "\"residual\", \"community_fund_id\"}}", field="terms.agreement")
+                           "\"residual\", \"community_fund_id\", \"projected_benefits\"}}",
+                           field="terms.agreement")
     agreement = terms["agreement"]
     data = AgreementTerms.parse(
-        {k: v for k, v in agreement.items() if k != "community_fund_id"}
+        {k: v for k, v in agreement.items() if k not in ("community_fund_id",
+                                                          "projected_benefits")}
     ).as_data()
+    projection = parse_projection(agreement.get("projected_benefits"), currency)
+    if projection is not None:
+        data["projected_benefits"] = projection
     fund = agreement.get("community_fund_id")
     if fund is not None:
         try:
@@ -234,7 +240,7 @@ class Offer(CivicAggregate):
     def add(cls, *, project_id: UUID, city_id: UUID, currency: str, kind: object,
             target: Money, minimum: Money, maximum: Money, min_ticket: Money,
             opens_at: datetime, closes_at: datetime, terms: object) -> Offer:
-        data = parse_terms(kind, terms)
+        data = parse_terms(kind, terms, currency)
         figures = {"target": target, "minimum": minimum, "maximum": maximum,
                    "min_ticket": min_ticket}
         for name, amount in figures.items():
