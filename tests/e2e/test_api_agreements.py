@@ -21,8 +21,8 @@ class Sharing(Offering):
     """Porto's pilot with a benefit-share offer, funded (4,000 pledged + 4,000 invested by two
     investors), with a delivery owner and a second officer."""
 
-    def __init__(self, world, client):
-        super().__init__(world, client, kind="benefit_share", terms=SHARE)
+    def __init__(self, world, client, terms=SHARE):
+        super().__init__(world, client, kind="benefit_share", terms=terms)
         self.alice_id = world.account("citizen")
         self.alice = self.checked(self.alice_id)
         self.bob = self.investor("investor")

@@ -13,7 +13,8 @@ from adapters.ledger_audit import audit_ledger
 from adapters.settlement_rounds import settle_due
 from domain.investment.bonds import add_months
 from tests.conftest import bearer
-from tests.e2e.test_api_agreements import Sharing
+from tests.e2e.test_api_agreements import SHARE, Sharing
+from tests.e2e.test_api_offers import Offering
 from tests.e2e.test_api_offers import Offering
 
 
@@ -155,3 +156,30 @@ def test_a_benefit_share_holding_shows_its_distribution_with_the_report_tier_and
     # Three quarters of the capital lost over 200 days: XIRR = 0.25 ** (365 / 200) - 1.
     assert Decimal(holding["xirr"]) == (Decimal("0.25") ** (Decimal(365) / 200) - 1).quantize(
         Decimal("0.000001"))
+
+
+PROJECTED = {"agreement": {**SHARE["agreement"], "projected_benefits": {"annual": "3650.00"}}}
+
+
+def test_a_benefit_share_holding_shows_its_performance_against_the_projection(world, client):
+    on = Sharing(world, client, terms=PROJECTED)
+    assert on.offer_json()["terms"]["agreement"]["projected_benefits"] == {"annual": "3650.00"}
+    move_investment_money(on.platform.app, on.platform.engine, on.platform.projections)
+    assert on.sign(on.headers, "city").status_code == 201
+    assert on.sign(on.owner, "proposer").status_code == 201
+    world.clock.advance(days=73)
+    # 3,650.00 a year for 73 days is 730.00, all return of capital: the citizen's 3,000.00 of
+    # the 4,000.00 paid in expects 547.50 and has received nothing yet.
+    [holding] = client.get("/api/v1/me/investments", headers=on.alice).json["investments"]
+    assert holding["performance"] == "0.0000"
+    page = client.get("/invest/mine", headers=on.alice)
+    assert "0.0 % of the" in page.text and "547.50 projected to date" in page.text
+
+
+def test_a_bad_projection_is_refused_and_nothing_is_added(world, client):
+    on = Offering(world, client)
+    bad = {"agreement": {**SHARE["agreement"], "projected_benefits": {"annual": "-1.00"}}}
+    refused = on.add(kind="benefit_share", terms=bad)
+    assert refused.status_code == 422
+    assert refused.json["error"]["code"] == "invalid_projected_benefits"
+    assert [o["id"] for o in client.get("/api/v1/offers").json["offers"]] == [on.offer]

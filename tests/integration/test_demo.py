@@ -490,3 +490,20 @@ def test_the_demo_has_a_porto_benefit_share_signed_reported_and_distributed(demo
     assert top_up.amount.to_decimal_string() == "975.00"
     page = demo_client.get(f"/funds/{fund.id}")
     assert "Topped up by" in page.text and PORTO_FUNDED_SHARE in page.text
+
+
+def test_the_demo_investor_sees_the_porto_share_performance_against_its_projection(
+        demo_client, demo_platform):
+    # The projection (40,000 a year) over the reported trial year would have paid the
+    # investor (25,000 of 35,000) all 25,000 of capital, 5/7 of the 1,750 preferred return and
+    # 5/7 of 35 % of the 3,250 residual: 27,062.50. The trial year's 41,500 paid them 25,000 and
+    # 5/7 of 35 % of 6,500 (26,625.00), owed until the worker pays it out: none received yet.
+    investor = demo_platform.accounts.by_email(f"investor@{DOMAIN}").id
+    holdings = demo_platform.read.portfolio(investor, demo_platform.clock.now().date())
+    [share] = [h for h in holdings if h.project_title == PORTO_FUNDED_SHARE]
+    assert share.expected.to_decimal_string() == "27062.50"
+    assert str(share.performance) == "0.0000"
+    login_as_investor = demo_client.application.test_client()
+    sign_in(login_as_investor, f"investor@{DOMAIN}", "civic-investor")
+    mine = login_as_investor.get("/invest/mine").text
+    assert "0.0 % of the" in mine and "27,062.50 projected to date" in mine
