@@ -15,7 +15,6 @@ from domain.investment.bonds import add_months
 from tests.conftest import bearer
 from tests.e2e.test_api_agreements import SHARE, Sharing
 from tests.e2e.test_api_offers import Offering
-from tests.e2e.test_api_offers import Offering
 
 
 class Bonded(Offering):
