@@ -12,7 +12,9 @@ _TERMS = (
     "\"repayment\": \"amortising\" | \"bullet\"}; benefit_share: {\"agreement\": "
     "{\"preferred_rate\": \"0.05\", \"residual\": {\"city\": \"40\", \"investors\": \"30\", "
     "\"community_fund\": \"20\", \"proposer\": \"10\"}, \"community_fund_id\": <matching fund "
-    "id or null>}}. Rates are fractions and percentages decimal strings; the residual adds up "
+    "id or null>, optional \"projected_benefits\": {\"annual\": \"12000.00\"} (the "
+    "benefit expected a year, in the offer's currency: investors' performance is measured "
+    "against it)}}. Rates are fractions and percentages decimal strings; the residual adds up "
     "to 100."
 )
 

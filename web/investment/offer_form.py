@@ -24,7 +24,9 @@ from web.crowdfunding.project_form import LOCAL_FORMATS
 AMOUNTS = ("target", "minimum", "maximum", "min_ticket")
 BOND_FIELDS = ("rate", "term_years", "payments_per_year", "repayment")
 SHARE_FIELDS = ("preferred_rate", *(f"residual_{p}" for p in PARTIES), "community_fund_id")
-FIELDS = ("kind", *AMOUNTS, "opens_at", "closes_at", *BOND_FIELDS, *SHARE_FIELDS)
+PROJECTION_FIELD = "projected_annual"  # the offer's projected annual benefit (benefit shares)
+FIELDS = ("kind", *AMOUNTS, "opens_at", "closes_at", *BOND_FIELDS, *SHARE_FIELDS,
+          PROJECTION_FIELD)
 PERCENT_FIELDS = ("rate", "preferred_rate")
 AMOUNT_WORDS = {"target": "target", "minimum": "minimum to proceed", "maximum": "maximum",
                 "min_ticket": "minimum ticket"}
@@ -37,6 +39,8 @@ def form_field(domain_field: str | None) -> str:
         return "residual_" + name.split(".", 1)[1]
     if name == "residual":
         return "residual_city"
+    if name.startswith("projected_benefits"):
+        return PROJECTION_FIELD
     if name in FIELDS:
         return name
     return "form"
@@ -150,7 +154,9 @@ class OfferForm(TermsForm):
             if agreement is None:
                 return None
             fund = self.values["community_fund_id"].strip() or None
-            return {"agreement": {**agreement, "community_fund_id": fund}}
+            annual = self.values[PROJECTION_FIELD].strip().replace(",", "")
+            projection = {"projected_benefits": {"annual": annual}} if annual else {}
+            return {"agreement": {**agreement, "community_fund_id": fund, **projection}}
         return None
 
     def _moment(self, name: str, timezone: str) -> datetime | None:

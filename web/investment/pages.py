@@ -26,6 +26,7 @@ from flask_login import current_user, login_required
 from adapters.offer_queries import OfferView
 from adapters.statement_queries import statement_year
 from domain.investment.offer import QUIZ, RISK_WARNING
+from domain.investment.projection import projected_annual
 from domain.kernel.errors import DomainError, InvalidAmount, NotFound
 from domain.kernel.money import Money
 from web.crowdfunding.console_forms import ActionForm
@@ -296,11 +297,16 @@ def terms_lines(offer: OfferView) -> list[tuple[str, str]]:
     agreement = terms["agreement"]
     residual = ", ".join(f"{party.replace('_', ' ')} {share} %"
                          for party, share in agreement["residual"].items())
-    return [("Preferred return", f"{_percent(agreement['preferred_rate'])} a year on "
-                                 "outstanding capital, after your capital is returned"),
-            ("Residual split", residual),
-            ("Paid from", "The pilot's approved, measured benefits: nothing if it yields "
-                          "nothing")]
+    lines = [("Preferred return", f"{_percent(agreement['preferred_rate'])} a year on "
+                                  "outstanding capital, after your capital is returned"),
+             ("Residual split", residual),
+             ("Paid from", "The pilot's approved, measured benefits: nothing if it yields "
+                           "nothing")]
+    annual = projected_annual(agreement, offer.currency)
+    if annual is not None:
+        lines.append(("Projected benefits", f"{annual.display()} a year: a projection, not a "
+                                            "promise; your performance is measured against it"))
+    return lines
 
 
 def _percent(rate: str) -> str:
