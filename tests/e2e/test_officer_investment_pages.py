@@ -53,11 +53,15 @@ def test_a_benefit_share_offer_with_its_agreement_terms(world, client):
     login(client, world.emails[on.officer])
     sent = _offer_form(client, on.project, kind="benefit_share", rate="",
                        preferred_rate="5", residual_city="50", residual_investors="30",
-                       residual_community_fund="0", residual_proposer="20")
+                       residual_community_fund="0", residual_proposer="20",
+                       projected_annual="12,000")
     assert sent.status_code == 303, sent.text
     [share] = [o for o in on.platform.read.offers_on(on.project) if o.kind == "benefit_share"]
     assert share.terms["agreement"]["preferred_rate"] == "0.05"
     assert share.terms["agreement"]["residual"]["proposer"] == "20"
+    assert share.terms["agreement"]["projected_benefits"] == {"annual": "12000.00"}
+    page = client.get(f"/invest/offers/{share.id}")
+    assert "Projected benefits" in page.text and "12,000.00" in page.text
 
 
 def test_bad_offers_show_their_errors_on_the_form_and_record_nothing(world, client):
@@ -69,6 +73,12 @@ def test_bad_offers_show_their_errors_on_the_form_and_record_nothing(world, clie
                            residual_community_fund="10", residual_proposer="20")
     assert residual.status_code == 422
     assert "100" in residual.text and 'id="residual_city-error"' in residual.text
+    projection = _offer_form(client, on.project, kind="benefit_share", rate="",
+                             preferred_rate="5", residual_city="50", residual_investors="30",
+                             residual_community_fund="0", residual_proposer="20",
+                             projected_annual="-3")
+    assert projection.status_code == 422
+    assert 'id="projected_annual-error"' in projection.text
     order = _offer_form(client, on.project, minimum="25000.00")
     assert order.status_code == 422 and "minimum to proceed is at most the target" in order.text
     rate = _offer_form(client, on.project, rate="lots")
