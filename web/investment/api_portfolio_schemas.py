@@ -63,9 +63,11 @@ class HoldingSchema(Schema):
                        "opposite sign"})
     performance = DecimalText(4, metadata={
         "nullable": True,
-        "description": "Received to date / expected to date by the bond's schedule (4 "
-                       "decimals); null when nothing was expected yet, or for a benefit share "
-                       "(its agreement projects no benefits)"})
+        "description": "Received to date / expected to date (4 decimals): by the bond's "
+                       "schedule, or for a benefit share by what the waterfall would have "
+                       "paid had its projected annual benefit been realised pro rata per day; "
+                       "null when nothing was expected yet or a benefit share has no "
+                       "projection"})
     cash_flows = fields.List(fields.Nested(CashFlowSchema), required=True)
 
 
