@@ -4,6 +4,7 @@ reports' total; and keeping a value's evidence (outside the log) under its repor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -71,10 +72,10 @@ def _indicator(row: Any, values: list[ImpactValueView]) -> IndicatorView:
 
 
 class ImpactQueries:
-    engine: sa.Engine
+    """Mixed into ReadModelQueries."""
 
-    def _all(self, query: Any, params: dict[str, Any] | None = None) -> list[Any]:
-        raise NotImplementedError
+    engine: sa.Engine
+    _all: Callable[..., list[Any]]  # ReadModelQueries's: run a statement on the read engine
 
     def _indicators_where(self, condition: Any) -> list[IndicatorView]:
         i, v, ev = t.impact_indicators.c, t.impact_values.c, t.impact_evidence.c
