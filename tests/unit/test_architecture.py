@@ -149,3 +149,15 @@ def test_api_modules_do_not_import_pages():
 def test_blueprints_are_imported_by_name_not_looked_up_by_string():
     text = (ROOT / "web" / "blueprints.py").read_text()
     assert "importlib" not in text and "import_module" not in text
+
+
+def test_every_operation_crowdfunding_asks_of_its_funding_partners_is_defined():
+    """FundingPartners declares what matching, procurement and investment define for
+    crowdfunding; the composed application must define every one of them."""
+    from domain.application import Civicfund
+    from domain.crowdfunding.funding_partners import FundingPartners
+
+    declared = set(FundingPartners.__annotations__)
+    assert len(declared) == 10
+    missing = {name for name in declared if not callable(getattr(Civicfund, name, None))}
+    assert missing == set()
