@@ -14,7 +14,12 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from adapters import tables as t
 from adapters.agreement_queries import AgreementQueries
-from adapters.conversation_queries import ConversationQueries
+from adapters.conversation_queries import (
+    BackerWall,
+    ConversationQueries,
+    backer_wall_columns,
+    backer_wall_of,
+)
 from adapters.department_queries import DepartmentQueries, committed_on
 from adapters.impact_queries import ImpactQueries
 from adapters.offer_queries import OfferQueries, invested_on
@@ -391,6 +396,9 @@ class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, Agre
                           else json.loads(row.cost_benefit_json)),
             has_offers=row.has_offers,
             has_agreement=row.has_agreement,
+            has_comments=row.has_comments,
+            has_indicators=row.has_indicators,
+            backer_wall=backer_wall_of(row.wall_names, row.wall_backers),
         )
 
     def projects_delivered_by(self, account_id: UUID) -> list[ProjectView]:
@@ -846,6 +854,10 @@ _PROJECT_PAGE_PG = _PROJECT_BY_ID.add_columns(
     *award_columns(),
     sa.exists().where(t.offers.c.project_id == t.projects.c.id).label("has_offers"),
     sa.exists().where(t.agreements.c.project_id == t.projects.c.id).label("has_agreement"),
+    sa.exists().where(t.comments.c.project_id == t.projects.c.id).label("has_comments"),
+    sa.exists().where(t.impact_indicators.c.project_id == t.projects.c.id)
+    .label("has_indicators"),
+    *backer_wall_columns(t.projects.c.id),
 )
 
 
@@ -880,3 +892,7 @@ class ProjectPage:
     # statement says it has none, the page does not look for them.
     has_offers: bool = True
     has_agreement: bool = True
+    # Likewise for its conversation and impact indicators; its backer wall when already read.
+    has_comments: bool = True
+    has_indicators: bool = True
+    backer_wall: BackerWall | None = None
