@@ -27,8 +27,8 @@ from adapters.portfolio_queries import PortfolioQueries
 from adapters.procurement_queries import ProcurementQueries, award_columns
 from adapters.search import matching
 from adapters.statement_queries import StatementQueries
+from adapters.storage import Prepared, read_all
 from adapters.storage import among as _among
-from adapters.storage import read_all
 from domain.crowdfunding.project import takes_pledges
 from domain.kernel.money import Money
 from domain.matching.rules import Rules
@@ -243,6 +243,7 @@ def _projects_query() -> Any:
 # Built once: each request only binds its parameters.
 _PROJECT_ID = sa.bindparam("project_id")
 _PROJECT_BY_ID = _projects_query().where(t.projects.c.id == _PROJECT_ID)
+_PROJECT_BY_ID_RUN = Prepared(_PROJECT_BY_ID)  # the API's project
 _MILESTONES = (sa.select(t.milestones).where(t.milestones.c.project_id == _PROJECT_ID)
                .order_by(t.milestones.c.number))
 _UPDATES = (sa.select(t.updates).where(t.updates.c.project_id == _PROJECT_ID)
@@ -358,7 +359,7 @@ class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, Agre
         return rows[0][0] if rows else None
 
     def project(self, project_id: UUID) -> ProjectView | None:
-        rows = self._all(_PROJECT_BY_ID, {"project_id": project_id})
+        rows = _PROJECT_BY_ID_RUN.rows(self.engine, {"project_id": project_id})
         return self._with_departments(_project(rows[0])) if rows else None
 
     def _with_departments(self, project: ProjectView) -> ProjectView:
@@ -377,7 +378,7 @@ class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, Agre
             call_id, cba = self.project_cost_benefit(project_id)
             return ProjectPage(project, self.milestones(project_id), self.updates(project_id),
                                self.project_funds(project_id, project.city_id), call_id, cba)
-        rows = self._all(_PROJECT_PAGE_PG, {"project_id": project_id})
+        rows = _PROJECT_PAGE_PG_RUN.rows(self.engine, {"project_id": project_id})
         if not rows:
             return None
         row = rows[0]
@@ -859,6 +860,7 @@ _PROJECT_PAGE_PG = _PROJECT_BY_ID.add_columns(
     .label("has_indicators"),
     *backer_wall_columns(t.projects.c.id),
 )
+_PROJECT_PAGE_PG_RUN = Prepared(_PROJECT_PAGE_PG)
 
 
 def _project_fund(r: Any) -> ProjectFund:
