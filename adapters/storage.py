@@ -142,7 +142,8 @@ class Prepared:
                 try:
                     with driver.cursor(row_factory=namedtuple_row) as cursor:
                         cursor.execute(sql, {**defaults, **params}, prepare=True)
-                        return cursor.fetchall() if cursor.description else []
+                        # The field count, not `description` (which builds an object per field).
+                        return cursor.fetchall() if cursor.pgresult.nfields else []
                 except psycopg.Error as error:
                     if not driver.broken:
                         raise sa.exc.DBAPIError.instance(sql, params, error, psycopg.Error
