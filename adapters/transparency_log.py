@@ -22,9 +22,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from adapters import tables as t
 from adapters.follower import read_log
 from adapters.storage import EVENTS_TABLE
+from adapters.transparency_leaves import leaf_hashes
 from adapters.transparency_tables import tlog_leaves, tlog_nodes
 from domain.transparency import merkle
-from domain.transparency.entries import entry_of, leaf_hashes
+from domain.transparency.entries import entry_of
 
 log = logging.getLogger(__name__)
 
