@@ -66,20 +66,36 @@ def _plain(value: Any) -> Any:
 
 
 def _plain_object(fields: dict[str, Any]) -> Any:
-    if len(fields) == 2 and "_data_" in fields:
-        kind = fields.get("_type_")
-        if kind is not None:
-            data = fields["_data_"]
-            if kind == "uuid_hex" and type(data) is str:
-                return _uuid_text(data)
-            if kind == "money" and type(data) is dict:
-                data = _plain_object(data)
-                return {"amount": _amount(data["minor"], data["currency"]),
-                        "currency": data["currency"]}
-            if type(kind) is not str:
+    if len(fields) == 2 and "_data_" in fields and "_type_" in fields:
+        kind, data = fields["_type_"], fields["_data_"]
+        if type(data) is str and type(kind) is str and kind != "money":
+            # ids made canonical; moments, dates and decimals as written
+            return _uuid_text(data) if kind == "uuid_hex" else data
+        if kind == "money":
+            if not (type(data) is dict and len(data) == 2):
                 raise _Unusual
-            return _plain(data)
+            minor, currency = data.get("minor"), data.get("currency")
+            if type(minor) is not int or type(currency) is not str:
+                raise _Unusual
+            return {"amount": _amount(minor, currency), "currency": currency}
+        if kind == "uuid_hex" or type(kind) is not str:
+            raise _Unusual
+        return _plain(data)
     return {name: _plain(item) for name, item in fields.items()}
+
+
+def _payload(fields: dict[str, Any]) -> dict[str, Any]:
+    payload = {}
+    for name, value in fields.items():
+        if name in _STAMPS:
+            continue
+        kind = type(value)
+        if kind is dict:
+            value = _plain_object(value)
+        elif not (kind is str or kind is int or kind is bool or value is None):
+            value = _plain(value)
+        payload[name] = value
+    return payload
 
 
 def leaf_of(position: int, aggregate_id: UUID | str, aggregate_version: int, topic: str,
@@ -102,8 +118,7 @@ def leaf_of(position: int, aggregate_id: UUID | str, aggregate_version: int, top
             "recorded_at": _plain(fields.get("timestamp")),
             "actor": {"account_id": actor_id, "role": role},
             "correlation_id": correlation_id,
-            "payload": {name: _plain(value) for name, value in fields.items()
-                        if name not in _STAMPS},
+            "payload": _payload(fields),
         }, option=_SORTED)
     except Exception:  # the domain's path says what is wrong, or agrees
         return reference_leaf_of(position, aggregate_id, aggregate_version, topic, state)

@@ -16,6 +16,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from hashlib import sha256
 from multiprocessing import get_context
 from typing import Any
 
@@ -251,7 +252,9 @@ def _check_nodes(conn: sa.Connection, leaves: list[bytes],
     intact = True
     while len(levels[-1]) >= 2:
         level, below = len(levels), levels[-1]
-        expected = [merkle.node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)]
+        # merkle.node_hash, inlined: a million calls cost more than the hashing.
+        expected = [sha256(b"\x01" + left + right).digest()
+                    for left, right in zip(below[0::2], below[1::2], strict=False)]
         levels.append(expected)
         if intact:
             intact = _check_level(conn, level, expected, report)
@@ -262,6 +265,9 @@ def _check_level(conn: sa.Connection, level: int, expected: list[bytes],
                  report: Verification) -> bool:
     stored = _raw(conn, "SELECT node_index, node_hash FROM tlog_nodes "  # noqa: S608
                         f"WHERE level = {level} ORDER BY node_index")
+    if ([index for index, _ in stored] == list(range(len(stored)))
+            and [bytes(hashed) for _, hashed in stored] == expected):
+        return True
     for index, hashed in enumerate(expected):
         if index >= len(stored) or stored[index][0] != index or bytes(stored[index][1]) != hashed:
             report.add("tree", f"the tree's node {index} at level {level} does not match the "
