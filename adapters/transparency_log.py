@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
@@ -96,6 +97,67 @@ def read_nodes(conn: sa.Connection, keys: Iterable[merkle.NodeKey]) -> dict[merk
     return found
 
 
+def _read_nodes_raw(conn: sa.Connection, keys: set[merkle.NodeKey]
+                    ) -> dict[merkle.NodeKey, bytes]:
+    """read_nodes in one plain SQL statement through the driver (no query to compile: a proof
+    is mostly this read)."""
+    by_level: dict[int, list[int]] = {}
+    for level, index in keys:
+        by_level.setdefault(level, []).append(index)
+    parts = []
+    leaves = by_level.pop(0, None)
+    if leaves:
+        listed = ",".join(str(int(i)) for i in leaves)  # integers only: nothing to inject
+        parts.append(f"SELECT 0, leaf_index, leaf_hash FROM tlog_leaves "  # noqa: S608
+                     f"WHERE leaf_index IN ({listed})")
+    if by_level:
+        # One index range per level: SQLite does not use the primary key for a row-value IN.
+        wanted = " OR ".join(
+            f"(level = {int(level)} AND node_index IN ({','.join(str(int(i)) for i in indexes)}))"
+            for level, indexes in by_level.items())
+        parts.append(f"SELECT level, node_index, node_hash FROM tlog_nodes "  # noqa: S608
+                     f"WHERE {wanted}")
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(" UNION ALL ".join(parts))
+        found = {(int(level), int(index)): bytes(hashed)
+                 for level, index, hashed in cursor.fetchall()}
+    finally:
+        cursor.close()
+    missing = keys - found.keys()
+    if missing:
+        raise Unsealed(f"the tree lacks {len(missing)} of the subtrees asked for")
+    return found
+
+
+class NodeCache:
+    """The hashes of stored subtrees, most recently used kept: a stored subtree is complete and
+    never changes, so proofs need not read the ones near the root again."""
+
+    def __init__(self, most: int = 65_536):
+        self.most = most
+        self._hashes: OrderedDict[merkle.NodeKey, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def read(self, conn: sa.Connection, keys: set[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
+        found: dict[merkle.NodeKey, bytes] = {}
+        with self._lock:
+            for key in keys:
+                hashed = self._hashes.get(key)
+                if hashed is not None:
+                    self._hashes.move_to_end(key)
+                    found[key] = hashed
+        missing = keys - found.keys()
+        if missing:
+            read = _read_nodes_raw(conn, missing)
+            found.update(read)
+            with self._lock:
+                self._hashes.update(read)
+                while len(self._hashes) > self.most:
+                    self._hashes.popitem(last=False)
+        return found
+
+
 def tree_size(conn: sa.Connection) -> int:
     last = conn.execute(sa.select(sa.func.max(tlog_leaves.c.leaf_index))).scalar()
     return 0 if last is None else int(last) + 1
@@ -117,6 +179,9 @@ class TransparencyLog:
         self.engine = engine
         self.reads = reads or engine
         self._local = threading.Lock()
+        self.nodes = NodeCache()
+        # The tree only grows: a size once seen needs no reading again.
+        self._held = 0
 
     # -- sealing -----------------------------------------------------------------------------
 
@@ -198,7 +263,11 @@ class TransparencyLog:
     def root(self, size: int) -> bytes:
         with self.reads.connect() as conn:
             self._require_size(conn, size)
-            return root_at(conn, size)
+            return self._ranges_hashes(conn, [(0, size)])[0] if size else merkle.EMPTY_ROOT
+
+    def _ranges_hashes(self, conn: sa.Connection, ranges: list[merkle.Range]) -> list[bytes]:
+        nodes = self.nodes.read(conn, merkle.nodes_for(ranges))
+        return [merkle.range_hash(start, end, nodes.__getitem__) for start, end in ranges]
 
     def positions(self, positions: Iterable[int]) -> dict[int, int]:
         """Leaf index by position, for the positions sealed so far."""
@@ -211,37 +280,44 @@ class TransparencyLog:
             return {int(position): int(index) for position, index in rows}
 
     def inclusion(self, position: int, size: int) -> InclusionProof:
+        """The leaf is one read; the path's subtrees one more, of those not remembered."""
         if size < 0:
             raise Unsealed("a tree size is zero or more")
+        mark = "?" if self.reads.dialect.name == "sqlite" else "%s"
         with self.reads.connect() as conn:
-            # The leaf and the tree's size in one query.
-            held = sa.select(sa.func.max(tlog_leaves.c.leaf_index)).scalar_subquery()
-            row = conn.execute(sa.select(tlog_leaves.c.leaf_index, tlog_leaves.c.leaf_hash,
-                                         held.label("last"))
-                               .where(tlog_leaves.c.position == position)).first()
+            cursor = conn.connection.cursor()
+            try:
+                cursor.execute("SELECT leaf_index, leaf_hash, (SELECT max(leaf_index) "  # noqa: S608
+                               f"FROM tlog_leaves) FROM tlog_leaves WHERE position = {mark}",
+                               (position,))
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
             if row is None:
                 self._require_size(conn, size)
                 raise UnknownPosition(f"no event at position {position} is in the tree")
-            if size > row.last + 1:
-                raise BeyondLog(row.last + 1, size)
-            index = int(row.leaf_index)
+            index, leaf, last = int(row[0]), bytes(row[1]), int(row[2])
+            self._held = max(self._held, last + 1)
+            if size > last + 1:
+                raise BeyondLog(last + 1, size)
             if index >= size:
                 raise AfterTreeSize(position, index, size)
-            hashes = ranges_hashes(conn, merkle.inclusion_ranges(index, size))
-            return InclusionProof(index, size, bytes(row.leaf_hash), hashes)
+            hashes = self._ranges_hashes(conn, merkle.inclusion_ranges(index, size))
+            return InclusionProof(index, size, leaf, hashes)
 
     def consistency(self, first: int, second: int) -> list[bytes]:
         if first > second:
             raise Unsealed(f"from ({first}) must not be larger than to ({second})")
         with self.reads.connect() as conn:
             self._require_size(conn, second)
-            return ranges_hashes(conn, merkle.consistency_ranges(first, second))
+            return self._ranges_hashes(conn, merkle.consistency_ranges(first, second))
 
-    @staticmethod
-    def _require_size(conn: sa.Connection, size: int) -> None:
+    def _require_size(self, conn: sa.Connection, size: int) -> None:
         if size < 0:
             raise Unsealed("a tree size is zero or more")
-        held = tree_size(conn)
+        if size <= self._held:
+            return
+        held = self._held = max(self._held, tree_size(conn))
         if size > held:
             raise BeyondLog(held, size)
 
