@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from hashlib import sha256
 from multiprocessing import get_context
@@ -127,26 +129,30 @@ def _stretches(low: int, high: int) -> list[tuple[int, int]]:
     return [(start, min(start + PAGE, high)) for start in range(low, high, PAGE)]
 
 
-def _hashed(conn: sa.Connection, engine: sa.Engine, parallel: bool) -> Hashed:
-    """Every position of the log and its leaf hash, in log order; on a large log one process per
-    core reads and hashes a stretch of positions at a time."""
+@contextmanager
+def _hashing(conn: sa.Connection, engine: sa.Engine, parallel: bool
+             ) -> Iterator[Callable[[], Hashed]]:
+    """Every position of the log and its leaf hash, in log order, when the yielded function is
+    called; on a large log one process per core reads and hashes a stretch of positions at a
+    time, starting at once, so this process can check the tree meanwhile."""
     dialect = conn.dialect.name
     position = "rowid" if dialect == "sqlite" else "notification_id"
     [(low, high)] = _raw(conn, f"SELECT min({position}), max({position}) "  # noqa: S608
                                f"FROM {EVENTS_TABLE[dialect]}")
-    if low is None:
-        return [], b""
-    stretches = _stretches(int(low) - 1, int(high))
+    stretches = [] if low is None else _stretches(int(low) - 1, int(high))
     if not parallel:
-        parts = [_hash_between(conn, a, b) for a, b in stretches]
-    else:
-        url = engine.url.render_as_string(hide_password=False)
-        workers = max(2, os.cpu_count() or 1)
-        # Forked, so the workers need not import the main module again (a script without a main
-        # guard would run twice); they exit without cleanup.
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-            parts = list(pool.map(_hash_between_in_worker, [url] * len(stretches),
-                                  *zip(*stretches, strict=True)))
+        yield lambda: _joined([_hash_between(conn, a, b) for a, b in stretches])
+        return
+    url = engine.url.render_as_string(hide_password=False)
+    workers = max(2, os.cpu_count() or 1)
+    # Forked, so the workers need not import the main module again (a script without a main
+    # guard would run twice); they exit without cleanup.
+    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+        parts = [pool.submit(_hash_between_in_worker, url, a, b) for a, b in stretches]
+        yield lambda: _joined([part.result() for part in parts])
+
+
+def _joined(parts: list[Hashed]) -> Hashed:
     positions: list[int] = []
     for part_positions, _ in parts:
         positions += part_positions
@@ -174,8 +180,11 @@ def verify(engine: sa.Engine, checkpoints: Checkpoints) -> Verification:
                             "ORDER BY leaf_index")
         report.sealed = len(leaves)
         stored = [bytes(hashed) for _, _, hashed in leaves]
-        log_hashes = _compare_leaves(conn, engine, leaves, stored, int(sealed_to), report)
-        levels = _check_nodes(conn, stored, report)
+        with _hashing(conn, engine, _parallel(engine, len(leaves))) as hashed:
+            levels = _check_nodes(conn, stored, report)
+            positions, joined = hashed()
+        log_hashes = _compare_leaves(conn, leaves, stored, positions, joined, int(sealed_to),
+                                     report)
         _check_checkpoints(conn, signed, log_hashes, levels, checkpoints, report)
     report.seconds = time.perf_counter() - started
     return report
@@ -187,8 +196,9 @@ def _parallel(engine: sa.Engine, sealed: int) -> bool:
                                         or engine.url.database not in (None, "", ":memory:"))
 
 
-def _compare_leaves(conn: sa.Connection, engine: sa.Engine, leaves: list[tuple],
-                    stored: list[bytes], sealed_to: int, report: Verification) -> list[bytes]:
+def _compare_leaves(conn: sa.Connection, leaves: list[tuple], stored: list[bytes],
+                    positions: list[int], joined: bytes, sealed_to: int,
+                    report: Verification) -> list[bytes]:
     """Walk the log beside the tree's leaves; returns the log's leaf hashes as it stands now."""
     previous = 0
     for expected, (index, position, _) in enumerate(leaves):
@@ -196,7 +206,6 @@ def _compare_leaves(conn: sa.Connection, engine: sa.Engine, leaves: list[tuple],
             report.add("tree", f"the tree's leaf {index} is out of order", position)
             break
         previous = position
-    positions, joined = _hashed(conn, engine, _parallel(engine, len(leaves)))
     log_hashes = [joined[i:i + 32] for i in range(0, len(joined), 32)]
     report.events = len(positions)
     sealed = len(leaves)
@@ -205,6 +214,7 @@ def _compare_leaves(conn: sa.Connection, engine: sa.Engine, leaves: list[tuple],
         # The usual case, compared in bulk: the log's first events are the tree's leaves.
         for position in positions[sealed:]:
             _not_in_tree(position, sealed_to, report)
+        report.problems.sort(key=lambda p: (p.position is None, p.position or 0))
         return log_hashes
     stored_at = {position: hashed for (_, position, _), hashed in zip(leaves, stored,
                                                                      strict=True)}
