@@ -130,6 +130,25 @@ def _read_nodes_raw(conn: sa.Connection, keys: set[merkle.NodeKey]
     return found
 
 
+# The leaf at a position (level -1, with the tree's last leaf index), and the stored siblings of
+# its path: x ^ 1 is written (x | 1) - (x & 1), SQLite having no XOR.
+_PATH_QUERY = """
+WITH RECURSIVE levels(level) AS (SELECT 1 UNION ALL SELECT level + 1 FROM levels
+                                 WHERE level < 62),
+     leaf AS (SELECT leaf_index FROM tlog_leaves WHERE position = %s)
+SELECT -1, leaf_index, leaf_hash, (SELECT max(leaf_index) FROM tlog_leaves)
+  FROM tlog_leaves WHERE position = %s
+UNION ALL
+SELECT 0, s.leaf_index, s.leaf_hash, NULL FROM leaf
+  JOIN tlog_leaves s ON s.leaf_index = (leaf.leaf_index | 1) - (leaf.leaf_index & 1)
+UNION ALL
+SELECT n.level, n.node_index, n.node_hash, NULL FROM leaf CROSS JOIN levels
+  JOIN tlog_nodes n ON n.level = levels.level
+   AND n.node_index = ((leaf.leaf_index >> levels.level) | 1)
+                      - ((leaf.leaf_index >> levels.level) & 1)
+"""
+
+
 class NodeCache:
     """The hashes of stored subtrees, most recently used kept: a stored subtree is complete and
     never changes, so proofs need not read the ones near the root again."""
@@ -151,11 +170,14 @@ class NodeCache:
         if missing:
             read = _read_nodes_raw(conn, missing)
             found.update(read)
-            with self._lock:
-                self._hashes.update(read)
-                while len(self._hashes) > self.most:
-                    self._hashes.popitem(last=False)
+            self.remember(read)
         return found
+
+    def remember(self, hashes: dict[merkle.NodeKey, bytes]) -> None:
+        with self._lock:
+            self._hashes.update(hashes)
+            while len(self._hashes) > self.most:
+                self._hashes.popitem(last=False)
 
 
 def tree_size(conn: sa.Connection) -> int:
@@ -280,30 +302,34 @@ class TransparencyLog:
             return {int(position): int(index) for position, index in rows}
 
     def inclusion(self, position: int, size: int) -> InclusionProof:
-        """The leaf is one read; the path's subtrees one more, of those not remembered."""
+        """One query: the leaf, the tree's size and every stored sibling on the leaf's path (a
+        perfect subtree beside the path is always the node (level, (index >> level) ^ 1)); the
+        right edge of a tree of `size` leaves is read once and then remembered."""
         if size < 0:
             raise Unsealed("a tree size is zero or more")
-        mark = "?" if self.reads.dialect.name == "sqlite" else "%s"
+        sqlite = self.reads.dialect.name == "sqlite"
         with self.reads.connect() as conn:
             cursor = conn.connection.cursor()
             try:
-                cursor.execute("SELECT leaf_index, leaf_hash, (SELECT max(leaf_index) "  # noqa: S608
-                               f"FROM tlog_leaves) FROM tlog_leaves WHERE position = {mark}",
-                               (position,))
-                row = cursor.fetchone()
+                cursor.execute(_PATH_QUERY.replace("%s", "?") if sqlite else _PATH_QUERY,
+                               (position, position))
+                rows = cursor.fetchall()
             finally:
                 cursor.close()
-            if row is None:
+            leaf = next((row for row in rows if row[0] == -1), None)
+            if leaf is None:
                 self._require_size(conn, size)
                 raise UnknownPosition(f"no event at position {position} is in the tree")
-            index, leaf, last = int(row[0]), bytes(row[1]), int(row[2])
+            index, leaf_hash, last = int(leaf[1]), bytes(leaf[2]), int(leaf[3])
             self._held = max(self._held, last + 1)
             if size > last + 1:
                 raise BeyondLog(last + 1, size)
             if index >= size:
                 raise AfterTreeSize(position, index, size)
+            self.nodes.remember({(int(level), int(node)): bytes(hashed)
+                                 for level, node, hashed, _ in rows if level != -1})
             hashes = self._ranges_hashes(conn, merkle.inclusion_ranges(index, size))
-            return InclusionProof(index, size, leaf, hashes)
+            return InclusionProof(index, size, leaf_hash, hashes)
 
     def consistency(self, first: int, second: int) -> list[bytes]:
         if first > second:
