@@ -134,7 +134,7 @@ def _read_nodes_raw(conn: sa.Connection, keys: set[merkle.NodeKey]
 # its path: x ^ 1 is written (x | 1) - (x & 1), SQLite having no XOR.
 _PATH_QUERY = """
 WITH RECURSIVE levels(level) AS (SELECT 1 UNION ALL SELECT level + 1 FROM levels
-                                 WHERE level < 62),
+                                 WHERE level < %s),
      leaf AS (SELECT leaf_index FROM tlog_leaves WHERE position = %s)
 SELECT -1, leaf_index, leaf_hash, (SELECT max(leaf_index) FROM tlog_leaves)
   FROM tlog_leaves WHERE position = %s
@@ -311,8 +311,10 @@ class TransparencyLog:
         with self.reads.connect() as conn:
             cursor = conn.connection.cursor()
             try:
+                # The levels a tree of this size has (at least as many as the tree held).
+                height = max(size, self._held, 2).bit_length()
                 cursor.execute(_PATH_QUERY.replace("%s", "?") if sqlite else _PATH_QUERY,
-                               (position, position))
+                               (height, position, position))
                 rows = cursor.fetchall()
             finally:
                 cursor.close()
