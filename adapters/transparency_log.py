@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
@@ -22,9 +23,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from adapters import tables as t
 from adapters.follower import read_log
 from adapters.storage import EVENTS_TABLE
+from adapters.transparency_leaves import leaf_hashes
 from adapters.transparency_tables import tlog_leaves, tlog_nodes
 from domain.transparency import merkle
-from domain.transparency.entries import entry_of, leaf_hashes
+from domain.transparency.entries import entry_of
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +97,89 @@ def read_nodes(conn: sa.Connection, keys: Iterable[merkle.NodeKey]) -> dict[merk
     return found
 
 
+def _read_nodes_raw(conn: sa.Connection, keys: set[merkle.NodeKey]
+                    ) -> dict[merkle.NodeKey, bytes]:
+    """read_nodes in one plain SQL statement through the driver (no query to compile: a proof
+    is mostly this read)."""
+    by_level: dict[int, list[int]] = {}
+    for level, index in keys:
+        by_level.setdefault(level, []).append(index)
+    parts = []
+    leaves = by_level.pop(0, None)
+    if leaves:
+        listed = ",".join(str(int(i)) for i in leaves)  # integers only: nothing to inject
+        parts.append(f"SELECT 0, leaf_index, leaf_hash FROM tlog_leaves "  # noqa: S608
+                     f"WHERE leaf_index IN ({listed})")
+    if by_level:
+        # One index range per level: SQLite does not use the primary key for a row-value IN.
+        wanted = " OR ".join(
+            f"(level = {int(level)} AND node_index IN ({','.join(str(int(i)) for i in indexes)}))"
+            for level, indexes in by_level.items())
+        parts.append(f"SELECT level, node_index, node_hash FROM tlog_nodes "  # noqa: S608
+                     f"WHERE {wanted}")
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(" UNION ALL ".join(parts))
+        found = {(int(level), int(index)): bytes(hashed)
+                 for level, index, hashed in cursor.fetchall()}
+    finally:
+        cursor.close()
+    missing = keys - found.keys()
+    if missing:
+        raise Unsealed(f"the tree lacks {len(missing)} of the subtrees asked for")
+    return found
+
+
+# The leaf at a position (level -1, with the tree's last leaf index), and the stored siblings of
+# its path: x ^ 1 is written (x | 1) - (x & 1), SQLite having no XOR.
+_PATH_QUERY = """
+WITH RECURSIVE levels(level) AS (SELECT 1 UNION ALL SELECT level + 1 FROM levels
+                                 WHERE level < %s),
+     leaf AS (SELECT leaf_index FROM tlog_leaves WHERE position = %s)
+SELECT -1, leaf_index, leaf_hash, (SELECT max(leaf_index) FROM tlog_leaves)
+  FROM tlog_leaves WHERE position = %s
+UNION ALL
+SELECT 0, s.leaf_index, s.leaf_hash, NULL FROM leaf
+  JOIN tlog_leaves s ON s.leaf_index = (leaf.leaf_index | 1) - (leaf.leaf_index & 1)
+UNION ALL
+SELECT n.level, n.node_index, n.node_hash, NULL FROM leaf CROSS JOIN levels
+  JOIN tlog_nodes n ON n.level = levels.level
+   AND n.node_index = ((leaf.leaf_index >> levels.level) | 1)
+                      - ((leaf.leaf_index >> levels.level) & 1)
+"""
+
+
+class NodeCache:
+    """The hashes of stored subtrees, most recently used kept: a stored subtree is complete and
+    never changes, so proofs need not read the ones near the root again."""
+
+    def __init__(self, most: int = 65_536):
+        self.most = most
+        self._hashes: OrderedDict[merkle.NodeKey, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def read(self, conn: sa.Connection, keys: set[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
+        found: dict[merkle.NodeKey, bytes] = {}
+        with self._lock:
+            for key in keys:
+                hashed = self._hashes.get(key)
+                if hashed is not None:
+                    self._hashes.move_to_end(key)
+                    found[key] = hashed
+        missing = keys - found.keys()
+        if missing:
+            read = _read_nodes_raw(conn, missing)
+            found.update(read)
+            self.remember(read)
+        return found
+
+    def remember(self, hashes: dict[merkle.NodeKey, bytes]) -> None:
+        with self._lock:
+            self._hashes.update(hashes)
+            while len(self._hashes) > self.most:
+                self._hashes.popitem(last=False)
+
+
 def tree_size(conn: sa.Connection) -> int:
     last = conn.execute(sa.select(sa.func.max(tlog_leaves.c.leaf_index))).scalar()
     return 0 if last is None else int(last) + 1
@@ -116,6 +201,9 @@ class TransparencyLog:
         self.engine = engine
         self.reads = reads or engine
         self._local = threading.Lock()
+        self.nodes = NodeCache()
+        # The tree only grows: a size once seen needs no reading again.
+        self._held = 0
 
     # -- sealing -----------------------------------------------------------------------------
 
@@ -197,7 +285,11 @@ class TransparencyLog:
     def root(self, size: int) -> bytes:
         with self.reads.connect() as conn:
             self._require_size(conn, size)
-            return root_at(conn, size)
+            return self._ranges_hashes(conn, [(0, size)])[0] if size else merkle.EMPTY_ROOT
+
+    def _ranges_hashes(self, conn: sa.Connection, ranges: list[merkle.Range]) -> list[bytes]:
+        nodes = self.nodes.read(conn, merkle.nodes_for(ranges))
+        return [merkle.range_hash(start, end, nodes.__getitem__) for start, end in ranges]
 
     def positions(self, positions: Iterable[int]) -> dict[int, int]:
         """Leaf index by position, for the positions sealed so far."""
@@ -210,37 +302,50 @@ class TransparencyLog:
             return {int(position): int(index) for position, index in rows}
 
     def inclusion(self, position: int, size: int) -> InclusionProof:
+        """One query: the leaf, the tree's size and every stored sibling on the leaf's path (a
+        perfect subtree beside the path is always the node (level, (index >> level) ^ 1)); the
+        right edge of a tree of `size` leaves is read once and then remembered."""
         if size < 0:
             raise Unsealed("a tree size is zero or more")
+        sqlite = self.reads.dialect.name == "sqlite"
         with self.reads.connect() as conn:
-            # The leaf and the tree's size in one query.
-            held = sa.select(sa.func.max(tlog_leaves.c.leaf_index)).scalar_subquery()
-            row = conn.execute(sa.select(tlog_leaves.c.leaf_index, tlog_leaves.c.leaf_hash,
-                                         held.label("last"))
-                               .where(tlog_leaves.c.position == position)).first()
-            if row is None:
+            cursor = conn.connection.cursor()
+            try:
+                # The levels a tree of this size has (at least as many as the tree held).
+                height = max(size, self._held, 2).bit_length()
+                cursor.execute(_PATH_QUERY.replace("%s", "?") if sqlite else _PATH_QUERY,
+                               (height, position, position))
+                rows = cursor.fetchall()
+            finally:
+                cursor.close()
+            leaf = next((row for row in rows if row[0] == -1), None)
+            if leaf is None:
                 self._require_size(conn, size)
                 raise UnknownPosition(f"no event at position {position} is in the tree")
-            if size > row.last + 1:
-                raise BeyondLog(row.last + 1, size)
-            index = int(row.leaf_index)
+            index, leaf_hash, last = int(leaf[1]), bytes(leaf[2]), int(leaf[3])
+            self._held = max(self._held, last + 1)
+            if size > last + 1:
+                raise BeyondLog(last + 1, size)
             if index >= size:
                 raise AfterTreeSize(position, index, size)
-            hashes = ranges_hashes(conn, merkle.inclusion_ranges(index, size))
-            return InclusionProof(index, size, bytes(row.leaf_hash), hashes)
+            self.nodes.remember({(int(level), int(node)): bytes(hashed)
+                                 for level, node, hashed, _ in rows if level != -1})
+            hashes = self._ranges_hashes(conn, merkle.inclusion_ranges(index, size))
+            return InclusionProof(index, size, leaf_hash, hashes)
 
     def consistency(self, first: int, second: int) -> list[bytes]:
         if first > second:
             raise Unsealed(f"from ({first}) must not be larger than to ({second})")
         with self.reads.connect() as conn:
             self._require_size(conn, second)
-            return ranges_hashes(conn, merkle.consistency_ranges(first, second))
+            return self._ranges_hashes(conn, merkle.consistency_ranges(first, second))
 
-    @staticmethod
-    def _require_size(conn: sa.Connection, size: int) -> None:
+    def _require_size(self, conn: sa.Connection, size: int) -> None:
         if size < 0:
             raise Unsealed("a tree size is zero or more")
-        held = tree_size(conn)
+        if size <= self._held:
+            return
+        held = self._held = max(self._held, tree_size(conn))
         if size > held:
             raise BeyondLog(held, size)
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import os
 import time
-from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from hashlib import sha256
 from multiprocessing import get_context
 from typing import Any
 
@@ -27,10 +28,10 @@ from adapters import tables as t
 from adapters.storage import EVENTS_TABLE
 from adapters.transparency_checkpoints import Checkpoints
 from adapters.transparency_keys import open_note
+from adapters.transparency_leaves import leaf_hashes
 from adapters.transparency_log import POSITION, ranges_hashes, root_at
 from adapters.transparency_tables import tlog_checkpoints
 from domain.transparency import merkle
-from domain.transparency.entries import leaf_hashes
 from domain.transparency.notes import NoteError
 
 PAGE = 20_000
@@ -76,61 +77,92 @@ class Verification:
 
 
 Row = tuple[int, Any, int, str, bytes]  # position, aggregate id, version, topic, state
+Hashed = tuple[list[int], bytes]  # positions, and their leaf hashes joined
 
 
-def _pages(conn: sa.Connection) -> Iterator[list[Row]]:
-    """The log's rows as stored, in pages, through the driver's own cursor (verify only hashes:
-    no domain objects, no SQLAlchemy rows)."""
-    table = EVENTS_TABLE[conn.dialect.name]
-    sqlite = conn.dialect.name == "sqlite"
+def _rows_query(dialect: str, where: str) -> str:
+    """The log's rows as stored, read through the driver's own cursor (verify only hashes: no
+    domain objects, no SQLAlchemy rows)."""
+    table = EVENTS_TABLE[dialect]
+    sqlite = dialect == "sqlite"
     position = "rowid" if sqlite else "notification_id"
-    mark = "?" if sqlite else "%s"
-    # PostgreSQL's ids as 32 hex digits, as SQLite keeps them: cheaper to send to the workers
-    # than UUID objects, and the entry writes them as text anyway.
+    # PostgreSQL's ids as 32 hex digits, as SQLite keeps them: the entry writes them as text.
     aggregate = "originator_id" if sqlite else "replace(originator_id::text, '-', '')"
-    query = (f"SELECT {position}, {aggregate}, originator_version, topic, state "  # noqa: S608
-             f"FROM {table} WHERE {position} > {mark} ORDER BY {position} LIMIT {mark}")
-    cursor = conn.connection.cursor()
-    after = 0
-    try:
-        while True:
-            cursor.execute(query, (after, PAGE))
-            rows = cursor.fetchall()
-            if rows:
-                yield rows
-            if len(rows) < PAGE:
-                return
-            after = rows[-1][0]
-    finally:
-        cursor.close()
+    return (f"SELECT {position}, {aggregate}, originator_version, topic, state "  # noqa: S608
+            f"FROM {table} WHERE {where.format(position=position)} ORDER BY {position}")
 
 
-def _hashed(conn: sa.Connection, parallel: bool) -> Iterator[tuple[list[Row], list[bytes]]]:
-    """Each page of the log with its leaf hashes; on a large log the hashing runs in one process
-    per core while this one reads the next pages."""
+def _rows_between(conn: sa.Connection, low: int, high: int) -> list[Row]:
+    """The events at positions low < p <= high."""
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    return _raw(conn, _rows_query(conn.dialect.name, f"{{position}} > {mark} "
+                                  f"AND {{position}} <= {mark}"), (low, high))
+
+
+def _rows_at(conn: sa.Connection, positions: list[int]) -> list[Row]:
+    rows: list[Row] = []
+    for start in range(0, len(positions), 500):
+        chunk = ",".join(str(int(p)) for p in positions[start:start + 500])
+        rows += _raw(conn, _rows_query(conn.dialect.name, f"{{position}} IN ({chunk})"))
+    return rows
+
+
+def _hash_between(conn: sa.Connection, low: int, high: int) -> Hashed:
+    rows = _rows_between(conn, low, high)
+    return [row[0] for row in rows], b"".join(leaf_hashes(rows))
+
+
+_WORKER_ENGINES: dict[str, sa.Engine] = {}
+
+
+def _hash_between_in_worker(url: str, low: int, high: int) -> Hashed:
+    """In a worker process: reads its own stretch of the log on a connection of its own, so
+    the rows never pass through the parent."""
+    engine = _WORKER_ENGINES.get(url)
+    if engine is None:
+        engine = _WORKER_ENGINES[url] = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        return _hash_between(conn, low, high)
+
+
+def _stretches(low: int, high: int) -> list[tuple[int, int]]:
+    return [(start, min(start + PAGE, high)) for start in range(low, high, PAGE)]
+
+
+@contextmanager
+def _hashing(conn: sa.Connection, engine: sa.Engine, parallel: bool
+             ) -> Iterator[Callable[[], Hashed]]:
+    """Every position of the log and its leaf hash, in log order, when the yielded function is
+    called; on a large log one process per core reads and hashes a stretch of positions at a
+    time, starting at once, so this process can check the tree meanwhile."""
+    dialect = conn.dialect.name
+    position = "rowid" if dialect == "sqlite" else "notification_id"
+    [(low, high)] = _raw(conn, f"SELECT min({position}), max({position}) "  # noqa: S608
+                               f"FROM {EVENTS_TABLE[dialect]}")
+    stretches = [] if low is None else _stretches(int(low) - 1, int(high))
     if not parallel:
-        for rows in _pages(conn):
-            yield rows, leaf_hashes(rows)
+        yield lambda: _joined([_hash_between(conn, a, b) for a, b in stretches])
         return
+    url = engine.url.render_as_string(hide_password=False)
     workers = max(2, os.cpu_count() or 1)
     # Forked, so the workers need not import the main module again (a script without a main
-    # guard would run twice); they only hash what they are sent and exit without cleanup.
+    # guard would run twice); they exit without cleanup.
     with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-        pending: deque = deque()
-        for rows in _pages(conn):
-            pending.append((rows, pool.submit(leaf_hashes, rows)))
-            if len(pending) > 2 * workers:
-                done, hashed = pending.popleft()
-                yield done, hashed.result()
-        while pending:
-            done, hashed = pending.popleft()
-            yield done, hashed.result()
+        parts = [pool.submit(_hash_between_in_worker, url, a, b) for a, b in stretches]
+        yield lambda: _joined([part.result() for part in parts])
 
 
-def _raw(conn: sa.Connection, query: str) -> list[tuple]:
+def _joined(parts: list[Hashed]) -> Hashed:
+    positions: list[int] = []
+    for part_positions, _ in parts:
+        positions += part_positions
+    return positions, b"".join(joined for _, joined in parts)
+
+
+def _raw(conn: sa.Connection, query: str, parameters: tuple = ()) -> list[tuple]:
     cursor = conn.connection.cursor()
     try:
-        cursor.execute(query)
+        cursor.execute(query, parameters)
         return cursor.fetchall()
     finally:
         cursor.close()
@@ -147,16 +179,25 @@ def verify(engine: sa.Engine, checkpoints: Checkpoints) -> Verification:
         leaves = _raw(conn, "SELECT leaf_index, position, leaf_hash FROM tlog_leaves "
                             "ORDER BY leaf_index")
         report.sealed = len(leaves)
-        stored_at = {position: bytes(hashed) for _, position, hashed in leaves}
-        log_hashes = _compare_leaves(conn, leaves, stored_at, int(sealed_to), report)
-        levels = _check_nodes(conn, [bytes(hashed) for _, _, hashed in leaves], report)
+        stored = [bytes(hashed) for _, _, hashed in leaves]
+        with _hashing(conn, engine, _parallel(engine, len(leaves))) as hashed:
+            levels = _check_nodes(conn, stored, report)
+            positions, joined = hashed()
+        log_hashes = _compare_leaves(conn, leaves, stored, positions, joined, int(sealed_to),
+                                     report)
         _check_checkpoints(conn, signed, log_hashes, levels, checkpoints, report)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _compare_leaves(conn: sa.Connection, leaves: list[tuple],
-                    stored_at: dict[int, bytes], sealed_to: int,
+def _parallel(engine: sa.Engine, sealed: int) -> bool:
+    """Worth a pool, and its workers can open the same database (not an in-memory one)."""
+    return sealed >= PARALLEL_FROM and (engine.dialect.name != "sqlite"
+                                        or engine.url.database not in (None, "", ":memory:"))
+
+
+def _compare_leaves(conn: sa.Connection, leaves: list[tuple], stored: list[bytes],
+                    positions: list[int], joined: bytes, sealed_to: int,
                     report: Verification) -> list[bytes]:
     """Walk the log beside the tree's leaves; returns the log's leaf hashes as it stands now."""
     previous = 0
@@ -165,29 +206,34 @@ def _compare_leaves(conn: sa.Connection, leaves: list[tuple],
             report.add("tree", f"the tree's leaf {index} is out of order", position)
             break
         previous = position
-    log_hashes: list[bytes] = []
-    changed: dict[int, Row] = {}
+    log_hashes = [joined[i:i + 32] for i in range(0, len(joined), 32)]
+    report.events = len(positions)
+    sealed = len(leaves)
+    if (positions[:sealed] == [position for _, position, _ in leaves]
+            and log_hashes[:sealed] == stored):
+        # The usual case, compared in bulk: the log's first events are the tree's leaves.
+        for position in positions[sealed:]:
+            _not_in_tree(position, sealed_to, report)
+        report.problems.sort(key=lambda p: (p.position is None, p.position or 0))
+        return log_hashes
+    stored_at = {position: hashed for (_, position, _), hashed in zip(leaves, stored,
+                                                                     strict=True)}
+    changed: list[int] = []
     seen: set[int] = set()
-    for rows, hashes in _hashed(conn, parallel=len(leaves) >= PARALLEL_FROM):
-        log_hashes += hashes
-        for row, hashed in zip(rows, hashes, strict=True):
-            position = row[0]
-            stored = stored_at.get(position)
-            if stored is None:
-                if position <= sealed_to:
-                    report.add("inserted", f"the event at position {position} is not in the "
-                               "tree: it was inserted after its place was sealed", position)
-                else:
-                    report.unsealed += 1
-            else:
-                seen.add(position)
-                if stored != hashed:
-                    changed[position] = row
-        report.events += len(rows)
+    for position, hashed in zip(positions, log_hashes, strict=True):
+        was = stored_at.get(position)
+        if was is None:
+            _not_in_tree(position, sealed_to, report)
+        else:
+            seen.add(position)
+            if was != hashed:
+                changed.append(position)
     for position in stored_at.keys() - seen:
         report.add("deleted", f"the event at position {position} is in the tree but no longer "
                    "in the log", position)
-    for position, row in sorted(changed.items()):
+    rows = {row[0]: row for row in _rows_at(conn, changed)}
+    for position in changed:
+        row = rows[position]
         moved_from = next((other for other in changed if other != position
                            and leaf_hashes([(other, *row[1:])])[0] == stored_at[other]), None)
         if moved_from is not None:
@@ -200,6 +246,14 @@ def _compare_leaves(conn: sa.Connection, leaves: list[tuple],
     return log_hashes
 
 
+def _not_in_tree(position: int, sealed_to: int, report: Verification) -> None:
+    if position <= sealed_to:
+        report.add("inserted", f"the event at position {position} is not in the tree: it was "
+                   "inserted after its place was sealed", position)
+    else:
+        report.unsealed += 1
+
+
 def _check_nodes(conn: sa.Connection, leaves: list[bytes],
                  report: Verification) -> list[list[bytes]]:
     """Every stored subtree, recomputed from the level below it, up to the first that differs.
@@ -208,7 +262,9 @@ def _check_nodes(conn: sa.Connection, leaves: list[bytes],
     intact = True
     while len(levels[-1]) >= 2:
         level, below = len(levels), levels[-1]
-        expected = [merkle.node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)]
+        # merkle.node_hash, inlined: a million calls cost more than the hashing.
+        expected = [sha256(b"\x01" + left + right).digest()
+                    for left, right in zip(below[0::2], below[1::2], strict=False)]
         levels.append(expected)
         if intact:
             intact = _check_level(conn, level, expected, report)
@@ -219,6 +275,9 @@ def _check_level(conn: sa.Connection, level: int, expected: list[bytes],
                  report: Verification) -> bool:
     stored = _raw(conn, "SELECT node_index, node_hash FROM tlog_nodes "  # noqa: S608
                         f"WHERE level = {level} ORDER BY node_index")
+    if ([index for index, _ in stored] == list(range(len(stored)))
+            and [bytes(hashed) for _, hashed in stored] == expected):
+        return True
     for index, hashed in enumerate(expected):
         if index >= len(stored) or stored[index][0] != index or bytes(stored[index][1]) != hashed:
             report.add("tree", f"the tree's node {index} at level {level} does not match the "

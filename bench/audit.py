@@ -211,6 +211,8 @@ def run(url: str, events: int, directory: Path) -> dict:
             "verify_per_s": round(report.events / verify_s), "verify_s": round(verify_s, 2),
             "decode_cpu_us_per_event": round(decode_cpu / count * 1e6, 1),
             "verify_cpu_us_per_event": round(verify_cpu / report.events * 1e6, 1),
+            # what one core free of other work would verify in a second
+            "verify_per_cpu_s": round(report.events / verify_cpu),
             "export_per_s": round(count / export_s),
             "inclusion_p50_ms": inclusion_p50, "inclusion_p95_ms": inclusion_p95,
             "inclusion_cpu_ms_mean": round(inclusion_cpu / len(positions) * 1000, 2),

@@ -135,6 +135,11 @@ def test_an_aggregate_as_of_a_position_is_its_events_up_to_there_replayed(
     ("", 422, "invalid"),
     ("position=1&at=2026-11-30T12:00:00Z", 422, "invalid"),
     ("position=1&colour=red", 422, "invalid"),
+    (f"position={2**70}", 422, "invalid"),
+    ("at=0001-01-01T00:00:00Z", 422, "invalid"),
+    ("at=9999-12-31T23:59:59%2B14:00", 422, "invalid"),
+    ("at=2026-13-40T00:00:00Z", 422, "invalid"),
+    ("at=2026-11-30T12:00:00%2B99:00", 422, "invalid"),
 ])
 def test_bad_positions_and_moments_are_refused_clearly(client, pilot, auditor, query, status,
                                                        code):

@@ -73,9 +73,14 @@ def test_a_later_checkpoint_proves_it_extends_an_earlier_one(world, client, plat
     ("inclusion", {"position": "one", "tree_size": 3}, 422, "invalid"),
     ("inclusion", {"position": 1}, 422, "invalid"),
     ("inclusion", {"position": 1, "tree_size": 3, "extra": 1}, 422, "invalid"),
+    ("inclusion", {"position": 2**70, "tree_size": 3}, 422, "invalid"),
+    ("inclusion", {"position": 1, "tree_size": 0}, 422, "position_beyond_tree_size"),
+    ("inclusion", {"position": 1, "tree_size": -1}, 422, "invalid"),
     ("consistency", {"from": 4, "to": 2}, 422, "from_after_to"),
     ("consistency", {"from": 1, "to": 999}, 422, "tree_size_beyond_log"),
     ("consistency", {"from": -1, "to": 2}, 422, "invalid"),
+    ("consistency", {"from": 1, "to": 2**70}, 422, "invalid"),
+    ("consistency", {"from": "x", "to": 2}, 422, "invalid"),
 ])
 def test_impossible_proofs_are_clear_errors(world, client, platform, path, query, status, code):
     seed(world, pledges=1)

@@ -129,3 +129,31 @@ def test_two_processes_sealing_while_citizens_pledge_seal_each_event_once(postgr
     finally:
         first.close()
         second.close()
+
+
+def test_proofs_from_remembered_subtrees_still_verify_as_the_tree_grows(any_platform, clock):
+    world = World(any_platform, clock)
+    seed(world, pledges=2)
+    tlog = any_platform.transparency
+    tlog.seal()
+    first_positions, first_root = recomputed(any_platform)
+    first = len(first_positions)
+    for position in first_positions:  # every subtree of the first tree is now remembered
+        tlog.inclusion(position, first)
+
+    seed(world, pledges=3)
+    tlog.seal()
+    positions, root = recomputed(any_platform)
+    assert len(positions) > first
+
+    for position in positions:
+        proof = tlog.inclusion(position, len(positions))
+        assert merkle.verify_inclusion(proof.leaf_index, proof.tree_size, proof.leaf_hash,
+                                       proof.hashes, root)
+    for position in first_positions:
+        proof = tlog.inclusion(position, first)
+        assert merkle.verify_inclusion(proof.leaf_index, first, proof.leaf_hash, proof.hashes,
+                                       first_root)
+    assert tlog.root(first) == first_root and tlog.root(len(positions)) == root
+    assert merkle.verify_consistency(first, len(positions), first_root, root,
+                                     tlog.consistency(first, len(positions)))

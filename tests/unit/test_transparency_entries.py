@@ -92,3 +92,45 @@ def test_the_quick_leaf_reads_nested_typed_values_odd_stamps_and_accents_alike()
                                                                           data))
         assert leaf_of(7, ident, 2, "x", data.decode()) == leaf_bytes(entry_of(7, ident, 2, "x",
                                                                                data))
+
+
+def test_the_sealers_orjson_leaf_is_the_entrys_canonical_bytes_for_every_event_of_the_demo(
+        platform):
+    from adapters import transparency_leaves
+
+    load_demo(platform)
+    with platform.engine.connect() as conn:
+        rows = [(r[0], r[1], r[2], r[3], bytes(r[4])) for r in conn.execute(sa.text(
+            f"SELECT rowid, originator_id, originator_version, topic, state "  # noqa: S608
+            f"FROM {EVENTS_TABLE['sqlite']} ORDER BY rowid"))]
+    assert len({row[3] for row in rows}) > 40
+
+    assert ([transparency_leaves.leaf_of(*row) for row in rows]
+            == [leaf_bytes(entry_of(*row)) for row in rows])
+    assert transparency_leaves.leaf_hashes(rows) == [leaf_hash(leaf_bytes(entry_of(*row)))
+                                                     for row in rows]
+
+
+def test_the_orjson_leaf_agrees_on_every_character_floats_big_numbers_and_odd_stamps() -> None:
+    from uuid import uuid4
+
+    from adapters.transparency_leaves import leaf_of as quick_leaf_of
+
+    ident = uuid4()
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    texts = [every[i:i + 4000] for i in range(0, len(every), 4000)]
+    states = [{"actor_id": "a", "actor_role": "citizen", "correlation_id": "c",
+               "text": text, text[:3]: [text[-3:]]} for text in texts]
+    states += [
+        {"actor_id": "a", "ratio": 0.1, "big": 1e16, "small": 1e-7, "whole": 2.0},
+        {"actor_id": "a", "huge": 2**70, "negative": -(2**63), "top": 2**64 - 1},
+        {"actor_id": 1, "actor_role": ["x"], "correlation_id": {"_type_": "uuid_hex",
+                                                                "_data_": ident.hex}},
+        {"amount": {"_type_": "money", "_data_": {"minor": -5, "currency": "JPY"}},
+         "typed": {"_type_": 3, "_data_": "x"}, "bare": {"_data_": 1, "other": 2},
+         "ids": [{"_type_": "uuid_hex", "_data_": ident.hex.upper()}], "flag": True},
+    ]
+    for state in states:
+        data = json.dumps(state, ensure_ascii=False).encode()
+        assert quick_leaf_of(9, ident.hex, 3, "t", data) == leaf_bytes(entry_of(9, ident.hex, 3,
+                                                                                "t", data))
