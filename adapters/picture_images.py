@@ -28,6 +28,9 @@ from domain.pictures.pictures import (
 CONTENT_TYPE = "image/webp"
 EXTENSION = "webp"
 QUALITY = 80
+# libwebp effort 0-6: 2 is about three times faster than the default 4 for files a few
+# percent larger.
+METHOD = 2
 
 
 @dataclass(frozen=True)
@@ -106,11 +109,12 @@ def prepare(data: bytes, kind: str) -> Prepared:
     renditions = []
     for width in widths_for(kind, upright.width):
         height = max(1, round(upright.height * width / upright.width))
-        resized = upright.resize((width, height), Image.Resampling.LANCZOS)
+        resized = upright.resize((width, height), Image.Resampling.LANCZOS,
+                                 reducing_gap=2.0)
         # A new image from the pixels alone: nothing of the upload's metadata travels with it.
         clean = Image.frombytes(mode, resized.size, resized.tobytes())
         out = io.BytesIO()
-        clean.save(out, "WEBP", quality=QUALITY, method=4)
+        clean.save(out, "WEBP", quality=QUALITY, method=METHOD)
         renditions.append(Rendition(width, height, out.getvalue()))
     return Prepared(hashlib.sha256(data).hexdigest(), renditions)
 

@@ -94,21 +94,6 @@ class PictureQueries:
         found = self._pictures_where(t.pictures.c.picture_id == picture_id)
         return found[0] if found else None
 
-    def _one_of_each(self, owner_kind: str, kind: str,
-                     owner_ids: Iterable[UUID]) -> dict[UUID, PictureView]:
-        ids = set(owner_ids)
-        if not ids:
-            return {}
-        p = t.pictures.c
-        return {v.owner_id: v for v in self._pictures_where(
-            p.owner_kind == owner_kind, p.kind == kind, p.owner_id.in_(ids))}
-
-    def covers_of(self, project_ids: Iterable[UUID]) -> dict[UUID, PictureView]:
-        return self._one_of_each(PROJECT, COVER, project_ids)
-
-    def fund_logos(self, fund_ids: Iterable[UUID]) -> dict[UUID, PictureView]:
-        return self._one_of_each(FUND, LOGO, fund_ids)
-
     def hash_in_use(self, content_hash: str) -> bool:
         p = t.pictures.c
         return bool(self._all(sa.select(p.picture_id).where(p.content_hash == content_hash)
@@ -124,3 +109,13 @@ class PictureQueries:
             with self.engine.begin() as conn:
                 conn.execute(t.picture_texts.delete().where(
                     t.picture_texts.c.picture_id.in_(ids)))
+
+    def all_covers(self) -> dict[UUID, PictureView]:
+        """Every pilot's cover, for pages of cards (one small row per pilot that has one)."""
+        p = t.pictures.c
+        return {v.owner_id: v for v in self._pictures_where(p.owner_kind == PROJECT,
+                                                            p.kind == COVER)}
+
+    def all_fund_logos(self) -> dict[UUID, PictureView]:
+        p = t.pictures.c
+        return {v.owner_id: v for v in self._pictures_where(p.owner_kind == FUND, p.kind == LOGO)}
