@@ -17,7 +17,14 @@ from PIL import Image
 from adapters.settings import picture_directory
 from domain.pictures.pictures import MAX_BYTES
 from tests.conftest import csrf_from
-from tests.e2e.test_delivery_owner import CITIZEN, OFFICER, PROPOSER, Pilot, signed_in
+from tests.e2e.test_delivery_owner import (
+    CITIZEN,
+    OFFICER,
+    OTHER_PROPOSER,
+    PROPOSER,
+    Pilot,
+    signed_in,
+)
 from tests.e2e.test_settlement_pages import recorded, words
 from tests.pictures import SVG, jpeg_with_gps, png, png_bomb
 
@@ -170,8 +177,14 @@ def test_a_citizen_another_proposer_and_an_auditor_cannot_upload(pilot, app, pla
     world.account("auditor", "auditor@zagreb.example.org")
     before = recorded(platform)
     citizen = signed_in(app, CITIZEN)
-    answer = citizen.post(f"/console/projects/{pilot.id}/pictures", data={"alt": "x"})
-    assert answer.status_code in (400, 403)
+    token = csrf_from(citizen.get("/").text)  # the sign-out form's
+    answer = citizen.post(f"/console/projects/{pilot.id}/pictures", data={
+        "csrf_token": token, "alt": "x", "kind": "cover",
+        "picture": (io.BytesIO(png()), "a.png")}, content_type="multipart/form-data")
+    assert answer.status_code == 403
+    rival = signed_in(app, OTHER_PROPOSER)
+    # Another proposer's pilot looks to them as if it did not exist.
+    assert upload(rival, f"/delivery/projects/{pilot.id}", png()).status_code == 404
     assert signed_in(app, CITIZEN).get(f"/delivery/projects/{pilot.id}").status_code == 403
     auditor = signed_in(app, "auditor@zagreb.example.org")
     refused = auditor.post(f"/console/projects/{pilot.id}/pictures", data={
