@@ -4,12 +4,14 @@ fund's sponsor logo by the officers of the fund's city."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.core import CivicfundCore
 from domain.crowdfunding.project import Project
+from domain.kernel.errors import ConcurrentChange
 from domain.matching.fund import MatchingFund
 from domain.pictures.pictures import FUND, PROJECT, InvalidPicture, PictureSet
 
@@ -36,8 +38,16 @@ class Picturing(CivicfundCore):
 
     def _picture_set(self, owner_kind: str, owner_id: UUID) -> PictureSet:
         self._may_picture(owner_kind, owner_id)
-        return self.pictures_of(owner_kind, owner_id) or PictureSet(
-            owner_kind=owner_kind, owner_id=owner_id)
+        found = self.pictures_of(owner_kind, owner_id)
+        if found is None:
+            # Started on its own first: two first uploads at once would otherwise both start
+            # it, and the second could not be decided again on top of the first.
+            with suppress(ConcurrentChange):
+                self._save_or_conflict(PictureSet(owner_kind=owner_kind, owner_id=owner_id))
+            found = self.pictures_of(owner_kind, owner_id)
+        if found is None:  # pragma: no cover - saved just now, by this call or another
+            raise ConcurrentChange("Please try again")
+        return found
 
     def add_picture(self, owner_kind: str, owner_id: UUID, *, kind: object, content_hash: str,
                     sizes: list[tuple[int, int]]) -> tuple[UUID, list[UUID]]:
