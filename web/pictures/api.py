@@ -15,7 +15,7 @@ from web.api.http import ApiError, caller, not_found, require_caller
 from web.api.schemas import one
 from web.crowdfunding.api.projects import DELIVERERS, delivered_project, visible_project
 from web.pictures.api_schemas import PictureListSchema, PictureSchema
-from web.pictures.pages import TOO_LARGE
+from web.pictures.uploading import TOO_LARGE
 from web.pictures.uploading import add_picture as add
 from web.pictures.uploading import remove_picture as remove
 from web.services import platform

@@ -15,7 +15,7 @@ from domain.pictures.pictures import FUND, LOGO, MAX_BYTES, PROJECT, PictureTooL
 from web.crowdfunding.console_forms import ActionForm
 from web.crowdfunding.delivery_routes import PilotPages
 from web.errors import error_page, json_error, status_for, wants_json
-from web.pictures.uploading import add_picture, remove_picture
+from web.pictures.uploading import TOO_LARGE, add_picture, remove_picture
 from web.services import platform
 
 bp = Blueprint("pictures", __name__)
@@ -124,10 +124,6 @@ def add_fund_logo_routes(bp: Blueprint, own_fund: Callable[[UUID], Any],
             return page(fund, status=status_for(problem), problem=problem.message)
         flash("The sponsor's logo is removed.", "success")
         return back(fund_id)
-
-
-TOO_LARGE = (f"The picture is larger than {MAX_BYTES // (1024 * 1024)} MB: make it smaller "
-             "(a photo 2000 pixels wide is plenty) and upload it again.")
 
 
 def init_app(app: Flask) -> None:

@@ -11,8 +11,11 @@ from adapters.picture_images import prepare, rendition_key
 from adapters.picture_queries import PictureView
 from domain.kernel.context import Actor
 from domain.kernel.errors import DomainError
-from domain.pictures.pictures import WIDTHS, check_kind, clean_alt
+from domain.pictures.pictures import MAX_BYTES, WIDTHS, check_kind, clean_alt
 from web.services import command, platform
+
+TOO_LARGE = (f"The picture is larger than {MAX_BYTES // (1024 * 1024)} MB: make it smaller "
+             "(a photo 2000 pixels wide is plenty) and upload it again.")
 
 
 def _forget_files(content_hashes: Iterable[str]) -> None:
