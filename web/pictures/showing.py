@@ -35,11 +35,12 @@ def card_cover(project_id: UUID) -> PictureView | None:
 
 
 def sponsor_logo(href: str | None) -> PictureView | None:
-    """The logo of the fund a capital stack's part links to (/funds/<id>), if it has one."""
-    if not href or not href.startswith("/funds/"):
+    """The logo of the fund a capital stack's part links to (…/funds/<id>), if it has one."""
+    parts = (href or "").rstrip("/").rsplit("/", 2)
+    if len(parts) != 3 or parts[1] != "funds":
         return None
     try:
-        fund_id = UUID(href.rstrip("/").rsplit("/", 1)[-1])
+        fund_id = UUID(parts[2])
     except ValueError:
         return None
     return _kept("fund_logos", platform().read.all_fund_logos).get(fund_id)
