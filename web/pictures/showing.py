@@ -46,12 +46,16 @@ def sponsor_logo(href: str | None) -> PictureView | None:
     return _kept("fund_logos", platform().read.all_fund_logos).get(fund_id)
 
 
+def _files_path() -> str:
+    """/pictures/ as the app is mounted: built once a request, not once per image."""
+    return _kept("files_path", lambda: url_for("pictures.file", key="-")[:-1])
+
+
 def picture_url(picture: PictureView, width: int | None = None, external: bool = False) -> str:
-    key = picture.key(width or picture.widest[0])
+    path = _files_path() + picture.key(width or picture.widest[0])
     if external:
-        base = platform().settings.public_url or request.host_url.rstrip("/")
-        return base + url_for("pictures.file", key=key)
-    return url_for("pictures.file", key=key)
+        return (platform().settings.public_url or request.host_url.rstrip("/")) + path
+    return path
 
 
 def srcset(picture: PictureView) -> str:
