@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -67,8 +67,10 @@ class OwnerPictures:
 
 
 def _view(row: Any) -> PictureView:
+    added = row.added_at  # SQLite gives it back without its zone, which is UTC
     return PictureView(row.picture_id, row.owner_kind, row.owner_id, row.kind, row.content_hash,
-                       [(int(w), int(h)) for w, h in row.sizes], row.alt or "", row.added_at)
+                       [(int(w), int(h)) for w, h in row.sizes], row.alt or "",
+                       added if added.tzinfo else added.replace(tzinfo=UTC))
 
 
 class PictureQueries:

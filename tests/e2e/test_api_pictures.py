@@ -32,6 +32,7 @@ def test_the_officer_uploads_lists_and_removes_a_picture(pilot, world, client):
     assert added.status_code == 201
     body = added.get_json()
     assert body["kind"] == "cover" and body["alt"] == "The bench at noon"
+    assert body["added_at"].endswith("+00:00")
     assert [(s["width"], s["height"]) for s in body["sizes"]] == [(320, 180), (640, 360),
                                                                    (1280, 720)]
     assert client.get(body["sizes"][0]["url"]).mimetype == "image/webp"
