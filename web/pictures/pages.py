@@ -137,9 +137,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(413)
     def _too_large(error: Any):
+        upload = request.endpoint in UPLOADS
+        message = TOO_LARGE if upload else error.description
         if wants_json():
-            return json_error(413, "too_large", TOO_LARGE)
-        if request.endpoint in UPLOADS:
-            return error_page(413, "Picture too large", TOO_LARGE)
-        return error_page(413, "Too much sent", "The form sent more than civicfund takes: "
-                          "shorten what you wrote and try again.")
+            return json_error(413, "too_large", message)
+        return error_page(413, "Picture too large" if upload else error.name, message)
