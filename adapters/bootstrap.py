@@ -20,11 +20,12 @@ from adapters.follower import ProjectionFollower
 from adapters.idempotency import IdempotencyStore
 from adapters.ledger import LedgerQueries
 from adapters.mail import Outbox, SmtpSettings
+from adapters.picture_store import FilePictureStore, PictureStore
 from adapters.pledge_index import ReadModelPledgeIndex
 from adapters.queries import ReadModelQueries
 from adapters.sandbox_payments import TEST_CARDS, SandboxGateway, SqlStore
 from adapters.sessions import SessionStore
-from adapters.settings import FIXED_CLOCK_WITH_STRIPE, Settings
+from adapters.settings import FIXED_CLOCK_WITH_STRIPE, Settings, picture_directory
 from adapters.storage import (
     create_engine,
     create_read_engine,
@@ -67,6 +68,7 @@ class Platform:
     erasures: Erasures | None = None
     transparency: TransparencyLog | None = None
     checkpoints: Checkpoints | None = None
+    pictures: PictureStore | None = None
     # The sandbox's test cards, offered on the pledge form in sandbox mode.
     test_cards: tuple[tuple[str, str], ...] = tuple(TEST_CARDS)
     # Fills in a message's signed links as it is sent (the web app sets it: it holds the key).
@@ -210,4 +212,5 @@ def build_platform(
         transparency=TransparencyLog(engine, reads),
         checkpoints=Checkpoints(engine, clock, lambda: load_log_key(settings),
                                 settings.log_origin, reads),
+        pictures=FilePictureStore(picture_directory(settings)),
     )

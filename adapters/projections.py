@@ -24,6 +24,7 @@ from adapters.impact_models import ImpactModels
 from adapters.ledger import LedgerModels
 from adapters.mail import MAIL_CACHE, write_held_mail, write_mail
 from adapters.offer_models import OfferModels
+from adapters.picture_models import PictureModels
 from adapters.portfolio_models import PortfolioModels
 from adapters.procurement_models import ProcurementModels
 from adapters.search import index_project
@@ -179,6 +180,7 @@ class ReadModels:
             **AgreementModels().handlers,
             **ConversationModels().handlers,
             **ImpactModels().handlers,
+            **PictureModels().handlers,
         }
         self.ledger = LedgerModels()
         self.portfolio = PortfolioModels()

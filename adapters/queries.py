@@ -23,6 +23,7 @@ from adapters.conversation_queries import (
 from adapters.department_queries import DepartmentQueries, committed_on
 from adapters.impact_queries import ImpactQueries
 from adapters.offer_queries import OfferQueries, invested_on
+from adapters.picture_queries import PictureQueries
 from adapters.portfolio_queries import PortfolioQueries
 from adapters.procurement_queries import ProcurementQueries, award_columns
 from adapters.search import matching
@@ -274,7 +275,7 @@ def _moment(text: str | None) -> datetime | None:
 
 class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, AgreementQueries,
                        PortfolioQueries, StatementQueries, ConversationQueries,
-                       ImpactQueries):
+                       ImpactQueries, PictureQueries):
     def __init__(self, engine: sa.Engine):
         self.engine = engine
         # Embedded SQLite has no round trips to save: it reads the lists one by one.

@@ -50,6 +50,9 @@ class Settings:
     log_signing_key: str = ""
     # The checkpoints' origin line; empty: the public URL's host and path plus /log.
     log_origin: str = ""
+    # Where uploaded pictures are kept (CIVICFUND_PICTURE_DIR); empty: a pictures/ directory
+    # beside the SQLite file, or under instance/ with PostgreSQL.
+    picture_dir: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -83,8 +86,18 @@ class Settings:
             proxies=int(env.get("CIVICFUND_PROXIES", "0")),
             log_signing_key=env.get("CIVICFUND_LOG_SIGNING_KEY", ""),
             log_origin=env.get("CIVICFUND_LOG_ORIGIN", "").strip(),
+            picture_dir=env.get("CIVICFUND_PICTURE_DIR", "").strip(),
             now=fixed_now(env.get("CIVICFUND_NOW", ""), env.get("CIVICFUND_PAYMENTS", "sandbox")),
         )
+
+
+def picture_directory(settings: Settings) -> Path:
+    if settings.picture_dir:
+        return Path(settings.picture_dir)
+    url = settings.database_url
+    if url.startswith("sqlite:///") and not url.endswith(":memory:"):
+        return Path(url.removeprefix("sqlite:///")).parent / "pictures"
+    return DEFAULT_INSTANCE / "pictures"
 
 
 def rate_limits_mode(text: str) -> str:

@@ -644,6 +644,31 @@ impact_values = sa.Table(
     sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# Pictures shown for a pilot (its cover, gallery and proposer's logo) or a fund (its sponsor's
+# logo): from the log's PictureSet events, which name the picture, its content hash and its sizes
+# ([[width, height], ...]); the files are in the picture store under content-hashed keys.
+pictures = sa.Table(
+    "rm_pictures",
+    metadata,
+    sa.Column("picture_id", sa.Uuid, primary_key=True),
+    sa.Column("owner_kind", sa.String(10), nullable=False),
+    sa.Column("owner_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False, index=True),
+    sa.Column("sizes", sa.JSON, nullable=False),
+    sa.Column("uploaded_by", sa.String(40), nullable=False),
+    sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Each picture's alt text, written by the person who uploaded it: kept out of the log. Not a
+# read model: a rebuild leaves it alone.
+picture_texts = sa.Table(
+    "picture_texts",
+    metadata,
+    sa.Column("picture_id", sa.Uuid, primary_key=True),
+    sa.Column("alt", sa.String(250), nullable=False),
+)
+
 READ_MODELS = (
     cities, projects, project_search, pledges, project_backers, milestones, updates,
     matching_funds, fund_rule_versions, matches, ledger_postings, ledger_balances, ledger_facts,
@@ -653,6 +678,7 @@ READ_MODELS = (
     agreements, agreement_versions, agreement_signatures, benefit_reports, distribution_payments,
     issued_bonds, bond_payouts, investment_cash_flows, distribution_payouts,
     comments, follows, conversation_preferences, impact_indicators, impact_values,
+    pictures,
 )
 
 # What people wrote on pilots (questions, comments, answers) and why an officer hid an item: the

@@ -575,13 +575,34 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+def seed_pictures(engine: sa.Engine, project_ids: list[uuid.UUID]) -> None:
+    """A cover, six gallery pictures and a logo on every project, as rows only (the page reads
+    rows; the files are not needed to render it)."""
+    now = datetime.now(UTC)
+    rows, texts = [], []
+    for project_id in project_ids:
+        for number, kind in enumerate(["cover"] + ["gallery"] * 6 + ["logo"]):
+            picture_id = uuid.uuid4()
+            rows.append({"picture_id": picture_id, "owner_kind": "project",
+                         "owner_id": project_id, "kind": kind,
+                         "content_hash": f"{number:02d}" * 32,
+                         "sizes": [[320, 180], [640, 360], [1280, 720]],
+                         "uploaded_by": "bench", "added_at": now})
+            texts.append({"picture_id": picture_id, "alt": f"Picture {number} of the pilot"})
+    with engine.begin() as conn:
+        conn.execute(t.pictures.insert(), rows)
+        conn.execute(t.picture_texts.insert(), texts)
+
+
 def bench_page(backend: str, url: str, projects: int, pledges: int, requests: int,
-               warmup: int) -> bool:
+               warmup: int, pictures: bool = False) -> bool:
     from web.app import create_app
 
     with running_platform(url) as platform:
         start = time.perf_counter()
         project_ids = seed_read_models(platform.engine, projects, pledges)
+        if pictures:
+            seed_pictures(platform.engine, project_ids)
         seeded = time.perf_counter() - start
         app = create_app({"SECRET_KEY": "bench-only"}, platform=platform)
         client = app.test_client()
@@ -590,7 +611,8 @@ def bench_page(backend: str, url: str, projects: int, pledges: int, requests: in
         if "/api/v1/projects/<uuid:project_id>" in rules:
             targets.append(("api", "/api/v1/projects/{}"))
         targets += [("static", "/static/style.css"), ("404", "/no-such-page")]
-        print(f"(b) Project page on {backend}: {projects} projects, {pledges} pledges in the "
+        print(f"(b) Project page on {backend}: {projects} projects, {pledges} pledges"
+              f"{', 8 pictures each' if pictures else ''} in the "
               f"read models (seeded in {seeded:.1f} s), {requests} requests after {warmup} "
               f"warm-up")
         rng = random.Random(11)
@@ -608,6 +630,8 @@ def bench_page(backend: str, url: str, projects: int, pledges: int, requests: in
                     raise SystemExit(f"GET {path} answered {response.status_code}")
                 if name == "page" and b'id="raised"' not in response.data:
                     raise SystemExit(f"GET {path} has no raised total: not the project page")
+                if name == "page" and pictures and b"gallery-img" not in response.data:
+                    raise SystemExit(f"GET {path} shows no gallery: pictures not seeded")
                 if number >= warmup:
                     times[name].append(elapsed)
 
@@ -657,6 +681,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seal-every", type=float, default=0.2,
                         help="(a) seconds between the sealer's rounds (default 0.2)")
     parser.add_argument("--skip-pledges", action="store_true")
+    parser.add_argument("--with-pictures", action="store_true",
+                        help="(b) a cover, six gallery pictures and a logo on every project")
     parser.add_argument("--skip-page", action="store_true")
     args = parser.parse_args(argv)
 
@@ -681,7 +707,8 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error(f"--page-on takes sqlite and/or postgres, not {backend!r}")
             with database as url:
                 results.append(bench_page(backend, url, args.projects, args.page_pledges,
-                                          args.requests, warmup=50))
+                                          args.requests, warmup=50,
+                                          pictures=args.with_pictures))
     return 0 if all(results) else 1
 
 

@@ -27,6 +27,7 @@ from domain.kernel.errors import (
 from domain.kernel.money import Money
 from domain.kernel.payments import PaymentGateway
 from domain.matching.use_cases import Matching
+from domain.pictures.use_cases import Picturing
 from domain.procurement.co_funding import CoFunding
 from domain.procurement.use_cases import Procurement
 from domain.topics import register_moved_topics
@@ -40,7 +41,7 @@ DEFAULT_HOLD_MAX_DAYS = 6
 
 
 class Civicfund(Erasing, Pledging, Settling, Measuring, Matching, CoFunding, Procurement,
-                 Paying, Sharing, Conversing):
+                 Paying, Sharing, Conversing, Picturing):
     """Every use case, recorded in one ordered log. Each area's use cases are a class of their
     own (crowdfunding's pledging, settling and delivering, matching, erasing); what they share
     (loading, permissions, conditional saves) is CivicfundCore (domain/core.py). Adding cities

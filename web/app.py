@@ -18,6 +18,8 @@ from domain.kernel.context import new_correlation_id
 from web.audit import read_only
 from web.conversation import unsubscribe
 from web.extensions import csrf, login_manager
+from web.pictures import pages as pictures
+from web.pictures import showing as picture_globals
 from web.services import read_your_writes
 
 CORRELATION_HEADER = "X-Request-Id"
@@ -79,7 +81,9 @@ def create_app(config: dict[str, Any] | None = None, platform: Platform | None =
     login_manager.init_app(app)
     read_only.init_app(app)
     unsubscribe.init_app(app)
+    pictures.init_app(app)  # before CSRF reads an upload's form
     csrf.init_app(app)
+    picture_globals.init_app(app)
 
     import web.users  # noqa: F401  (registers the flask-login loaders)
 

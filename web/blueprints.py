@@ -40,6 +40,8 @@ from web.ledger import api as ledger_api
 from web.ledger import pages as explain_pages
 from web.matching import api as matching_api
 from web.matching import fund_console, funds
+from web.pictures import api as picture_api
+from web.pictures import pages as picture_pages
 from web.procurement import api as procurement_api
 from web.procurement import api_departments, department_console
 from web.procurement import pages as call_pages
@@ -50,12 +52,12 @@ from web.transparency import pages as transparency_pages
 API_ROUTES = (projects_api, pledges_api, settlement_api, delivery_api, matching_api, ledger_api,
               api_tokens, api_privacy, api_departments, procurement_api, openapi,
               investment_api, api_agreements, api_liabilities, api_portfolio, audit_api,
-              transparency_api, conversation_api, impact_api)
+              transparency_api, conversation_api, impact_api, picture_api)
 
 PAGES = (public, auth, password_reset, email_confirmation, security_page, account, pledging,
          console, funds, fund_console, department_console, delivery, admin, webhooks, call_pages,
          invest_pages, sharing_pages, officer_pages, audit_pages, explain_pages,
-         transparency_pages, conversation_pages, impact)
+         transparency_pages, conversation_pages, impact, picture_pages)
 
 
 def BLUEPRINTS() -> list[Blueprint]:

@@ -24,6 +24,7 @@ from domain.kernel.context import SYSTEM, Actor, acting_as, new_correlation_id
 from domain.kernel.money import Money
 from domain.matching.rules import parse_rules
 from domain.procurement.cost_benefit import CostBenefitAnalysis, YearFlows
+from web.demo_pictures import add_demo_pictures
 
 DOMAIN = "demo.civicfund.org"
 # Published demo passwords: printed by `civicfund demo`, never used outside the demo.
@@ -366,6 +367,10 @@ def load_demo(platform: Platform) -> bool:
     _add_offers(platform, cities, accounts)
     _fund_with_investment(platform, cities, accounts)
     _deliver_with_impact(platform, cities, accounts)
+    platform.projections.catch_up()
+    add_demo_pictures(
+        platform, {(p.city, p.title): accounts[f"{p.officer}@{DOMAIN}"] for p in PILOTS},
+        {f.name: accounts[f"{f.officer}@{DOMAIN}"] for f in FUNDS})
     # Last, so an interrupted load is finished by the next run.
     admin = next(a for a in ACCOUNTS if a.role == "admin")
     with acting_as(SYSTEM, new_correlation_id("demo")):

@@ -63,6 +63,7 @@ def _ids(platform) -> dict[str, str]:
     account = next(a for a in platform.accounts.all() if a.role == "citizen")
     shared = next(p for p in read.projects(limit=1000) if read.agreement(p.id))
     report = read.benefit_reports_of(shared.id)[0]
+    picture = read.pictures_of("project", project.id).pictures[0]  # the demo draws them
     return {
         "shared_project_id": str(shared.id), "report_id": str(report.id),
         "project_id": str(project.id), "fund_id": str(fund.id), "raw_id": str(fund.id),
@@ -75,6 +76,7 @@ def _ids(platform) -> dict[str, str]:
         "name": f"project/{project.id}/pledged", "aggregate_id": str(project.id),
         "owner": "project", "owner_id": str(project.id), "figure": "raised", "position": "3",
         "city_name": project.city_name, "area": project.area,
+        "picture_id": str(picture.picture_id), "key": picture.keys[0],
     }
 
 

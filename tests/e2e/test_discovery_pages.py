@@ -162,10 +162,11 @@ def test_pages_stay_a_few_statements(client, seeded, platform):
     project_page = len(statements)
     with counting(platform.read.engine) as statements:
         assert client.get("/projects?q=bonfim&sort=closest_to_minimum").status_code == 200
-    assert len(statements) <= 4  # cities, themes, the pilots (search inside), city lookup
+    # cities, themes, the pilots (search inside), city lookup, the pilots' covers (all at once)
+    assert len(statements) <= 5
     with counting(platform.read.engine) as statements:
         assert client.get("/cities/Porto/areas/Bonfim").status_code == 200
-    assert len(statements) <= 4  # the city, the area, its pilots, their totals
+    assert len(statements) <= 5  # the city, the area, its pilots, their totals, their covers
     assert project_page <= 12
 
 

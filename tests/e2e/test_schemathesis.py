@@ -54,6 +54,7 @@ OFFICER_OPERATIONS = {
     "create_matching_fund_post", "amend_matching_rules_post", "top_up_matching_fund_post",
     "close_matching_fund_post", "create_department_post", "add_budget_line_post",
     "commit_to_project_post", "withdraw_commitment_delete",
+    "add_picture_post", "delete_picture_delete",
 }
 
 

@@ -62,6 +62,8 @@ DOMAIN_AREAS = {
     "transparency": {"kernel"},
     # Questions, answers and following are about a pilot.
     "conversation": {"kernel", "crowdfunding", "core"},
+    # A pilot's pictures (its delivery decides who adds them) and a fund's sponsor logo.
+    "pictures": {"kernel", "crowdfunding", "matching", "core"},
 }
 # Where concrete adapters live: pages reach the outside world through the platform, never these.
 CONCRETE_ADAPTERS = {"adapters.sandbox_payments", "adapters.stripe_payments",

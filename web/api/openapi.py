@@ -63,6 +63,7 @@ from web.matching.api_schemas import (
     rule_schema_name,
 )
 from web.matching.preview_json import MatchPreviewSchema
+from web.pictures.api_openapi import OPERATIONS as PICTURE_OPERATIONS
 from web.procurement.api_department_schemas import (
     BudgetLineCreateSchema,
     CommitmentCreateSchema,
@@ -555,6 +556,7 @@ OPERATIONS.update(PROCUREMENT_OPERATIONS)
 OPERATIONS.update(INVESTMENT_OPERATIONS)
 OPERATIONS.update(AGREEMENT_OPERATIONS)
 OPERATIONS.update(IMPACT_OPERATIONS)
+OPERATIONS.update(PICTURE_OPERATIONS)
 OPERATIONS.update(AUDIT_OPERATIONS)
 OPERATIONS.update(PORTFOLIO_OPERATIONS)
 OPERATIONS.update(TRANSPARENCY_OPERATIONS)

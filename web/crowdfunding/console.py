@@ -45,6 +45,7 @@ from web.crowdfunding.impact_forms import IndicatorForm, MeasurementForm
 from web.crowdfunding.project_form import ProjectForm
 from web.errors import error_page
 from web.extensions import login_manager
+from web.pictures.pages import add_picture_routes
 from web.services import command, platform
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -322,6 +323,7 @@ def complete_project(project_id: UUID):
 
 add_delivery_routes(bp, PAGES)
 add_impact_routes(bp, PAGES)
+add_picture_routes(bp, PAGES)
 
 
 def _back_to(project_id: UUID) -> str:

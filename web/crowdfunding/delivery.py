@@ -17,6 +17,7 @@ from web.crowdfunding.impact import add_impact_routes
 from web.crowdfunding.impact_forms import IndicatorForm, MeasurementForm
 from web.errors import error_page
 from web.extensions import login_manager
+from web.pictures.pages import add_picture_routes
 from web.services import platform
 
 bp = Blueprint("delivery", __name__, url_prefix="/delivery")
@@ -98,3 +99,4 @@ def _to_project(project_id: UUID, anchor: str = ""):
 PAGES = PilotPages(pilot=_owned_project, page=_project_page, back_to=_to_project)
 add_delivery_routes(bp, PAGES)
 add_impact_routes(bp, PAGES)
+add_picture_routes(bp, PAGES)

@@ -30,6 +30,7 @@ from web.matching.fund_form import (
     TopUpForm,
     rule_values,
 )
+from web.pictures.pages import add_fund_logo_routes
 from web.services import command, platform
 
 bp = Blueprint("fund_console", __name__, url_prefix="/console/funds")
@@ -298,3 +299,6 @@ def close(fund_id: UUID):
     flash(f"“{fund.name}” is closed: {returned.display()} goes back to {fund.sponsor}.{still}",
           "success")
     return redirect(url_for("fund_console.fund", fund_id=fund_id), code=303)
+
+
+add_fund_logo_routes(bp, _own_fund, _fund_page)

@@ -1,0 +1,123 @@
+"""What pages read about pictures: one owner's pictures with their alt text (one query), the
+covers of many pilots or the logos of many funds at once, and keeping a picture's alt text
+(outside the log) under the id its event names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from adapters import tables as t
+from adapters.picture_images import rendition_key
+from domain.pictures.pictures import COVER, FUND, GALLERY, LOGO, PROJECT
+
+
+@dataclass(frozen=True)
+class PictureView:
+    picture_id: UUID
+    owner_kind: str
+    owner_id: UUID
+    kind: str
+    content_hash: str
+    sizes: list[tuple[int, int]]  # (width, height), narrowest first
+    alt: str
+    added_at: datetime
+
+    def key(self, width: int) -> str:
+        return rendition_key(self.content_hash, width)
+
+    @property
+    def keys(self) -> list[str]:
+        return [self.key(w) for w, _ in self.sizes]
+
+    @property
+    def widest(self) -> tuple[int, int]:
+        return self.sizes[-1]
+
+    @property
+    def narrowest(self) -> tuple[int, int]:
+        return self.sizes[0]
+
+
+@dataclass(frozen=True)
+class OwnerPictures:
+    """One pilot's or fund's pictures, sorted by kind."""
+
+    pictures: list[PictureView]
+
+    def _of(self, kind: str) -> list[PictureView]:
+        return [p for p in self.pictures if p.kind == kind]
+
+    @property
+    def cover(self) -> PictureView | None:
+        return next(iter(self._of(COVER)), None)
+
+    @property
+    def gallery(self) -> list[PictureView]:
+        return self._of(GALLERY)
+
+    @property
+    def logo(self) -> PictureView | None:
+        return next(iter(self._of(LOGO)), None)
+
+
+def _view(row: Any) -> PictureView:
+    added = row.added_at  # SQLite gives it back without its zone, which is UTC
+    return PictureView(row.picture_id, row.owner_kind, row.owner_id, row.kind, row.content_hash,
+                       [(int(w), int(h)) for w, h in row.sizes], row.alt or "",
+                       added if added.tzinfo else added.replace(tzinfo=UTC))
+
+
+class PictureQueries:
+    """Mixed into ReadModelQueries."""
+
+    engine: sa.Engine
+    _all: Callable[..., list[Any]]  # ReadModelQueries's: run a statement on the read engine
+
+    def _pictures_where(self, *conditions: Any) -> list[PictureView]:
+        p, x = t.pictures.c, t.picture_texts.c
+        rows = self._all(
+            sa.select(t.pictures, x.alt)
+            .select_from(t.pictures.outerjoin(t.picture_texts, x.picture_id == p.picture_id))
+            .where(*conditions).order_by(p.added_at, p.picture_id))
+        return [_view(r) for r in rows]
+
+    def pictures_of(self, owner_kind: str, owner_id: UUID) -> OwnerPictures:
+        p = t.pictures.c
+        return OwnerPictures(self._pictures_where(p.owner_kind == owner_kind,
+                                                  p.owner_id == owner_id))
+
+    def picture(self, picture_id: UUID) -> PictureView | None:
+        found = self._pictures_where(t.pictures.c.picture_id == picture_id)
+        return found[0] if found else None
+
+    def hash_in_use(self, content_hash: str) -> bool:
+        p = t.pictures.c
+        return bool(self._all(sa.select(p.picture_id).where(p.content_hash == content_hash)
+                              .limit(1)))
+
+    def keep_alt(self, picture_id: UUID, alt: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(t.picture_texts.insert().values(picture_id=picture_id, alt=alt))
+
+    def forget_alt(self, picture_ids: Iterable[UUID]) -> None:
+        ids = set(picture_ids)
+        if ids:
+            with self.engine.begin() as conn:
+                conn.execute(t.picture_texts.delete().where(
+                    t.picture_texts.c.picture_id.in_(ids)))
+
+    def all_covers(self) -> dict[UUID, PictureView]:
+        """Every pilot's cover, for pages of cards (one small row per pilot that has one)."""
+        p = t.pictures.c
+        return {v.owner_id: v for v in self._pictures_where(p.owner_kind == PROJECT,
+                                                            p.kind == COVER)}
+
+    def all_fund_logos(self) -> dict[UUID, PictureView]:
+        p = t.pictures.c
+        return {v.owner_id: v for v in self._pictures_where(p.owner_kind == FUND, p.kind == LOGO)}

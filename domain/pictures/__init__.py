@@ -1,0 +1,1 @@
+"""Pictures: pilots' covers and galleries, proposers' and fund sponsors' logos."""

@@ -1,0 +1,1 @@
+"""Pictures on the web: uploading and removing them, serving their files, showing them."""

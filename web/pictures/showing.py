@@ -1,0 +1,73 @@
+"""What templates call to show pictures: a pilot's or fund's pictures (one query per page, kept
+for the request), the covers on cards and the sponsors' logos in a capital stack (each one
+query for the whole page, however many cards or funds it shows), and their addresses."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import Flask, g, request, url_for
+
+from adapters.picture_queries import OwnerPictures, PictureView
+from domain.pictures.pictures import FUND, PROJECT
+from web.services import platform
+
+
+def _kept(name: str, load: Any) -> Any:
+    cache = g.setdefault("pictures_cache", {})
+    if name not in cache:
+        cache[name] = load()
+    return cache[name]
+
+
+def pilot_pictures(project_id: UUID) -> OwnerPictures:
+    return _kept(f"{PROJECT}:{project_id}",
+                 lambda: platform().read.pictures_of(PROJECT, project_id))
+
+
+def fund_pictures(fund_id: UUID) -> OwnerPictures:
+    return _kept(f"{FUND}:{fund_id}", lambda: platform().read.pictures_of(FUND, fund_id))
+
+
+def card_cover(project_id: UUID) -> PictureView | None:
+    return _kept("covers", platform().read.all_covers).get(project_id)
+
+
+def sponsor_logo(href: str | None) -> PictureView | None:
+    """The logo of the fund a capital stack's part links to (…/funds/<id>), if it has one."""
+    parts = (href or "").rstrip("/").rsplit("/", 2)
+    if len(parts) != 3 or parts[1] != "funds":
+        return None
+    try:
+        fund_id = UUID(parts[2])
+    except ValueError:
+        return None
+    return _kept("fund_logos", platform().read.all_fund_logos).get(fund_id)
+
+
+def _files_path() -> str:
+    """/pictures/ as the app is mounted: built once a request, not once per image."""
+    return _kept("files_path", lambda: url_for("pictures.file", key="-")[:-1])
+
+
+def picture_url(picture: PictureView, width: int | None = None, external: bool = False) -> str:
+    path = _files_path() + picture.key(width or picture.widest[0])
+    if external:
+        return (platform().settings.public_url or request.host_url.rstrip("/")) + path
+    return path
+
+
+def srcset(picture: PictureView) -> str:
+    return ", ".join(f"{picture_url(picture, w)} {w}w" for w, _ in picture.sizes)
+
+
+def page_url() -> str:
+    base = platform().settings.public_url or request.host_url.rstrip("/")
+    return base + request.path
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        pilot_pictures=pilot_pictures, fund_pictures=fund_pictures, card_cover=card_cover,
+        sponsor_logo=sponsor_logo, picture_url=picture_url, srcset=srcset, page_url=page_url)
