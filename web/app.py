@@ -18,6 +18,7 @@ from domain.kernel.context import new_correlation_id
 from web.audit import read_only
 from web.conversation import unsubscribe
 from web.extensions import csrf, login_manager
+from web.i18n import locale
 from web.services import read_your_writes
 
 CORRELATION_HEADER = "X-Request-Id"
@@ -80,6 +81,7 @@ def create_app(config: dict[str, Any] | None = None, platform: Platform | None =
     read_only.init_app(app)
     unsubscribe.init_app(app)
     csrf.init_app(app)
+    locale.init_app(app)
 
     import web.users  # noqa: F401  (registers the flask-login loaders)
 
