@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, refresh
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import InputRequired
 
 from domain.accounts.account import OWN_REQUEST
+from domain.i18n.languages import UnknownLanguage, checked_language
 from domain.kernel.errors import DomainError
 from web.accounts.personal_data import data_of
 from web.accounts.personal_data_json import personal_data_json
@@ -47,6 +50,10 @@ def _erasure_plan():
 @bp.get("")
 @login_required
 def home():
+    return _home_page()
+
+
+def _home_page(language_problem: str | None = None, status: int = 200):
     erasures = platform().erasures
     request_ = erasures.request_of(current_user.account_id) if erasures else None
     return render_template(
@@ -54,7 +61,25 @@ def home():
         city=platform().read.city(current_user.city_id) if current_user.city_id else None,
         erasure=request_,
         waiting_for=erasures.waiting_for(current_user.account_id) if request_ else [],
-    )
+        language_problem=language_problem,
+    ), status
+
+
+@bp.post("/language")
+@login_required
+def language():
+    """The person's language for pages and mail; empty follows the browser again."""
+    chosen = (request.form.get("locale") or "").strip()
+    try:
+        locale = checked_language(chosen) if chosen else None
+    except UnknownLanguage as problem:
+        return _home_page(language_problem=problem.message, status=400)
+    platform().accounts.set_locale(current_user.account_id, locale)
+    current_user.record = replace(current_user.record, locale=locale)
+    refresh()
+    flash(gettext("Your language is saved.") if locale else
+          gettext("civicfund now follows your browser's language."), "success")
+    return redirect(url_for("account.home") + "#language", 303)
 
 
 @bp.get("/export")

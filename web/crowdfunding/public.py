@@ -21,6 +21,7 @@ from domain.procurement.cost_benefit import CostBenefitAnalysis, analyse
 from web.conversation.context import conversation_context
 from web.crowdfunding.impact import impact_section
 from web.filters import former_name
+from web.i18n.locale import belongs_to_city
 from web.matching.funds import funds_applying_to, marker, segments
 from web.services import platform
 
@@ -59,6 +60,7 @@ def visible_project(project_id: UUID) -> ProjectView:
 def _visible(project: ProjectView | None) -> ProjectView:
     if project is None or (project.status == "draft" and not may_see_draft(project)):
         abort(404, description="There is no pilot at this address.")
+    belongs_to_city(project.city_id)
     return project
 
 
@@ -139,6 +141,7 @@ def area(city_name: str, area: str):
     spelled = read.area_named(city.id, area) if city else None
     if city is None or spelled is None:
         abort(404, description="There is no pilot in this neighbourhood on civicfund.")
+    belongs_to_city(city.id, city.country)
     return render_template(
         "public/area.html", city=city, area=spelled,
         projects=read.projects(city_id=city.id, area=spelled, limit=AREA_PILOTS),
