@@ -6,7 +6,8 @@ import json
 from dataclasses import replace
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, refresh
+from flask_babel import gettext, ngettext, refresh
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
@@ -25,11 +26,12 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 class EraseForm(FlaskForm):
     password = PasswordField(
-        "Your password", validators=[InputRequired("Enter your password to confirm it is you")]
+        _l("Your password"),
+        validators=[InputRequired(_l("Enter your password to confirm it is you"))],
     )
     understood = BooleanField(
-        "I understand that my account is erased for good and cannot be brought back",
-        validators=[InputRequired("Tick the box to confirm you want your account erased")],
+        _l("I understand that my account is erased for good and cannot be brought back"),
+        validators=[InputRequired(_l("Tick the box to confirm you want your account erased"))],
     )
 
 
@@ -112,7 +114,7 @@ def erase():
     if not form.validate():
         return _erase_page(form, 422)
     if platform().accounts.authenticate(current_user.email, form.password.data) is None:
-        form.password.errors = [*form.password.errors, "That is not your password"]
+        form.password.errors = [*form.password.errors, gettext("That is not your password")]
         return _erase_page(form, 422)
     account_id = current_user.account_id
     try:
@@ -122,13 +124,14 @@ def erase():
     if outcome.erased:
         logout_user()
         cancelled = len(outcome.cancelled)
-        flash("Your account is erased: your name, email and password are gone, and so is the "
-              "mail we wrote to you. " + (
-                  f"{cancelled} pledge{'' if cancelled == 1 else 's'} "
-                  f"{'was' if cancelled == 1 else 'were'} cancelled first; nothing is charged. "
-                  if cancelled else ""
-              ) + "Pilots' figures still count what was paid, as “a former backer”.", "success")
+        flash(gettext("Your account is erased: your name, email and password are gone, and so "
+                      "is the mail we wrote to you.") + " " + (
+                  ngettext("%(num)s pledge was cancelled first; nothing is charged.",
+                           "%(num)s pledges were cancelled first; nothing is charged.",
+                           cancelled) + " " if cancelled else ""
+              ) + gettext("Pilots' figures still count what was paid, as “a former backer”."),
+              "success")
         return redirect(url_for("public.home"), 303)
-    flash("Your erasure is waiting: some of your pledges are being settled. We erase your "
-          "account as soon as they are, and you are then logged out.", "info")
+    flash(gettext("Your erasure is waiting: some of your pledges are being settled. We erase "
+                  "your account as soon as they are, and you are then logged out."), "info")
     return redirect(url_for("account.home") + "#erasure", 303)

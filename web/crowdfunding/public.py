@@ -5,6 +5,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from adapters.queries import (
@@ -33,8 +35,8 @@ PER_PAGE = 24
 MAX_SEARCH = 200
 AREA_PILOTS = 100  # an area page lists this many of its pilots (its totals count them all)
 # The ways a visitor can sort pilots (adapters/queries.py SORTS), as the form names them.
-SORT_LABELS = {ENDING_SOON: "Ending soon", MOST_BACKED: "Most backed", NEWEST: "Newest",
-               CLOSEST_TO_MINIMUM: "Closest to its minimum"}
+SORT_LABELS = {ENDING_SOON: _l("Ending soon"), MOST_BACKED: _l("Most backed"),
+               NEWEST: _l("Newest"), CLOSEST_TO_MINIMUM: _l("Closest to its minimum")}
 FEATURED = 6
 
 
@@ -92,17 +94,18 @@ def projects():
 
     problems = []
     if any(has_control_characters(value) for value in (city_name, theme, status, search, sort)):
-        problems.append("Filters are plain text: remove the control characters from the address.")
+        problems.append(
+            gettext("Filters are plain text: remove the control characters from the address."))
         city_name, theme, status, search, sort = "", "", "", "", ""
     if len(search) > MAX_SEARCH:
-        problems.append(f"A search is at most {MAX_SEARCH} characters.")
+        problems.append(gettext("A search is at most %(number)s characters.", number=MAX_SEARCH))
     city = read.city_named(city_name) if city_name else None
     if city_name and city is None:
-        problems.append(f"There is no city called “{city_name}” on civicfund.")
+        problems.append(gettext("There is no city called “%(name)s” on civicfund.", name=city_name))
     if status and status not in PUBLIC_STATUSES:
-        problems.append(f"“{status}” is not a status pilots can have.")
+        problems.append(gettext("“%(status)s” is not a status pilots can have.", status=status))
     if sort and sort not in SORT_LABELS:
-        problems.append(f"“{sort}” is not a way to sort pilots.")
+        problems.append(gettext("“%(sort)s” is not a way to sort pilots.", sort=sort))
 
     found: list[ProjectView] = []
     if not problems:
