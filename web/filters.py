@@ -6,27 +6,22 @@ Babel's ("1234,50 €" in Portugal, "3 516 000 Ft" in Hungary)."""
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
-from domain.i18n.languages import SOURCE
+from adapters.i18n import format_day, format_local_moment, format_locale, format_money
 from domain.kernel.money import Money
 from web.i18n.locale import current_language
 
-# Where a language is spoken in several countries, whose formats civicfund uses.
-FORMAT_LOCALES = {"pt": "pt_PT", "nb": "nb_NO", "hr": "hr_HR", "hu": "hu_HU", "nl": "nl_NL"}
-
 
 def _format_locale() -> str | None:
-    """Babel's locale for formats, or None for English (civicfund's own formats)."""
-    language = current_language()
-    return None if language == SOURCE else FORMAT_LOCALES.get(language, language)
+    """Babel's locale for the request's formats, or None for English (civicfund's own)."""
+    return format_locale(current_language())
 
 STATUS_WORDS = {
     "draft": _l("Draft"),
@@ -73,17 +68,7 @@ WHEN_CHARGED = {
 
 
 def money(value: Money) -> str:
-    locale = _format_locale()
-    if locale is None:
-        return value.display()
-    exponent = value.exponent
-    if value.minor % 10**exponent == 0:
-        # Whole amounts as the locale writes its currency: "3 516 000 Ft", "1234,00 €".
-        return format_currency(Decimal(value.minor // 10**exponent), value.currency,
-                               locale=locale)
-    exact = Decimal(value.minor).scaleb(-exponent)
-    return format_currency(exact, value.currency, locale=locale, currency_digits=False,
-                           decimal_quantization=False)
+    return format_money(value, current_language())
 
 
 def as_money(minor: int, currency: str) -> Money:
@@ -106,9 +91,7 @@ def number(value) -> str:
 
 
 def date(value: datetime) -> str:
-    locale = _format_locale()
-    return value.strftime("%-d %b %Y") if locale is None else format_date(
-        value, "medium", locale=locale)
+    return format_day(value, current_language())
 
 
 def datetime_(value: datetime) -> str:
@@ -127,12 +110,7 @@ def _zone(name: str | None) -> ZoneInfo:
 
 def local_datetime(value: datetime, timezone: str | None) -> str:
     """The moment as people in the city read it: "10 Dec 2026, 10:30 WET"."""
-    local = value.astimezone(_zone(timezone))
-    locale = _format_locale()
-    if locale is None:
-        return local.strftime("%-d %b %Y, %H:%M %Z")
-    return (f"{format_date(local, 'medium', locale=locale)} "
-            f"{format_datetime(local, 'HH:mm', locale=locale)} {local.tzname()}")
+    return format_local_moment(value.astimezone(_zone(timezone)), current_language())
 
 
 def local_date(value: datetime, timezone: str | None) -> str:
