@@ -2,7 +2,7 @@
 shared with the pages' filters so that money and dates read the same everywhere.
 
 English keeps civicfund's own formats ("EUR 1,234.50", "10 Dec 2026, 10:30 WET"); other
-languages get Babel's ("1234,50 €" in Portugal, "3 516 000 Ft" in Hungary)."""
+languages get Babel's ("1 234,50 €" in Portugal, "3 516 000 Ft" in Hungary)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def format_money(value: Money, language: str | None) -> str:
         return value.display()
     exponent = value.exponent
     if value.minor % 10**exponent == 0:
-        # Whole amounts as the locale writes its currency: "3 516 000 Ft", "1234,00 €".
+        # Whole amounts as the locale writes its currency: "3 516 000 Ft", "1 234,00 €".
         return format_currency(Decimal(value.minor // 10**exponent), value.currency,
                                locale=locale)
     exact = Decimal(value.minor).scaleb(-exponent)

@@ -1,7 +1,7 @@
 """Jinja filters that speak the domain: money, dates, statuses, in the request's language.
 
 English pages keep civicfund's own formats ("EUR 1,234.50", "10 Dec 2026"); other languages get
-Babel's ("1234,50 €" in Portugal, "3 516 000 Ft" in Hungary)."""
+Babel's ("1 234,50 €" in Portugal, "3 516 000 Ft" in Hungary)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
-from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
@@ -80,14 +79,6 @@ def as_money(minor: int, currency: str) -> Money:
 def amount(value: Money) -> str:
     """The decimal string forms and the API use ("1234.50"), whatever the language."""
     return value.to_decimal_string()
-
-
-def number(value) -> str:
-    """A count or measure with the locale's grouping: "12,500" in English, "12 500" in Norwegian."""
-    locale = _format_locale()
-    if locale is None:
-        return f"{value:,}" if isinstance(value, int) else str(value)
-    return format_decimal(value, locale=locale)
 
 
 def date(value: datetime) -> str:
@@ -196,5 +187,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(role_words, "role_words")
     app.add_template_filter(former_name, "former_name")
     app.add_template_filter(time_left, "time_left")
-    app.add_template_filter(number, "number")
     app.add_template_filter(lambda v: str(FUNDING_MODEL_WORDS.get(v, v)), "funding_model")

@@ -62,6 +62,8 @@ DOMAIN_AREAS = {
     "transparency": {"kernel"},
     # Questions, answers and following are about a pilot.
     "conversation": {"kernel", "crowdfunding", "core"},
+    # The languages pages and mail are written in, and a city's default one.
+    "i18n": {"kernel"},
 }
 # Where concrete adapters live: pages reach the outside world through the platform, never these.
 CONCRETE_ADAPTERS = {"adapters.sandbox_payments", "adapters.stripe_payments",
