@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from importlib.resources import files
+from pathlib import Path
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
@@ -18,8 +18,9 @@ from babel.support import NullTranslations, Translations
 from domain.i18n.languages import SOURCE, is_language
 from domain.kernel.money import Money
 
-# The catalogs live beside the templates that use most of them (web/translations).
-CATALOGS = str(files("web") / "translations")
+# The catalogs live beside the templates that use most of them (web/translations; the web
+# package is not imported for it: the projection writes mail without the web app).
+CATALOGS = str(Path(__file__).resolve().parents[1] / "web" / "translations")
 # Where a language is spoken in several countries, whose formats civicfund uses.
 FORMAT_LOCALES = {"pt": "pt_PT", "nb": "nb_NO", "hr": "hr_HR", "hu": "hu_HU", "nl": "nl_NL"}
 
@@ -58,6 +59,11 @@ def format_local_moment(local: datetime, language: str | None) -> str:
         return local.strftime("%-d %b %Y, %H:%M %Z")
     return (f"{format_date(local, 'medium', locale=locale)} "
             f"{format_datetime(local, 'HH:mm', locale=locale)} {local.tzname()}")
+
+
+def N_(text: str) -> str:
+    """Marks a string for the catalogs (pybabel extract -k N_); the page translates it."""
+    return text
 
 
 @lru_cache(maxsize=len(FORMAT_LOCALES) + 2)

@@ -31,9 +31,12 @@ CITIZEN_TEMPLATES = [
 ]
 CITIZEN_PYTHON = [
     "web/filters.py", "web/crowdfunding/pledging.py", "web/crowdfunding/public.py",
-    "web/accounts/auth.py", "web/accounts/account.py", "adapters/mail.py",
+    "web/accounts/auth.py", "web/accounts/account.py", "web/accounts/security_page.py",
+    "web/ledger/pages.py", "adapters/mail.py", "adapters/sandbox_payments.py",
+    "adapters/ledger_explain.py",
 ]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+            "N_": None}
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
 TRANSLATED = sorted(set(LANGUAGES) - {SOURCE})
 

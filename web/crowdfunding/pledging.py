@@ -82,6 +82,11 @@ class CardForm(FlaskForm):
             raise ValidationError(_l("Choose one of the sandbox test cards listed"))
 
 
+def _test_cards() -> list[tuple[str, str]]:
+    """The sandbox's test cards, named in the reader's language."""
+    return [(card, gettext(name)) for card, name in platform().test_cards]
+
+
 def _citizens_only(what: str, project: ProjectView | None = None):
     return render_template("pledges/citizens_only.html", what=what, project=project), 403
 
@@ -116,7 +121,7 @@ def _pledge_form_page(
         project=project,
         form=form,
         limit=pledge_limit(project.currency),
-        cards=platform().test_cards,
+        cards=_test_cards(),
         stripe_publishable_key=platform().settings.stripe_publishable_key,
         form_error=message,
         funds=funds_applying_to(project),
@@ -339,8 +344,8 @@ def _detail_page(
         "pledges/detail.html",
         pledge=pledge,
         project=platform().read.project(pledge.project_id),
-        card_names=dict(platform().test_cards),
-        cards=platform().test_cards,
+        card_names=dict(_test_cards()),
+        cards=_test_cards(),
         cancellable=can_cancel(pledge),
         fixable=can_fix_card(pledge),
         card_form=form or CardForm(formdata=None),

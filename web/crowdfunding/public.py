@@ -190,8 +190,8 @@ def awarded_pilot(page: ProjectPage) -> dict:
 
 
 # The parts of a call's intended capital stack, and what stands for each on a pilot.
-STACK_PARTS = (("city", "The city's departments"), ("matching", "Matching funds"),
-               ("crowd", "The crowd"), ("investors", "Investors"))
+STACK_PARTS = (("city", _l("The city's departments")), ("matching", _l("Matching funds")),
+               ("crowd", _l("The crowd")), ("investors", _l("Investors")))
 
 
 def shares_against_the_call(project: ProjectView, call) -> list[tuple[str, int, int]]:
@@ -202,7 +202,7 @@ def shares_against_the_call(project: ProjectView, call) -> list[tuple[str, int, 
            "investors": project.invested.minor if project.invested else 0}
     total = sum(now.values())
     return [
-        (label, int(call.capital_stack.get(key, 0)),
+        (str(label), int(call.capital_stack.get(key, 0)),
          (200 * now[key] + total) // (2 * total) if total else 0)
         for key, label in STACK_PARTS
     ]
@@ -215,16 +215,18 @@ def capital_stack(project: ProjectView, funds: list[ProjectFund] | None = None) 
     if funds is None:
         funds = platform().read.project_funds(project.id, project.city_id)
     stack = [fund for fund in funds if fund.held.minor]
-    parts = [("crowd", "Crowd: citizens' pledges", project.raised, None)] + [
+    parts = [("crowd", gettext("Crowd: citizens' pledges"), project.raised, None)] + [
         (f"fund-{number % 5 + 1}", fund.name, fund.held, url_for("funds.fund", raw_id=fund.id))
         for number, fund in enumerate(stack)
     ] + [
         # Each department's commitments (held and drawn) beside the crowd and the funds.
-        (f"dept-{number % 4 + 1}", f"{share.name} (city department)", share.amount, None)
+        (f"dept-{number % 4 + 1}", gettext("%(name)s (city department)", name=share.name),
+         share.amount, None)
         for number, share in enumerate(project.departments)
     ] + (
         # Investors' commitments to offers that reached their minimum.
-        [("investors", "Investors (offers that reached their minimum)", project.invested, None)]
+        [("investors", gettext("Investors (offers that reached their minimum)"),
+          project.invested, None)]
         if project.invested and project.invested.minor else []
     )
     scale = max(project.optimum, project.total)
@@ -232,8 +234,8 @@ def capital_stack(project: ProjectView, funds: list[ProjectFund] | None = None) 
         "stack": segments(parts, scale),
         "stack_markers": [
             (key, label, amount, marker(amount, scale))
-            for key, label, amount in (("minimum", "Minimum", project.minimum),
-                                       ("optimum", "Optimum", project.optimum))
+            for key, label, amount in (("minimum", gettext("Minimum"), project.minimum),
+                                       ("optimum", gettext("Optimum"), project.optimum))
         ],
         "matched_by_funds": bool(stack),
         "departments": list(project.departments),
