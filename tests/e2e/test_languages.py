@@ -83,7 +83,9 @@ def test_a_citys_page_speaks_its_language_when_the_browser_asks_for_none(client,
     assert '<html lang="pt">' in client.get(f"/projects/{seeded['lanes']}").text
     assert '<html lang="hu">' in client.get(f"/projects/{seeded['lights']}").text
     # A page of no city is English.
-    assert '<html lang="en">' in client.get("/").text
+    home = client.get("/")
+    assert '<html lang="en">' in home.text
+    assert "Accept-Language" in home.headers["Vary"]  # caches keep one copy per language
     # The browser's wish comes before the city's.
     assert '<html lang="nl">' in speaking(client, "nl").get(f"/projects/{seeded['lanes']}").text
 

@@ -76,6 +76,9 @@ def language_url(code: str) -> str:
 
 
 def _remember_pick(response):
+    if response.mimetype == "text/html":
+        # The same address reads differently per browser language and footer pick.
+        response.vary.update(("Accept-Language", "Cookie"))
     picked = g.get("picked_language")
     if picked and request.cookies.get(COOKIE) != picked:
         response.set_cookie(COOKIE, picked, max_age=ONE_YEAR, samesite="Lax", httponly=True,
