@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from babel.numbers import format_currency
 
-from tests.conftest import csrf_from, login
+from tests.conftest import World, csrf_from, login
 
 # Phrases of the English citizen pages that a Portuguese reader must never see.
 ENGLISH = ("How it works", "Log in", "Register", "Pilots taking pledges now", "About this pilot",
@@ -145,3 +145,17 @@ def test_pledge_mail_is_written_in_the_persons_language(world, seeded, platform)
     # Someone who chose no language gets English, as before.
     [english] = platform.outbox.messages(account_id=seeded["citizen"])
     assert english.subject == "Your pledge of EUR 25.00 to Smart bike lanes"
+
+
+@pytest.mark.postgres
+def test_a_language_setting_is_kept_and_writes_the_mail_on_postgresql(pg_platform, clock):
+    world = World(pg_platform, clock)
+    zagreb = world.city("Zagreb", "EUR", "HR", "Europe/Zagreb")
+    pilot = world.project(zagreb, world.officer(zagreb), title="Pametna rasvjeta")
+    citizen = world.citizen()
+    pg_platform.accounts.set_locale(citizen, "hr")
+    assert pg_platform.accounts.get(citizen).locale == "hr"
+    pledge = world.pledge(pilot, citizen, "40.00")
+    [mail] = pg_platform.outbox.messages(pledge_id=pledge)
+    amount = format_currency(Decimal("40"), "EUR", locale="hr_HR")
+    assert mail.subject == f"Vaše obećanje od {amount} za Pametna rasvjeta"
