@@ -11,6 +11,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
@@ -25,17 +26,29 @@ CATALOGS = str(Path(__file__).resolve().parents[1] / "web" / "translations")
 FORMAT_LOCALES = {"pt": "pt_PT", "nb": "nb_NO", "hr": "hr_HR", "hu": "hu_HU", "nl": "nl_NL"}
 
 
-def format_locale(language: str | None) -> str | None:
+def format_locale(language: str | None) -> Locale | None:
     """Babel's locale for a language's formats, or None for English (civicfund's own)."""
     if not is_language(language) or language == SOURCE:
         return None
-    return FORMAT_LOCALES.get(language, language)  # type: ignore[arg-type]
+    return _parsed(FORMAT_LOCALES.get(language, language))  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=len(FORMAT_LOCALES) + 2)
+def _parsed(code: str) -> Locale:
+    """Parsed once per process: Babel would parse the code again for every amount and date."""
+    return Locale.parse(code)
 
 
 def format_money(value: Money, language: str | None) -> str:
-    locale = format_locale(language)
-    if locale is None:
+    if format_locale(language) is None:
         return value.display()
+    return _formatted(value.minor, value.currency, language)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=4096)
+def _formatted(minor: int, currency: str, language: str) -> str:
+    """Babel's formatting takes a while; a page shows the same few amounts again and again."""
+    value, locale = Money(minor, currency), format_locale(language)
     exponent = value.exponent
     if value.minor % 10**exponent == 0:
         # Whole amounts as the locale writes its currency: "3 516 000 Ft", "1 234,00 €".

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
 from babel.dates import format_datetime
 from flask import Flask
 from flask_babel import gettext, ngettext
@@ -18,7 +19,7 @@ from domain.kernel.money import Money
 from web.i18n.locale import current_language
 
 
-def _format_locale() -> str | None:
+def _format_locale() -> Locale | None:
     """Babel's locale for the request's formats, or None for English (civicfund's own)."""
     return format_locale(current_language())
 

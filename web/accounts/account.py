@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, ngettext, refresh
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
@@ -19,6 +19,7 @@ from domain.kernel.errors import DomainError
 from web.accounts.personal_data import data_of
 from web.accounts.personal_data_json import personal_data_json
 from web.errors import status_for
+from web.i18n.locale import relocalise
 from web.services import command, platform
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -78,7 +79,7 @@ def language():
         return _home_page(language_problem=problem.message, status=400)
     platform().accounts.set_locale(current_user.account_id, locale)
     current_user.record = replace(current_user.record, locale=locale)
-    refresh()
+    relocalise()
     flash(gettext("Your language is saved.") if locale else
           gettext("civicfund now follows your browser's language."), "success")
     return redirect(url_for("account.home") + "#language", 303)

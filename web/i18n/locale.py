@@ -8,8 +8,8 @@ from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
-from flask import Flask, g, request
-from flask_babel import Babel, get_locale, refresh
+from flask import Flask, g, has_request_context, request
+from flask_babel import Babel, get_locale, get_translations, refresh
 from flask_login import current_user
 
 from domain.i18n.languages import LANGUAGES, SOURCE, city_language, is_language
@@ -62,7 +62,23 @@ def belongs_to_city(city_id: UUID | None = None, country: str | None = None) -> 
     """Mark the page as one city's (a pilot's, a fund's, the city's own): with no setting and no
     browser preference it speaks the city's language. The city is only read if it decides."""
     g.page_city_id, g.page_country = city_id, country
+    relocalise()
+
+
+def relocalise() -> None:
+    """Choose the request's language again (the page's city or the person's setting changed)."""
     refresh()
+    g.pop("translations", None)
+
+
+def request_translations():
+    """The request's catalog, looked up once per request rather than once per string (a page
+    has a few hundred)."""
+    if not has_request_context():
+        return get_translations()
+    if "translations" not in g:
+        g.translations = get_translations()
+    return g.translations
 
 
 def current_language() -> str:
@@ -88,6 +104,11 @@ def _remember_pick(response):
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_locale=SOURCE)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: request_translations().ugettext(text),
+        ngettext=lambda one, many, n: request_translations().ungettext(one, many, n),
+        newstyle=True,
+    )
     app.after_request(_remember_pick)
 
     @app.context_processor
