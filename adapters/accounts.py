@@ -60,6 +60,8 @@ class AccountRecord:
     email_verified_at: datetime | None = None
     # Set once the person is erased: the record is a tombstone, without name or email.
     erased_at: datetime | None = None
+    # The language the person chose for pages and mail (domain/i18n/languages.py), if any.
+    locale: str | None = None
 
     @property
     def email_verified(self) -> bool:
@@ -139,7 +141,7 @@ def _record(row: sa.Row) -> AccountRecord:
                              erased_at=erased_at)
     return AccountRecord(
         row.id, row.email, row.name, row.role, row.city_id, created_at,
-        aware(row.email_verified_at),
+        aware(row.email_verified_at), locale=row.locale,
     )
 
 
@@ -263,6 +265,14 @@ class AccountStore:
             conn.execute(
                 t.accounts.update().where(t.accounts.c.id == account_id)
                 .values(password_hash=self.hash_password(password))
+            )
+
+    def set_locale(self, account_id: UUID, locale: str | None) -> None:
+        """The person's language (None: follow the browser); the caller checked the code."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                t.accounts.update().where(t.accounts.c.id == account_id, _LIVE)
+                .values(locale=locale)
             )
 
     def mark_email_verified(self, account_id: UUID) -> None:

@@ -15,6 +15,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from adapters import tables as t
+from adapters.i18n import N_
 from adapters.queries import TOPPED_UP_BY_BENEFITS
 from adapters.storage import among
 from domain.kernel.money import Money
@@ -56,13 +57,14 @@ FIGURES: dict[str, dict[str, tuple[Part, ...]]] = {
 }
 
 LABELS = {
-    "raised": "raised from the crowd (pledged and charged)", "pending": "pending",
-    "payout": "paid out", "matched": "held by matching funds (reserved and committed)",
-    "committed": "committed", "invested": "held by investors in offers at their minimum",
-    "total": "total (crowd, matches, departments and investors)",
-    "pool": "put up by the sponsor and by pilots' benefits", "available": "available",
-    "reserved": "reserved",
-    "returned": "returned to the sponsor", "held": "committed by investors",
+    "raised": N_("raised from the crowd (pledged and charged)"), "pending": N_("pending"),
+    "payout": N_("paid out"), "matched": N_("held by matching funds (reserved and committed)"),
+    "committed": N_("committed"),
+    "invested": N_("held by investors in offers at their minimum"),
+    "total": N_("total (crowd, matches, departments and investors)"),
+    "pool": N_("put up by the sponsor and by pilots' benefits"), "available": N_("available"),
+    "reserved": N_("reserved"),
+    "returned": N_("returned to the sponsor"), "held": N_("committed by investors"),
 }
 
 

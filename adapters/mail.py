@@ -22,7 +22,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from adapters import tables as t
+from adapters.i18n import format_local_moment, format_locale, format_money, translations
 from domain.crowdfunding.pledge import Pledge
+from domain.kernel.money import Money
 
 log = logging.getLogger(__name__)
 
@@ -92,51 +94,66 @@ def _pledges_and_projects(conn: Connection, held: list[tuple[str, Any, Any]]
     }
 
 
-def _local(moment: datetime, zone: str) -> str:
+def _local(moment: datetime, zone: str, language: str | None = None) -> str:
     try:
         local = moment.astimezone(ZoneInfo(zone))
     except (ZoneInfoNotFoundError, ValueError):
         local = moment
-    return f"{local:%-d %b %Y, %H:%M} {local.tzname()}"
+    if format_locale(language) is None:
+        return f"{local:%-d %b %Y, %H:%M} {local.tzname()}"
+    return format_local_moment(local, language)
 
 
-def _amount(row: Any) -> str:
-    from domain.kernel.money import Money
-
-    return Money(row.amount, row.currency).display()
+def _amount(row: Any, language: str | None = None) -> str:
+    return format_money(Money(row.amount, row.currency), language)
 
 
-def compose(kind: str, row: Any, event: Any) -> tuple[str, str]:
-    """Subject and body of a message about a pledge."""
-    amount, title = _amount(row), row.title
+def compose(kind: str, row: Any, event: Any, language: str | None = None) -> tuple[str, str]:
+    """Subject and body of a message about a pledge, in the person's language (English when
+    they chose none)."""
+    tr = translations(language)
+    amount, title = _amount(row, language), row.title
     if kind == CONFIRMATION:
-        when = ("only if the pilot reaches its minimum by the close"
-                if row.funding_model == "all_or_nothing" else "when the campaign closes")
-        return (f"Your pledge of {amount} to {title}",
-                f"Thank you. Your pledge of {amount} to {title} is recorded and your card is "
-                f"authorised. You will be charged {when}. You can cancel it until then.")
+        body = (tr.gettext("Thank you. Your pledge of %(amount)s to %(title)s is recorded and "
+                           "your card is authorised. You will be charged only if the pilot "
+                           "reaches its minimum by the close. You can cancel it until then.")
+                if row.funding_model == "all_or_nothing" else
+                tr.gettext("Thank you. Your pledge of %(amount)s to %(title)s is recorded and "
+                           "your card is authorised. You will be charged when the campaign "
+                           "closes. You can cancel it until then."))
+        return (tr.gettext("Your pledge of %(amount)s to %(title)s") % {
+                    "amount": amount, "title": title},
+                body % {"amount": amount, "title": title})
     if kind == RECEIPT:
-        return (f"Receipt: {amount} for {title}",
-                f"{title} is funded and your card was charged {amount}. "
-                f"Payment reference: {event.reference}.")
+        return (tr.gettext("Receipt: %(amount)s for %(title)s") % {
+                    "amount": amount, "title": title},
+                tr.gettext("%(title)s is funded and your card was charged %(amount)s. "
+                           "Payment reference: %(reference)s.") % {
+                    "amount": amount, "title": title, "reference": event.reference})
     if kind == REFUND:
-        return (f"Refund: {amount} for {title}",
-                f"{title} was cancelled by its city. Your {amount} has been refunded to your card. "
-                f"Refund reference: {event.reference}.")
+        return (tr.gettext("Refund: %(amount)s for %(title)s") % {
+                    "amount": amount, "title": title},
+                tr.gettext("%(title)s was cancelled by its city. Your %(amount)s has been "
+                           "refunded to your card. Refund reference: %(reference)s.") % {
+                    "amount": amount, "title": title, "reference": event.reference})
     if kind == FAILED:
         reason = event.message.rstrip(". ")
-        return (f"Action needed: your payment for {title}",
-                f"{title} is funded, but charging your card {amount} did not work: {reason}. "
-                f"Please give another card on your pledge page before "
-                f"{_local(event.fix_by, row.timezone)}, or your pledge will be dropped. "
-                "We will also try your card again in the meantime.")
+        return (tr.gettext("Action needed: your payment for %(title)s") % {"title": title},
+                tr.gettext("%(title)s is funded, but charging your card %(amount)s did not "
+                           "work: %(reason)s. Please give another card on your pledge page "
+                           "before %(deadline)s, or your pledge will be dropped. We will also "
+                           "try your card again in the meantime.") % {
+                    "amount": amount, "title": title, "reason": reason,
+                    "deadline": _local(event.fix_by, row.timezone, language)})
     if kind == RELEASED:
-        return (f"No charge: {title}",
-                f"{title} did not go ahead, so your pledge of {amount} was released. "
-                "Nothing was charged.")
-    return (f"Your pledge to {title} was dropped",
-            f"We could not charge your card for {title} within the seven days, so your pledge "
-            f"of {amount} was dropped. Nothing was charged.")
+        return (tr.gettext("No charge: %(title)s") % {"title": title},
+                tr.gettext("%(title)s did not go ahead, so your pledge of %(amount)s was "
+                           "released. Nothing was charged.") % {
+                    "amount": amount, "title": title})
+    return (tr.gettext("Your pledge to %(title)s was dropped") % {"title": title},
+            tr.gettext("We could not charge your card for %(title)s within the seven days, so "
+                       "your pledge of %(amount)s was dropped. Nothing was charged.") % {
+                "amount": amount, "title": title})
 
 
 MESSAGES = {
@@ -170,11 +187,11 @@ def write_held_mail(conn: Connection, held: list[tuple[str, Any, Any]]) -> None:
     if not held:
         return
     about = _pledges_and_projects(conn, held)
-    erased = _erased(conn, {row.citizen_id for row in about.values()})
+    erased, languages = _erased(conn, {row.citizen_id for row in about.values()})
     messages = []
     for kind, event, _ in held:
         row = about[event.originator_id]
-        subject, body = compose(kind, row, event)
+        subject, body = compose(kind, row, event, languages.get(row.citizen_id))
         sent_at = None
         if row.citizen_id in erased:
             subject, body, sent_at = ERASED_SUBJECT, "", event.timestamp
@@ -191,15 +208,18 @@ def write_held_mail(conn: Connection, held: list[tuple[str, Any, Any]]) -> None:
     )
 
 
-def _erased(conn: Connection, account_ids: set[Any]) -> set[Any]:
-    """Which of these accounts are erased (kept for the batch in conn.info[MAIL_CACHE])."""
+def _erased(conn: Connection, account_ids: set[Any]) -> tuple[set[Any], dict[Any, str | None]]:
+    """Which of these accounts are erased, and each one's language (kept for the batch in
+    conn.info[MAIL_CACHE])."""
     cache = conn.info.get(MAIL_CACHE, {})
     unread = {account_id for account_id in account_ids if ("erased", account_id) not in cache}
     if unread:
         a = t.accounts.c
-        for row in _in_chunks(conn, sa.select(a.id, a.erased_at), a.id, unread):
+        for row in _in_chunks(conn, sa.select(a.id, a.erased_at, a.locale), a.id, unread):
             cache[("erased", row.id)] = row.erased_at is not None
-    return {account_id for account_id in account_ids if cache.get(("erased", account_id))}
+            cache[("locale", row.id)] = row.locale
+    return ({account_id for account_id in account_ids if cache.get(("erased", account_id))},
+            {account_id: cache.get(("locale", account_id)) for account_id in account_ids})
 
 
 def scrub_mail(conn: Connection, account_id: Any, now: datetime) -> int:

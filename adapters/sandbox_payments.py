@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters import tables as t
+from adapters.i18n import N_
 from adapters.storage import Prepared
 from domain.kernel.errors import PaymentDeclined
 from domain.kernel.money import Money
@@ -47,11 +48,11 @@ ACCEPTED = {
     *DECLINED_AT_CHARGE, *AUTHENTICATES_OFF_SESSION,
 }
 TEST_CARDS = [
-    ("pm_card_visa", "Visa — succeeds"),
-    ("pm_card_mastercard", "Mastercard — succeeds"),
-    ("pm_card_chargeDeclined", "Declined when you pledge"),
-    ("pm_card_chargeCustomerFail", "Saved fine, declined when charged at close"),
-    ("pm_card_authenticationRequired", "Needs authentication when charged at close"),
+    ("pm_card_visa", N_("Visa — succeeds")),
+    ("pm_card_mastercard", N_("Mastercard — succeeds")),
+    ("pm_card_chargeDeclined", N_("Declined when you pledge")),
+    ("pm_card_chargeCustomerFail", N_("Saved fine, declined when charged at close")),
+    ("pm_card_authenticationRequired", N_("Needs authentication when charged at close")),
 ]
 
 

@@ -24,6 +24,8 @@ accounts = sa.Table(
     # Set when the person is erased: the row stays as a tombstone (its id still resolves) with
     # the name, email and password hash gone.
     sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True),
+    # The language chosen for pages and mail; empty means the browser's, then the city's.
+    sa.Column("locale", sa.String(8), nullable=True),
 )
 
 # Erasure requests: who asked, why (a category, as in the log's Account.Erased event, and the

@@ -13,6 +13,8 @@ from uuid import UUID
 import psycopg
 import pytest
 import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
 from hypothesis import settings
 
 from adapters import migrate
@@ -23,6 +25,19 @@ from domain.crowdfunding.project import BudgetLine
 from domain.kernel.clock import FixedClock
 from domain.kernel.context import SYSTEM, Actor, acting_as
 from domain.kernel.money import Money
+
+
+class EnglishClient(FlaskClient):
+    """A browser that asks for English: the demo cities' pages would otherwise speak their
+    city's language (PT, HR, HU...). Tests of other languages send their own Accept-Language."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+
+
+# Every app the tests make (fixtures and tests' own create_app) hands out English clients.
+Flask.test_client_class = EnglishClient
 
 START = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 

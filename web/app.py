@@ -18,6 +18,7 @@ from domain.kernel.context import new_correlation_id
 from web.audit import read_only
 from web.conversation import unsubscribe
 from web.extensions import csrf, login_manager
+from web.i18n import locale
 from web.pictures import pages as pictures
 from web.pictures import showing as picture_globals
 from web.services import read_your_writes
@@ -84,6 +85,7 @@ def create_app(config: dict[str, Any] | None = None, platform: Platform | None =
     pictures.init_app(app)  # before CSRF reads an upload's form
     csrf.init_app(app)
     picture_globals.init_app(app)
+    locale.init_app(app)
 
     import web.users  # noqa: F401  (registers the flask-login loaders)
 

@@ -1,59 +1,74 @@
-"""Jinja filters that speak the domain: money, dates, statuses."""
+"""Jinja filters that speak the domain: money, dates, statuses, in the request's language.
+
+English pages keep civicfund's own formats ("EUR 1,234.50", "10 Dec 2026"); other languages get
+Babel's ("1 234,50 €" in Portugal, "3 516 000 Ft" in Hungary)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
+from babel.dates import format_datetime
 from flask import Flask
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 
+from adapters.i18n import format_day, format_local_moment, format_locale, format_money
 from domain.kernel.money import Money
+from web.i18n.locale import current_language
+
+
+def _format_locale() -> Locale | None:
+    """Babel's locale for the request's formats, or None for English (civicfund's own)."""
+    return format_locale(current_language())
 
 STATUS_WORDS = {
-    "draft": "Draft",
-    "open": "Campaign open",
-    "funded": "Funded",
-    "unfunded": "Not funded",
-    "delivering": "Delivering",
-    "completed": "Completed",
-    "cancelled": "Cancelled",
-    "requested": "Requested",
-    "authorised": "Authorised — not charged yet",
-    "charged": "Charged",
-    "released": "Released — not charged",
-    "payment_failed": "Payment failed — please update your card",
-    "dropped": "Dropped",
-    "refunded": "Refunded",
+    "draft": _l("Draft"),
+    "open": _l("Campaign open"),
+    "funded": _l("Funded"),
+    "unfunded": _l("Not funded"),
+    "delivering": _l("Delivering"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+    "requested": _l("Requested"),
+    "authorised": _l("Authorised — not charged yet"),
+    "charged": _l("Charged"),
+    "released": _l("Released — not charged"),
+    "payment_failed": _l("Payment failed — please update your card"),
+    "dropped": _l("Dropped"),
+    "refunded": _l("Refunded"),
 }
 # An authorised pledge, said precisely once the project's funding model is known.
 AUTHORISED_WORDS = {
-    "all_or_nothing": "Authorised — charged only if the minimum is reached",
-    "keep_what_you_raise": "Authorised — charged when the campaign closes",
+    "all_or_nothing": _l("Authorised — charged only if the minimum is reached"),
+    "keep_what_you_raise": _l("Authorised — charged when the campaign closes"),
 }
 # Roles in people's words: "city" is the code, "city officer" what people call it.
 ROLE_WORDS = {
-    "citizen": "Citizen",
-    "city": "City officer",
-    "proposer": "Proposer",
-    "investor": "Investor",
-    "auditor": "Auditor",
-    "admin": "Administrator",
-    "evaluator": "Evaluator",
+    "citizen": _l("Citizen"),
+    "city": _l("City officer"),
+    "proposer": _l("Proposer"),
+    "investor": _l("Investor"),
+    "auditor": _l("Auditor"),
+    "admin": _l("Administrator"),
+    "evaluator": _l("Evaluator"),
 }
 FUNDING_MODEL_WORDS = {
-    "all_or_nothing": "All or nothing",
-    "keep_what_you_raise": "Keep what you raise",
+    "all_or_nothing": _l("All or nothing"),
+    "keep_what_you_raise": _l("Keep what you raise"),
 }
 # When a pledge is charged, in one sentence per funding model (pages and flash messages).
 WHEN_CHARGED = {
-    "all_or_nothing": "You are charged only if the pilot reaches its minimum by the close; "
-                      "otherwise nobody pays.",
-    "keep_what_you_raise": "You are charged when the campaign closes, whatever the total raised.",
+    "all_or_nothing": _l("You are charged only if the pilot reaches its minimum by the close; "
+                         "otherwise nobody pays."),
+    "keep_what_you_raise": _l(
+        "You are charged when the campaign closes, whatever the total raised."),
 }
 
 
 def money(value: Money) -> str:
-    return value.display()
+    return format_money(value, current_language())
 
 
 def as_money(minor: int, currency: str) -> Money:
@@ -63,15 +78,19 @@ def as_money(minor: int, currency: str) -> Money:
 
 
 def amount(value: Money) -> str:
+    """The decimal string forms and the API use ("1234.50"), whatever the language."""
     return value.to_decimal_string()
 
 
 def date(value: datetime) -> str:
-    return value.strftime("%-d %b %Y")
+    return format_day(value, current_language())
 
 
 def datetime_(value: datetime) -> str:
-    return value.strftime("%-d %b %Y, %H:%M UTC")
+    locale = _format_locale()
+    if locale is None:
+        return value.strftime("%-d %b %Y, %H:%M UTC")
+    return format_datetime(value, "medium", tzinfo=ZoneInfo("UTC"), locale=locale) + " UTC"
 
 
 def _zone(name: str | None) -> ZoneInfo:
@@ -83,22 +102,32 @@ def _zone(name: str | None) -> ZoneInfo:
 
 def local_datetime(value: datetime, timezone: str | None) -> str:
     """The moment as people in the city read it: "10 Dec 2026, 10:30 WET"."""
-    return value.astimezone(_zone(timezone)).strftime("%-d %b %Y, %H:%M %Z")
+    return format_local_moment(value.astimezone(_zone(timezone)), current_language())
 
 
 def local_date(value: datetime, timezone: str | None) -> str:
     """The calendar day of the moment in the city: a 23:30 UTC close is the next day in Zagreb."""
-    return value.astimezone(_zone(timezone)).strftime("%-d %b %Y")
+    return date(value.astimezone(_zone(timezone)))
 
 
 def status_words(value: str, funding_model: str | None = None) -> str:
     if value == "authorised" and funding_model in AUTHORISED_WORDS:
-        return AUTHORISED_WORDS[funding_model]
-    return STATUS_WORDS.get(value, value.replace("_", " ").capitalize())
+        return str(AUTHORISED_WORDS[funding_model])
+    if value in STATUS_WORDS:
+        return str(STATUS_WORDS[value])
+    return value.replace("_", " ").capitalize()
 
 
-def _count(number: int, unit: str) -> str:
-    return f"{number} {unit}{'' if number == 1 else 's'}"
+def _days(number: int) -> str:
+    return ngettext("%(num)s day", "%(num)s days", number)
+
+
+def _hours(number: int) -> str:
+    return ngettext("%(num)s hour", "%(num)s hours", number)
+
+
+def _minutes(number: int) -> str:
+    return ngettext("%(num)s minute", "%(num)s minutes", number)
 
 
 def time_left(closes_at: datetime, now: datetime) -> str:
@@ -106,33 +135,31 @@ def time_left(closes_at: datetime, now: datetime) -> str:
     hours, and on the last day hours and minutes ("1 day left" minutes before a close misled)."""
     seconds = int((closes_at - now).total_seconds())
     if seconds > 2 * 86400:
-        return f"{-(-seconds // 86400)} days left"
+        return gettext("%(time)s left", time=_days(-(-seconds // 86400)))
     days, rest = divmod(max(seconds, 0), 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days:
-        parts = [_count(days, "day")] + ([_count(hours, "hour")] if hours else [])
+        parts = [_days(days)] + ([_hours(hours)] if hours else [])
     elif hours or minutes:
-        parts = ([_count(hours, "hour")] if hours else []) + (
-            [_count(minutes, "minute")] if minutes else []
-        )
+        parts = ([_hours(hours)] if hours else []) + ([_minutes(minutes)] if minutes else [])
     else:
-        return "less than a minute left"
-    return " ".join(parts) + " left"
+        return gettext("less than a minute left")
+    return gettext("%(time)s left", time=" ".join(parts))
 
 
 def role_words(role: str) -> str:
     """A role as people say it, in lower case for running text: "city officer"."""
-    return ROLE_WORDS.get(role, role.replace("_", " ").capitalize()).lower()
+    return str(ROLE_WORDS.get(role, role.replace("_", " ").capitalize())).lower()
 
 
 def former_name(role: str) -> str:
     """What pages say where an erased person's name would be."""
-    return "a former backer" if role == "citizen" else "a former member"
+    return gettext("a former backer") if role == "citizen" else gettext("a former member")
 
 
 def when_charged(funding_model: str) -> str:
-    return WHEN_CHARGED.get(funding_model, "")
+    return str(WHEN_CHARGED.get(funding_model, ""))
 
 
 def percent_step(value) -> int:
@@ -161,4 +188,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(role_words, "role_words")
     app.add_template_filter(former_name, "former_name")
     app.add_template_filter(time_left, "time_left")
-    app.add_template_filter(lambda v: FUNDING_MODEL_WORDS.get(v, v), "funding_model")
+    app.add_template_filter(lambda v: str(FUNDING_MODEL_WORDS.get(v, v)), "funding_model")

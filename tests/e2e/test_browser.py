@@ -67,7 +67,7 @@ def test_a_new_citizen_pledges_in_a_browser_and_sees_the_total_move(world, live_
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
+            page = browser.new_page(locale="en-GB")
             page.set_default_timeout(15_000)
 
             page.goto(f"{live_server}/register")

@@ -38,7 +38,7 @@ def test_the_preview_follows_the_amount_typed_and_the_button_works_without_waiti
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
+            page = browser.new_page(locale="en-GB")
             page.set_default_timeout(15_000)
             page.goto(f"{live_server}/login")
             page.fill('input[name="email"]', world.emails[citizen])

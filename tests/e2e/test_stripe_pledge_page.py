@@ -262,7 +262,7 @@ def test_in_a_browser_the_element_hands_its_payment_method_to_the_form(
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
+            page = browser.new_page(locale="en-GB")
             page.set_default_timeout(15_000)
             if stripe_loads:
                 page.route("https://js.stripe.com/v3/", lambda route: route.fulfill(

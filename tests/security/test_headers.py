@@ -145,7 +145,7 @@ def test_pages_with_bars_and_scripts_work_under_the_policy(app, world, tmp_path)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-            page = browser.new_page()
+            page = browser.new_page(locale="en-GB")
             page.on("console", lambda m: violations.append(m.text)
                     if "Content Security Policy" in m.text else None)
             page.goto(f"{base}/projects/{project}")

@@ -64,6 +64,8 @@ DOMAIN_AREAS = {
     "conversation": {"kernel", "crowdfunding", "core"},
     # A pilot's pictures (its delivery decides who adds them) and a fund's sponsor logo.
     "pictures": {"kernel", "crowdfunding", "matching", "core"},
+    # The languages pages and mail are written in, and a city's default one.
+    "i18n": {"kernel"},
 }
 # Where concrete adapters live: pages reach the outside world through the platform, never these.
 CONCRETE_ADAPTERS = {"adapters.sandbox_payments", "adapters.stripe_payments",

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import InputRequired
 
 from domain.accounts.account import OWN_REQUEST
+from domain.i18n.languages import UnknownLanguage, checked_language
 from domain.kernel.errors import DomainError
 from web.accounts.personal_data import data_of
 from web.accounts.personal_data_json import personal_data_json
 from web.errors import status_for
+from web.i18n.locale import relocalise
 from web.services import command, platform
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -22,11 +27,12 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 class EraseForm(FlaskForm):
     password = PasswordField(
-        "Your password", validators=[InputRequired("Enter your password to confirm it is you")]
+        _l("Your password"),
+        validators=[InputRequired(_l("Enter your password to confirm it is you"))],
     )
     understood = BooleanField(
-        "I understand that my account is erased for good and cannot be brought back",
-        validators=[InputRequired("Tick the box to confirm you want your account erased")],
+        _l("I understand that my account is erased for good and cannot be brought back"),
+        validators=[InputRequired(_l("Tick the box to confirm you want your account erased"))],
     )
 
 
@@ -47,6 +53,10 @@ def _erasure_plan():
 @bp.get("")
 @login_required
 def home():
+    return _home_page()
+
+
+def _home_page(language_problem: str | None = None, status: int = 200):
     erasures = platform().erasures
     request_ = erasures.request_of(current_user.account_id) if erasures else None
     return render_template(
@@ -54,7 +64,25 @@ def home():
         city=platform().read.city(current_user.city_id) if current_user.city_id else None,
         erasure=request_,
         waiting_for=erasures.waiting_for(current_user.account_id) if request_ else [],
-    )
+        language_problem=language_problem,
+    ), status
+
+
+@bp.post("/language")
+@login_required
+def language():
+    """The person's language for pages and mail; empty follows the browser again."""
+    chosen = (request.form.get("locale") or "").strip()
+    try:
+        locale = checked_language(chosen) if chosen else None
+    except UnknownLanguage as problem:
+        return _home_page(language_problem=problem.message, status=400)
+    platform().accounts.set_locale(current_user.account_id, locale)
+    current_user.record = replace(current_user.record, locale=locale)
+    relocalise()
+    flash(gettext("Your language is saved.") if locale else
+          gettext("civicfund now follows your browser's language."), "success")
+    return redirect(url_for("account.home") + "#language", 303)
 
 
 @bp.get("/export")
@@ -87,7 +115,7 @@ def erase():
     if not form.validate():
         return _erase_page(form, 422)
     if platform().accounts.authenticate(current_user.email, form.password.data) is None:
-        form.password.errors = [*form.password.errors, "That is not your password"]
+        form.password.errors = [*form.password.errors, gettext("That is not your password")]
         return _erase_page(form, 422)
     account_id = current_user.account_id
     try:
@@ -97,13 +125,14 @@ def erase():
     if outcome.erased:
         logout_user()
         cancelled = len(outcome.cancelled)
-        flash("Your account is erased: your name, email and password are gone, and so is the "
-              "mail we wrote to you. " + (
-                  f"{cancelled} pledge{'' if cancelled == 1 else 's'} "
-                  f"{'was' if cancelled == 1 else 'were'} cancelled first; nothing is charged. "
-                  if cancelled else ""
-              ) + "Pilots' figures still count what was paid, as “a former backer”.", "success")
+        flash(gettext("Your account is erased: your name, email and password are gone, and so "
+                      "is the mail we wrote to you.") + " " + (
+                  ngettext("%(num)s pledge was cancelled first; nothing is charged.",
+                           "%(num)s pledges were cancelled first; nothing is charged.",
+                           cancelled) + " " if cancelled else ""
+              ) + gettext("Pilots' figures still count what was paid, as “a former backer”."),
+              "success")
         return redirect(url_for("public.home"), 303)
-    flash("Your erasure is waiting: some of your pledges are being settled. We erase your "
-          "account as soon as they are, and you are then logged out.", "info")
+    flash(gettext("Your erasure is waiting: some of your pledges are being settled. We erase "
+                  "your account as soon as they are, and you are then logged out."), "info")
     return redirect(url_for("account.home") + "#erasure", 303)

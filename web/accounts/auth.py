@@ -10,6 +10,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
@@ -29,24 +31,27 @@ REGISTERED_EMAIL = "registered_email"
 
 def plain_text(form, field) -> None:
     if field.data and has_control_characters(field.data):
-        raise ValidationError("Use letters, digits and punctuation only")
+        raise ValidationError(_l("Use letters, digits and punctuation only"))
 
 
 class RegisterForm(FlaskForm):
-    name = StringField("Your name", validators=[InputRequired("Enter your name"), plain_text])
+    name = StringField(_l("Your name"),
+                       validators=[InputRequired(_l("Enter your name")), plain_text])
     email = StringField(
-        "Email address", validators=[InputRequired("Enter your email address"), plain_text]
+        _l("Email address"),
+        validators=[InputRequired(_l("Enter your email address")), plain_text],
     )
     # Length and commonness are the password policy's (adapters/password_policy.py).
-    password = PasswordField("Password", validators=[InputRequired("Choose a password")])
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Choose a password"))])
     next = HiddenField()
 
 
 class LoginForm(FlaskForm):
     email = StringField(
-        "Email address", validators=[InputRequired("Enter your email address"), plain_text]
+        _l("Email address"),
+        validators=[InputRequired(_l("Enter your email address")), plain_text],
     )
-    password = PasswordField("Password", validators=[InputRequired("Enter your password")])
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password"))])
     next = HiddenField()
 
 
@@ -129,9 +134,9 @@ def login():
         record = platform().accounts.authenticate(form.email.data, form.password.data)
         if record is not None:
             start_session(record)
-            flash(f"Welcome back, {record.name}.", "success")
+            flash(gettext("Welcome back, %(name)s.", name=record.name), "success")
             return redirect(safe_next(form.next.data) or url_for("public.home"), 303)
-        _add_error(form.password, "That email and password do not match an account")
+        _add_error(form.password, gettext("That email and password do not match an account"))
         status = 401
     elif request.method == "POST":
         status = 422
@@ -151,5 +156,5 @@ def logout():
         platform().sessions.end(current_session_id())
         logout_user()
         session.clear()
-        flash("You are logged out.", "info")
+        flash(gettext("You are logged out."), "info")
     return redirect(url_for("public.home"), 303)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
@@ -22,12 +24,13 @@ bp = Blueprint("security", __name__, url_prefix="/security")
 
 
 class PasswordChangeForm(FlaskForm):
-    current = PasswordField("Current password",
-                            validators=[InputRequired("Enter your current password")])
-    password = PasswordField("New password", validators=[InputRequired("Choose a new password")])
-    confirm = PasswordField("New password again", validators=[
-        InputRequired("Type the new password again"),
-        EqualTo("password", "The two new passwords are not the same"),
+    current = PasswordField(_l("Current password"),
+                            validators=[InputRequired(_l("Enter your current password"))])
+    password = PasswordField(_l("New password"),
+                             validators=[InputRequired(_l("Choose a new password"))])
+    confirm = PasswordField(_l("New password again"), validators=[
+        InputRequired(_l("Type the new password again")),
+        EqualTo("password", _l("The two new passwords are not the same")),
     ])
 
 
@@ -64,7 +67,7 @@ def change_password():
         return _page(form, status=422)
     accounts = platform().accounts
     if not accounts.password_matches(current_user.account_id, form.current.data):
-        form.current.errors = [*form.current.errors, "That is not your current password"]
+        form.current.errors = [*form.current.errors, gettext("That is not your current password")]
         return _page(form, status=422)
     try:
         platform().change_password(current_user.account_id, form.password.data)
@@ -74,7 +77,7 @@ def change_password():
     record = accounts.get(current_user.account_id)
     send_password_changed(record)
     start_session(record)  # every session ended; this browser goes on with a new one
-    flash("Your password is changed. Every other session was logged out.", "success")
+    flash(gettext("Your password is changed. Every other session was logged out."), "success")
     return redirect(url_for("security.page"), 303)
 
 
@@ -88,12 +91,14 @@ def create_token():
 def revoke_token(token_id: UUID):
     if not platform().accounts.revoke_token(current_user.account_id, token_id):
         abort(404, description="You have no API token with that id.")
-    flash("The token is revoked: requests that send it are refused from now on.", "success")
+    flash(gettext("The token is revoked: requests that send it are refused from now on."),
+          "success")
     return redirect(url_for("security.page") + "#tokens", 303)
 
 
 @bp.post("/sessions/others")
 def end_other_sessions():
     ended = platform().sessions.end_all(current_user.account_id, keep=current_session_id())
-    flash(f"Logged out {ended} other session{'s' if ended != 1 else ''}.", "success")
+    flash(ngettext("Logged out %(num)s other session.", "Logged out %(num)s other sessions.",
+                   ended), "success")
     return redirect(url_for("security.page") + "#sessions", 303)

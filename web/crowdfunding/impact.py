@@ -28,6 +28,7 @@ from web.crowdfunding.delivery_routes import PilotPages, run_on_pilot
 from web.crowdfunding.impact_chart import chart
 from web.crowdfunding.impact_forms import IndicatorForm, MeasurementForm
 from web.crowdfunding.impact_reporting import report_with_evidence
+from web.i18n.locale import belongs_to_city
 from web.services import platform
 
 bp = Blueprint("impact", __name__)
@@ -132,6 +133,7 @@ def city_impact(city_id: UUID):
     city = platform().read.city(city_id)
     if city is None:
         abort(404, description="There is no city at this address.")
+    belongs_to_city(city.id, city.country)
     return render_template("public/city_impact.html", city=city,
                            pilots=platform().read.city_impact(city_id))
 

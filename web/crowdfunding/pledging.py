@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
@@ -26,7 +28,7 @@ from domain.matching.use_cases import PreviewedMatch
 from web.crowdfunding.public import visible_project
 from web.crowdfunding.stripe_element import collects_cards_with_stripe, is_payment_method_id
 from web.errors import json_error, status_for
-from web.filters import local_datetime, when_charged
+from web.filters import local_datetime, money, when_charged
 from web.matching.funds import funds_applying_to
 from web.matching.preview_json import preview_json
 from web.services import command, platform
@@ -38,44 +40,51 @@ DEFAULT_CARD = "pm_card_visa"
 
 
 class PledgeForm(FlaskForm):
-    amount = StringField("Amount", validators=[InputRequired("Enter the amount you pledge")])
+    amount = StringField(
+        _l("Amount"), validators=[InputRequired(_l("Enter the amount you pledge"))]
+    )
     # One per rendering of the form: sending it twice (a double click, a retry after a lost
     # answer) records one pledge.
     idempotency_key = HiddenField()
     # Radio buttons of the sandbox's test cards; a plain field so the check below owns the message.
     payment_method = StringField(
-        "Payment method",
+        _l("Payment method"),
         default=DEFAULT_CARD,
-        validators=[InputRequired("Choose a payment method")],
+        validators=[InputRequired(_l("Choose a payment method"))],
     )
     # The person's backer-wall setting (web/conversation), offered where they back a pilot.
-    on_backer_wall = BooleanField("Show my display name on this pilot's backer wall")
+    on_backer_wall = BooleanField(_l("Show my display name on this pilot's backer wall"))
 
     def validate_payment_method(self, field) -> None:
         if collects_cards_with_stripe():
             if not is_payment_method_id(field.data):
-                raise ValidationError("Enter your card details in the card form")
+                raise ValidationError(_l("Enter your card details in the card form"))
             return
         if field.data not in dict(platform().test_cards):
-            raise ValidationError("Choose one of the sandbox test cards listed")
+            raise ValidationError(_l("Choose one of the sandbox test cards listed"))
 
 
 class CardForm(FlaskForm):
     """Another card for a pledge whose charge failed."""
 
     payment_method = StringField(
-        "Card to charge",
+        _l("Card to charge"),
         default=DEFAULT_CARD,
-        validators=[InputRequired("Choose a card")],
+        validators=[InputRequired(_l("Choose a card"))],
     )
 
     def validate_payment_method(self, field) -> None:
         if collects_cards_with_stripe():
             if not is_payment_method_id(field.data):
-                raise ValidationError("Enter your new card's details in the card form")
+                raise ValidationError(_l("Enter your new card's details in the card form"))
             return
         if field.data not in dict(platform().test_cards):
-            raise ValidationError("Choose one of the sandbox test cards listed")
+            raise ValidationError(_l("Choose one of the sandbox test cards listed"))
+
+
+def _test_cards() -> list[tuple[str, str]]:
+    """The sandbox's test cards, named in the reader's language."""
+    return [(card, gettext(name)) for card, name in platform().test_cards]
 
 
 def _citizens_only(what: str, project: ProjectView | None = None):
@@ -112,7 +121,7 @@ def _pledge_form_page(
         project=project,
         form=form,
         limit=pledge_limit(project.currency),
-        cards=platform().test_cards,
+        cards=_test_cards(),
         stripe_publishable_key=platform().settings.stripe_publishable_key,
         form_error=message,
         funds=funds_applying_to(project),
@@ -124,7 +133,7 @@ def _preview_page(project: ProjectView, form: PledgeForm):
     """The form again, with what each fund would add to the amount typed; records nothing."""
     text = (form.amount.data or "").strip()
     if not text:
-        _add_error(form.amount, "Enter the amount you pledge to see what the funds add")
+        _add_error(form.amount, gettext("Enter the amount you pledge to see what the funds add"))
         return _pledge_form_page(project, form, 422)
     try:
         amount = Money.parse(text, project.currency)
@@ -162,16 +171,17 @@ def live_preview(project_id: UUID):
 def pledge(project_id: UUID):
     project = visible_project(project_id)
     if not current_user.has_role("citizen"):
-        return _citizens_only("pledge to a pilot", project)
+        return _citizens_only(gettext("pledge to a pilot"), project)
     if not current_user.email_verified:
         return render_template("pledges/confirm_first.html", project=project), 403
     form = PledgeForm()
     now = platform().clock.now()
     if not project.is_taking_pledges(now):
         reason = (
-            f"Pledges open on {local_datetime(project.opens_at, project.timezone)}."
+            gettext("Pledges open on %(when)s.",
+                    when=local_datetime(project.opens_at, project.timezone))
             if project.status == "open" and now < project.opens_at
-            else "This pilot's campaign is not taking pledges."
+            else gettext("This pilot's campaign is not taking pledges.")
         )
         return _pledge_form_page(project, form, 409, reason)
     if request.method == "GET":
@@ -196,18 +206,18 @@ def pledge(project_id: UUID):
                 fingerprint(str(project.id), amount_text.strip(), method),
             )
         except KeyInUse:
-            return _pledge_form_page(project, form, 409, (
+            return _pledge_form_page(project, form, 409, gettext(
                 "This pledge is being recorded right now. Look at your pledges in a moment "
                 "before you pledge again."
             ))
         except KeyReused:
             form.idempotency_key.data = new_form_key()
-            return _pledge_form_page(project, form, 409, (
+            return _pledge_form_page(project, form, 409, gettext(
                 "This form was already sent with other details. Check the amount and card, "
                 "then pledge again."
             ))
         if isinstance(outcome, Answer):
-            flash("That pledge was already recorded; here it is.", "info")
+            flash(gettext("That pledge was already recorded; here it is."), "info")
             return redirect(outcome.location or url_for("pledges.mine"), 303)
         claim = outcome
     try:
@@ -252,11 +262,11 @@ def pledge(project_id: UUID):
     matched = Money.zero(project.currency)
     with suppress(Exception):
         matched = platform().app.matched_to(made)
-    added = (f" The matching funds add {matched.display()} to it."
+    added = (" " + gettext("The matching funds add %(amount)s to it.", amount=money(matched))
              if matched.is_positive() else "")
     flash(
-        f"Thank you! You pledged {amount.display()} to {project.title}.{added} "
-        f"{when_charged(project.funding_model)}",
+        gettext("Thank you! You pledged %(amount)s to %(title)s.", amount=money(amount),
+                title=project.title) + f"{added} {when_charged(project.funding_model)}",
         "success",
     )
     return redirect(url_for("pledges.detail", pledge_id=pledge_id), 303)
@@ -334,8 +344,8 @@ def _detail_page(
         "pledges/detail.html",
         pledge=pledge,
         project=platform().read.project(pledge.project_id),
-        card_names=dict(platform().test_cards),
-        cards=platform().test_cards,
+        card_names=dict(_test_cards()),
+        cards=_test_cards(),
         cancellable=can_cancel(pledge),
         fixable=can_fix_card(pledge),
         card_form=form or CardForm(formdata=None),
@@ -371,9 +381,10 @@ def change_card(pledge_id: UUID):
     form = CardForm()
     if not can_fix_card(pledge):
         return _detail_page(pledge, status=409, problem=(
-            "This pledge's card can no longer be changed: "
-            + ("its payment is not waiting for a new card." if pledge.status != "payment_failed"
-               else "the time to fix it has passed.")
+            gettext("This pledge's card can no longer be changed: its payment is not waiting "
+                    "for a new card.") if pledge.status != "payment_failed"
+            else gettext("This pledge's card can no longer be changed: the time to fix it has "
+                         "passed.")
         ))
     if not form.validate():
         return _detail_page(pledge, form=form, status=422)
@@ -392,13 +403,15 @@ def change_card(pledge_id: UUID):
         return _detail_page(fresh, status=status_for(error), problem=error.message)
     fresh = platform().read.pledge(pledge_id) or pledge
     if charged:
-        flash(f"Thank you: your new card was charged {pledge.amount.display()} "
-              f"for {pledge.project_title}.", "success")
+        flash(gettext("Thank you: your new card was charged %(amount)s for %(title)s.",
+                      amount=money(pledge.amount), title=pledge.project_title), "success")
     else:
-        reason = (fresh.failure or "the charge did not go through").rstrip(".")
-        deadline = (f" Try another card before {local_datetime(fresh.fix_by, fresh.timezone)}."
+        reason = (fresh.failure or gettext("the charge did not go through")).rstrip(".")
+        deadline = (" " + gettext("Try another card before %(when)s.",
+                                  when=local_datetime(fresh.fix_by, fresh.timezone))
                     if fresh.fix_by else "")
-        flash(f"Your card is still failing: {reason}.{deadline}", "error")
+        flash(gettext("Your card is still failing: %(reason)s.", reason=reason) + deadline,
+              "error")
     return redirect(url_for("pledges.detail", pledge_id=pledge_id), 303)
 
 
@@ -433,7 +446,7 @@ def _my_pledges_link() -> dict:
 def mine():
     # A role change keeps a person's pledges theirs: they still see and cancel them here.
     if not has_own_pledges():
-        return _citizens_only("have pledges")
+        return _citizens_only(gettext("have pledges"))
     return _my_pledges_page()
 
 
@@ -448,10 +461,11 @@ def cancel(pledge_id: UUID):
     except NotFound:
         abort(404)
     except DomainError as error:
-        return _my_pledges_page(status_for(error), f"Your pledge was not cancelled: {error}")
+        return _my_pledges_page(status_for(error), gettext(
+            "Your pledge was not cancelled: %(reason)s", reason=error))
     flash(
-        f"Your pledge of {pledge.amount.display()} to {pledge.project_title} is cancelled. "
-        "You will not be charged.",
+        gettext("Your pledge of %(amount)s to %(title)s is cancelled. You will not be charged.",
+                amount=money(pledge.amount), title=pledge.project_title),
         "success",
     )
     return redirect(url_for("pledges.mine"), 303)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from adapters.queries import (
@@ -21,6 +23,7 @@ from domain.procurement.cost_benefit import CostBenefitAnalysis, analyse
 from web.conversation.context import conversation_context
 from web.crowdfunding.impact import impact_section
 from web.filters import former_name
+from web.i18n.locale import belongs_to_city
 from web.matching.funds import funds_applying_to, marker, segments
 from web.services import platform
 
@@ -32,8 +35,8 @@ PER_PAGE = 24
 MAX_SEARCH = 200
 AREA_PILOTS = 100  # an area page lists this many of its pilots (its totals count them all)
 # The ways a visitor can sort pilots (adapters/queries.py SORTS), as the form names them.
-SORT_LABELS = {ENDING_SOON: "Ending soon", MOST_BACKED: "Most backed", NEWEST: "Newest",
-               CLOSEST_TO_MINIMUM: "Closest to its minimum"}
+SORT_LABELS = {ENDING_SOON: _l("Ending soon"), MOST_BACKED: _l("Most backed"),
+               NEWEST: _l("Newest"), CLOSEST_TO_MINIMUM: _l("Closest to its minimum")}
 FEATURED = 6
 
 
@@ -59,6 +62,7 @@ def visible_project(project_id: UUID) -> ProjectView:
 def _visible(project: ProjectView | None) -> ProjectView:
     if project is None or (project.status == "draft" and not may_see_draft(project)):
         abort(404, description="There is no pilot at this address.")
+    belongs_to_city(project.city_id)
     return project
 
 
@@ -90,17 +94,18 @@ def projects():
 
     problems = []
     if any(has_control_characters(value) for value in (city_name, theme, status, search, sort)):
-        problems.append("Filters are plain text: remove the control characters from the address.")
+        problems.append(
+            gettext("Filters are plain text: remove the control characters from the address."))
         city_name, theme, status, search, sort = "", "", "", "", ""
     if len(search) > MAX_SEARCH:
-        problems.append(f"A search is at most {MAX_SEARCH} characters.")
+        problems.append(gettext("A search is at most %(number)s characters.", number=MAX_SEARCH))
     city = read.city_named(city_name) if city_name else None
     if city_name and city is None:
-        problems.append(f"There is no city called “{city_name}” on civicfund.")
+        problems.append(gettext("There is no city called “%(name)s” on civicfund.", name=city_name))
     if status and status not in PUBLIC_STATUSES:
-        problems.append(f"“{status}” is not a status pilots can have.")
+        problems.append(gettext("“%(status)s” is not a status pilots can have.", status=status))
     if sort and sort not in SORT_LABELS:
-        problems.append(f"“{sort}” is not a way to sort pilots.")
+        problems.append(gettext("“%(sort)s” is not a way to sort pilots.", sort=sort))
 
     found: list[ProjectView] = []
     if not problems:
@@ -139,6 +144,7 @@ def area(city_name: str, area: str):
     spelled = read.area_named(city.id, area) if city else None
     if city is None or spelled is None:
         abort(404, description="There is no pilot in this neighbourhood on civicfund.")
+    belongs_to_city(city.id, city.country)
     return render_template(
         "public/area.html", city=city, area=spelled,
         projects=read.projects(city_id=city.id, area=spelled, limit=AREA_PILOTS),
@@ -184,8 +190,8 @@ def awarded_pilot(page: ProjectPage) -> dict:
 
 
 # The parts of a call's intended capital stack, and what stands for each on a pilot.
-STACK_PARTS = (("city", "The city's departments"), ("matching", "Matching funds"),
-               ("crowd", "The crowd"), ("investors", "Investors"))
+STACK_PARTS = (("city", _l("The city's departments")), ("matching", _l("Matching funds")),
+               ("crowd", _l("The crowd")), ("investors", _l("Investors")))
 
 
 def shares_against_the_call(project: ProjectView, call) -> list[tuple[str, int, int]]:
@@ -196,7 +202,7 @@ def shares_against_the_call(project: ProjectView, call) -> list[tuple[str, int, 
            "investors": project.invested.minor if project.invested else 0}
     total = sum(now.values())
     return [
-        (label, int(call.capital_stack.get(key, 0)),
+        (str(label), int(call.capital_stack.get(key, 0)),
          (200 * now[key] + total) // (2 * total) if total else 0)
         for key, label in STACK_PARTS
     ]
@@ -209,16 +215,18 @@ def capital_stack(project: ProjectView, funds: list[ProjectFund] | None = None) 
     if funds is None:
         funds = platform().read.project_funds(project.id, project.city_id)
     stack = [fund for fund in funds if fund.held.minor]
-    parts = [("crowd", "Crowd: citizens' pledges", project.raised, None)] + [
+    parts = [("crowd", gettext("Crowd: citizens' pledges"), project.raised, None)] + [
         (f"fund-{number % 5 + 1}", fund.name, fund.held, url_for("funds.fund", raw_id=fund.id))
         for number, fund in enumerate(stack)
     ] + [
         # Each department's commitments (held and drawn) beside the crowd and the funds.
-        (f"dept-{number % 4 + 1}", f"{share.name} (city department)", share.amount, None)
+        (f"dept-{number % 4 + 1}", gettext("%(name)s (city department)", name=share.name),
+         share.amount, None)
         for number, share in enumerate(project.departments)
     ] + (
         # Investors' commitments to offers that reached their minimum.
-        [("investors", "Investors (offers that reached their minimum)", project.invested, None)]
+        [("investors", gettext("Investors (offers that reached their minimum)"),
+          project.invested, None)]
         if project.invested and project.invested.minor else []
     )
     scale = max(project.optimum, project.total)
@@ -226,8 +234,8 @@ def capital_stack(project: ProjectView, funds: list[ProjectFund] | None = None) 
         "stack": segments(parts, scale),
         "stack_markers": [
             (key, label, amount, marker(amount, scale))
-            for key, label, amount in (("minimum", "Minimum", project.minimum),
-                                       ("optimum", "Optimum", project.optimum))
+            for key, label, amount in (("minimum", gettext("Minimum"), project.minimum),
+                                       ("optimum", gettext("Optimum"), project.optimum))
         ],
         "matched_by_funds": bool(stack),
         "departments": list(project.departments),

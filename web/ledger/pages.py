@@ -9,6 +9,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import Blueprint, abort, jsonify, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -88,6 +89,7 @@ def receipt(position: int):
 def explained(owner: str, owner_id: UUID, figure: str) -> Markup:
     """A small link from a figure to the postings behind it."""
     href = url_for("explain.figure", owner=owner, owner_id=owner_id, figure=figure)
-    return Markup('<a class="explain-link small" href="{0}" title="The ledger postings behind '
-                  'this figure">how it adds up<span class="visually-hidden"> ({1})</span></a>'
-                  ).format(href, LABELS[figure])
+    return Markup('<a class="explain-link small" href="{0}" title="{1}">{2}'
+                  '<span class="visually-hidden"> ({3})</span></a>'
+                  ).format(href, gettext("The ledger postings behind this figure"),
+                           gettext("how it adds up"), gettext(LABELS[figure]))

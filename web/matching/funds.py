@@ -12,6 +12,7 @@ from adapters.queries import FundView, ProjectFund, ProjectView
 from domain.kernel.money import Money
 from domain.kernel.text import has_control_characters
 from domain.matching.fund import fund_covers
+from web.i18n.locale import belongs_to_city
 from web.services import platform
 
 bp = Blueprint("funds", __name__)
@@ -112,6 +113,8 @@ def fund(raw_id: str):
     found = fund_from_path(raw_id)
     read = platform().read
     city = read.city(found.city_id)
+    if city:
+        belongs_to_city(city.id, city.country)
     projects = read.fund_projects(found.id)
     pool = segments([
         ("committed", "Committed to charged pledges", found.committed, None),

@@ -1,0 +1,1 @@
+"""The languages civicfund speaks, and which one a city's pages default to."""

@@ -1,0 +1,161 @@
+"""Pages and mail in the reader's language: the person's setting, then a language picked in the
+footer, then the browser's, then the city's; money and dates in the language's formats; the API
+keeps its decimal strings whatever the language."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from babel.numbers import format_currency
+
+from tests.conftest import World, csrf_from, login
+
+# Phrases of the English citizen pages that a Portuguese reader must never see.
+ENGLISH = ("How it works", "Log in", "Register", "Pilots taking pledges now", "About this pilot",
+           "How the funding works", "Budget line", "Questions and comments", "Skip to content",
+           "Search and filter pilots", "Your pledges, newest first", "Your account",
+           "Download your data", "Enter the amount", "Show pilots", "All or nothing",
+           "days left", "Welcome back", "Join civicfund")
+
+
+@pytest.fixture
+def seeded(world):
+    porto = world.city("Porto", "EUR", "PT", "Europe/Lisbon")
+    miskolc = world.city("Miskolc", "HUF", "HU", "Europe/Budapest")
+    lanes = world.project(porto, world.officer(porto), title="Smart bike lanes",
+                          lines=(("Sensors", "1234.50", True), ("Signage", "2000.00", False)))
+    lights = world.project(miskolc, world.officer(miskolc), title="Adaptive street lights",
+                           lines=(("Lamps", "3000000.00", True), ("Dashboard", "516000.00", True)))
+    citizen = world.citizen()
+    world.pledge(lanes, citizen, "25.00")
+    return {"porto": porto, "lanes": lanes, "lights": lights, "citizen": citizen}
+
+
+def speaking(client, language: str | None):
+    if language is None:
+        client.environ_base.pop("HTTP_ACCEPT_LANGUAGE", None)
+    else:
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    return client
+
+
+def english_left(html: str) -> list[str]:
+    return [phrase for phrase in ENGLISH if phrase in html]
+
+
+def test_the_citizen_pages_read_in_portuguese_for_a_portuguese_browser(client, seeded, world):
+    login(client, world.emails[seeded["citizen"]])
+    speaking(client, "pt-PT,pt;q=0.9,en;q=0.5")
+    lanes = seeded["lanes"]
+    pages = ["/", "/projects", f"/projects/{lanes}", "/cities/Porto/areas/Centre",
+             f"/projects/{lanes}/pledge", "/me/pledges", "/account", "/security"]
+    for url in pages:
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert '<html lang="pt">' in page.text, url
+        assert not english_left(page.text), (url, english_left(page.text))
+    assert "Como funciona" in client.get("/").text
+    assert "Os seus compromissos" in client.get("/me/pledges").text
+
+
+def test_login_and_register_read_in_portuguese(client, seeded):
+    speaking(client, "pt")
+    for url in ("/login", "/register"):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert not english_left(page.text), (url, english_left(page.text))
+    assert "Palavra-passe" in client.get("/login").text
+
+
+def test_money_is_written_as_each_language_writes_it(client, seeded):
+    lanes, lights = seeded["lanes"], seeded["lights"]
+    portuguese = speaking(client, "pt").get(f"/projects/{lanes}").text
+    assert format_currency(Decimal("1234.50"), "EUR", locale="pt_PT") in portuguese
+    hungarian = speaking(client, "hu").get(f"/projects/{lights}").text
+    assert "3\xa0516\xa0000\xa0Ft" in hungarian  # Babel's Hungarian forints, no decimals
+    english = speaking(client, "en").get(f"/projects/{lanes}").text
+    assert "EUR 1,234.50" in english  # civicfund's own English format, as before
+
+
+def test_a_citys_page_speaks_its_language_when_the_browser_asks_for_none(client, seeded):
+    speaking(client, None)
+    assert '<html lang="pt">' in client.get(f"/projects/{seeded['lanes']}").text
+    assert '<html lang="hu">' in client.get(f"/projects/{seeded['lights']}").text
+    # A page of no city is English.
+    home = client.get("/")
+    assert '<html lang="en">' in home.text
+    assert "Accept-Language" in home.headers["Vary"]  # caches keep one copy per language
+    # The browser's wish comes before the city's.
+    assert '<html lang="nl">' in speaking(client, "nl").get(f"/projects/{seeded['lanes']}").text
+
+
+def test_a_language_picked_in_the_footer_is_kept_and_unknown_ones_are_ignored(client, seeded):
+    home = client.get("/")
+    assert 'href="/?lang=hr"' in home.text and ">Hrvatski<" in home.text
+    assert '<html lang="hr">' in client.get("/?lang=hr").text
+    assert '<html lang="hr">' in client.get("/projects").text  # kept in a cookie
+    page = client.get("/projects?lang=xx")
+    assert page.status_code == 200 and '<html lang="hr">' in page.text
+
+
+def test_a_persons_language_setting_wins_over_the_browser(client, seeded, world, platform):
+    citizen = seeded["citizen"]
+    login(client, world.emails[citizen])
+    account = client.get("/account")
+    answer = client.post("/account/language", data={
+        "locale": "nb", "csrf_token": csrf_from(account.text)}, follow_redirects=True)
+    assert answer.status_code == 200
+    assert '<html lang="nb">' in answer.text and "Språket ditt er lagret." in answer.text
+    assert platform.accounts.get(citizen).locale == "nb"
+    assert '<html lang="nb">' in speaking(client, "pt").get("/").text
+    # Back to following the browser.
+    client.post("/account/language", data={"locale": "", "csrf_token": csrf_from(account.text)})
+    assert platform.accounts.get(citizen).locale is None
+    assert '<html lang="pt">' in client.get("/").text
+
+
+def test_an_unknown_language_is_refused_with_a_clear_message(client, seeded, world, platform):
+    citizen = seeded["citizen"]
+    login(client, world.emails[citizen])
+    token = csrf_from(client.get("/account").text)
+    answer = client.post("/account/language", data={"locale": "klingon", "csrf_token": token})
+    assert answer.status_code == 400
+    assert "“klingon” is not a language civicfund is written in" in answer.text
+    assert "Português (pt)" in answer.text
+    assert platform.accounts.get(citizen).locale is None
+
+
+def test_the_api_keeps_its_decimal_strings_whatever_the_language(client, seeded):
+    answer = speaking(client, "pt").get(f"/api/v1/projects/{seeded['lanes']}")
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["minimum"] == "1234.50" and body["raised"] == "25.00"
+    assert "1.234,50" not in answer.text and "1234,50" not in answer.text
+
+
+def test_pledge_mail_is_written_in_the_persons_language(world, seeded, platform):
+    citizen = world.citizen()
+    platform.accounts.set_locale(citizen, "pt")
+    pledge = world.pledge(seeded["lanes"], citizen, "1234.50")
+    [mail] = platform.outbox.messages(pledge_id=pledge)
+    amount = format_currency(Decimal("1234.50"), "EUR", locale="pt_PT")
+    assert mail.subject == f"O seu compromisso de {amount} com Smart bike lanes"
+    assert "Só será cobrado se o piloto atingir o mínimo" in mail.body
+    # Someone who chose no language gets English, as before.
+    [english] = platform.outbox.messages(account_id=seeded["citizen"])
+    assert english.subject == "Your pledge of EUR 25.00 to Smart bike lanes"
+
+
+@pytest.mark.postgres
+def test_a_language_setting_is_kept_and_writes_the_mail_on_postgresql(pg_platform, clock):
+    world = World(pg_platform, clock)
+    zagreb = world.city("Zagreb", "EUR", "HR", "Europe/Zagreb")
+    pilot = world.project(zagreb, world.officer(zagreb), title="Pametna rasvjeta")
+    citizen = world.citizen()
+    pg_platform.accounts.set_locale(citizen, "hr")
+    assert pg_platform.accounts.get(citizen).locale == "hr"
+    pledge = world.pledge(pilot, citizen, "40.00")
+    [mail] = pg_platform.outbox.messages(pledge_id=pledge)
+    amount = format_currency(Decimal("40"), "EUR", locale="hr_HR")
+    assert mail.subject == f"Vaše obećanje od {amount} za Pametna rasvjeta"

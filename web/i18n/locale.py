@@ -1,0 +1,117 @@
+"""Which language a request is answered in: the person's setting, then a language picked in the
+footer (a cookie), then the browser's Accept-Language, then the default of the city the page
+belongs to, else English. Catalogs are loaded once per process by Flask-Babel."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from flask import Flask, g, has_request_context, request
+from flask_babel import Babel, get_locale, get_translations, refresh
+from flask_login import current_user
+
+from domain.i18n.languages import LANGUAGES, SOURCE, city_language, is_language
+from web.services import platform
+
+COOKIE = "civicfund_lang"
+ONE_YEAR = 365 * 24 * 3600
+# Browsers say "no" (Norwegian) as often as "nb" (Bokmål): both get the Bokmål pages.
+_ASKED = [*LANGUAGES, "no"]
+_ALIASES = {"no": "nb"}
+
+babel = Babel()
+
+
+def _picked() -> str | None:
+    """A language picked with ?lang=xx (kept in a cookie afterwards); unknown codes are
+    ignored."""
+    asked = request.args.get("lang")
+    if is_language(asked):
+        g.picked_language = asked
+        return asked
+    cookie = request.cookies.get(COOKIE)
+    return cookie if is_language(cookie) else None
+
+
+def select_locale() -> str:
+    if not request:
+        return SOURCE
+    record = getattr(current_user, "record", None)
+    if record is not None and is_language(record.locale):
+        return record.locale
+    picked = _picked()
+    if picked:
+        return picked
+    best = request.accept_languages.best_match(_ASKED)
+    if best:
+        return _ALIASES.get(best, best)
+    return _city_default() or SOURCE
+
+
+def _city_default() -> str | None:
+    country = g.get("page_country")
+    if country is None and g.get("page_city_id") is not None:
+        city = platform().read.city(g.page_city_id)
+        country = city.country if city else ""
+    return city_language(country) if country else None
+
+
+def belongs_to_city(city_id: UUID | None = None, country: str | None = None) -> None:
+    """Mark the page as one city's (a pilot's, a fund's, the city's own): with no setting and no
+    browser preference it speaks the city's language. The city is only read if it decides."""
+    g.page_city_id, g.page_country = city_id, country
+    relocalise()
+
+
+def relocalise() -> None:
+    """Choose the request's language again (the page's city or the person's setting changed)."""
+    refresh()
+    g.pop("translations", None)
+
+
+def request_translations():
+    """The request's catalog, looked up once per request rather than once per string (a page
+    has a few hundred)."""
+    if not has_request_context():
+        return get_translations()
+    if "translations" not in g:
+        g.translations = get_translations()
+    return g.translations
+
+
+def current_language() -> str:
+    return str(get_locale() or SOURCE)
+
+
+def language_url(code: str) -> str:
+    """This page's address in another language (the footer's switcher)."""
+    args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "lang"}
+    return f"{request.path}?{urlencode({**args, 'lang': code})}"
+
+
+def _remember_pick(response):
+    if response.mimetype == "text/html":
+        # The same address reads differently per browser language and footer pick.
+        response.vary.update(("Accept-Language", "Cookie"))
+    picked = g.get("picked_language")
+    if picked and request.cookies.get(COOKIE) != picked:
+        response.set_cookie(COOKIE, picked, max_age=ONE_YEAR, samesite="Lax", httponly=True,
+                            secure=request.is_secure)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, default_locale=SOURCE)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: request_translations().ugettext(text),
+        ngettext=lambda one, many, n: request_translations().ungettext(one, many, n),
+        newstyle=True,
+    )
+    app.after_request(_remember_pick)
+
+    @app.context_processor
+    def _languages() -> dict[str, Any]:
+        return {"languages": LANGUAGES, "language_url": language_url,
+                "current_language": current_language}
