@@ -18,6 +18,7 @@ from adapters.conversation_queries import ConversationQueries
 from adapters.department_queries import DepartmentQueries, committed_on
 from adapters.impact_queries import ImpactQueries
 from adapters.offer_queries import OfferQueries, invested_on
+from adapters.pledge_statement_queries import PledgeStatementQueries
 from adapters.portfolio_queries import PortfolioQueries
 from adapters.procurement_queries import ProcurementQueries, award_columns
 from adapters.search import matching
@@ -268,7 +269,7 @@ def _moment(text: str | None) -> datetime | None:
 
 class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, AgreementQueries,
                        PortfolioQueries, StatementQueries, ConversationQueries,
-                       ImpactQueries):
+                       ImpactQueries, PledgeStatementQueries):
     def __init__(self, engine: sa.Engine):
         self.engine = engine
         # Embedded SQLite has no round trips to save: it reads the lists one by one.

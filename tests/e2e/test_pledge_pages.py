@@ -91,8 +91,14 @@ def test_register_pledge_see_it_and_cancel_it(client, pilot, platform):
     assert "Smart bike lanes" in mine.text and "EUR 40.00" in mine.text
     assert "Authorised — charged only if the minimum is reached" in mine.text
     pledge_id = answer.headers["Location"].rsplit("/", 1)[1]
+    assert f'href="/pledges/{pledge_id}/cancel"' in mine.text
+    asked = client.get(f"/pledges/{pledge_id}/cancel")
+    assert asked.status_code == 200
+    assert "Cancel your pledge of EUR 40.00 to Smart bike lanes?" in asked.text
+    assert "you will not be charged" in text_of(asked.text, "cancel-consequence")
     cancelled = client.post(f"/pledges/{pledge_id}/cancel",
-                            data={"csrf_token": csrf_from(mine.text)}, follow_redirects=True)
+                            data={"csrf_token": csrf_from(asked.text), "confirm": "yes"},
+                            follow_redirects=True)
     assert cancelled.status_code == 200
     assert "is cancelled. You will not be charged" in cancelled.text
     assert "Cancelled" in cancelled.text
@@ -291,8 +297,9 @@ def test_someone_elses_pledge_is_404_and_cannot_be_cancelled(client, world, pilo
     login(client, world.emails[world.citizen()])
     assert client.get(f"/pledges/{pledge_id}").status_code == 404
     before = events(platform)
+    assert client.get(f"/pledges/{pledge_id}/cancel").status_code == 404
     answer = client.post(f"/pledges/{pledge_id}/cancel",
-                         data={"csrf_token": csrf_from(client.get("/").text)})
+                         data={"csrf_token": csrf_from(client.get("/").text), "confirm": "yes"})
     assert answer.status_code == 404
     assert events(platform) == before
     assert figures(client, pilot["project"]) == ("EUR 30.00", "1")
@@ -316,10 +323,12 @@ def test_cancel_without_csrf_token_is_refused(client, world, pilot, citizen, pla
 def test_cancelling_twice_is_refused_clearly(client, world, pilot, citizen, platform):
     pledge_id = world.pledge(pilot["project"], citizen, "30.00")
     token = csrf_from(client.get("/me/pledges").text)
-    first = client.post(f"/pledges/{pledge_id}/cancel", data={"csrf_token": token})
+    first = client.post(f"/pledges/{pledge_id}/cancel", data={"csrf_token": token,
+                                                               "confirm": "yes"})
     assert first.status_code == 303
     before = events(platform)
-    again = client.post(f"/pledges/{pledge_id}/cancel", data={"csrf_token": token})
+    again = client.post(f"/pledges/{pledge_id}/cancel", data={"csrf_token": token,
+                                                               "confirm": "yes"})
     assert again.status_code == 409
     assert "Your pledge was not cancelled" in again.text and 'role="alert"' in again.text
     assert events(platform) == before
@@ -333,10 +342,29 @@ def test_no_cancel_after_the_campaign_closes(client, world, pilot, citizen, plat
     mine = client.get("/me/pledges")
     assert f"/pledges/{pledge_id}/cancel" not in mine.text
     before = events(platform)
-    answer = client.post(f"/pledges/{pledge_id}/cancel", data={"csrf_token": token})
+    answer = client.post(f"/pledges/{pledge_id}/cancel", data={"csrf_token": token,
+                                                                "confirm": "yes"})
     assert answer.status_code == 409
     assert "campaign has closed" in answer.text
     assert events(platform) == before
+    asked = client.get(f"/pledges/{pledge_id}/cancel")
+    assert "This pledge can no longer be cancelled" in asked.text
+    assert 'name="confirm"' not in asked.text
+
+
+def test_a_cancel_without_the_confirmation_cancels_nothing_and_asks(
+    client, world, pilot, citizen, platform,
+):
+    pledge_id = world.pledge(pilot["project"], citizen, "30.00")
+    token = csrf_from(client.get("/me/pledges").text)
+    before = events(platform)
+    stray = client.post(f"/pledges/{pledge_id}/cancel", data={"csrf_token": token})
+    assert stray.status_code == 400
+    assert "Nothing was cancelled" in text_of(stray.text, "unconfirmed")
+    assert "Cancel your pledge of EUR 30.00 to Smart bike lanes?" in stray.text
+    assert events(platform) == before
+    assert platform.read.pledge(pledge_id).status == "authorised"
+    assert figures(client, pilot["project"]) == ("EUR 30.00", "1")
 
 
 def test_my_pledges_empty_state(client, citizen):
