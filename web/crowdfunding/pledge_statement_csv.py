@@ -14,6 +14,10 @@ HEADER = ("row", "pilot", "project_id", "pledge_id", "pledged_on", "pledged", "c
           "charged_on", "refunded_on", "paid_in_year", "status")
 
 
+def csv_filename(year: int) -> str:
+    return f"civicfund-pledges-{year}.csv"
+
+
 def _day(day) -> str:
     return day.isoformat() if day else ""
 

@@ -7,7 +7,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from adapters.statement_queries import statement_year
-from web.crowdfunding.pledge_statement_csv import pledge_statement_csv
+from web.crowdfunding.pledge_statement_csv import csv_filename, pledge_statement_csv
 from web.errors import error_page
 from web.services import platform
 from web.spreadsheet import csv_download
@@ -19,10 +19,6 @@ def _no_statement(year: str):
     return error_page(404, "No such statement",
                       f"There is no statement for \"{year}\": statements are by calendar year, "
                       "such as /pledges/statements/2026.")
-
-
-def csv_filename(year: int) -> str:
-    return f"civicfund-pledges-{year}.csv"
 
 
 @bp.get("/<string:year>")

@@ -7,8 +7,7 @@ from adapters.statement_queries import statement_year
 from web.api import bp
 from web.api.http import ApiError, require_caller
 from web.crowdfunding.api.pledges import current_read_models
-from web.crowdfunding.pledge_statement_csv import pledge_statement_csv
-from web.crowdfunding.pledge_statements import csv_filename
+from web.crowdfunding.pledge_statement_csv import csv_filename, pledge_statement_csv
 from web.services import platform
 from web.spreadsheet import csv_download
 
