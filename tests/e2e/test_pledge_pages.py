@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from domain.crowdfunding.pledge import pledge_limit
+from domain.kernel.context import Actor, acting_as
 from domain.kernel.money import Money
 from tests.conftest import PASSWORD, csrf_from, login
 from web.filters import status_words
@@ -175,6 +176,43 @@ def test_bad_amounts_record_nothing_and_say_why(client, pilot, citizen, platform
     assert 'role="alert"' in answer.text
     assert events(platform) == before
     assert figures(client, pilot["project"]) == ("EUR 0.00", "0")
+
+
+def backer_wall_box(html: str) -> str:
+    [box] = re.findall(r'<input[^>]*id="on_backer_wall"[^>]*>', html)
+    return box
+
+
+def test_a_refused_pledge_form_keeps_what_was_typed_and_chosen(
+    client, world, pilot, citizen, platform,
+):
+    with acting_as(Actor(str(pilot["officer"]), "city"), "test-suggest"):
+        platform.app.suggest_amounts(pilot["project"], [Money.parse("25.00", "EUR")])
+    platform.projections.catch_up()
+    before = events(platform)
+    # A suggested amount chosen, another card and the backer wall ticked; then an amount that
+    # is not one.
+    chosen = pledge(client, pilot["project"], "25.00", "pm_card_mastercard",
+                    on_backer_wall="y")
+    assert chosen.status_code == 303
+    typo = pledge(client, pilot["project"], "12,50", "pm_card_mastercard", on_backer_wall="y")
+    assert typo.status_code == 422
+    assert "is not an amount" in typo.text and 'id="amount-error"' in typo.text
+    assert re.search(r'id="amount"[^>]*value="12,50"', typo.text)
+    assert re.search(r'value="pm_card_mastercard"\s+checked', typo.text)
+    assert " checked" in backer_wall_box(typo.text)
+    assert events(platform) > before  # the first one was recorded
+    recorded = events(platform)
+
+    # Typed back to the suggested amount with a card the sandbox does not have: the suggestion
+    # shows as chosen, and the wall left unticked stays unticked.
+    unknown = pledge(client, pilot["project"], "25.00", "pm_card_nope")
+    assert unknown.status_code == 422
+    assert "Choose one of the sandbox test cards listed" in unknown.text
+    assert re.search(r'id="amount"[^>]*value="25.00"', unknown.text)
+    assert 'aria-current="true"' in unknown.text
+    assert " checked" not in backer_wall_box(unknown.text)
+    assert events(platform) == recorded
 
 
 def test_amount_just_above_the_pledge_limit_is_refused(client, pilot, citizen, platform):
