@@ -15,6 +15,7 @@ from web.accounts import (
     email_confirmation,
     password_reset,
     security_page,
+    settings_page,
 )
 from web.api import openapi
 from web.audit import api as audit_api
@@ -57,7 +58,7 @@ API_ROUTES = (projects_api, pledges_api, settlement_api, delivery_api, matching_
 PAGES = (public, auth, password_reset, email_confirmation, security_page, account, pledging,
          console, funds, fund_console, department_console, delivery, admin, webhooks, call_pages,
          invest_pages, sharing_pages, officer_pages, audit_pages, explain_pages,
-         transparency_pages, conversation_pages, impact, pledge_statement_pages)
+         transparency_pages, conversation_pages, impact, pledge_statement_pages, settings_page)
 
 
 def BLUEPRINTS() -> list[Blueprint]:
