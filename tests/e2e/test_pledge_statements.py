@@ -28,6 +28,10 @@ def at(clock, moment: datetime):
 
 @pytest.fixture
 def year_of_pledges(world, platform, clock):
+    return a_year_of_pledges(world, platform, clock)
+
+
+def a_year_of_pledges(world, platform, clock) -> dict:
     """Rita pledges EUR 120.00 to the bike counters and EUR 110.00 to the tree sensors on
     26 Nov 2026; both are charged when the campaigns close on 7 Dec 2026; Porto cancels the
     tree sensors on 10 Jan 2027 and her EUR 110.00 is refunded. Marta pledges too."""
@@ -51,7 +55,7 @@ def year_of_pledges(world, platform, clock):
     platform.projections.catch_up()
     assert platform.read.pledge(kept).status == "charged"
     assert platform.read.pledge(refunded).status == "refunded"
-    return {"rita": rita, "marta": marta, "kept": kept, "refunded": refunded}
+    return {"rita": rita, "marta": marta, "kept": kept, "refunded": refunded, "bikes": bikes}
 
 
 def rows(answer) -> list[dict[str, str]]:
