@@ -29,7 +29,10 @@ class PledgeStatementQueries:
     _all: Callable[..., list[Any]]
     pledges_of: Callable[[UUID], list[Any]]
 
-    def pledge_records(self, citizen_id: UUID) -> list[PledgeRecord]:
+    def pledge_records(self, citizen_id: UUID, pledges: list[Any] | None = None
+                       ) -> list[PledgeRecord]:
+        """The citizen's pledges as the statement reads them (`pledges`: their PledgeViews,
+        when the caller has them already)."""
         p = t.ledger_postings.c
         moments = self._all(
             sa.select(p.pledge_id, p.event, sa.func.min(p.recorded_at).label("at"))
@@ -44,14 +47,15 @@ class PledgeStatementQueries:
                 made_at=pledge.made_at, charged_at=when.get((pledge.id, CHARGED)),
                 refunded_at=when.get((pledge.id, REFUNDED)), timezone=pledge.timezone,
             )
-            for pledge in self.pledges_of(citizen_id)
+            for pledge in (self.pledges_of(citizen_id) if pledges is None else pledges)
         ]
 
     def pledge_statement(self, citizen_id: UUID, year: int) -> PledgeStatement:
         return pledge_statement(year, self.pledge_records(citizen_id))
 
-    def pledge_statement_years(self, citizen_id: UUID) -> list[int]:
+    def pledge_statement_years(self, citizen_id: UUID, pledges: list[Any] | None = None
+                               ) -> list[int]:
         """The years the citizen's pledges were made, charged or refunded in, latest first."""
-        return sorted({day.year for record in self.pledge_records(citizen_id)
+        return sorted({day.year for record in self.pledge_records(citizen_id, pledges)
                        for day in (record.made_on, record.charged_on, record.refunded_on)
                        if day is not None}, reverse=True)

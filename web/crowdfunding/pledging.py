@@ -410,7 +410,7 @@ def _my_pledges_page(status: int = 200, error: str | None = None):
         cancellable={p.id for p in pledges if can_cancel(p)},
         fixable={p.id for p in pledges if can_fix_card(p)},
         error=error,
-        statement_years=platform().read.pledge_statement_years(current_user.account_id),
+        statement_years=platform().read.pledge_statement_years(current_user.account_id, pledges),
     ), status
 
 
