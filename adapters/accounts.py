@@ -21,7 +21,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from adapters import tables as t
 from adapters.password_policy import password_problem
-from adapters.storage import read_all
+from adapters.storage import Prepared
 from domain.kernel.errors import DomainError
 from domain.kernel.text import has_control_characters
 
@@ -156,7 +156,7 @@ def tombstone_email(account_id: UUID) -> str:
     return f"erased:{account_id}"
 
 
-_ACCOUNT_OF_TOKEN = (
+_ACCOUNT_OF_TOKEN = Prepared(
     sa.select(t.accounts, t.api_tokens.c.expires_at, t.api_tokens.c.last_used_at)
     .join(t.api_tokens, t.api_tokens.c.account_id == t.accounts.c.id)
     .where(t.api_tokens.c.token_hash == sa.bindparam("token_hash"), _LIVE)
@@ -295,7 +295,7 @@ class AccountStore:
         if not token:
             return None
         hashed, now = token_hash(token), self.now()
-        rows = read_all(self.reads, _ACCOUNT_OF_TOKEN, {"token_hash": hashed})
+        rows = _ACCOUNT_OF_TOKEN.rows(self.reads, {"token_hash": hashed})
         row = rows[0] if rows else None
         if row is None or aware(row.expires_at) <= now:
             return None

@@ -127,11 +127,8 @@ class ConversationQueries:
             .outerjoin(t.profiles, t.profiles.c.account_id == b.citizen_id)
             .where(b.project_id == project_id).where(b.live_pledges > 0)
         ))
-        names = sorted(
-            r.name.strip() for r in rows
-            if r.on_backer_wall and r.erased_at is None and r.name and r.name.strip()
-        )
-        return BackerWall(names=names, neighbours=len(rows) - len(names))
+        return backer_wall_of(
+            [r.name for r in rows if r.on_backer_wall and r.erased_at is None], len(rows))
 
     def conversation_preferences_of(self, account_id: UUID) -> PreferencesView:
         p = t.conversation_preferences.c
@@ -147,6 +144,35 @@ class ConversationQueries:
         return read_all(self.engine, sa.select(
             x.comment_id.label("id"), x.project_id, x.body.label("text"), x.hidden_reason)
             .where(x.author_id == account_id).order_by(x.comment_id))
+
+
+def backer_wall_columns(project_id: Any) -> tuple[Any, Any]:
+    """Two columns for a pilot's backer wall on PostgreSQL (the pilot's id an expression, so
+    the pilot's page reads them in its own statement): `wall_names`, the names of live backers
+    who chose to be listed and are not erased, and `wall_backers`, how many live backers."""
+    b, p, a = t.project_backers.c, t.conversation_preferences.c, t.accounts.c
+    live = (b.project_id == project_id, b.live_pledges > 0)
+    names = (
+        sa.select(sa.func.array_agg(a.name))
+        .select_from(t.project_backers)
+        .join(t.conversation_preferences, p.account_id == b.citizen_id)
+        .join(t.accounts, a.id == b.citizen_id)
+        .where(*live, p.on_backer_wall.is_(True), a.erased_at.is_(None), a.name.is_not(None))
+        .correlate_except(t.project_backers, t.conversation_preferences, t.accounts)
+        .scalar_subquery().label("wall_names")
+    )
+    backers = (
+        sa.select(sa.func.count()).select_from(t.project_backers).where(*live)
+        .correlate_except(t.project_backers).scalar_subquery().label("wall_backers")
+    )
+    return names, backers
+
+
+def backer_wall_of(names: list[str] | None, backers: int) -> BackerWall:
+    """The wall from `backer_wall_columns`: listed names (blank ones count as neighbours),
+    sorted, and everyone else as "a neighbour"."""
+    listed = sorted(n.strip() for n in names or () if n and n.strip())
+    return BackerWall(names=listed, neighbours=int(backers or 0) - len(listed))
 
 
 def _view(row: Any) -> CommentView:

@@ -20,6 +20,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from adapters import tables as t
+from adapters.storage import Prepared
 
 LEASE = timedelta(seconds=60)  # longer than any request may run (gunicorn's timeout is 30 s)
 KEPT_FOR = timedelta(hours=24)
@@ -67,13 +68,14 @@ def fingerprint(*parts: str | bytes) -> str:
 
 _r = t.idempotent_requests.c
 # Built once: a statement built per call costs more Python than its round trip.
-_CLAIM = t.idempotent_requests.insert()
-_KEEP = (
+_CLAIM = Prepared(t.idempotent_requests.insert(), writes=True)
+_KEEP = Prepared(
     t.idempotent_requests.update()
     .where(_r.account_id == sa.bindparam("for_account"), _r.key == sa.bindparam("for_key"),
            _r.status.is_(None))
     .values(status=sa.bindparam("kept_status"), body=sa.bindparam("kept_body"),
-            location=sa.bindparam("kept_location"), locked_until=None)
+            location=sa.bindparam("kept_location"), locked_until=None),
+    writes=True,
 )
 
 
@@ -105,12 +107,11 @@ class IdempotencyStore:
         r = t.idempotent_requests.c
         now = self.now()
         try:
-            with self._single_statement() as conn:
-                conn.execute(_CLAIM, {
-                    "account_id": account_id, "key": key, "operation": operation,
-                    "fingerprint": request_fingerprint, "executions": 0,
-                    "locked_until": now + self.lease, "created_at": now,
-                })
+            _CLAIM.rows(self.engine, {
+                "account_id": account_id, "key": key, "operation": operation,
+                "fingerprint": request_fingerprint, "executions": 0,
+                "locked_until": now + self.lease, "created_at": now,
+            })
             return Claim(key, 0)
         except sa.exc.IntegrityError:
             pass
@@ -142,9 +143,9 @@ class IdempotencyStore:
         self, account_id: UUID, key: str, *, status: int, body: str, location: str | None
     ) -> None:
         """Keep the answer a claimed request gave."""
-        with self._single_statement() as conn:
-            conn.execute(_KEEP, {"for_account": account_id, "for_key": key, "kept_status": status,
-                                 "kept_body": body, "kept_location": location})
+        _KEEP.rows(self.engine, {"for_account": account_id, "for_key": key,
+                                 "kept_status": status, "kept_body": body,
+                                 "kept_location": location})
 
     def let_go(self, account_id: UUID, key: str) -> None:
         """A claimed request ended without an answer to keep: a retry may run it again now."""

@@ -14,7 +14,12 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from adapters import tables as t
 from adapters.agreement_queries import AgreementQueries
-from adapters.conversation_queries import ConversationQueries
+from adapters.conversation_queries import (
+    BackerWall,
+    ConversationQueries,
+    backer_wall_columns,
+    backer_wall_of,
+)
 from adapters.department_queries import DepartmentQueries, committed_on
 from adapters.impact_queries import ImpactQueries
 from adapters.offer_queries import OfferQueries, invested_on
@@ -23,8 +28,8 @@ from adapters.portfolio_queries import PortfolioQueries
 from adapters.procurement_queries import ProcurementQueries, award_columns
 from adapters.search import matching
 from adapters.statement_queries import StatementQueries
+from adapters.storage import Prepared, read_all
 from adapters.storage import among as _among
-from adapters.storage import read_all
 from domain.crowdfunding.project import takes_pledges
 from domain.kernel.money import Money
 from domain.matching.rules import Rules
@@ -239,6 +244,7 @@ def _projects_query() -> Any:
 # Built once: each request only binds its parameters.
 _PROJECT_ID = sa.bindparam("project_id")
 _PROJECT_BY_ID = _projects_query().where(t.projects.c.id == _PROJECT_ID)
+_PROJECT_BY_ID_RUN = Prepared(_PROJECT_BY_ID)  # the API's project
 _MILESTONES = (sa.select(t.milestones).where(t.milestones.c.project_id == _PROJECT_ID)
                .order_by(t.milestones.c.number))
 _UPDATES = (sa.select(t.updates).where(t.updates.c.project_id == _PROJECT_ID)
@@ -354,7 +360,7 @@ class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, Agre
         return rows[0][0] if rows else None
 
     def project(self, project_id: UUID) -> ProjectView | None:
-        rows = self._all(_PROJECT_BY_ID, {"project_id": project_id})
+        rows = _PROJECT_BY_ID_RUN.rows(self.engine, {"project_id": project_id})
         return self._with_departments(_project(rows[0])) if rows else None
 
     def _with_departments(self, project: ProjectView) -> ProjectView:
@@ -373,7 +379,7 @@ class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, Agre
             call_id, cba = self.project_cost_benefit(project_id)
             return ProjectPage(project, self.milestones(project_id), self.updates(project_id),
                                self.project_funds(project_id, project.city_id), call_id, cba)
-        rows = self._all(_PROJECT_PAGE_PG, {"project_id": project_id})
+        rows = _PROJECT_PAGE_PG_RUN.rows(self.engine, {"project_id": project_id})
         if not rows:
             return None
         row = rows[0]
@@ -392,6 +398,9 @@ class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, Agre
                           else json.loads(row.cost_benefit_json)),
             has_offers=row.has_offers,
             has_agreement=row.has_agreement,
+            has_comments=row.has_comments,
+            has_indicators=row.has_indicators,
+            backer_wall=backer_wall_of(row.wall_names, row.wall_backers),
         )
 
     def projects_delivered_by(self, account_id: UUID) -> list[ProjectView]:
@@ -847,7 +856,12 @@ _PROJECT_PAGE_PG = _PROJECT_BY_ID.add_columns(
     *award_columns(),
     sa.exists().where(t.offers.c.project_id == t.projects.c.id).label("has_offers"),
     sa.exists().where(t.agreements.c.project_id == t.projects.c.id).label("has_agreement"),
+    sa.exists().where(t.comments.c.project_id == t.projects.c.id).label("has_comments"),
+    sa.exists().where(t.impact_indicators.c.project_id == t.projects.c.id)
+    .label("has_indicators"),
+    *backer_wall_columns(t.projects.c.id),
 )
+_PROJECT_PAGE_PG_RUN = Prepared(_PROJECT_PAGE_PG)
 
 
 def _project_fund(r: Any) -> ProjectFund:
@@ -881,3 +895,7 @@ class ProjectPage:
     # statement says it has none, the page does not look for them.
     has_offers: bool = True
     has_agreement: bool = True
+    # Likewise for its conversation and impact indicators; its backer wall when already read.
+    has_comments: bool = True
+    has_indicators: bool = True
+    backer_wall: BackerWall | None = None

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters import tables as t
+from adapters.storage import Prepared
 from domain.kernel.errors import PaymentDeclined
 from domain.kernel.money import Money
 from domain.kernel.payments import (
@@ -143,14 +144,14 @@ class SqlStore:
         insert = self._place.get(self.engine.dialect.name)
         if insert is None:
             dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-            insert = self._place[self.engine.dialect.name] = (
+            insert = self._place[self.engine.dialect.name] = Prepared(
                 dialect.insert(t.sandbox_intents)
                 .on_conflict_do_nothing(index_elements=["reference"])
-                .returning(t.sandbox_intents.c.reference)
+                .returning(t.sandbox_intents.c.reference),
+                writes=True,
             )
-        with self.relaxed.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            placed = conn.execute(insert, intent).first()
-        return intent if placed is not None else (self.intent(intent["reference"]) or intent)
+        placed = insert.rows(self.relaxed, intent)
+        return intent if placed else (self.intent(intent["reference"]) or intent)
 
     def record(self, key, answer, intent, charge=None):
         try:

@@ -7,7 +7,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
+from psycopg.rows import namedtuple_row
 from sqlalchemy.engine import URL, make_url
 
 EVENTS_TABLE = {"sqlite": "stored_events", "postgresql": "civicfund_events"}
@@ -104,6 +106,65 @@ def read_all(engine: sa.Engine, statement: Any, params: dict[str, Any] | None = 
             if attempt == 2 or not error.connection_invalidated:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+class Prepared:
+    """A statement compiled once and, on PostgreSQL, run as a prepared statement straight on
+    the driver's connection of an autocommit engine: SQLAlchemy's execution path (cache key,
+    execution context, result metadata) costs about as much Python as the round trip, which
+    matters for the few statements every request runs. Rows are the driver's named tuples
+    (attribute and index access, as `sa.Row`); errors are SQLAlchemy's (`sa.exc.IntegrityError`
+    and so on). Elsewhere (SQLite, an engine that opens transactions), and once more when the
+    pooled connection turns out dead, it runs through SQLAlchemy, which invalidates the pool.
+    A write (`writes=True`) must be safe to run twice: it is retried like a read."""
+
+    def __init__(self, statement: Any, *, writes: bool = False):
+        self.statement = statement
+        self.writes = writes
+        self._sql: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = {}
+
+    def _compiled(self, engine: sa.Engine, keys: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+        found = self._sql.get(keys)
+        if found is None:
+            compiled = self.statement.compile(dialect=engine.dialect, column_keys=list(keys))
+            found = self._sql[keys] = (str(compiled), dict(compiled.params))
+        return found
+
+    def rows(self, engine: sa.Engine, params: dict[str, Any] | None = None) -> list[Any]:
+        params = params or {}
+        if engine.dialect.name != "postgresql":
+            return self._through_sqlalchemy(engine, params)
+        sql, defaults = self._compiled(engine, tuple(params))
+        pooled = engine.raw_connection()
+        try:
+            driver = pooled.driver_connection
+            if driver.autocommit:  # else an engine that opens transactions: SQLAlchemy's way
+                try:
+                    with driver.cursor(row_factory=namedtuple_row) as cursor:
+                        cursor.execute(sql, {**defaults, **params}, prepare=True)
+                        # The field count, not `description` (which builds an object per field).
+                        return cursor.fetchall() if cursor.pgresult.nfields else []
+                except psycopg.Error as error:
+                    if not driver.broken:
+                        raise sa.exc.DBAPIError.instance(sql, params, error, psycopg.Error
+                                                         ) from error
+                    pooled.invalidate(error)
+        finally:
+            pooled.close()
+        return self._through_sqlalchemy(engine, params)
+
+    def _through_sqlalchemy(self, engine: sa.Engine, params: dict[str, Any]) -> list[Any]:
+        if not self.writes:
+            return read_all(engine, self.statement, params)
+        for attempt in (1, 2):
+            try:
+                with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    result = conn.execute(self.statement, params)
+                    return list(result.all()) if result.returns_rows else []
+            except sa.exc.DBAPIError as error:
+                if attempt == 2 or not error.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 def event_store_env(database_url: str) -> dict[str, str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_login import current_user
 
-from adapters.queries import ProjectView
+from adapters.queries import ProjectPage, ProjectView
 from domain.conversation.comment import MAX_REASON, MAX_TEXT
 from web.services import platform
 
@@ -33,17 +33,22 @@ def takes_part() -> bool:
     return current_user.is_authenticated and not current_user.has_role("auditor")
 
 
-def conversation_context(project: ProjectView, **typed: Any) -> dict[str, Any]:
+def conversation_context(project: ProjectView, page: ProjectPage | None = None,
+                         **typed: Any) -> dict[str, Any]:
+    """`page`: what the pilot's page statement read already (its backer wall, whether it has
+    any comments), so nothing is read twice."""
     read = platform().read
     viewer = current_user.account_id if current_user.is_authenticated else None
     moderator = moderates(project)
+    wall = page.backer_wall if page is not None else None
     return {
-        "threads": read.comments(project.id, viewer_id=viewer, moderator=moderator),
+        "threads": (read.comments(project.id, viewer_id=viewer, moderator=moderator)
+                    if page is None or page.has_comments else []),
         "moderator": moderator,
         "answers_as": answers_as(project),
         "takes_part": takes_part(),
         "following": bool(viewer) and read.follows(project.id, viewer),
-        "backer_wall": read.backer_wall(project.id),
+        "backer_wall": wall if wall is not None else read.backer_wall(project.id),
         "max_text": MAX_TEXT,
         "max_reason": MAX_REASON,
         "conversation_errors": typed.pop("errors", {}),

@@ -118,9 +118,11 @@ def proof_of_value(project: ProjectView, cost_benefit: dict | None,
     )
 
 
-def impact_section(project: ProjectView, cost_benefit: dict | None = None) -> dict:
-    """What a pilot's public page shows of its impact."""
-    indicators = platform().read.indicators_of(project.id)
+def impact_section(project: ProjectView, cost_benefit: dict | None = None,
+                   has_indicators: bool = True) -> dict:
+    """What a pilot's public page shows of its impact (`has_indicators`: False when the page's
+    statement found none, so they are not looked up)."""
+    indicators = platform().read.indicators_of(project.id) if has_indicators else []
     return {"indicators": indicators, "charts": {i.number: chart(i) for i in indicators},
             "proof": proof_of_value(project, cost_benefit, indicators)}
 

@@ -158,7 +158,7 @@ def project_page(project_id: UUID, status: int = 200, **typed):
     offers = platform().read.offers_on(found.id) if page.has_offers else []
     return render_template(
         "public/project.html",
-        **conversation_context(found, **typed),
+        **conversation_context(found, page, **typed),
         project=found,
         milestones=page.milestones,
         updates=page.updates,
@@ -168,7 +168,7 @@ def project_page(project_id: UUID, status: int = 200, **typed):
         **awarded_pilot(page),
         offers=offers,
         **benefit_sharing(found, offers, page.has_agreement),
-        **impact_section(found, page.cost_benefit),
+        **impact_section(found, page.cost_benefit, page.has_indicators),
     ), status
 
 
