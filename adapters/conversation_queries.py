@@ -148,17 +148,20 @@ class ConversationQueries:
 
 def backer_wall_columns(project_id: Any) -> tuple[Any, Any]:
     """Two columns for a pilot's backer wall on PostgreSQL (the pilot's id an expression, so
-    the pilot's page reads them in its own statement): `wall_names`, the names of live backers
-    who chose to be listed and are not erased, and `wall_backers`, how many live backers."""
+    the pilot's page reads them in its own statement): `wall_names`, the display names of live
+    backers who chose to be listed and are not erased, and `wall_backers`, how many live
+    backers."""
     b, p, a = t.project_backers.c, t.conversation_preferences.c, t.accounts.c
     live = (b.project_id == project_id, b.live_pledges > 0)
     names = (
-        sa.select(sa.func.array_agg(a.name))
+        sa.select(sa.func.array_agg(shown_name()))
         .select_from(t.project_backers)
         .join(t.conversation_preferences, p.account_id == b.citizen_id)
         .join(t.accounts, a.id == b.citizen_id)
+        .outerjoin(t.profiles, t.profiles.c.account_id == b.citizen_id)
         .where(*live, p.on_backer_wall.is_(True), a.erased_at.is_(None), a.name.is_not(None))
-        .correlate_except(t.project_backers, t.conversation_preferences, t.accounts)
+        .correlate_except(t.project_backers, t.conversation_preferences, t.accounts,
+                          t.profiles)
         .scalar_subquery().label("wall_names")
     )
     backers = (

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from adapters import tables as t
-from tests.conftest import PASSWORD, bearer, csrf_from, login
+from tests.conftest import PASSWORD, World, bearer, csrf_from, login
 from tests.e2e.test_settlement_pages import recorded, text_of, words
 
 
@@ -146,3 +146,30 @@ def test_the_display_name_is_in_the_download_and_erased_with_the_account(
     with platform.engine.connect() as conn:
         assert conn.execute(sa.select(t.profiles)
                             .where(t.profiles.c.account_id == backer["id"])).all() == []
+
+
+def test_the_pilot_page_shows_display_names_on_either_database(any_platform, clock):
+    """On PostgreSQL the pilot's page reads its wall in its own statement; on SQLite apart."""
+    from web.app import create_app
+
+    web = create_app({"TESTING": True, "SECRET_KEY": "test-secret"}, platform=any_platform)
+    world = World(any_platform, clock)
+    city = world.city("Miskolc", "HUF", "HU", "Europe/Budapest")
+    pilot = world.project(city, world.officer(city), title="Air sensors",
+                          lines=(("Sensors", "100000.00", True),))
+    zsofia = world.account("citizen", "zsofi@example.org", name="Zsófia Kiss")
+    world.pledge(pilot, zsofia, "5000.00")
+    browser = web.test_client()
+    login(browser, "zsofi@example.org")
+    opt_in(browser)
+    assert save(browser, "Zsófi from Avas").status_code == 303
+    page = f"/projects/{pilot}"
+    assert browser.post(f"{page}/comments", data={
+        "csrf_token": csrf_from(browser.get(page).text), "kind": "question",
+        "text": "When are the sensors installed?"}).status_code == 303
+    any_platform.projections.catch_up()
+
+    shown = web.test_client().get(page).text
+    assert "Zsófi from Avas" in text_of(shown, "backer-wall")
+    assert "Zsófia Kiss" not in shown
+    assert "Zsófi from Avas" in text_of(shown, "conversation")
