@@ -22,6 +22,7 @@ from adapters.ledger import LedgerQueries
 from adapters.mail import Outbox, SmtpSettings
 from adapters.picture_store import FilePictureStore, PictureStore
 from adapters.pledge_index import ReadModelPledgeIndex
+from adapters.profiles import Profiles
 from adapters.queries import ReadModelQueries
 from adapters.sandbox_payments import TEST_CARDS, SandboxGateway, SqlStore
 from adapters.sessions import SessionStore
@@ -93,6 +94,10 @@ class Platform:
             return account.email if account else None
 
         return self.outbox.send_pending(smtp, address_of, self.personalise_mail)
+
+    @property
+    def profiles(self) -> Profiles:
+        return Profiles(self.engine)
 
     @property
     def account_service(self) -> AccountService:

@@ -12,6 +12,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from adapters import tables as t
+from adapters.profiles import shown_name
 from adapters.storage import read_all
 from domain.conversation.comment import ANSWER
 
@@ -64,10 +65,11 @@ class ConversationQueries:
         c, x, a = t.comments.c, t.conversation_texts.c, t.accounts.c
         rows = read_all(self.engine, (
             sa.select(c.id, c.project_id, c.author_id, c.kind, c.answer_to, c.answered_as,
-                      c.posted_at, c.reports, c.hidden_at, x.body, x.hidden_reason, a.name,
-                      a.erased_at)
+                      c.posted_at, c.reports, c.hidden_at, x.body, x.hidden_reason,
+                      shown_name().label("name"), a.erased_at)
             .outerjoin(t.conversation_texts, x.comment_id == c.id)
             .outerjoin(t.accounts, a.id == c.author_id)
+            .outerjoin(t.profiles, t.profiles.c.account_id == c.author_id)
             .where(c.project_id == project_id)
             .order_by(c.posted_at, c.id)
         ))
@@ -118,10 +120,11 @@ class ConversationQueries:
     def backer_wall(self, project_id: UUID) -> BackerWall:
         b, p, a = t.project_backers.c, t.conversation_preferences.c, t.accounts.c
         rows = read_all(self.engine, (
-            sa.select(a.name, a.erased_at, p.on_backer_wall)
+            sa.select(shown_name().label("name"), a.erased_at, p.on_backer_wall)
             .select_from(t.project_backers)
             .outerjoin(t.conversation_preferences, p.account_id == b.citizen_id)
             .outerjoin(t.accounts, a.id == b.citizen_id)
+            .outerjoin(t.profiles, t.profiles.c.account_id == b.citizen_id)
             .where(b.project_id == project_id).where(b.live_pledges > 0)
         ))
         return backer_wall_of(
@@ -145,17 +148,20 @@ class ConversationQueries:
 
 def backer_wall_columns(project_id: Any) -> tuple[Any, Any]:
     """Two columns for a pilot's backer wall on PostgreSQL (the pilot's id an expression, so
-    the pilot's page reads them in its own statement): `wall_names`, the names of live backers
-    who chose to be listed and are not erased, and `wall_backers`, how many live backers."""
+    the pilot's page reads them in its own statement): `wall_names`, the display names of live
+    backers who chose to be listed and are not erased, and `wall_backers`, how many live
+    backers."""
     b, p, a = t.project_backers.c, t.conversation_preferences.c, t.accounts.c
     live = (b.project_id == project_id, b.live_pledges > 0)
     names = (
-        sa.select(sa.func.array_agg(a.name))
+        sa.select(sa.func.array_agg(shown_name()))
         .select_from(t.project_backers)
         .join(t.conversation_preferences, p.account_id == b.citizen_id)
         .join(t.accounts, a.id == b.citizen_id)
+        .outerjoin(t.profiles, t.profiles.c.account_id == b.citizen_id)
         .where(*live, p.on_backer_wall.is_(True), a.erased_at.is_(None), a.name.is_not(None))
-        .correlate_except(t.project_backers, t.conversation_preferences, t.accounts)
+        .correlate_except(t.project_backers, t.conversation_preferences, t.accounts,
+                          t.profiles)
         .scalar_subquery().label("wall_names")
     )
     backers = (

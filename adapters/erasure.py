@@ -5,8 +5,9 @@ then the domain erases: live pledges are cancelled through the real use case and
 `Account.Erased` is recorded, unless a pledge is still being settled, in which case the request
 waits and the worker tries again each round. Once the log says the account is erased, the
 platform forgets the person, in one transaction: the `accounts` row keeps its id and role but
-loses name, email and password hash; their API tokens are deleted; their mail in the outbox
-loses its subjects and bodies. Sessions end because an erased account no longer loads.
+loses name, email and password hash; their display name and API tokens are deleted; their
+mail in the outbox loses its subjects and bodies. Sessions end because an erased account no
+longer loads.
 
 The log keeps every event (no personal data is in it) and every figure stays as it was.
 """
@@ -26,6 +27,7 @@ from adapters.accounts import tombstone_email
 from adapters.conversation_texts import scrub_conversation
 from adapters.follower import ProjectionFollower
 from adapters.mail import scrub_mail
+from adapters.profiles import forget_profile
 from adapters.queries import PledgeView, ReadModelQueries
 from domain.application import Civicfund
 from domain.kernel.context import SYSTEM, Actor, acting_as, current_actor, new_correlation_id
@@ -82,6 +84,7 @@ def forget_person(conn: Connection, account_id: UUID, now: datetime) -> None:
     conn.execute(t.api_tokens.delete().where(t.api_tokens.c.account_id == account_id))
     scrub_mail(conn, account_id, now)
     scrub_conversation(conn, account_id)
+    forget_profile(conn, account_id)
 
 
 class Erasures:

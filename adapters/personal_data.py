@@ -20,6 +20,7 @@ from adapters.erasure import ErasureRequest, Erasures
 from adapters.mail import Outbox
 from adapters.offer_queries import InvestmentView
 from adapters.procurement_queries import ProposalView
+from adapters.profiles import Profiles
 from adapters.queries import PledgeView, ProjectView, ReadModelQueries
 
 # Left out of a token's metadata: its hash (it identifies the secret, and downloads get kept
@@ -41,6 +42,7 @@ class PersonalData:
     appropriateness_passed_at: datetime | None = None
     erasure: ErasureRequest | None = None
     comments: list[Any] = field(default_factory=list)
+    display_name: str | None = None
 
 
 def _plain(value: Any) -> Any:
@@ -83,6 +85,7 @@ def personal_data(
         appropriateness_passed_at=_aware(read.appropriateness_passed_at(account.id)),
         erasure=erasures.request_of(account.id) if erasures else None,
         comments=read.comments_by(account.id),
+        display_name=Profiles(engine).display_name_of(account.id),
     )
 
 

@@ -24,6 +24,7 @@ from adapters.department_queries import DepartmentQueries, committed_on
 from adapters.impact_queries import ImpactQueries
 from adapters.offer_queries import OfferQueries, invested_on
 from adapters.picture_queries import PictureQueries
+from adapters.pledge_statement_queries import PledgeStatementQueries
 from adapters.portfolio_queries import PortfolioQueries
 from adapters.procurement_queries import ProcurementQueries, award_columns
 from adapters.search import matching
@@ -275,7 +276,7 @@ def _moment(text: str | None) -> datetime | None:
 
 class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, AgreementQueries,
                        PortfolioQueries, StatementQueries, ConversationQueries,
-                       ImpactQueries, PictureQueries):
+                       ImpactQueries, PictureQueries, PledgeStatementQueries):
     def __init__(self, engine: sa.Engine):
         self.engine = engine
         # Embedded SQLite has no round trips to save: it reads the lists one by one.

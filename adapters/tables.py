@@ -28,6 +28,17 @@ accounts = sa.Table(
     sa.Column("locale", sa.String(8), nullable=True),
 )
 
+# What a person chose to show publicly instead of their account name (backer walls, beside
+# their questions). Personal data: erased with the account, never in the log.
+profiles = sa.Table(
+    "profiles",
+    metadata,
+    sa.Column("account_id", sa.Uuid, sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("display_name", sa.String(60), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 # Erasure requests: who asked, why (a category, as in the log's Account.Erased event, and the
 # administrator's free-text note, which stays here), and when it was carried out. A request
 # waits while the person's pledges are being settled; the worker finishes it afterwards.

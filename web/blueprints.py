@@ -15,6 +15,7 @@ from web.accounts import (
     email_confirmation,
     password_reset,
     security_page,
+    settings_page,
 )
 from web.api import openapi
 from web.audit import api as audit_api
@@ -22,8 +23,10 @@ from web.audit import pages as audit_pages
 from web.conversation import api as conversation_api
 from web.conversation import pages as conversation_pages
 from web.crowdfunding import console, delivery, impact, pledging, public, webhooks
+from web.crowdfunding import pledge_statements as pledge_statement_pages
 from web.crowdfunding.api import delivery as delivery_api
 from web.crowdfunding.api import impact as impact_api
+from web.crowdfunding.api import pledge_statements as pledge_statements_api
 from web.crowdfunding.api import pledges as pledges_api
 from web.crowdfunding.api import projects as projects_api
 from web.crowdfunding.api import settlement as settlement_api
@@ -52,12 +55,14 @@ from web.transparency import pages as transparency_pages
 API_ROUTES = (projects_api, pledges_api, settlement_api, delivery_api, matching_api, ledger_api,
               api_tokens, api_privacy, api_departments, procurement_api, openapi,
               investment_api, api_agreements, api_liabilities, api_portfolio, audit_api,
-              transparency_api, conversation_api, impact_api, picture_api)
+              transparency_api, conversation_api, impact_api, picture_api,
+              pledge_statements_api)
 
 PAGES = (public, auth, password_reset, email_confirmation, security_page, account, pledging,
          console, funds, fund_console, department_console, delivery, admin, webhooks, call_pages,
          invest_pages, sharing_pages, officer_pages, audit_pages, explain_pages,
-         transparency_pages, conversation_pages, impact, picture_pages)
+         transparency_pages, conversation_pages, impact, picture_pages, pledge_statement_pages,
+         settings_page)
 
 
 def BLUEPRINTS() -> list[Blueprint]:

@@ -26,7 +26,8 @@ NOT_AN_AUDITORS = {
     "invest.mine", "pledges.mine", "calls.workspace", "sharing.report_form",
     "console.new_project", "calls.console_new", "api.my_pledges", "api.export_my_data",
     "api.my_investments", "invest.commitment_receipt", "api.my_statement", "invest.statement",
-    "invest.statement_csv",
+    "invest.statement_csv", "pledge_statements.page", "pledge_statements.csv",
+    "api.my_pledge_statement",
     # Reached from a link in update mail, by its addressee, signed in or not.
     "conversation.unsubscribe_form",
 }

@@ -108,8 +108,21 @@ def test_a_new_citizen_pledges_in_a_browser_and_sees_the_total_move(world, live_
             page.screenshot(path=str(tmp_path / "project-after.png"), full_page=True)
             raised_after = shown_money(page.locator("#raised").inner_text())
             backers_after = shown_count(page.locator("#backers").inner_text())
+
+            # Cancelling asks first; the answer "yes" cancels.
+            page.goto(f"{live_server}/me/pledges")
+            page.get_by_role("link", name=re.compile(r"^Cancel your EUR 12\.50 pledge")).click()
+            page.wait_for_url(re.compile(r"/pledges/[0-9a-f-]{36}/cancel$"))
+            assert page.locator("h1").inner_text() == (
+                "Cancel your pledge of EUR 12.50 to Air-quality sensors on Rua de Santa Catarina?")
+            page.get_by_role("button", name="Yes, cancel my pledge").click()
+            page.wait_for_url("**/me/pledges")
+            assert "You will not be charged" in page.locator(".flashes").inner_text()
+            page.goto(project_url)
+            raised_at_last = shown_money(page.locator("#raised").inner_text())
         finally:
             browser.close()
 
     assert raised_after - raised_before == Money.parse("12.50", "EUR")
     assert backers_after == backers_before + 1
+    assert raised_at_last == raised_before

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from domain.crowdfunding.pledge import pledge_limit
+from domain.kernel.context import Actor, acting_as
 from domain.kernel.money import Money
 from tests.conftest import PASSWORD, csrf_from, login
 from web.filters import status_words
@@ -91,8 +92,14 @@ def test_register_pledge_see_it_and_cancel_it(client, pilot, platform):
     assert "Smart bike lanes" in mine.text and "EUR 40.00" in mine.text
     assert "Authorised — charged only if the minimum is reached" in mine.text
     pledge_id = answer.headers["Location"].rsplit("/", 1)[1]
+    assert f'href="/pledges/{pledge_id}/cancel"' in mine.text
+    asked = client.get(f"/pledges/{pledge_id}/cancel")
+    assert asked.status_code == 200
+    assert "Cancel your pledge of EUR 40.00 to Smart bike lanes?" in asked.text
+    assert "you will not be charged" in text_of(asked.text, "cancel-consequence")
     cancelled = client.post(f"/pledges/{pledge_id}/cancel",
-                            data={"csrf_token": csrf_from(mine.text)}, follow_redirects=True)
+                            data={"csrf_token": csrf_from(asked.text), "confirm": "yes"},
+                            follow_redirects=True)
     assert cancelled.status_code == 200
     assert "is cancelled. You will not be charged" in cancelled.text
     assert "Cancelled" in cancelled.text
@@ -169,6 +176,43 @@ def test_bad_amounts_record_nothing_and_say_why(client, pilot, citizen, platform
     assert 'role="alert"' in answer.text
     assert events(platform) == before
     assert figures(client, pilot["project"]) == ("EUR 0.00", "0")
+
+
+def backer_wall_box(html: str) -> str:
+    [box] = re.findall(r'<input[^>]*id="on_backer_wall"[^>]*>', html)
+    return box
+
+
+def test_a_refused_pledge_form_keeps_what_was_typed_and_chosen(
+    client, world, pilot, citizen, platform,
+):
+    with acting_as(Actor(str(pilot["officer"]), "city"), "test-suggest"):
+        platform.app.suggest_amounts(pilot["project"], [Money.parse("25.00", "EUR")])
+    platform.projections.catch_up()
+    before = events(platform)
+    # A suggested amount chosen, another card and the backer wall ticked; then an amount that
+    # is not one.
+    chosen = pledge(client, pilot["project"], "25.00", "pm_card_mastercard",
+                    on_backer_wall="y")
+    assert chosen.status_code == 303
+    typo = pledge(client, pilot["project"], "12,50", "pm_card_mastercard", on_backer_wall="y")
+    assert typo.status_code == 422
+    assert "is not an amount" in typo.text and 'id="amount-error"' in typo.text
+    assert re.search(r'id="amount"[^>]*value="12,50"', typo.text)
+    assert re.search(r'value="pm_card_mastercard"\s+checked', typo.text)
+    assert " checked" in backer_wall_box(typo.text)
+    assert events(platform) > before  # the first one was recorded
+    recorded = events(platform)
+
+    # Typed back to the suggested amount with a card the sandbox does not have: the suggestion
+    # shows as chosen, and the wall left unticked stays unticked.
+    unknown = pledge(client, pilot["project"], "25.00", "pm_card_nope")
+    assert unknown.status_code == 422
+    assert "Choose one of the sandbox test cards listed" in unknown.text
+    assert re.search(r'id="amount"[^>]*value="25.00"', unknown.text)
+    assert 'aria-current="true"' in unknown.text
+    assert " checked" not in backer_wall_box(unknown.text)
+    assert events(platform) == recorded
 
 
 def test_amount_just_above_the_pledge_limit_is_refused(client, pilot, citizen, platform):
@@ -291,8 +335,9 @@ def test_someone_elses_pledge_is_404_and_cannot_be_cancelled(client, world, pilo
     login(client, world.emails[world.citizen()])
     assert client.get(f"/pledges/{pledge_id}").status_code == 404
     before = events(platform)
+    assert client.get(f"/pledges/{pledge_id}/cancel").status_code == 404
     answer = client.post(f"/pledges/{pledge_id}/cancel",
-                         data={"csrf_token": csrf_from(client.get("/").text)})
+                         data={"csrf_token": csrf_from(client.get("/").text), "confirm": "yes"})
     assert answer.status_code == 404
     assert events(platform) == before
     assert figures(client, pilot["project"]) == ("EUR 30.00", "1")
@@ -316,10 +361,12 @@ def test_cancel_without_csrf_token_is_refused(client, world, pilot, citizen, pla
 def test_cancelling_twice_is_refused_clearly(client, world, pilot, citizen, platform):
     pledge_id = world.pledge(pilot["project"], citizen, "30.00")
     token = csrf_from(client.get("/me/pledges").text)
-    first = client.post(f"/pledges/{pledge_id}/cancel", data={"csrf_token": token})
+    first = client.post(f"/pledges/{pledge_id}/cancel", data={"csrf_token": token,
+                                                               "confirm": "yes"})
     assert first.status_code == 303
     before = events(platform)
-    again = client.post(f"/pledges/{pledge_id}/cancel", data={"csrf_token": token})
+    again = client.post(f"/pledges/{pledge_id}/cancel", data={"csrf_token": token,
+                                                               "confirm": "yes"})
     assert again.status_code == 409
     assert "Your pledge was not cancelled" in again.text and 'role="alert"' in again.text
     assert events(platform) == before
@@ -333,10 +380,29 @@ def test_no_cancel_after_the_campaign_closes(client, world, pilot, citizen, plat
     mine = client.get("/me/pledges")
     assert f"/pledges/{pledge_id}/cancel" not in mine.text
     before = events(platform)
-    answer = client.post(f"/pledges/{pledge_id}/cancel", data={"csrf_token": token})
+    answer = client.post(f"/pledges/{pledge_id}/cancel", data={"csrf_token": token,
+                                                                "confirm": "yes"})
     assert answer.status_code == 409
     assert "campaign has closed" in answer.text
     assert events(platform) == before
+    asked = client.get(f"/pledges/{pledge_id}/cancel")
+    assert "This pledge can no longer be cancelled" in asked.text
+    assert 'name="confirm"' not in asked.text
+
+
+def test_a_cancel_without_the_confirmation_cancels_nothing_and_asks(
+    client, world, pilot, citizen, platform,
+):
+    pledge_id = world.pledge(pilot["project"], citizen, "30.00")
+    token = csrf_from(client.get("/me/pledges").text)
+    before = events(platform)
+    stray = client.post(f"/pledges/{pledge_id}/cancel", data={"csrf_token": token})
+    assert stray.status_code == 400
+    assert "Nothing was cancelled" in text_of(stray.text, "unconfirmed")
+    assert "Cancel your pledge of EUR 30.00 to Smart bike lanes?" in stray.text
+    assert events(platform) == before
+    assert platform.read.pledge(pledge_id).status == "authorised"
+    assert figures(client, pilot["project"]) == ("EUR 30.00", "1")
 
 
 def test_my_pledges_empty_state(client, citizen):

@@ -66,7 +66,7 @@ def test_the_api_hands_a_person_their_data(client, rita):
     data = response.json
     assert data["account"] | {"id": None, "created_at": None} == {
         "id": None, "name": "Rita Sousa", "email": "rita@example.org", "role": "citizen",
-        "city": None, "created_at": None,
+        "city": None, "created_at": None, "display_name": None,
     }
     pledges = {p["id"]: p for p in data["pledges"]}
     shown = ("amount", "currency", "status", "payment_method", "project_title")

@@ -44,8 +44,11 @@ def test_after_a_role_change_the_pages_still_list_and_cancel_the_pledges(
     assert 'href="/me/pledges"' in client.get("/").text
     assert client.get(f"/pledges/{backer['pledge']}").status_code == 200
 
+    asked = client.get(f"/pledges/{backer['pledge']}/cancel")
+    assert "Cancel your pledge of EUR 40.00 to Smart bike lanes?" in asked.text
     cancelled = client.post(f"/pledges/{backer['pledge']}/cancel",
-                            data={"csrf_token": csrf_from(mine.text)}, follow_redirects=True)
+                            data={"csrf_token": csrf_from(asked.text), "confirm": "yes"},
+                            follow_redirects=True)
     assert cancelled.status_code == 200
     assert "is cancelled" in cancelled.text
     assert world.platform.read.pledge(backer["pledge"]).status == "cancelled"

@@ -18,6 +18,7 @@ from domain.i18n.languages import UnknownLanguage, checked_language
 from domain.kernel.errors import DomainError
 from web.accounts.personal_data import data_of
 from web.accounts.personal_data_json import personal_data_json
+from web.accounts.settings_page import settings_answer
 from web.errors import status_for
 from web.i18n.locale import relocalise
 from web.services import command, platform
@@ -56,7 +57,7 @@ def home():
     return _home_page()
 
 
-def _home_page(language_problem: str | None = None, status: int = 200):
+def _home_page():
     erasures = platform().erasures
     request_ = erasures.request_of(current_user.account_id) if erasures else None
     return render_template(
@@ -64,8 +65,7 @@ def _home_page(language_problem: str | None = None, status: int = 200):
         city=platform().read.city(current_user.city_id) if current_user.city_id else None,
         erasure=request_,
         waiting_for=erasures.waiting_for(current_user.account_id) if request_ else [],
-        language_problem=language_problem,
-    ), status
+    )
 
 
 @bp.post("/language")
@@ -76,13 +76,13 @@ def language():
     try:
         locale = checked_language(chosen) if chosen else None
     except UnknownLanguage as problem:
-        return _home_page(language_problem=problem.message, status=400)
+        return settings_answer(language_problem=problem.message, status=400)
     platform().accounts.set_locale(current_user.account_id, locale)
     current_user.record = replace(current_user.record, locale=locale)
     relocalise()
     flash(gettext("Your language is saved.") if locale else
           gettext("civicfund now follows your browser's language."), "success")
-    return redirect(url_for("account.home") + "#language", 303)
+    return redirect(url_for("settings.page") + "#language", 303)
 
 
 @bp.get("/export")

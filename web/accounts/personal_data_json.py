@@ -12,6 +12,10 @@ from web.api.schemas import AmountField, PledgeSchema, one
 class ExportedAccountSchema(Schema):
     id = fields.UUID(required=True)
     name = fields.String(required=True)
+    display_name = fields.String(
+        required=True, allow_none=True,
+        metadata={"description": "The name shown publicly, if one was chosen (otherwise the "
+                                 "name is shown)"})
     email = fields.String(required=True)
     role = fields.String(required=True, metadata={"example": "citizen"})
     city = fields.String(required=True, allow_none=True,
@@ -129,7 +133,8 @@ def personal_data_json(data: Any) -> dict[str, Any]:
     return one(PersonalDataSchema).dump({
         "exported_at": data.exported_at,
         "account": {
-            "id": data.account.id, "name": data.account.name, "email": data.account.email,
+            "id": data.account.id, "name": data.account.name,
+            "display_name": data.display_name, "email": data.account.email,
             "role": data.account.role, "city": data.city, "created_at": data.account.created_at,
         },
         "pledges": data.pledges,

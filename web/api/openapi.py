@@ -45,6 +45,7 @@ from web.api.schemas import (
 from web.audit.api_openapi import OPERATIONS as AUDIT_OPERATIONS
 from web.conversation.api_openapi import OPERATIONS as CONVERSATION_OPERATIONS
 from web.crowdfunding.api.impact_openapi import OPERATIONS as IMPACT_OPERATIONS
+from web.crowdfunding.api.pledge_statements import OPERATIONS as PLEDGE_STATEMENT_OPERATIONS
 from web.investment.api_agreement_openapi import OPERATIONS as AGREEMENT_OPERATIONS
 from web.investment.api_openapi import OPERATIONS as INVESTMENT_OPERATIONS
 from web.investment.api_portfolio_openapi import OPERATIONS as PORTFOLIO_OPERATIONS
@@ -561,6 +562,7 @@ OPERATIONS.update(AUDIT_OPERATIONS)
 OPERATIONS.update(PORTFOLIO_OPERATIONS)
 OPERATIONS.update(TRANSPARENCY_OPERATIONS)
 OPERATIONS.update(CONVERSATION_OPERATIONS)
+OPERATIONS.update(PLEDGE_STATEMENT_OPERATIONS)
 
 
 def _one_of(suffix: str, description: str) -> dict:

@@ -169,7 +169,9 @@ def settings():
     read = platform().read
     if request.method == "GET":
         return render_template("conversation/settings.html", digests=DIGESTS,
-                               chosen=read.conversation_preferences_of(current_user.account_id))
+                               chosen=read.conversation_preferences_of(current_user.account_id),
+                               display_name=platform().profiles.display_name_of(
+                                   current_user.account_id))
     digest = request.form.get("digest", "")
     shown = request.form.get("on_backer_wall") == "yes"
     problem = None

@@ -423,6 +423,7 @@ def _my_pledges_page(status: int = 200, error: str | None = None):
         cancellable={p.id for p in pledges if can_cancel(p)},
         fixable={p.id for p in pledges if can_fix_card(p)},
         error=error,
+        statement_years=platform().read.pledge_statement_years(current_user.account_id, pledges),
     ), status
 
 
@@ -450,10 +451,21 @@ def mine():
     return _my_pledges_page()
 
 
-@bp.post("/pledges/<uuid:pledge_id>/cancel")
+# The confirmation page's form sends this; a POST without it (a stray click, an old form)
+# cancels nothing and shows the confirmation instead.
+CONFIRMED = "yes"
+
+
+@bp.route("/pledges/<uuid:pledge_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(pledge_id: UUID):
+    """GET asks "Cancel your pledge of ...?"; its form POSTs the cancel, confirmed."""
     pledge = _own_pledge(pledge_id)
+    if request.method == "GET" or request.form.get("confirm") != CONFIRMED:
+        return render_template(
+            "pledges/cancel.html", pledge=pledge, cancellable=can_cancel(pledge),
+            unconfirmed=request.method == "POST",
+        ), 200 if request.method == "GET" else 400
     try:
         command(
             lambda: platform().app.cancel_pledge(pledge_id, citizen_id=current_user.account_id)

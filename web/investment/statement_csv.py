@@ -8,15 +8,10 @@ import csv
 import io
 
 from adapters.statement_queries import Statement
+from web.spreadsheet import text_cell as _text
 
 HEADER = ("date", "pilot", "project_id", "offer_id", "kind", "amount", "currency", "reason",
           "position")
-# A spreadsheet reads a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def statement_csv(statement: Statement) -> str:
