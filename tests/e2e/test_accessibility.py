@@ -1,0 +1,151 @@
+"""axe-core over every page type, for every role, on the demo data: zero violations.
+
+The page types are the app's GET routes (its URL map), their ids filled from the demo. Each role
+signs in once (one browser, one context per account) and opens every page it is allowed to open;
+each endpoint is checked once per role.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from tests.conftest import login
+from tests.e2e.test_auditor_read_only import QUERIES, _ids, _url
+from tests.e2e.test_browser import CHROMIUM_ARGS, chromium_path, live_server  # noqa: F401
+from web.demo import (
+    ADMIN_PASSWORD,
+    AUDITOR_PASSWORD,
+    CITIZEN_PASSWORD,
+    DOMAIN,
+    EVALUATOR_PASSWORD,
+    INVESTOR_PASSWORD,
+    OFFICER_PASSWORD,
+    PROPOSER_PASSWORD,
+    load_demo,
+)
+
+# Files, JSON and the plain-text log heads are not pages; the favicon is an icon.
+NOT_PAGES = {"static", "favicon"}
+
+
+@dataclass(frozen=True)
+class Visitor:
+    role: str
+    email: str | None = None
+    password: str | None = None
+
+
+# A role may need a second account for pages of another city (Porto has the matching fund and
+# the benefit-sharing agreement; Manchester the departments and the delivered pilot).
+VISITORS = (
+    Visitor("anonymous"),
+    Visitor("citizen", f"citizen@{DOMAIN}", CITIZEN_PASSWORD),
+    Visitor("city officer", f"manchester@{DOMAIN}", OFFICER_PASSWORD),
+    Visitor("city officer", f"porto@{DOMAIN}", OFFICER_PASSWORD),
+    Visitor("proposer and delivery owner", f"proposer@{DOMAIN}", PROPOSER_PASSWORD),
+    Visitor("evaluator", f"evaluator@{DOMAIN}", EVALUATOR_PASSWORD),
+    Visitor("investor", f"investor@{DOMAIN}", INVESTOR_PASSWORD),
+    Visitor("auditor", f"auditor@{DOMAIN}", AUDITOR_PASSWORD),
+    Visitor("admin", f"admin@{DOMAIN}", ADMIN_PASSWORD),
+)
+
+
+def _ids_for(platform, visitor: Visitor) -> dict[str, str]:
+    """The demo's ids, with the visitor's own pledge, proposal to score and city's pilot."""
+    read = platform.read
+    ids = {**_ids(platform), "year": str(platform.clock.now().year)}
+    account = platform.accounts.by_email(visitor.email) if visitor.email else None
+    if account is None:
+        return ids
+    if visitor.role == "citizen":
+        ids["pledge_id"] = str(read.pledges_of(account.id)[0].id)
+    if visitor.role == "evaluator":
+        ids["proposal_id"] = str(next(proposal.id for call in read.calls_evaluated_by(account.id)
+                                      for proposal in read.proposals_of_call(call.id)))
+    if account.city_id is not None and str(account.city_id) != ids["city_id"]:
+        ids["project_id"] = ids["shared_project_id"]
+    return ids
+
+
+def _pages(app, platform, visitor: Visitor, done: set[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(endpoint, url) of the HTML pages this visitor can open and their role has not had
+    checked yet; asked of the app directly, which is quick, before the browser goes there."""
+    client = app.test_client()
+    if visitor.email:
+        login(client, visitor.email, visitor.password)
+    ids = _ids_for(platform, visitor)
+    pages = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in NOT_PAGES or rule.rule.startswith("/api/"):
+            continue
+        if (visitor.role, rule.endpoint) in done:
+            continue
+        url = _url(rule, ids) + QUERIES.get(rule.endpoint, "")
+        answer = client.get(url)
+        assert answer.status_code < 500, (visitor, url, answer.status_code)
+        # Redirects (to the login page) and refusals are pages this role cannot open; the
+        # error page itself is checked once per role below. Expired-link pages (410) count.
+        if answer.status_code in (200, 410) and answer.mimetype == "text/html":
+            pages.append((rule.endpoint, url))
+            done.add((visitor.role, rule.endpoint))
+    if (visitor.role, "error page") not in done:
+        pages.append(("error page", "/no-such-page"))
+        done.add((visitor.role, "error page"))
+    return pages
+
+
+def _described(violation: dict) -> str:
+    nodes = "; ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+    return (f"{violation['id']} ({violation['impact']}): {violation['help']} "
+            f"[{len(violation['nodes'])} x: {nodes}]")
+
+
+def sign_in(page, base: str, email: str, password: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill('input[name="email"]', email)
+    page.fill('input[name="password"]', password)
+    page.locator('form[action="/login"] button[type="submit"]').click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+@pytest.mark.browser
+def test_every_page_type_for_every_role_has_no_axe_violations(platform, app, live_server):  # noqa: F811
+    executable = chromium_path()
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    assert load_demo(platform)
+    axe = Axe()
+    done: set[tuple[str, str]] = set()
+    found: list[str] = []
+    checked: dict[str, int] = {}
+    started = time.monotonic()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            for visitor in VISITORS:
+                pages = _pages(app, platform, visitor, done)
+                context = browser.new_context()
+                page = context.new_page()
+                page.set_default_timeout(15_000)
+                if visitor.email:
+                    sign_in(page, live_server, visitor.email, visitor.password)
+                for endpoint, url in pages:
+                    page.goto(f"{live_server}{url}")
+                    results = axe.run(page).response
+                    found += [f"{visitor.role} {endpoint} {url}: {_described(v)}"
+                              for v in results["violations"]]
+                checked[visitor.role] = checked.get(visitor.role, 0) + len(pages)
+                context.close()
+        finally:
+            browser.close()
+    took = time.monotonic() - started
+    print(f"axe: {sum(checked.values())} pages ({len({e for _, e in done})} page types) "
+          f"over {len(checked)} roles in {took:.0f} s: {checked}")
+    assert not found, f"{len(found)} axe violations:\n" + "\n".join(found)
+    # Every role opened its own pages, not just the error page.
+    assert all(count > 5 for count in checked.values()), checked
+    assert len({endpoint for _, endpoint in done}) > 55
