@@ -10,6 +10,7 @@ reduced to a 256-colour palette so each stays small enough to commit.
 from __future__ import annotations
 
 import argparse
+import logging
 import shutil
 import sys
 import tempfile
@@ -90,7 +91,7 @@ def demo_server(folder: Path) -> Iterator[tuple[str, Platform]]:
     migrate.upgrade(url)
     platform = build_platform(Settings(
         database_url=url, rate_limits="off", insecure_cookies=True,
-        password_method="pbkdf2:sha256:1000",  # throwaway accounts: hash them quickly
+        password_method="pbkdf2:sha256:1000",  # noqa: S106 - throwaway accounts, hashed quickly
         log_signing_key=LogKey.generate("civicfund.screenshots/log").text(),
     ))
     load_demo(platform)
@@ -133,29 +134,29 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     args.out.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
     started = time.monotonic()
-    with tempfile.TemporaryDirectory() as folder, demo_server(Path(folder)) as (base, platform):
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            try:
-                for width, viewport in WIDTHS.items():
-                    contexts = {}
-                    for shot in SHOTS:
-                        if shot.who not in contexts:
-                            contexts[shot.who] = browser.new_context(viewport=viewport)
-                            page = contexts[shot.who].new_page()
-                            if shot.who:
-                                sign_in(page, base, shot.who)
-                        page = contexts[shot.who].pages[0]
-                        page.goto(base + shot.path(platform))
-                        target = args.out / f"{shot.name}-{width}.png"
-                        page.screenshot(path=str(target))
-                        print(f"{target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}"
-                              f" {compress(target) // 1024} KB")
-                    for context in contexts.values():
-                        context.close()
-            finally:
-                browser.close()
+    with (tempfile.TemporaryDirectory() as folder, demo_server(Path(folder)) as (base, platform),
+          sync_playwright() as p):
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            for width, viewport in WIDTHS.items():
+                contexts = {}
+                for shot in SHOTS:
+                    if shot.who not in contexts:
+                        contexts[shot.who] = browser.new_context(viewport=viewport)
+                        page = contexts[shot.who].new_page()
+                        if shot.who:
+                            sign_in(page, base, shot.who)
+                    page = contexts[shot.who].pages[0]
+                    page.goto(base + shot.path(platform))
+                    target = args.out / f"{shot.name}-{width}.png"
+                    page.screenshot(path=str(target))
+                    print(f"{target.name} {compress(target) // 1024} KB")
+                for context in contexts.values():
+                    context.close()
+        finally:
+            browser.close()
     print(f"{len(SHOTS) * len(WIDTHS)} screenshots in {time.monotonic() - started:.0f} s")
     return 0
 
