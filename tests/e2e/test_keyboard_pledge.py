@@ -10,13 +10,26 @@ import pytest
 from tests.conftest import PASSWORD
 from tests.e2e.test_browser import CHROMIUM_ARGS, chromium_path, live_server  # noqa: F401
 
-# What has the focus, and whether a focus style is drawn around it.
+# What has the focus, whether a focus style is drawn around it, and the contrast of its ring
+# against what is behind the element (WCAG's 3:1 for non-text contrast).
 FOCUSED = """() => {
   const el = document.activeElement;
   if (!el || el === document.body) return null;
   const style = getComputedStyle(el);
   const box = el.getBoundingClientRect();
+  const rgb = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
+  const luminance = ([r, g, b]) => [r, g, b].map((c) => {
+    c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  }).reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+  let behind = [255, 255, 255];
+  for (let node = el.parentElement; node; node = node.parentElement) {
+    const colour = rgb(getComputedStyle(node).backgroundColor);
+    if (colour.length === 3 || colour[3] > 0) { behind = colour.slice(0, 3); break; }
+  }
+  const [light, dark] = [luminance(rgb(style.outlineColor)), luminance(behind)]
+    .sort((a, b) => b - a);
   return {
+    ringContrast: (light + 0.05) / (dark + 0.05),
     tag: el.tagName.toLowerCase(), href: el.getAttribute('href') || '',
     name: el.getAttribute('name') || '', type: el.getAttribute('type') || '',
     value: el.value || '', text: (el.innerText || '').trim(), checked: !!el.checked,
@@ -41,6 +54,7 @@ def tab_to(page, wanted, *, key: str = "Tab", limit: int = 80) -> dict:
         seen.append(label)
         if focus["tag"] != "main":  # the skip link's target takes focus without a ring
             assert focus["focusVisible"] and focus["outlined"], f"no visible focus on {focus}"
+            assert focus["ringContrast"] >= 3, f"the focus ring hardly shows: {focus}"
             assert focus["onScreen"], f"focus is off screen: {focus}"
         if wanted(focus):
             return focus
