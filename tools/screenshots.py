@@ -149,7 +149,10 @@ def main() -> int:
                         if shot.who:
                             sign_in(page, base, shot.who)
                     page = contexts[shot.who].pages[0]
-                    page.goto(base + shot.path(platform))
+                    answer = page.goto(base + shot.path(platform))
+                    if answer is None or not answer.ok:
+                        sys.exit(f"{shot.title}: {page.url} answered "
+                                 f"{answer.status if answer else 'nothing'}")
                     target = args.out / f"{shot.name}-{width}.png"
                     page.screenshot(path=str(target))
                     print(f"{target.name} {compress(target) // 1024} KB")
