@@ -133,7 +133,7 @@ def test_in_sandbox_mode_the_page_offers_test_cards_and_no_stripe(
     assert 'value="pm_card_visa" checked' in page.text
     assert "This is a sandbox" in page.text
     assert "payment-element" not in page.text
-    assert "js.stripe.com" not in page.text and "stripe-element.js" not in page.text
+    assert "js.stripe.com" not in page.text and "/static/stripe-element." not in page.text
     assert PUBLISHABLE not in page.text
 
 
