@@ -7,6 +7,7 @@ each endpoint is checked once per role.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -71,29 +72,37 @@ def _ids_for(platform, visitor: Visitor) -> dict[str, str]:
 
 
 def _pages(app, platform, visitor: Visitor, done: set[tuple[str, str]]) -> list[tuple[str, str]]:
-    """(endpoint, url) of the HTML pages this visitor can open and their role has not had
-    checked yet; asked of the app directly, which is quick, before the browser goes there."""
+    """(page type, url) of the HTML pages this visitor can open and their role has not had
+    checked yet; asked of the app directly, which is quick, before the browser goes there.
+
+    A page type is an endpoint that answers 200, or a refusal or error page (a 4xx answer) told
+    apart by its title: "not found", "only citizens pledge", an expired link and so on. Those are
+    checked once, for the first role that meets them: their header is the role's, which its own
+    pages already had checked."""
     client = app.test_client()
     if visitor.email:
         login(client, visitor.email, visitor.password)
     ids = _ids_for(platform, visitor)
+    urls = [(rule.endpoint, _url(rule, ids) + QUERIES.get(rule.endpoint, ""))
+            for rule in app.url_map.iter_rules()
+            if "GET" in rule.methods and rule.endpoint not in NOT_PAGES
+            and not rule.rule.startswith("/api/")]
     pages = []
-    for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or rule.endpoint in NOT_PAGES or rule.rule.startswith("/api/"):
+    for endpoint, url in [*urls, ("not found", "/no-such-page")]:
+        if (visitor.role, endpoint) in done:
             continue
-        if (visitor.role, rule.endpoint) in done:
-            continue
-        url = _url(rule, ids) + QUERIES.get(rule.endpoint, "")
         answer = client.get(url)
         assert answer.status_code < 500, (visitor, url, answer.status_code)
-        # Redirects (to the login page) and refusals are pages this role cannot open; the
-        # error page itself is checked once per role below. Expired-link pages (410) count.
-        if answer.status_code in (200, 410) and answer.mimetype == "text/html":
-            pages.append((rule.endpoint, url))
-            done.add((visitor.role, rule.endpoint))
-    if (visitor.role, "error page") not in done:
-        pages.append(("error page", "/no-such-page"))
-        done.add((visitor.role, "error page"))
+        if answer.mimetype != "text/html" or answer.status_code not in (200, *range(400, 500)):
+            continue  # files, JSON, and redirects (to the login page)
+        if answer.status_code != 200:
+            title = re.search(r"<title>(.*?)</title>", answer.text, re.S)
+            endpoint = f"{answer.status_code} {title.group(1).strip() if title else url}"
+            if ("any role", endpoint) in done:
+                continue
+            done.add(("any role", endpoint))
+        pages.append((endpoint, url))
+        done.add((visitor.role, endpoint))
     return pages
 
 
