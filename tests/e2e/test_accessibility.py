@@ -2,7 +2,8 @@
 
 The page types are the app's GET routes (its URL map), their ids filled from the demo. Each role
 signs in once (one browser, one context per account) and opens every page it is allowed to open;
-each endpoint is checked once per role.
+each endpoint is checked once per role. A second test checks a citizen's pages (signed out and
+in) at a phone's width, where wide tables scroll.
 """
 
 from __future__ import annotations
@@ -120,13 +121,12 @@ def sign_in(page, base: str, email: str, password: str) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
-@pytest.mark.browser
-def test_every_page_type_for_every_role_has_no_axe_violations(platform, app, live_server):  # noqa: F811
+def check_with_axe(platform, app, base: str, visitors, viewport: dict | None = None):
+    """axe over each visitor's pages: (violations found, pages checked per role, page types)."""
     executable = chromium_path()
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 
-    assert load_demo(platform)
     axe = Axe()
     done: set[tuple[str, str]] = set()
     found: list[str] = []
@@ -135,15 +135,16 @@ def test_every_page_type_for_every_role_has_no_axe_violations(platform, app, liv
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
-            for visitor in VISITORS:
+            for visitor in visitors:
                 pages = _pages(app, platform, visitor, done)
-                context = browser.new_context()
+                context = browser.new_context(viewport=viewport) if viewport else \
+                    browser.new_context()
                 page = context.new_page()
                 page.set_default_timeout(15_000)
                 if visitor.email:
-                    sign_in(page, live_server, visitor.email, visitor.password)
+                    sign_in(page, base, visitor.email, visitor.password)
                 for endpoint, url in pages:
-                    page.goto(f"{live_server}{url}")
+                    page.goto(f"{base}{url}")
                     results = axe.run(page).response
                     found += [f"{visitor.role} {endpoint} {url}: {_described(v)}"
                               for v in results["violations"]]
@@ -151,10 +152,32 @@ def test_every_page_type_for_every_role_has_no_axe_violations(platform, app, liv
                 context.close()
         finally:
             browser.close()
-    took = time.monotonic() - started
-    print(f"axe: {sum(checked.values())} pages ({len({e for _, e in done})} page types) "
-          f"over {len(checked)} roles in {took:.0f} s: {checked}")
+    types = {endpoint for _, endpoint in done}
+    print(f"axe: {sum(checked.values())} pages ({len(types)} page types) over {len(checked)} "
+          f"roles in {time.monotonic() - started:.0f} s: {checked}")
+    return found, checked, types
+
+
+@pytest.mark.browser
+def test_every_page_type_for_every_role_has_no_axe_violations(platform, app, live_server):  # noqa: F811
+    assert load_demo(platform)
+
+    found, checked, types = check_with_axe(platform, app, live_server, VISITORS)
+
     assert not found, f"{len(found)} axe violations:\n" + "\n".join(found)
-    # Every role opened its own pages, not just the error page.
+    # Every role opened its own pages, not just the error pages.
     assert all(count > 5 for count in checked.values()), checked
-    assert len({endpoint for _, endpoint in done}) > 55
+    assert len(types) > 55
+
+
+@pytest.mark.browser
+def test_a_citizens_pages_on_a_phone_have_no_axe_violations(platform, app, live_server):  # noqa: F811
+    # Most citizens come by phone, where wide tables scroll sideways and must take focus.
+    assert load_demo(platform)
+    citizens = [v for v in VISITORS if v.role in ("anonymous", "citizen")]
+
+    found, checked, types = check_with_axe(platform, app, live_server, citizens,
+                                           viewport={"width": 390, "height": 844})
+
+    assert not found, f"{len(found)} axe violations:\n" + "\n".join(found)
+    assert checked["citizen"] > 20 and len(types) > 25
