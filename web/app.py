@@ -125,8 +125,9 @@ def create_app(config: dict[str, Any] | None = None, platform: Platform | None =
     filters.register(app)
     _register_blueprints(app)
 
-    from web import errors, rate_limits, security_headers
+    from web import errors, rate_limits, security_headers, static_assets
 
+    static_assets.init_app(app)
     errors.register(app)
     rate_limits.init_app(app, platform.settings)
     security_headers.init_app(app, platform.settings)
