@@ -9,14 +9,25 @@ from decimal import Decimal
 import pytest
 from babel.numbers import format_currency
 
+from adapters.picture_images import prepare
+from domain.kernel.context import SYSTEM, acting_as
+from domain.pictures.pictures import COVER, GALLERY, PROJECT
 from tests.conftest import World, csrf_from, login
+from tests.pictures import png
 
 # Phrases of the English citizen pages that a Portuguese reader must never see.
 ENGLISH = ("How it works", "Log in", "Register", "Pilots taking pledges now", "About this pilot",
            "How the funding works", "Budget line", "Questions and comments", "Skip to content",
            "Search and filter pilots", "Your pledges, newest first", "Your account",
            "Download your data", "Enter the amount", "Show pilots", "All or nothing",
-           "days left", "Welcome back", "Join civicfund")
+           "days left", "Welcome back", "Join civicfund",
+           # profile and settings, cancelling a pledge, the yearly statement, a pilot's pictures
+           "Profile and settings", "Your public name", "Save the display name", "Backer walls",
+           "Delivery updates", "Password, sessions and API tokens", "this one included",
+           "Cancel your pledge", "you will not be charged", "Yes, cancel my pledge",
+           "No, keep my pledge", "You can pledge again", "Pledge statement", "Download as CSV",
+           "Not charged", "What this record means", "Print this page", "Yearly statements",
+           "Open the full-size picture")
 
 
 @pytest.fixture
@@ -28,8 +39,21 @@ def seeded(world):
     lights = world.project(miskolc, world.officer(miskolc), title="Adaptive street lights",
                            lines=(("Lamps", "3000000.00", True), ("Dashboard", "516000.00", True)))
     citizen = world.citizen()
-    world.pledge(lanes, citizen, "25.00")
-    return {"porto": porto, "lanes": lanes, "lights": lights, "citizen": citizen}
+    pledge = world.pledge(lanes, citizen, "25.00")
+    return {"porto": porto, "lanes": lanes, "lights": lights, "citizen": citizen,
+            "pledge": pledge}
+
+
+def add_picture(platform, pilot, kind: str, alt: str) -> None:
+    """A picture on the pilot, stored and recorded as the console's upload does."""
+    prepared = prepare(png((1200, 800)), kind)
+    for rendition in prepared.renditions:
+        platform.pictures.put(rendition.key(prepared.content_hash), rendition.data)
+    with acting_as(SYSTEM, "test-picture"):
+        picture_id, _ = platform.app.add_picture(PROJECT, pilot, kind=kind,
+                                                 content_hash=prepared.content_hash,
+                                                 sizes=prepared.sizes)
+    platform.read.keep_alt(picture_id, alt)
 
 
 def speaking(client, language: str | None):
@@ -57,6 +81,40 @@ def test_the_citizen_pages_read_in_portuguese_for_a_portuguese_browser(client, s
         assert not english_left(page.text), (url, english_left(page.text))
     assert "Como funciona" in client.get("/").text
     assert "Os seus compromissos" in client.get("/me/pledges").text
+
+
+def test_settings_cancelling_statements_and_pictures_read_in_portuguese(client, seeded, world,
+                                                                         platform):
+    add_picture(platform, seeded["lanes"], COVER, "Bike lanes on Avenida da Boavista")
+    add_picture(platform, seeded["lanes"], GALLERY, "A sensor on a lamp post")
+    platform.projections.catch_up()
+    login(client, world.emails[seeded["citizen"]])
+    speaking(client, "pt-PT,pt;q=0.9")
+    year = platform.clock.now().year
+    pages = {"/account/settings": "Perfil e definições",
+             f"/pledges/{seeded['pledge']}/cancel": "Sim, cancelar o meu compromisso",
+             f"/pledges/statements/{year}": f"Extrato de compromissos {year}",
+             f"/projects/{seeded['lanes']}": "Abrir a fotografia em tamanho real",
+             "/me/pledges": f"Extrato {year}"}
+    for url, portuguese in pages.items():
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert '<html lang="pt">' in page.text, url
+        assert not english_left(page.text), (url, english_left(page.text))
+        assert portuguese in page.text, url
+    # The pictures' alt text is what the officer wrote: it is not translated.
+    assert 'alt="A sensor on a lamp post"' in client.get(f"/projects/{seeded['lanes']}").text
+    statement = client.get(f"/pledges/statements/{year}.csv")
+    # Its columns keep their names for spreadsheets and scripts; the total row speaks Portuguese.
+    assert statement.status_code == 200 and statement.text.startswith("row,pilot,project_id,")
+    assert f"total,Pago em {year}," in statement.text
+    # A display name refused or saved is told in Portuguese too.
+    settings = client.get("/account/settings")
+    saved = client.post("/account/settings/display-name", data={
+        "csrf_token": csrf_from(settings.text), "display_name": "Rita"}, follow_redirects=True)
+    assert "O seu nome público é agora “Rita”." in saved.text
+    missing = client.get("/pledges/statements/someday")
+    assert missing.status_code == 404 and "Não há extrato para" in missing.text
 
 
 def test_login_and_register_read_in_portuguese(client, seeded):

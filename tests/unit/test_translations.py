@@ -17,21 +17,26 @@ from domain.i18n.languages import LANGUAGES, SOURCE
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGS = ROOT / "web" / "translations"
 TEMPLATES = ROOT / "web" / "templates"
-# The citizen's pages: browse, a pilot and its partials, an area, pledging, my pledges, the
-# account and signing in, with the chrome around them; and the Python that writes their labels,
-# flash messages, errors and the pledge mail.
+# The citizen's pages: browse, a pilot and its partials (its pictures too), an area, pledging, my
+# pledges and their yearly statements, the account, its profile and settings, and signing in,
+# with the chrome around them; and the Python that writes their labels, flash messages, errors
+# and the pledge mail.
 CITIZEN_TEMPLATES = [
     "base.html",
     *(f"public/{name}.html" for name in (
         "home", "projects", "project", "area", "_conversation", "_delivery", "_forms",
         "_impact", "_macros", "_outcome")),
     "funds/_stack.html",
+    *(f"pictures/{name}.html" for name in (
+        "_card_cover", "_fund_logo", "_img", "_og_fund", "_og_pilot", "_pilot_cover",
+        "_pilot_gallery", "_proposer_logo", "_stack_logo")),
     *(str(path.relative_to(TEMPLATES)) for folder in ("pledges", "account", "auth")
       for path in sorted((TEMPLATES / folder).glob("*.html"))),
 ]
 CITIZEN_PYTHON = [
     "web/filters.py", "web/crowdfunding/pledging.py", "web/crowdfunding/public.py",
     "web/accounts/auth.py", "web/accounts/account.py", "web/accounts/security_page.py",
+    "web/accounts/settings_page.py", "web/crowdfunding/pledge_statements.py",
     "web/ledger/pages.py", "adapters/mail.py", "adapters/sandbox_payments.py",
     "adapters/ledger_explain.py",
 ]
@@ -66,7 +71,9 @@ def test_the_citizen_pages_have_their_strings_marked_for_translation():
     # A sanity check on the extraction itself: the pages' main phrases are found.
     assert len(MESSAGES) > 400
     for phrase in ("How it works", "Your pledges, newest first", "Erase your account",
-                   "Create an account", "Thank you! You pledged %(amount)s to %(title)s."):
+                   "Create an account", "Thank you! You pledged %(amount)s to %(title)s.",
+                   "Profile and settings", "Cancel your pledge of %(amount)s to %(title)s?",
+                   "Pledge statement %(year)s", "Open the full-size picture"):
         assert phrase in MESSAGES
 
 

@@ -5,6 +5,8 @@ settings stand, with links to change them where they live."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -17,7 +19,7 @@ bp = Blueprint("settings", __name__, url_prefix="/account/settings")
 
 class DisplayNameForm(FlaskForm):
     # Checked by the domain's rule (domain/accounts/display_name.py), which owns the messages.
-    display_name = StringField("Display name")
+    display_name = StringField(_l("Display name"))
 
 
 def settings_answer(form: DisplayNameForm | None = None, status: int = 200,
@@ -54,7 +56,7 @@ def display_name():
     if not form.validate():
         form.display_name.errors = [
             *form.display_name.errors,
-            "The form was incomplete or too old: reload the page and try again."]
+            gettext("The form was incomplete or too old: reload the page and try again.")]
         return settings_answer(form, 400)
     try:
         shown = platform().profiles.set_display_name(
@@ -62,5 +64,5 @@ def display_name():
     except InvalidDisplayName as refused:
         form.display_name.errors = [*form.display_name.errors, refused.message]
         return settings_answer(form, 422)
-    flash(f"Your display name is now “{shown}”.", "success")
+    flash(gettext("Your display name is now “%(name)s”.", name=shown), "success")
     return redirect(url_for("settings.page"), 303)

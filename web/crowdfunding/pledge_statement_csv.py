@@ -22,7 +22,8 @@ def _day(day) -> str:
     return day.isoformat() if day else ""
 
 
-def pledge_statement_csv(statement: PledgeStatement) -> str:
+def pledge_statement_csv(statement: PledgeStatement, paid_label: str | None = None) -> str:
+    """The total rows are labelled `paid_label` (the page's language), else in English."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADER)
@@ -34,6 +35,7 @@ def pledge_statement_csv(statement: PledgeStatement) -> str:
             line.paid_in(statement.year).to_decimal_string(), line.status,
         ))
     for paid in statement.paid():
-        writer.writerow(("total", f"Paid in {statement.year}", "", "", "", "", paid.currency,
+        label = text_cell(paid_label or f"Paid in {statement.year}")
+        writer.writerow(("total", label, "", "", "", "", paid.currency,
                          "", "", paid.to_decimal_string(), ""))
     return out.getvalue()

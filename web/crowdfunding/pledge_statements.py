@@ -4,6 +4,7 @@ the same as CSV, usable as a donation record."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from adapters.statement_queries import statement_year
@@ -16,9 +17,9 @@ bp = Blueprint("pledge_statements", __name__, url_prefix="/pledges/statements")
 
 
 def _no_statement(year: str):
-    return error_page(404, "No such statement",
-                      f"There is no statement for \"{year}\": statements are by calendar year, "
-                      "such as /pledges/statements/2026.")
+    return error_page(404, gettext("No such statement"), gettext(
+        "There is no statement for \"%(year)s\": statements are by calendar year, such as "
+        "/pledges/statements/2026.", year=year))
 
 
 @bp.get("/<string:year>")
@@ -43,4 +44,6 @@ def csv(year: str):
     if wanted is None:
         return _no_statement(year)
     statement = platform().read.pledge_statement(current_user.account_id, wanted)
-    return csv_download(pledge_statement_csv(statement), csv_filename(wanted))
+    return csv_download(
+        pledge_statement_csv(statement, gettext("Paid in %(year)s", year=wanted)),
+        csv_filename(wanted))
