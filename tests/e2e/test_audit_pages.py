@@ -92,6 +92,21 @@ def test_the_auditor_browses_the_log_and_replays_a_pilot(demo, client):
     assert f"{project.raised.to_decimal_string()} {project.currency}" in row
 
 
+def test_the_auditor_replays_a_pilot_as_of_a_moment(demo, client):
+    login(client, f"auditor@{DOMAIN}", AUDITOR_PASSWORD)
+    project = next(p for p in demo.read.projects(limit=1000) if p.raised.minor)
+    now = client.get(f"/audit/aggregates/{project.id}", query_string={"at": "2099-01-01T00:00:00Z"})
+    assert now.status_code == 200
+    assert "<td>Project.Drafted</td>" in now.text and 'id="at"' in now.text
+    assert 'value="2099-01-01T00:00:00Z"' in now.text
+    before = client.get(f"/audit/aggregates/{project.id}",
+                        query_string={"at": "2000-01-01T00:00:00Z"})
+    assert before.status_code == 404
+    for query in ({"at": "yesterday"}, {"position": "1", "at": "2026-11-30T12:00:00Z"}):
+        answer = client.get(f"/audit/aggregates/{project.id}", query_string=query)
+        assert answer.status_code == 422, query
+
+
 def test_bad_as_of_input_on_the_auditors_pages_is_explained_not_a_500(demo, client):
     login(client, f"auditor@{DOMAIN}", AUDITOR_PASSWORD)
     for query in ({"at": "yesterday"}, {"position": "-3"}, {"position": "99999999"},

@@ -57,19 +57,25 @@ def events():
 
 @bp.get("/aggregates/<uuid:aggregate_id>")
 def aggregate(aggregate_id: UUID):
+    """An aggregate as it stood at a position or a moment (`position=` or `at=`, as the API)."""
     log = event_log()
-    position = request.args.get("position", "")
+    given = {key: request.args[key] for key in ("position", "at")
+             if request.args.get(key, "").strip()}
+    wanted, problems = load_query(AsOfQuerySchema, given) if given else ({}, {})
+    if problems:
+        field, messages = next(iter(problems.items()))
+        return error_page(422, "Not a position or a moment",
+                          f"{field}: {' '.join(str(m) for m in messages)}")
     try:
-        until = int(position) if position.strip() else log.newest()
-        found = aggregate_as_of(platform().app, log, aggregate_id, until)
-    except ValueError:
-        return error_page(422, "Not a position", f"{position[:40]!r} is not a position in the "
-                          "log: give a whole number.")
+        until = (position_of(log, wanted.get("position"), wanted.get("at"))
+                 if given else log.newest())
     except UnknownPosition as error:
         return error_page(404, "No such position", str(error))
+    found = aggregate_as_of(platform().app, log, aggregate_id, until)
     if found is None:
         abort(404, description=f"No aggregate {aggregate_id} had any event by position {until}.")
-    return render_template("audit/aggregate.html", found=found, newest=log.newest())
+    return render_template("audit/aggregate.html", found=found, newest=log.newest(),
+                           asked_at=given.get("at", ""))
 
 
 @bp.get("/as-of")
