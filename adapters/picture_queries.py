@@ -118,6 +118,14 @@ class PictureQueries:
         return {v.owner_id: v for v in self._pictures_where(p.owner_kind == PROJECT,
                                                             p.kind == COVER)}
 
+    def covers_of(self, project_ids: list[UUID]) -> dict[UUID, PictureView]:
+        """The covers of the pilots a page of cards shows, in one query."""
+        if not project_ids:
+            return {}
+        p = t.pictures.c
+        return {v.owner_id: v for v in self._pictures_where(
+            p.owner_kind == PROJECT, p.kind == COVER, p.owner_id.in_(project_ids))}
+
     def all_fund_logos(self) -> dict[UUID, PictureView]:
         p = t.pictures.c
         return {v.owner_id: v for v in self._pictures_where(p.owner_kind == FUND, p.kind == LOGO)}

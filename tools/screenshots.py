@@ -79,6 +79,9 @@ SHOTS = (
     Shot("portfolio", "An investor's portfolio", "investor", lambda _: "/invest/mine"),
     Shot("audit", "The audit console", "auditor", lambda _: "/audit"),
     Shot("transparency", "The transparency log", None, lambda _: "/transparency/"),
+    # Last: ?lang= keeps the anonymous visitor's choice in a cookie for the shots after it.
+    Shot("pilot-pt", "A pilot's page in Portuguese", None,
+         lambda pf: f"/projects/{_porto_pilot(pf).id}?lang=pt"),
 )
 
 

@@ -25,6 +25,7 @@ from web.crowdfunding.impact import impact_section
 from web.filters import former_name
 from web.i18n.locale import belongs_to_city
 from web.matching.funds import funds_applying_to, marker, segments
+from web.pictures.showing import show_cards
 from web.services import platform
 
 bp = Blueprint("public", __name__)
@@ -71,7 +72,7 @@ def home():
     read = platform().read
     now = platform().clock.now()
     open_projects = read.projects(status="open", limit=FEATURED * 4)
-    featured = [p for p in open_projects if p.is_taking_pledges(now)][:FEATURED]
+    featured = show_cards([p for p in open_projects if p.is_taking_pledges(now)][:FEATURED])
     return render_template(
         "public/home.html", totals=read.totals(), featured=featured, cities=read.cities()
     )
@@ -120,7 +121,7 @@ def projects():
         )
     return render_template(
         "public/projects.html",
-        projects=found[:PER_PAGE],
+        projects=show_cards(found[:PER_PAGE]),
         has_next=len(found) > PER_PAGE,
         page=page,
         cities=read.cities(),
@@ -147,7 +148,7 @@ def area(city_name: str, area: str):
     belongs_to_city(city.id, city.country)
     return render_template(
         "public/area.html", city=city, area=spelled,
-        projects=read.projects(city_id=city.id, area=spelled, limit=AREA_PILOTS),
+        projects=show_cards(read.projects(city_id=city.id, area=spelled, limit=AREA_PILOTS)),
         totals=read.area_totals(city.id, spelled),
     )
 

@@ -30,8 +30,18 @@ def fund_pictures(fund_id: UUID) -> OwnerPictures:
     return _kept(f"{FUND}:{fund_id}", lambda: platform().read.pictures_of(FUND, fund_id))
 
 
+def show_cards(projects: list[Any]) -> list[Any]:
+    """Name the pilots a page shows as cards, so their covers come in one query for just them."""
+    g.card_ids = [p.id for p in projects]
+    return projects
+
+
 def card_cover(project_id: UUID) -> PictureView | None:
-    return _kept("covers", platform().read.all_covers).get(project_id)
+    ids = g.get("card_ids")
+    read = platform().read
+    if ids is None or project_id not in ids:
+        return _kept("covers", read.all_covers).get(project_id)
+    return _kept("card_covers", lambda: read.covers_of(ids)).get(project_id)
 
 
 def sponsor_logo(href: str | None) -> PictureView | None:
