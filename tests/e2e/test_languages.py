@@ -10,9 +10,11 @@ import pytest
 from babel.numbers import format_currency
 
 from adapters.picture_images import prepare
+from domain.crowdfunding.pledge import pledge_limit
 from domain.kernel.context import SYSTEM, acting_as
+from domain.kernel.money import Money
 from domain.pictures.pictures import COVER, GALLERY, PROJECT
-from tests.conftest import World, csrf_from, login
+from tests.conftest import World, bearer, csrf_from, login
 from tests.pictures import png
 
 # Phrases of the English citizen pages that a Portuguese reader must never see.
@@ -182,6 +184,59 @@ def test_an_unknown_language_is_refused_with_a_clear_message(client, seeded, wor
     assert "“klingon” is not a language civicfund is written in" in answer.text
     assert "Português (pt)" in answer.text
     assert platform.accounts.get(citizen).locale is None
+
+
+def pledge_form(client, pilot, amount: str, card: str = "pm_card_visa"):
+    page = client.get(f"/projects/{pilot}/pledge")
+    return client.post(f"/projects/{pilot}/pledge", data={
+        "amount": amount, "payment_method": card, "csrf_token": csrf_from(page.text)})
+
+
+def test_a_refused_pledge_says_why_in_portuguese_and_the_api_keeps_its_english(
+    client, seeded, world, platform,
+):
+    limit = pledge_limit("EUR")
+    over = Money(limit.minor + 1, "EUR").to_decimal_string()
+    login(client, world.emails[seeded["citizen"]])
+    speaking(client, "pt-PT,pt;q=0.9")
+    before = len(platform.outbox.messages(account_id=seeded["citizen"]))
+
+    refused = pledge_form(client, seeded["lanes"], over)
+    assert refused.status_code == 422
+    shown = format_currency(Decimal(limit.to_decimal_string()), "EUR", locale="pt_PT")
+    assert f"Um único compromisso é no máximo {shown}" in refused.text
+    assert "A single pledge is at most" not in refused.text
+    zero = pledge_form(client, seeded["lanes"], "0")
+    assert zero.status_code == 422 and "Um compromisso tem de ser superior a zero" in zero.text
+    declined = pledge_form(client, seeded["lanes"], "20.00", "pm_card_chargeDeclined")
+    assert declined.status_code == 422 and "O seu cartão foi recusado." in declined.text
+    assert len(platform.outbox.messages(account_id=seeded["citizen"])) == before
+
+    # The API answers the same pledge in English with its stable code, whatever the language.
+    token = world.token(seeded["citizen"])
+    answer = client.post(f"/api/v1/projects/{seeded['lanes']}/pledges", json={"amount": over},
+                         headers={**bearer(token), "Accept-Language": "pt"})
+    assert answer.status_code == 422
+    assert answer.get_json()["error"] == {
+        "code": "invalid_amount", "message": f"A single pledge is at most {limit.display()}",
+        "fields": {"amount": [f"A single pledge is at most {limit.display()}"]}}
+
+
+def test_a_refused_display_name_or_language_says_why_in_portuguese(client, seeded, world):
+    login(client, world.emails[seeded["citizen"]])
+    speaking(client, "pt")
+    settings = client.get("/account/settings")
+    refused = client.post("/account/settings/display-name", data={
+        "csrf_token": csrf_from(settings.text), "display_name": "x" * 61})
+    assert refused.status_code == 422
+    assert "Um nome público tem no máximo 60 caracteres; este tem 61" in refused.text
+    marked = client.post("/account/settings/display-name", data={
+        "csrf_token": csrf_from(settings.text), "display_name": "<b></b>"})
+    assert "Um nome público não pode conter &lt; ou &gt;: escreva apenas o nome" in marked.text
+    unknown = client.post("/account/language", data={
+        "locale": "klingon", "csrf_token": csrf_from(client.get("/account").text)})
+    assert unknown.status_code == 400
+    assert "«klingon» não é um idioma em que o civicfund está escrito" in unknown.text
 
 
 def test_the_api_keeps_its_decimal_strings_whatever_the_language(client, seeded):
