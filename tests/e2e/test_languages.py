@@ -260,6 +260,32 @@ def test_pledge_mail_is_written_in_the_persons_language(world, seeded, platform)
     assert english.subject == "Your pledge of EUR 25.00 to Smart bike lanes"
 
 
+def test_account_mail_is_written_in_the_persons_language_else_the_pages(client, world,
+                                                                        platform):
+    # Registering from a Portuguese page: the confirmation reads Portuguese.
+    speaking(client, "pt-PT,pt;q=0.9")
+    page = client.get("/register")
+    assert client.post("/register", data={
+        "name": "Rita Sousa", "email": "rita@example.org", "password": "a long passphrase 42",
+        "csrf_token": csrf_from(page.text)}).status_code == 303
+    rita = platform.accounts.by_email("rita@example.org")
+    [confirm] = platform.outbox.messages(account_id=rita.id)
+    assert confirm.subject == "Confirme o seu email no civicfund"
+    assert confirm.body.startswith("Olá Rita Sousa,\n\nConfirme que este é o seu endereço")
+    assert "/confirm-email/" in confirm.body and "Please confirm" not in confirm.body
+    # Someone whose setting is Croatian asks for a new password from an English page.
+    ivana = world.citizen("ivana@example.org")
+    platform.accounts.set_locale(ivana, "hr")
+    speaking(client, "en")
+    page = client.get("/password/forgot")
+    client.post("/password/forgot", data={"email": "ivana@example.org",
+                                          "csrf_token": csrf_from(page.text)})
+    [reset] = platform.outbox.messages(account_id=ivana)
+    assert reset.subject == "Odaberite novu lozinku za civicfund"
+    assert "otvorite ovu poveznicu u roku od sat vremena" in reset.body
+    assert "/password/reset/" in reset.body
+
+
 @pytest.mark.postgres
 def test_a_language_setting_is_kept_and_writes_the_mail_on_postgresql(pg_platform, clock):
     world = World(pg_platform, clock)

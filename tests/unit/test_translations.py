@@ -38,7 +38,7 @@ CITIZEN_PYTHON = [
     "web/accounts/auth.py", "web/accounts/account.py", "web/accounts/security_page.py",
     "web/accounts/settings_page.py", "web/crowdfunding/pledge_statements.py",
     "web/ledger/pages.py", "adapters/mail.py", "adapters/sandbox_payments.py",
-    "adapters/ledger_explain.py",
+    "adapters/ledger_explain.py", "web/accounts/account_mail.py",
     # The domain's refusals a citizen's page shows (marked N_, translated by the page).
     "domain/crowdfunding/pledge.py", "domain/crowdfunding/project.py",
     "domain/accounts/display_name.py", "domain/conversation/comment.py",
