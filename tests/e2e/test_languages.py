@@ -4,6 +4,7 @@ keeps its decimal strings whatever the language."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,8 +12,9 @@ from babel.numbers import format_currency
 
 from adapters.picture_images import prepare
 from domain.crowdfunding.pledge import pledge_limit
-from domain.kernel.context import SYSTEM, acting_as
+from domain.kernel.context import SYSTEM, Actor, acting_as
 from domain.kernel.money import Money
+from domain.matching.rules import parse_rules
 from domain.pictures.pictures import COVER, GALLERY, PROJECT
 from tests.conftest import World, bearer, csrf_from, login
 from tests.pictures import png
@@ -29,7 +31,10 @@ ENGLISH = ("How it works", "Log in", "Register", "Pilots taking pledges now", "A
            "Cancel your pledge", "you will not be charged", "Yes, cancel my pledge",
            "No, keep my pledge", "You can pledge again", "Pledge statement", "Download as CSV",
            "Not charged", "What this record means", "Print this page", "Yearly statements",
-           "Open the full-size picture")
+           "Open the full-size picture",
+           # the public fund pages
+           "Matching funds", "Show funds", "Sponsored by", "Its rules now", "Rule history",
+           "Matches per pilot", "The pool", "Committed", "Reserved", "Available", "put up by")
 
 
 @pytest.fixture
@@ -117,6 +122,33 @@ def test_settings_cancelling_statements_and_pictures_read_in_portuguese(client, 
     assert "O seu nome público é agora “Rita”." in saved.text
     missing = client.get("/pledges/statements/someday")
     assert missing.status_code == 404 and "Não há extrato para" in missing.text
+
+
+def test_the_fund_pages_read_in_portuguese(client, seeded, world, platform):
+    officer = world.officer(seeded["porto"])
+    now = world.clock.now()
+    with acting_as(Actor(str(officer), "city"), "test-seed"):
+        fund = platform.app.create_matching_fund(
+            city_id=seeded["porto"], name="Fundo Verde", sponsor="Câmara do Porto",
+            currency="EUR", pool=Money.parse("1000.00", "EUR"),
+            opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=60),
+            themes=[], areas=[],
+            rules=parse_rules({"kind": "ratio", "factor": "1", "cap_per_pledge": "25.00",
+                               "cap_per_project": "500.00", "one_per_backer": True}, "EUR"))
+    platform.projections.catch_up()
+    speaking(client, "pt-PT,pt;q=0.9")
+    pages = {"/funds": "Os fundos aplicam-se a um compromisso por esta ordem.",
+             "/funds?city=Porto": "Patrocinado por <strong>Câmara do Porto</strong>",
+             f"/funds/{fund}": "Histórico das regras"}
+    for url, portuguese in pages.items():
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert not english_left(page.text), (url, english_left(page.text))
+        assert portuguese in page.text, url
+    pool = format_currency(Decimal("1000"), "EUR", locale="pt_PT")
+    assert f'aria-label="O montante de {pool}: ' in client.get(f"/funds/{fund}").text
+    nowhere = client.get("/funds?city=Atlantis")
+    assert "Não existe nenhuma cidade chamada “Atlantis” no civicfund." in nowhere.text
 
 
 def test_login_and_register_read_in_portuguese(client, seeded):

@@ -26,7 +26,7 @@ CITIZEN_TEMPLATES = [
     *(f"public/{name}.html" for name in (
         "home", "projects", "project", "area", "_conversation", "_delivery", "_forms",
         "_impact", "_macros", "_outcome")),
-    "funds/_stack.html",
+    "funds/_stack.html", "funds/index.html", "funds/fund.html",
     *(f"pictures/{name}.html" for name in (
         "_card_cover", "_fund_logo", "_img", "_og_fund", "_og_pilot", "_pilot_cover",
         "_pilot_gallery", "_proposer_logo", "_stack_logo")),
@@ -39,6 +39,7 @@ CITIZEN_PYTHON = [
     "web/accounts/settings_page.py", "web/crowdfunding/pledge_statements.py",
     "web/ledger/pages.py", "adapters/mail.py", "adapters/sandbox_payments.py",
     "adapters/ledger_explain.py", "web/accounts/account_mail.py",
+    "web/matching/funds.py",
     # The domain's refusals a citizen's page shows (marked N_, translated by the page).
     "domain/crowdfunding/pledge.py", "domain/crowdfunding/project.py",
     "domain/accounts/display_name.py", "domain/conversation/comment.py",
