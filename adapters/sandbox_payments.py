@@ -36,10 +36,10 @@ _NAMESPACE = UUID("6c3b8f0e-5a0c-4d0e-9b8c-2f6d1f7e4a11")
 
 # Stripe's test payment methods and what each does in the sandbox.
 DECLINED_AT_PLEDGE = {
-    "pm_card_chargeDeclined": "Your card was declined.",
-    "pm_card_chargeDeclinedInsufficientFunds": "Your card has insufficient funds.",
-    "pm_card_chargeDeclinedExpiredCard": "Your card has expired.",
-    "pm_card_chargeDeclinedIncorrectCvc": "Your card's security code is incorrect.",
+    "pm_card_chargeDeclined": N_("Your card was declined."),
+    "pm_card_chargeDeclinedInsufficientFunds": N_("Your card has insufficient funds."),
+    "pm_card_chargeDeclinedExpiredCard": N_("Your card has expired."),
+    "pm_card_chargeDeclinedIncorrectCvc": N_("Your card's security code is incorrect."),
 }
 DECLINED_AT_CHARGE = {"pm_card_chargeCustomerFail": "Your card was declined."}
 AUTHENTICATES_OFF_SESSION = {"pm_card_authenticationRequired"}

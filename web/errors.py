@@ -22,6 +22,7 @@ from domain.kernel.errors import (
     NotPermitted,
     Unavailable,
 )
+from web.i18n.messages import localised
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def register(app: Flask) -> None:
             body, _ = json_error(status, error.code, error.message, fields)
             return body, status, headers
         title = "Please try again" if status == 503 else "That didn't work"
-        page, _ = error_page(status, title, error.message)
+        page, _ = error_page(status, title, localised(error))
         return page, status, headers
 
     for unavailable in UNAVAILABLE:

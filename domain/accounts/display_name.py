@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from domain.kernel.errors import DomainError
+from domain.kernel.errors import N_, DomainError
 from domain.kernel.text import has_control_characters
 
 MAX_DISPLAY_NAME = 60
@@ -22,19 +22,20 @@ class InvalidDisplayName(DomainError):
 def check_display_name(text: str) -> str:
     """The display name as kept (spaces tidied), or InvalidDisplayName saying what is wrong."""
     if not isinstance(text, str):
-        raise InvalidDisplayName("Enter a display name")
+        raise InvalidDisplayName(N_("Enter a display name"))
     if has_control_characters(text):
-        raise InvalidDisplayName("A display name cannot contain control characters")
+        raise InvalidDisplayName(N_("A display name cannot contain control characters"))
     tidy = " ".join(text.split())
     if not tidy:
-        raise InvalidDisplayName(
+        raise InvalidDisplayName(N_(
             "Enter a display name: it is shown on the backer walls of pilots you back and "
-            "beside your questions")
+            "beside your questions"))
     if len(tidy) > MAX_DISPLAY_NAME:
         raise InvalidDisplayName(
-            f"A display name is at most {MAX_DISPLAY_NAME} characters; this one has {len(tidy)}")
+            N_("A display name is at most %(limit)s characters; this one has %(length)s"),
+            limit=MAX_DISPLAY_NAME, length=len(tidy))
     if any(mark in tidy for mark in MARKUP):
-        raise InvalidDisplayName("A display name cannot contain < or >: write the name only")
+        raise InvalidDisplayName(N_("A display name cannot contain < or >: write the name only"))
     if not any(unicodedata.category(ch)[0] in ("L", "N") for ch in tidy):
-        raise InvalidDisplayName("A display name needs at least one letter or digit")
+        raise InvalidDisplayName(N_("A display name needs at least one letter or digit"))
     return tidy

@@ -9,7 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.kernel.aggregate import CivicAggregate
-from domain.kernel.errors import DomainError, InvalidTransition
+from domain.kernel.errors import N_, DomainError, InvalidTransition
 from domain.kernel.text import has_control_characters
 
 QUESTION, COMMENT, ANSWER = "question", "comment", "answer"
@@ -26,24 +26,27 @@ class InvalidComment(DomainError):
 
 
 def check_text(text: object, *, field: str = "text", limit: int = MAX_TEXT,
-               what: str = "Your message") -> str:
+               what: str = N_("Your message")) -> str:
     """The text as kept: trimmed; refused when empty, longer than `limit` or holding control
     characters (markup is kept as typed and shown as text)."""
     if not isinstance(text, str):
-        raise InvalidComment(f"{what} must be text", field=field)
+        raise InvalidComment(N_("%(what)s must be text"), field=field, what=what)
     cleaned = text.replace("\r\n", "\n").strip()
     if not cleaned:
-        raise InvalidComment(f"{what} is empty: write something first", field=field)
+        raise InvalidComment(N_("%(what)s is empty: write something first"), field=field,
+                             what=what)
     if len(cleaned) > limit:
         raise InvalidComment(
-            f"{what} is {len(cleaned)} characters long: keep it to {limit}", field=field)
+            N_("%(what)s is %(length)s characters long: keep it to %(limit)s"), field=field,
+            what=what, length=len(cleaned), limit=limit)
     if has_control_characters(cleaned):
-        raise InvalidComment(f"{what} holds control characters: remove them", field=field)
+        raise InvalidComment(N_("%(what)s holds control characters: remove them"), field=field,
+                             what=what)
     return cleaned
 
 
 def check_reason(reason: object) -> str:
-    return check_text(reason, field="reason", limit=MAX_REASON, what="The reason")
+    return check_text(reason, field="reason", limit=MAX_REASON, what=N_("The reason"))
 
 
 class Comment(CivicAggregate):

@@ -9,7 +9,13 @@ from eventsourcing.domain import event
 
 from domain.crowdfunding.project import Project
 from domain.kernel.aggregate import CivicAggregate
-from domain.kernel.errors import CurrencyMismatch, InvalidAmount, InvalidTransition, NotPermitted
+from domain.kernel.errors import (
+    N_,
+    CurrencyMismatch,
+    InvalidAmount,
+    InvalidTransition,
+    NotPermitted,
+)
 from domain.kernel.money import Money
 
 REQUESTED, AUTHORISED, CHARGED = "requested", "authorised", "charged"
@@ -42,10 +48,10 @@ def check_pledge_amount(amount: Money, project_currency: str) -> None:
     if amount.currency != project_currency:
         raise CurrencyMismatch(f"This project takes {project_currency}, not {amount.currency}")
     if not amount.is_positive():
-        raise InvalidAmount("A pledge must be more than zero")
+        raise InvalidAmount(N_("A pledge must be more than zero"))
     limit = pledge_limit(amount.currency)
     if amount > limit:
-        raise InvalidAmount(f"A single pledge is at most {limit.display()}")
+        raise InvalidAmount(N_("A single pledge is at most %(limit)s"), limit=limit)
 
 
 _REQUESTS = UUID("0b6d5f8e-93a4-4c57-8f0e-2a9e5c1d7b30")
@@ -116,9 +122,11 @@ class Pledge(CivicAggregate):
         if by != self.citizen_id:
             raise NotPermitted("Only the citizen who made a pledge can cancel it")
         if not can_cancel(self.status, campaign_taking_pledges=True):
-            raise InvalidTransition(f"This pledge is {self.status} and can no longer be cancelled")
+            raise InvalidTransition(N_("This pledge is %(status)s and can no longer be cancelled"),
+                                    status=self.status)
         if not can_cancel(self.status, campaign_taking_pledges=project.is_taking_pledges(now)):
-            raise InvalidTransition("The campaign has closed: pledges can no longer be cancelled")
+            raise InvalidTransition(
+                N_("The campaign has closed: pledges can no longer be cancelled"))
         self._cancelled()
 
     @event("Cancelled")

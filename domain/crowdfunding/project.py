@@ -11,6 +11,7 @@ from eventsourcing.domain import event
 from domain.kernel.aggregate import CivicAggregate
 from domain.kernel.clock import in_the_past
 from domain.kernel.errors import (
+    N_,
     CampaignNotOpen,
     InvalidProject,
     InvalidTransition,
@@ -238,13 +239,14 @@ class Project(CivicAggregate):
 
     def check_taking_pledges(self, now: datetime) -> None:
         if self.status != OPEN:
-            raise CampaignNotOpen(f"This project is not taking pledges: it is {self.status}")
+            raise CampaignNotOpen(N_("This project is not taking pledges: it is %(status)s"),
+                                  status=self.status)
         if self.closing:
-            raise CampaignNotOpen("This campaign is closing")
+            raise CampaignNotOpen(N_("This campaign is closing"))
         if now < self.opens_at:
-            raise CampaignNotOpen("This campaign has not opened yet")
+            raise CampaignNotOpen(N_("This campaign has not opened yet"))
         if now >= self.closes_at:
-            raise CampaignNotOpen("This campaign has closed")
+            raise CampaignNotOpen(N_("This campaign has closed"))
 
     # -- closing and settling --------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.kernel.errors import DomainError
+from domain.kernel.errors import N_, DomainError
 
 SOURCE = "en"
 # Code → the language's own name (what a switcher shows: people look for their own word).
@@ -34,8 +34,9 @@ def checked_language(code: str | None) -> str:
     if not is_language(code):
         shown = (code or "")[:20]
         raise UnknownLanguage(
-            f"“{shown}” is not a language civicfund is written in: choose one of "
-            + ", ".join(f"{name} ({key})" for key, name in LANGUAGES.items())
+            N_("“%(code)s” is not a language civicfund is written in: choose one of %(choices)s"),
+            code=shown,
+            choices=", ".join(f"{name} ({key})" for key, name in LANGUAGES.items()),
         )
     return code  # type: ignore[return-value]
 

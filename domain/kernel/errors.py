@@ -1,13 +1,35 @@
-"""Domain errors. Each carries a stable code the web layer shows to API clients."""
+"""Domain errors. Each carries a stable code the web layer shows to API clients.
+
+An error's `.message` is English, formatted: the API answers with it. Errors a citizen's page can
+show are raised with a message template marked with `N_` and named placeholders
+(`DomainError(N_("A single pledge is at most %(limit)s"), limit=limit)`): the pages translate
+`.template` and format `.params` in the reader's language."""
+
+from typing import Any
+
+
+def N_(template: str) -> str:
+    """Marks a message template for the catalogs (pybabel extract -k N_); the web layer
+    translates it. The domain itself stays in English."""
+    return template
+
+
+def _english(value: Any) -> Any:
+    # Money (and anything else that has its own English form) reads as civicfund writes it.
+    display = getattr(value, "display", None)
+    return display() if callable(display) else value
 
 
 class DomainError(Exception):
     code = "domain_error"
     field: str | None = None
 
-    def __init__(self, message: str, *, field: str | None = None):
+    def __init__(self, template: str, *, field: str | None = None, **params: Any):
+        message = template % {k: _english(v) for k, v in params.items()} if params else template
         super().__init__(message)
         self.message = message
+        self.template = template
+        self.params = params
         if field is not None:
             self.field = field
 

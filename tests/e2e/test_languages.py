@@ -4,15 +4,19 @@ keeps its decimal strings whatever the language."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from babel.numbers import format_currency
 
 from adapters.picture_images import prepare
-from domain.kernel.context import SYSTEM, acting_as
+from domain.crowdfunding.pledge import pledge_limit
+from domain.kernel.context import SYSTEM, Actor, acting_as
+from domain.kernel.money import Money
+from domain.matching.rules import parse_rules
 from domain.pictures.pictures import COVER, GALLERY, PROJECT
-from tests.conftest import World, csrf_from, login
+from tests.conftest import World, bearer, csrf_from, login
 from tests.pictures import png
 
 # Phrases of the English citizen pages that a Portuguese reader must never see.
@@ -27,7 +31,10 @@ ENGLISH = ("How it works", "Log in", "Register", "Pilots taking pledges now", "A
            "Cancel your pledge", "you will not be charged", "Yes, cancel my pledge",
            "No, keep my pledge", "You can pledge again", "Pledge statement", "Download as CSV",
            "Not charged", "What this record means", "Print this page", "Yearly statements",
-           "Open the full-size picture")
+           "Open the full-size picture",
+           # the public fund pages
+           "Matching funds", "Show funds", "Sponsored by", "Its rules now", "Rule history",
+           "Matches per pilot", "The pool", "Committed", "Reserved", "Available", "put up by")
 
 
 @pytest.fixture
@@ -117,6 +124,33 @@ def test_settings_cancelling_statements_and_pictures_read_in_portuguese(client, 
     assert missing.status_code == 404 and "Não há extrato para" in missing.text
 
 
+def test_the_fund_pages_read_in_portuguese(client, seeded, world, platform):
+    officer = world.officer(seeded["porto"])
+    now = world.clock.now()
+    with acting_as(Actor(str(officer), "city"), "test-seed"):
+        fund = platform.app.create_matching_fund(
+            city_id=seeded["porto"], name="Fundo Verde", sponsor="Câmara do Porto",
+            currency="EUR", pool=Money.parse("1000.00", "EUR"),
+            opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=60),
+            themes=[], areas=[],
+            rules=parse_rules({"kind": "ratio", "factor": "1", "cap_per_pledge": "25.00",
+                               "cap_per_project": "500.00", "one_per_backer": True}, "EUR"))
+    platform.projections.catch_up()
+    speaking(client, "pt-PT,pt;q=0.9")
+    pages = {"/funds": "Os fundos aplicam-se a um compromisso por esta ordem.",
+             "/funds?city=Porto": "Patrocinado por <strong>Câmara do Porto</strong>",
+             f"/funds/{fund}": "Histórico das regras"}
+    for url, portuguese in pages.items():
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert not english_left(page.text), (url, english_left(page.text))
+        assert portuguese in page.text, url
+    pool = format_currency(Decimal("1000"), "EUR", locale="pt_PT")
+    assert f'aria-label="O montante de {pool}: ' in client.get(f"/funds/{fund}").text
+    nowhere = client.get("/funds?city=Atlantis")
+    assert "Não existe nenhuma cidade chamada “Atlantis” no civicfund." in nowhere.text
+
+
 def test_login_and_register_read_in_portuguese(client, seeded):
     speaking(client, "pt")
     for url in ("/login", "/register"):
@@ -184,6 +218,59 @@ def test_an_unknown_language_is_refused_with_a_clear_message(client, seeded, wor
     assert platform.accounts.get(citizen).locale is None
 
 
+def pledge_form(client, pilot, amount: str, card: str = "pm_card_visa"):
+    page = client.get(f"/projects/{pilot}/pledge")
+    return client.post(f"/projects/{pilot}/pledge", data={
+        "amount": amount, "payment_method": card, "csrf_token": csrf_from(page.text)})
+
+
+def test_a_refused_pledge_says_why_in_portuguese_and_the_api_keeps_its_english(
+    client, seeded, world, platform,
+):
+    limit = pledge_limit("EUR")
+    over = Money(limit.minor + 1, "EUR").to_decimal_string()
+    login(client, world.emails[seeded["citizen"]])
+    speaking(client, "pt-PT,pt;q=0.9")
+    before = len(platform.outbox.messages(account_id=seeded["citizen"]))
+
+    refused = pledge_form(client, seeded["lanes"], over)
+    assert refused.status_code == 422
+    shown = format_currency(Decimal(limit.to_decimal_string()), "EUR", locale="pt_PT")
+    assert f"Um único compromisso é no máximo {shown}" in refused.text
+    assert "A single pledge is at most" not in refused.text
+    zero = pledge_form(client, seeded["lanes"], "0")
+    assert zero.status_code == 422 and "Um compromisso tem de ser superior a zero" in zero.text
+    declined = pledge_form(client, seeded["lanes"], "20.00", "pm_card_chargeDeclined")
+    assert declined.status_code == 422 and "O seu cartão foi recusado." in declined.text
+    assert len(platform.outbox.messages(account_id=seeded["citizen"])) == before
+
+    # The API answers the same pledge in English with its stable code, whatever the language.
+    token = world.token(seeded["citizen"])
+    answer = client.post(f"/api/v1/projects/{seeded['lanes']}/pledges", json={"amount": over},
+                         headers={**bearer(token), "Accept-Language": "pt"})
+    assert answer.status_code == 422
+    assert answer.get_json()["error"] == {
+        "code": "invalid_amount", "message": f"A single pledge is at most {limit.display()}",
+        "fields": {"amount": [f"A single pledge is at most {limit.display()}"]}}
+
+
+def test_a_refused_display_name_or_language_says_why_in_portuguese(client, seeded, world):
+    login(client, world.emails[seeded["citizen"]])
+    speaking(client, "pt")
+    settings = client.get("/account/settings")
+    refused = client.post("/account/settings/display-name", data={
+        "csrf_token": csrf_from(settings.text), "display_name": "x" * 61})
+    assert refused.status_code == 422
+    assert "Um nome público tem no máximo 60 caracteres; este tem 61" in refused.text
+    marked = client.post("/account/settings/display-name", data={
+        "csrf_token": csrf_from(settings.text), "display_name": "<b></b>"})
+    assert "Um nome público não pode conter &lt; ou &gt;: escreva apenas o nome" in marked.text
+    unknown = client.post("/account/language", data={
+        "locale": "klingon", "csrf_token": csrf_from(client.get("/account").text)})
+    assert unknown.status_code == 400
+    assert "«klingon» não é um idioma em que o civicfund está escrito" in unknown.text
+
+
 def test_the_api_keeps_its_decimal_strings_whatever_the_language(client, seeded):
     answer = speaking(client, "pt").get(f"/api/v1/projects/{seeded['lanes']}")
     assert answer.status_code == 200
@@ -203,6 +290,32 @@ def test_pledge_mail_is_written_in_the_persons_language(world, seeded, platform)
     # Someone who chose no language gets English, as before.
     [english] = platform.outbox.messages(account_id=seeded["citizen"])
     assert english.subject == "Your pledge of EUR 25.00 to Smart bike lanes"
+
+
+def test_account_mail_is_written_in_the_persons_language_else_the_pages(client, world,
+                                                                        platform):
+    # Registering from a Portuguese page: the confirmation reads Portuguese.
+    speaking(client, "pt-PT,pt;q=0.9")
+    page = client.get("/register")
+    assert client.post("/register", data={
+        "name": "Rita Sousa", "email": "rita@example.org", "password": "a long passphrase 42",
+        "csrf_token": csrf_from(page.text)}).status_code == 303
+    rita = platform.accounts.by_email("rita@example.org")
+    [confirm] = platform.outbox.messages(account_id=rita.id)
+    assert confirm.subject == "Confirme o seu email no civicfund"
+    assert confirm.body.startswith("Olá Rita Sousa,\n\nConfirme que este é o seu endereço")
+    assert "/confirm-email/" in confirm.body and "Please confirm" not in confirm.body
+    # Someone whose setting is Croatian asks for a new password from an English page.
+    ivana = world.citizen("ivana@example.org")
+    platform.accounts.set_locale(ivana, "hr")
+    speaking(client, "en")
+    page = client.get("/password/forgot")
+    client.post("/password/forgot", data={"email": "ivana@example.org",
+                                          "csrf_token": csrf_from(page.text)})
+    [reset] = platform.outbox.messages(account_id=ivana)
+    assert reset.subject == "Odaberite novu lozinku za civicfund"
+    assert "otvorite ovu poveznicu u roku od sat vremena" in reset.body
+    assert "/password/reset/" in reset.body
 
 
 @pytest.mark.postgres

@@ -20,13 +20,13 @@ TEMPLATES = ROOT / "web" / "templates"
 # The citizen's pages: browse, a pilot and its partials (its pictures too), an area, pledging, my
 # pledges and their yearly statements, the account, its profile and settings, and signing in,
 # with the chrome around them; and the Python that writes their labels, flash messages, errors
-# and the pledge mail.
+# and the pledge mail; and the domain refusals those pages show.
 CITIZEN_TEMPLATES = [
     "base.html",
     *(f"public/{name}.html" for name in (
         "home", "projects", "project", "area", "_conversation", "_delivery", "_forms",
         "_impact", "_macros", "_outcome")),
-    "funds/_stack.html",
+    "funds/_stack.html", "funds/index.html", "funds/fund.html",
     *(f"pictures/{name}.html" for name in (
         "_card_cover", "_fund_logo", "_img", "_og_fund", "_og_pilot", "_pilot_cover",
         "_pilot_gallery", "_proposer_logo", "_stack_logo")),
@@ -38,7 +38,12 @@ CITIZEN_PYTHON = [
     "web/accounts/auth.py", "web/accounts/account.py", "web/accounts/security_page.py",
     "web/accounts/settings_page.py", "web/crowdfunding/pledge_statements.py",
     "web/ledger/pages.py", "adapters/mail.py", "adapters/sandbox_payments.py",
-    "adapters/ledger_explain.py",
+    "adapters/ledger_explain.py", "web/accounts/account_mail.py",
+    "web/matching/funds.py",
+    # The domain's refusals a citizen's page shows (marked N_, translated by the page).
+    "domain/crowdfunding/pledge.py", "domain/crowdfunding/project.py",
+    "domain/accounts/display_name.py", "domain/conversation/comment.py",
+    "domain/i18n/languages.py",
 ]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
             "N_": None}

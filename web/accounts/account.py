@@ -21,6 +21,7 @@ from web.accounts.personal_data_json import personal_data_json
 from web.accounts.settings_page import settings_answer
 from web.errors import status_for
 from web.i18n.locale import relocalise
+from web.i18n.messages import localised
 from web.services import command, platform
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -76,7 +77,7 @@ def language():
     try:
         locale = checked_language(chosen) if chosen else None
     except UnknownLanguage as problem:
-        return settings_answer(language_problem=problem.message, status=400)
+        return settings_answer(language_problem=localised(problem), status=400)
     platform().accounts.set_locale(current_user.account_id, locale)
     current_user.record = replace(current_user.record, locale=locale)
     relocalise()

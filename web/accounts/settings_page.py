@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 
 from domain.accounts.display_name import MAX_DISPLAY_NAME, InvalidDisplayName
+from web.i18n.messages import localised
 from web.services import platform
 
 bp = Blueprint("settings", __name__, url_prefix="/account/settings")
@@ -62,7 +63,7 @@ def display_name():
         shown = platform().profiles.set_display_name(
             current_user.account_id, form.display_name.data or "", platform().clock.now())
     except InvalidDisplayName as refused:
-        form.display_name.errors = [*form.display_name.errors, refused.message]
+        form.display_name.errors = [*form.display_name.errors, localised(refused)]
         return settings_answer(form, 422)
     flash(gettext("Your display name is now “%(name)s”.", name=shown), "success")
     return redirect(url_for("settings.page"), 303)

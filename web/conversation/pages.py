@@ -18,6 +18,7 @@ from web.crowdfunding.console_forms import ActionForm
 from web.crowdfunding.public import project_page, visible_project
 from web.errors import status_for
 from web.extensions import csrf
+from web.i18n.messages import localised
 from web.services import command, platform
 
 bp = Blueprint("conversation", __name__)
@@ -31,7 +32,7 @@ def _back(project_id: UUID, anchor: str = "conversation"):
 
 def _refused(project_id: UUID, problem: DomainError | None, *, status: int | None = None,
              form: str, message: str | None = None, **typed):
-    text = message or (problem.message if problem else BAD_FORM)
+    text = message or (localised(problem) if problem else BAD_FORM)
     return project_page(project_id, status or (status_for(problem) if problem else 400),
                         errors={form: text}, **typed)
 
@@ -182,7 +183,7 @@ def settings():
             command(lambda: platform().app.set_conversation_preferences(
                 digest=digest, on_backer_wall=shown))
         except DomainError as refused:
-            problem = refused.message
+            problem = localised(refused)
     if problem:
         chosen = read.conversation_preferences_of(current_user.account_id)
         return render_template("conversation/settings.html", digests=DIGESTS, chosen=chosen,

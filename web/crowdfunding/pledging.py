@@ -29,6 +29,7 @@ from web.crowdfunding.public import visible_project
 from web.crowdfunding.stripe_element import collects_cards_with_stripe, is_payment_method_id
 from web.errors import json_error, status_for
 from web.filters import local_datetime, money, when_charged
+from web.i18n.messages import localised
 from web.matching.funds import funds_applying_to
 from web.matching.preview_json import preview_json
 from web.services import command, platform
@@ -143,7 +144,7 @@ def _preview_page(project: ProjectView, form: PledgeForm):
     except NotFound:
         abort(404)
     except DomainError as error:
-        _add_error(form.amount, error.message)
+        _add_error(form.amount, localised(error))
         return _pledge_form_page(project, form, status_for(error))
     return _pledge_form_page(project, form, 200, preview=MatchPreview(amount, matches))
 
@@ -236,7 +237,7 @@ def pledge(project_id: UUID):
         )
     except CampaignNotOpen as error:
         _let_go(claim)
-        return _pledge_form_page(project, form, 409, error.message)
+        return _pledge_form_page(project, form, 409, localised(error))
     except NotFound:
         _let_go(claim)
         abort(404)
@@ -245,7 +246,7 @@ def pledge(project_id: UUID):
         if isinstance(error, Unavailable):
             raise
         field = form.payment_method if error.field == "payment_method" else form.amount
-        _add_error(field, error.message)
+        _add_error(field, localised(error))
         return _pledge_form_page(project, form, status_for(error))
     except Exception:
         _let_go(claim)
@@ -398,9 +399,9 @@ def change_card(pledge_id: UUID):
     except DomainError as error:
         fresh = platform().read.pledge(pledge_id) or pledge
         if error.field == "payment_method":
-            _add_error(form.payment_method, error.message)
+            _add_error(form.payment_method, localised(error))
             return _detail_page(fresh, form=form, status=status_for(error))
-        return _detail_page(fresh, status=status_for(error), problem=error.message)
+        return _detail_page(fresh, status=status_for(error), problem=localised(error))
     fresh = platform().read.pledge(pledge_id) or pledge
     if charged:
         flash(gettext("Thank you: your new card was charged %(amount)s for %(title)s.",
@@ -474,7 +475,7 @@ def cancel(pledge_id: UUID):
         abort(404)
     except DomainError as error:
         return _my_pledges_page(status_for(error), gettext(
-            "Your pledge was not cancelled: %(reason)s", reason=error))
+            "Your pledge was not cancelled: %(reason)s", reason=localised(error)))
     flash(
         gettext("Your pledge of %(amount)s to %(title)s is cancelled. You will not be charged.",
                 amount=money(pledge.amount), title=pledge.project_title),

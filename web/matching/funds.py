@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext
 
 from adapters.queries import FundView, ProjectFund, ProjectView
 from domain.kernel.money import Money
@@ -89,11 +90,12 @@ def index():
     city = None
     if city_name:
         if has_control_characters(city_name):
-            problem = "The city filter is plain text: remove the control characters."
+            problem = gettext("The city filter is plain text: remove the control characters.")
         else:
             city = read.city_named(city_name)
             if city is None:
-                problem = f"There is no city called “{city_name[:80]}” on civicfund."
+                problem = gettext("There is no city called “%(name)s” on civicfund.",
+                                  name=city_name[:80])
     funds = [] if problem else read.matching_funds(city.id if city else None)
     by_city: dict[UUID, list[FundView]] = {}
     for fund in funds:
@@ -117,10 +119,11 @@ def fund(raw_id: str):
         belongs_to_city(city.id, city.country)
     projects = read.fund_projects(found.id)
     pool = segments([
-        ("committed", "Committed to charged pledges", found.committed, None),
-        ("reserved", "Reserved for pledges not charged yet", found.reserved, None),
-        ("returned", f"Returned to {found.sponsor}", found.returned, None),
-        ("available", "Available", found.available, None),
+        ("committed", gettext("Committed to charged pledges"), found.committed, None),
+        ("reserved", gettext("Reserved for pledges not charged yet"), found.reserved, None),
+        ("returned", gettext("Returned to %(sponsor)s", sponsor=found.sponsor), found.returned,
+         None),
+        ("available", gettext("Available"), found.available, None),
     ], found.pool)
     return render_template(
         "funds/fund.html",
