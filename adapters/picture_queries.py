@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from adapters import tables as t
 from adapters.picture_images import rendition_key
+from adapters.storage import Prepared
 from domain.pictures.pictures import COVER, FUND, GALLERY, LOGO, PROJECT
 
 
@@ -73,6 +74,20 @@ def _view(row: Any) -> PictureView:
                        added if added.tzinfo else added.replace(tzinfo=UTC))
 
 
+def _pictures_select() -> Any:
+    p, x = t.pictures.c, t.picture_texts.c
+    return (sa.select(t.pictures, x.alt)
+            .select_from(t.pictures.outerjoin(t.picture_texts, x.picture_id == p.picture_id)))
+
+
+# One owner's pictures: every pilot and fund page runs it, so it is prepared once.
+_OWNER_PICTURES = Prepared(
+    _pictures_select()
+    .where(t.pictures.c.owner_kind == sa.bindparam("owner_kind"),
+           t.pictures.c.owner_id == sa.bindparam("owner_id"))
+    .order_by(t.pictures.c.added_at, t.pictures.c.picture_id))
+
+
 class PictureQueries:
     """Mixed into ReadModelQueries."""
 
@@ -80,17 +95,13 @@ class PictureQueries:
     _all: Callable[..., list[Any]]  # ReadModelQueries's: run a statement on the read engine
 
     def _pictures_where(self, *conditions: Any) -> list[PictureView]:
-        p, x = t.pictures.c, t.picture_texts.c
-        rows = self._all(
-            sa.select(t.pictures, x.alt)
-            .select_from(t.pictures.outerjoin(t.picture_texts, x.picture_id == p.picture_id))
-            .where(*conditions).order_by(p.added_at, p.picture_id))
+        p = t.pictures.c
+        rows = self._all(_pictures_select().where(*conditions).order_by(p.added_at, p.picture_id))
         return [_view(r) for r in rows]
 
     def pictures_of(self, owner_kind: str, owner_id: UUID) -> OwnerPictures:
-        p = t.pictures.c
-        return OwnerPictures(self._pictures_where(p.owner_kind == owner_kind,
-                                                  p.owner_id == owner_id))
+        rows = _OWNER_PICTURES.rows(self.engine, {"owner_kind": owner_kind, "owner_id": owner_id})
+        return OwnerPictures([_view(r) for r in rows])
 
     def picture(self, picture_id: UUID) -> PictureView | None:
         found = self._pictures_where(t.pictures.c.picture_id == picture_id)
