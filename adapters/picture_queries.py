@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from adapters import tables as t
 from adapters.picture_images import rendition_key
@@ -65,6 +66,33 @@ class OwnerPictures:
     @property
     def logo(self) -> PictureView | None:
         return next(iter(self._of(LOGO)), None)
+
+
+def pictures_column(project_id: Any) -> Any:
+    """A pilot's pictures with their alt text as one JSON column (PostgreSQL), so the pilot's
+    page reads them in its own statement; `pictures_of_json` turns it back into views."""
+    p, x = t.pictures.c, t.picture_texts.c
+    pairs: list[Any] = []
+    for name, value in (("picture_id", p.picture_id), ("owner_kind", p.owner_kind),
+                        ("owner_id", p.owner_id), ("kind", p.kind),
+                        ("content_hash", p.content_hash), ("sizes", p.sizes), ("alt", x.alt),
+                        ("added_at", p.added_at)):
+        pairs += [sa.literal_column(f"'{name}'"), value]
+    rows = sa.func.json_agg(aggregate_order_by(sa.func.json_build_object(*pairs),
+                                               p.added_at, p.picture_id))
+    return (sa.select(rows)
+            .select_from(t.pictures.outerjoin(t.picture_texts, x.picture_id == p.picture_id))
+            .where(p.owner_kind == PROJECT, p.owner_id == project_id)
+            .correlate_except(t.pictures, t.picture_texts)
+            .scalar_subquery().label("pictures_json"))
+
+
+def pictures_of_json(found: list[dict[str, Any]] | None) -> OwnerPictures:
+    return OwnerPictures([
+        PictureView(UUID(j["picture_id"]), j["owner_kind"], UUID(j["owner_id"]), j["kind"],
+                    j["content_hash"], [(int(w), int(h)) for w, h in j["sizes"]],
+                    j["alt"] or "", datetime.fromisoformat(j["added_at"]))
+        for j in found or []])
 
 
 def _view(row: Any) -> PictureView:

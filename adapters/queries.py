@@ -23,7 +23,12 @@ from adapters.conversation_queries import (
 from adapters.department_queries import DepartmentQueries, committed_on
 from adapters.impact_queries import ImpactQueries
 from adapters.offer_queries import OfferQueries, invested_on
-from adapters.picture_queries import PictureQueries
+from adapters.picture_queries import (
+    OwnerPictures,
+    PictureQueries,
+    pictures_column,
+    pictures_of_json,
+)
 from adapters.pledge_statement_queries import PledgeStatementQueries
 from adapters.portfolio_queries import PortfolioQueries
 from adapters.procurement_queries import ProcurementQueries, award_columns
@@ -402,6 +407,7 @@ class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, Agre
             has_comments=row.has_comments,
             has_indicators=row.has_indicators,
             backer_wall=backer_wall_of(row.wall_names, row.wall_backers),
+            pictures=pictures_of_json(_json_list(row.pictures_json)),
         )
 
     def projects_delivered_by(self, account_id: UUID) -> list[ProjectView]:
@@ -861,6 +867,7 @@ _PROJECT_PAGE_PG = _PROJECT_BY_ID.add_columns(
     sa.exists().where(t.impact_indicators.c.project_id == t.projects.c.id)
     .label("has_indicators"),
     *backer_wall_columns(t.projects.c.id),
+    pictures_column(t.projects.c.id),
 )
 _PROJECT_PAGE_PG_RUN = Prepared(_PROJECT_PAGE_PG)
 
@@ -900,3 +907,4 @@ class ProjectPage:
     has_comments: bool = True
     has_indicators: bool = True
     backer_wall: BackerWall | None = None
+    pictures: OwnerPictures | None = None  # when the page's statement read them

@@ -53,3 +53,8 @@ def test_simultaneous_gallery_uploads_keep_the_limit(pg_pictures, clock):
     assert sorted(p.alt for p in gallery) == sorted(
         f"Picture {n}" for n, ok in enumerate(added) if ok)
     assert all(platform.pictures.get(p.keys[0]) for p in gallery)
+
+    # The pilot's page reads them with its own statement: the same pictures, no query of their own.
+    page = platform.read.project_page(pilot.id)
+    assert page.pictures == platform.read.pictures_of("project", pilot.id)
+    assert [p.alt for p in page.pictures.gallery] == [p.alt for p in gallery]

@@ -25,6 +25,7 @@ from web.crowdfunding.impact import impact_section
 from web.filters import former_name
 from web.i18n.locale import belongs_to_city
 from web.matching.funds import funds_applying_to, marker, segments
+from web.pictures.showing import already_read as pictures_already_read
 from web.pictures.showing import show_cards
 from web.services import platform
 
@@ -162,6 +163,7 @@ def project_page(project_id: UUID, status: int = 200, **typed):
     """The pilot's page; `typed` is what a refused conversation form keeps (and its errors)."""
     page = platform().read.project_page(project_id)
     found = _visible(page.project if page else None)
+    pictures_already_read(found.id, page.pictures)
     offers = platform().read.offers_on(found.id) if page.has_offers else []
     return render_template(
         "public/project.html",

@@ -26,6 +26,12 @@ def pilot_pictures(project_id: UUID) -> OwnerPictures:
                  lambda: platform().read.pictures_of(PROJECT, project_id))
 
 
+def already_read(project_id: UUID, pictures: OwnerPictures | None) -> None:
+    """A pilot's pictures its page's own statement read: no query of their own."""
+    if pictures is not None:
+        g.setdefault("pictures_cache", {})[f"{PROJECT}:{project_id}"] = pictures
+
+
 def fund_pictures(fund_id: UUID) -> OwnerPictures:
     return _kept(f"{FUND}:{fund_id}", lambda: platform().read.pictures_of(FUND, fund_id))
 
