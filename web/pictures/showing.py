@@ -4,11 +4,13 @@ query for the whole page, however many cards or funds it shows), and their addre
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
 from flask import Flask, g, request, url_for
 
+from adapters.picture_images import rendition_key
 from adapters.picture_queries import OwnerPictures, PictureView
 from domain.pictures.pictures import FUND, PROJECT
 from web.services import platform
@@ -64,7 +66,10 @@ def sponsor_logo(href: str | None) -> PictureView | None:
 
 def _files_path() -> str:
     """/pictures/ as the app is mounted: built once a request, not once per image."""
-    return _kept("files_path", lambda: url_for("pictures.file", key="-")[:-1])
+    found = g.get("picture_files_path")
+    if found is None:
+        found = g.picture_files_path = url_for("pictures.file", key="-")[:-1]
+    return found
 
 
 def picture_url(picture: PictureView, width: int | None = None, external: bool = False) -> str:
@@ -74,8 +79,15 @@ def picture_url(picture: PictureView, width: int | None = None, external: bool =
     return path
 
 
+@lru_cache(maxsize=4096)
+def _srcset(files_path: str, content_hash: str, widths: tuple[int, ...]) -> str:
+    return ", ".join(f"{files_path}{rendition_key(content_hash, w)} {w}w" for w in widths)
+
+
 def srcset(picture: PictureView) -> str:
-    return ", ".join(f"{picture_url(picture, w)} {w}w" for w, _ in picture.sizes)
+    """Every width of a picture for the browser to choose from (the same text for the same
+    picture every time: kept)."""
+    return _srcset(_files_path(), picture.content_hash, tuple(w for w, _ in picture.sizes))
 
 
 def page_url() -> str:
