@@ -91,6 +91,7 @@ class ProjectView:
     opens_at: datetime
     closes_at: datetime
     timezone: str = "UTC"  # the city's IANA zone: campaign times are shown in it
+    country: str = ""  # the city's country: its pages speak the city's language by default
     pending: Money | None = None  # failed payments still inside their fix window
     settled: bool = False
     payout: Money | None = None
@@ -176,6 +177,7 @@ def _project(row: Any) -> ProjectView:
         funding_model=row.funding_model, status=row.status,
         opens_at=_aware(row.opens_at), closes_at=_aware(row.closes_at),
         timezone=row.timezone or "UTC",
+        country=getattr(row, "country", None) or "",
         pending=Money(int(row.pending or 0), currency),
         settled=bool(row.settled),
         payout=Money(int(row.payout), currency) if row.payout is not None else None,
@@ -189,8 +191,8 @@ def _project(row: Any) -> ProjectView:
 
 
 def _with_city_zone(query: Any) -> Any:
-    """Adds the city's time zone to a query over projects (a primary-key join)."""
-    return query.add_columns(t.cities.c.timezone).outerjoin(
+    """Adds the city's time zone and country to a query over projects (a primary-key join)."""
+    return query.add_columns(t.cities.c.timezone, t.cities.c.country).outerjoin(
         t.cities, t.cities.c.id == t.projects.c.city_id
     )
 

@@ -233,3 +233,22 @@ def test_a_page_without_pictures_has_no_images_and_a_plain_card(pilot, app):
     assert meta(page)["twitter:card"] == "summary" and "og:image" not in meta(page)
     assert app.test_client().get("/pictures/" + "0" * 64 + "-320w.webp").status_code == 404
     assert app.test_client().get("/pictures/..%2Fsecret_key").status_code == 404
+
+
+def test_alt_text_with_markup_is_shown_as_text_and_only_the_cover_loads_at_once(pilot, app):
+    officer = signed_in(app, OFFICER)
+    console = f"/console/projects/{pilot.id}"
+    alt = 'The "north" bench <b>before</b> & after'
+    assert upload(officer, console, png((800, 450)), alt=alt).status_code == 303
+    assert upload(officer, console, png((800, 450)), kind="gallery",
+                  alt="<script>alert(1)</script>").status_code == 303
+
+    page = app.test_client().get(f"/projects/{pilot.id}").text
+    [cover] = images(page, "pilot-cover-img")
+    [picture] = images(page, "gallery-img")
+    assert cover["alt"] == alt and picture["alt"] == "<script>alert(1)</script>"
+    assert "<b>before</b>" not in page and "<script>alert(1)" not in page
+    # The cover is the first thing seen: fetched at once; the gallery below waits for scrolling.
+    assert "loading" not in cover and picture["loading"] == "lazy"
+    assert cover["src"] == cover["srcset"].split(", ")[0].split()[0]
+    assert (cover["width"], cover["height"]) == ("640", "360")

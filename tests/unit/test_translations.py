@@ -28,7 +28,7 @@ CITIZEN_TEMPLATES = [
         "_impact", "_macros", "_outcome")),
     "funds/_stack.html", "funds/index.html", "funds/fund.html",
     *(f"pictures/{name}.html" for name in (
-        "_card_cover", "_fund_logo", "_img", "_og_fund", "_og_pilot", "_pilot_cover",
+        "_card_cover", "_fund_logo", "_og_fund", "_og_pilot", "_pilot_cover",
         "_pilot_gallery", "_proposer_logo", "_stack_logo")),
     *(str(path.relative_to(TEMPLATES)) for folder in ("pledges", "account", "auth")
       for path in sorted((TEMPLATES / folder).glob("*.html"))),
@@ -39,7 +39,7 @@ CITIZEN_PYTHON = [
     "web/accounts/settings_page.py", "web/crowdfunding/pledge_statements.py",
     "web/ledger/pages.py", "adapters/mail.py", "adapters/sandbox_payments.py",
     "adapters/ledger_explain.py", "web/accounts/account_mail.py",
-    "web/matching/funds.py",
+    "web/matching/funds.py", "web/pictures/showing.py",
     # The domain's refusals a citizen's page shows (marked N_, translated by the page).
     "domain/crowdfunding/pledge.py", "domain/crowdfunding/project.py",
     "domain/accounts/display_name.py", "domain/conversation/comment.py",

@@ -64,7 +64,7 @@ def visible_project(project_id: UUID) -> ProjectView:
 def _visible(project: ProjectView | None) -> ProjectView:
     if project is None or (project.status == "draft" and not may_see_draft(project)):
         abort(404, description="There is no pilot at this address.")
-    belongs_to_city(project.city_id)
+    belongs_to_city(project.city_id, project.country or None)
     return project
 
 

@@ -11,6 +11,9 @@ from uuid import UUID
 from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale, get_translations, refresh
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from domain.i18n.languages import LANGUAGES, SOURCE, city_language, is_language
 from web.services import platform
@@ -81,6 +84,27 @@ def request_translations():
     return g.translations
 
 
+# Templates call these a few hundred times a page: they are Jinja's "newstyle" gettext (escaped,
+# always %-formatted with the keyword arguments) without its extra indirections per call. As in
+# Jinja, a catalog's text is trusted markup; the values formatted into it are escaped.
+@pass_context
+def template_gettext(context: Context, string: str, **variables: Any) -> str:
+    text = request_translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 (our catalogs' text, as Jinja's own gettext)
+    return text % variables if variables or "%" in text else text
+
+
+@pass_context
+def template_ngettext(context: Context, singular: str, plural: str, number: int,
+                      **variables: Any) -> str:
+    variables.setdefault("num", number)
+    text = request_translations().ungettext(singular, plural, number)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 (our catalogs' text, as Jinja's own gettext)
+    return text % variables
+
+
 def current_language() -> str:
     return str(get_locale() or SOURCE)
 
@@ -104,11 +128,9 @@ def _remember_pick(response):
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_locale=SOURCE)
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda text: request_translations().ugettext(text),
-        ngettext=lambda one, many, n: request_translations().ungettext(one, many, n),
-        newstyle=True,
-    )
+    app.jinja_env.newstyle_gettext = True
+    app.jinja_env.globals.update(gettext=template_gettext, _=template_gettext,
+                                 ngettext=template_ngettext)
     app.after_request(_remember_pick)
 
     @app.context_processor

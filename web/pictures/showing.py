@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from flask import Flask, g, request, url_for
+from markupsafe import Markup
 
 from adapters.picture_images import rendition_key
 from adapters.picture_queries import OwnerPictures, PictureView
@@ -90,6 +91,25 @@ def srcset(picture: PictureView) -> str:
     return _srcset(_files_path(), picture.content_hash, tuple(w for w, _ in picture.sizes))
 
 
+def picture(pic: PictureView, sizes: str, css: str, lazy: bool = True) -> Markup:
+    """One picture as a responsive image: `sizes` says how wide it shows on the page, so the
+    browser picks the narrowest file that is sharp enough. A page shows a dozen of these: the
+    tag is kept, keyed by everything it is made of."""
+    return _img(_files_path(), pic.content_hash, tuple(map(tuple, pic.sizes)), pic.alt, sizes,
+                css, lazy)
+
+
+@lru_cache(maxsize=4096)
+def _img(files_path: str, content_hash: str, dimensions: tuple[tuple[int, int], ...], alt: str,
+         sizes: str, css: str, lazy: bool) -> Markup:
+    narrowest, (width, height) = dimensions[0][0], dimensions[-1]
+    srcset = _srcset(files_path, content_hash, tuple(w for w, _ in dimensions))
+    return Markup('<img class="{}" src="{}" srcset="{}" sizes="{}" width="{}" height="{}" '
+                  'alt="{}"{} decoding="async">').format(
+        css, files_path + rendition_key(content_hash, narrowest), srcset, sizes, width, height,
+        alt, Markup(' loading="lazy"') if lazy else "")
+
+
 def page_url() -> str:
     base = platform().settings.public_url or request.host_url.rstrip("/")
     return base + request.path
@@ -98,4 +118,5 @@ def page_url() -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         pilot_pictures=pilot_pictures, fund_pictures=fund_pictures, card_cover=card_cover,
-        sponsor_logo=sponsor_logo, picture_url=picture_url, srcset=srcset, page_url=page_url)
+        sponsor_logo=sponsor_logo, picture_url=picture_url, srcset=srcset, page_url=page_url,
+        picture=picture)
