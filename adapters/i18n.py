@@ -6,6 +6,7 @@ languages get Babel's ("1 234,50 €" in Portugal, "3 516 000 Ft" in Hungary).""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -17,7 +18,7 @@ from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
 
 from domain.i18n.languages import SOURCE, is_language
-from domain.kernel.money import Money
+from domain.kernel.money import Money, currency_exponent
 
 # The catalogs live beside the templates that use most of them (web/translations; the web
 # package is not imported for it: the projection writes mail without the web app).
@@ -42,12 +43,75 @@ def _parsed(code: str) -> Locale:
 def format_money(value: Money, language: str | None) -> str:
     if format_locale(language) is None:
         return value.display()
-    return _formatted(value.minor, value.currency, language)  # type: ignore[arg-type]
+    shape = _money_shape(value.currency, language)  # type: ignore[arg-type]
+    if shape is None:
+        return _babel_money_kept(value.minor, value.currency,
+                                 language)  # type: ignore[arg-type]
+    return shape.format(value.minor)
 
 
-@lru_cache(maxsize=4096)
-def _formatted(minor: int, currency: str, language: str) -> str:
-    """Babel's formatting takes a while; a page shows the same few amounts again and again."""
+@dataclass(frozen=True)
+class _MoneyShape:
+    """How one language writes one currency, read off Babel's own output once: the text before
+    and after the number (for amounts below zero too), the grouping and decimal marks. Babel
+    takes about 30 us an amount; a page shows a dozen amounts, most of them new."""
+
+    exponent: int
+    before: str
+    after: str
+    before_negative: str
+    after_negative: str
+    group: str
+    decimal: str
+    whole_drops_decimals: bool  # "1 234 Ft" where a whole amount is written without ",00"
+
+    def format(self, minor: int) -> str:
+        whole, fraction = divmod(abs(minor), 10**self.exponent)
+        number = f"{whole:,}".replace(",", self.group)
+        if fraction:
+            number += f"{self.decimal}{fraction:0{self.exponent}d}"
+        elif self.exponent and not self.whole_drops_decimals:
+            number += self.decimal + "0" * self.exponent
+        if minor < 0:
+            return f"{self.before_negative}{number}{self.after_negative}"
+        return f"{self.before}{number}{self.after}"
+
+
+# Amounts the learnt shape must write exactly as Babel does before it is used (else Babel is).
+_CHECKS = (0, 1, 5, 99, 100, 999, 1_000, 99_999, 100_000, 123_456, 1_234_500, 123_456_789,
+           100_000_000_000, 987_654_321_012_345)
+
+
+@lru_cache(maxsize=64)
+def _money_shape(currency: str, language: str) -> _MoneyShape | None:
+    exponent = currency_exponent(currency)
+    probe = 7_654_321 * 10**exponent + (89 * 10 ** (exponent - 2) if exponent >= 2 else 0)
+    shape = None
+    written = babel_money(probe, currency, language)
+    negative = babel_money(-probe, currency, language)
+    whole = babel_money(7_654_321 * 10**exponent, currency, language)
+    first, last = written.find("7"), max(written.rfind("9"), written.rfind("1"))
+    negative_first, negative_last = negative.find("7"), max(negative.rfind("9"),
+                                                            negative.rfind("1"))
+    number = written[first:last + 1]
+    group = number[1:number.find("6")]
+    decimal = number[number.rfind("1") + 1:number.rfind("8")] if exponent else ""
+    if first >= 0 and negative_first >= 0 and group:
+        shape = _MoneyShape(
+            exponent=exponent, before=written[:first], after=written[last + 1:],
+            before_negative=negative[:negative_first], after_negative=negative[negative_last + 1:],
+            group=group, decimal=decimal,
+            whole_drops_decimals=bool(exponent) and decimal not in whole)
+    checks = [sign * minor for minor in _CHECKS for sign in (1, -1)]
+    if shape is None or any(shape.format(minor) != babel_money(minor, currency,
+                                                                          language)
+                            for minor in checks):
+        return None
+    return shape
+
+
+def babel_money(minor: int, currency: str, language: str) -> str:
+    """An amount as Babel writes it for the language: what a learnt shape must match."""
     value, locale = Money(minor, currency), format_locale(language)
     exponent = value.exponent
     if value.minor % 10**exponent == 0:
@@ -85,3 +149,7 @@ def translations(language: str | None) -> NullTranslations:
     if not is_language(language) or language == SOURCE:
         return NullTranslations()
     return Translations.load(CATALOGS, [language])
+
+
+# For a language and currency whose shape could not be learnt (three-decimal currencies).
+_babel_money_kept = lru_cache(maxsize=4096)(babel_money)

@@ -72,6 +72,7 @@ def relocalise() -> None:
     """Choose the request's language again (the page's city or the person's setting changed)."""
     refresh()
     g.pop("translations", None)
+    g.pop("language", None)
 
 
 def request_translations():
@@ -79,9 +80,10 @@ def request_translations():
     has a few hundred)."""
     if not has_request_context():
         return get_translations()
-    if "translations" not in g:
-        g.translations = get_translations()
-    return g.translations
+    found = g.get("translations")
+    if found is None:
+        found = g.translations = get_translations()
+    return found
 
 
 # Templates call these a few hundred times a page: they are Jinja's "newstyle" gettext (escaped,
@@ -106,12 +108,21 @@ def template_ngettext(context: Context, singular: str, plural: str, number: int,
 
 
 def current_language() -> str:
-    return str(get_locale() or SOURCE)
+    """The request's language code (looked up once per request: pages format a few dozen
+    amounts and dates with it)."""
+    if not has_request_context():
+        return str(get_locale() or SOURCE)
+    found = g.get("language")
+    if found is None:
+        found = g.language = str(get_locale() or SOURCE)
+    return found
 
 
 def language_url(code: str) -> str:
     """This page's address in another language (the footer's switcher)."""
     args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "lang"}
+    if not args:  # the usual case, six times a page: codes are plain letters
+        return f"{request.path}?lang={code}"
     return f"{request.path}?{urlencode({**args, 'lang': code})}"
 
 
