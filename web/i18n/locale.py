@@ -4,12 +4,13 @@ belongs to, else English. Catalogs are loaded once per process by Flask-Babel.""
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, get_locale, get_translations, refresh
+from flask_babel import Babel, Domain, get_locale, refresh
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -24,7 +25,26 @@ ONE_YEAR = 365 * 24 * 3600
 _ASKED = [*LANGUAGES, "no"]
 _ALIASES = {"no": "nb"}
 
-babel = Babel()
+class _RequestDomain(Domain):
+    """Flask-Babel's domain with the request's catalog looked up once per request (it would
+    look up the locale and its catalog again for every string; a page has a few hundred)."""
+
+    def get_translations(self):
+        if not has_request_context():
+            return super().get_translations()
+        found = g.get("translations")
+        if found is None:
+            found = g.translations = super().get_translations()
+        return found
+
+
+class _Babel(Babel):
+    @cached_property
+    def domain_instance(self) -> Domain:
+        return _RequestDomain(domain=self.domain)
+
+
+babel = _Babel()
 
 
 def _picked() -> str | None:
@@ -78,12 +98,7 @@ def relocalise() -> None:
 def request_translations():
     """The request's catalog, looked up once per request rather than once per string (a page
     has a few hundred)."""
-    if not has_request_context():
-        return get_translations()
-    found = g.get("translations")
-    if found is None:
-        found = g.translations = get_translations()
-    return found
+    return babel.domain_instance.get_translations()
 
 
 # Templates call these a few hundred times a page: they are Jinja's "newstyle" gettext (escaped,
