@@ -3,6 +3,9 @@ indicators and report the values measured (domain/crowdfunding/impact.py holds t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import suppress
+from copy import deepcopy
 from datetime import date
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
@@ -12,7 +15,7 @@ from eventsourcing.application import AggregateNotFoundError
 from domain.crowdfunding.delivering import Delivering
 from domain.crowdfunding.impact import MEASURED_STATUSES, PilotImpact
 from domain.crowdfunding.project import Project
-from domain.kernel.errors import InvalidTransition
+from domain.kernel.errors import ConcurrentChange, InvalidTransition
 
 
 class Measuring(Delivering):
@@ -25,15 +28,24 @@ class Measuring(Delivering):
             return None
         return found if isinstance(found, PilotImpact) else None
 
-    def _measured(self, project_id: UUID) -> tuple[Project, PilotImpact]:
+    def _measured(self, project_id: UUID, change: Callable[[PilotImpact], object]
+                  ) -> tuple[Project, PilotImpact]:
         project = self._deliver(project_id)
         if project.status not in MEASURED_STATUSES:
             raise InvalidTransition(f"Impact is measured once a pilot is funded; this one is "
                                     f"{project.status}")
         impact = self.impact_of(project_id)
         if impact is None:
-            impact = PilotImpact(project_id=project.id, city_id=project.city_id,
-                                 currency=project.currency)
+            started = PilotImpact(project_id=project.id, city_id=project.city_id,
+                                  currency=project.currency)
+            change(deepcopy(started))  # bad input is refused before anything is recorded
+            # Started on its own first: two first indicators at once would otherwise both start
+            # it, and the second could not be decided again on top of the first.
+            with suppress(ConcurrentChange):
+                self._save_or_conflict(started)
+            impact = self.impact_of(project_id)
+        if impact is None:  # pragma: no cover - saved just now, by this call or another
+            raise ConcurrentChange("Please try again")
         return project, impact
 
     def funded_on(self, project: Project) -> date:
@@ -50,12 +62,12 @@ class Measuring(Delivering):
     def define_indicator(self, project_id: UUID, *, name: object, unit: object,
                          target: object, direction: object, negatives_allowed: object = False,
                          money_benefit: object = False) -> int:
-        return self._decide_on(
-            lambda: self._measured(project_id)[1],
-            lambda impact: impact.define(name=name, unit=unit, target=target,
-                                         direction=direction,
-                                         negatives_allowed=negatives_allowed,
-                                         money_benefit=money_benefit))
+        def define(impact: PilotImpact) -> int:
+            return impact.define(name=name, unit=unit, target=target, direction=direction,
+                                 negatives_allowed=negatives_allowed,
+                                 money_benefit=money_benefit)
+
+        return self._decide_on(lambda: self._measured(project_id, define)[1], define)
 
     def report_indicator_value(self, project_id: UUID, *, indicator: object, on: object,
                                value: object, unit: object = None) -> UUID:
@@ -71,4 +83,4 @@ class Measuring(Delivering):
                           today=self.clock.now().astimezone(timezone).date())
             return report_id
 
-        return self._decide_on(lambda: self._measured(project_id)[1], report)
+        return self._decide_on(lambda: self._measured(project_id, report)[1], report)

@@ -39,3 +39,26 @@ def test_simultaneous_reports_are_all_recorded(pg_platform, clock):
     [indicator] = pg_platform.read.indicators_of(pilot.id)
     assert [int(v.value) for v in indicator.values] == list(range(12, 0, -1))
     assert indicator.values[0].evidence == "reading 12"
+
+
+@pytest.mark.postgres
+def test_the_first_indicators_defined_at_the_same_moment_are_all_recorded(pg_platform, clock):
+    """Before any indicator, the pilot's impact is not recorded yet: officers defining the first
+    ones at once all start it; each must still be recorded, none answered with an error."""
+    pilot = Pilot(World(pg_platform, clock), pg_platform, clock)
+    pilot.assign()
+    pilot.fund_and_deliver()
+    app = pg_platform.app
+
+    def define(number: int) -> int:
+        with acting_as(Actor(str(pilot.officer), "city"), f"test-{number}"):
+            return app.define_indicator(pilot.id, name=f"Indicator {number}", unit="sensors",
+                                        target="20", direction="higher")
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        numbers = list(pool.map(define, range(6)))
+    pg_platform.projections.catch_up()
+
+    indicators = pg_platform.read.indicators_of(pilot.id)
+    assert sorted(i.name for i in indicators) == [f"Indicator {n}" for n in range(6)]
+    assert sorted(numbers) == [1, 2, 3, 4, 5, 6]
