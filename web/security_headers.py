@@ -69,17 +69,24 @@ def is_personal() -> bool:
 def init_app(app: Flask, settings: Settings) -> None:
     policy = content_security_policy(settings)
 
+    always = [
+        ("Content-Security-Policy", policy),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", PERMISSIONS_POLICY),
+        ("X-Frame-Options", "DENY"),  # for browsers before frame-ancestors
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    over_https = [*always, ("Strict-Transport-Security", HSTS)]
+
     @app.after_request
     def _security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", policy)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        headers.setdefault("X-Frame-Options", "DENY")  # for browsers before frame-ancestors
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", HSTS)
+        # A view may have set its own (a stricter policy, say): those stay as they are.
+        present = {name.lower() for name, _ in headers}
+        headers.extend([(name, value)
+                        for name, value in (over_https if request.is_secure else always)
+                        if name.lower() not in present])
         if is_personal():
             headers["Cache-Control"] = "no-store"
             headers.pop("Expires", None)
