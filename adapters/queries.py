@@ -292,6 +292,13 @@ class ReadModelQueries(DepartmentQueries, ProcurementQueries, OfferQueries, Agre
     def _all(self, query: Any, params: dict[str, Any] | None = None) -> list[Any]:
         return read_all(self.engine, query, params)
 
+    def database_snapshot(self) -> str | None:
+        """On PostgreSQL, which transactions a read now sees ("xmin:xmax:in-progress"): the
+        same text means the same data in every table. None elsewhere."""
+        if not self._one_statement_pages:
+            return None
+        return _SNAPSHOT_RUN.rows(self.engine)[0][0]
+
     # -- cities ----------------------------------------------------------------------------
 
     def cities(self) -> list[CityView]:
@@ -872,6 +879,7 @@ _PROJECT_PAGE_PG = _PROJECT_BY_ID.add_columns(
     pictures_column(t.projects.c.id),
 )
 _PROJECT_PAGE_PG_RUN = Prepared(_PROJECT_PAGE_PG)
+_SNAPSHOT_RUN = Prepared(sa.select(sa.cast(sa.func.pg_current_snapshot(), sa.Text)))
 
 
 def _project_fund(r: Any) -> ProjectFund:

@@ -25,6 +25,7 @@ from web.crowdfunding.impact import impact_section
 from web.filters import former_name
 from web.i18n.locale import belongs_to_city
 from web.matching.funds import funds_applying_to, marker, segments
+from web.page_cache import kept_pages
 from web.pictures.showing import already_read as pictures_already_read
 from web.pictures.showing import show_cards
 from web.services import platform
@@ -156,7 +157,7 @@ def area(city_name: str, area: str):
 
 @bp.get("/projects/<uuid:project_id>")
 def project(project_id: UUID):
-    return project_page(project_id)
+    return kept_pages().page(lambda: project_page(project_id))
 
 
 def project_page(project_id: UUID, status: int = 200, **typed):
