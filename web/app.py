@@ -18,6 +18,7 @@ from domain.kernel.context import new_correlation_id
 from web.audit import read_only
 from web.conversation import unsubscribe
 from web.extensions import csrf, login_manager
+from web.flask_app import CivicfundFlask
 from web.i18n import locale
 from web.pictures import pages as pictures
 from web.pictures import showing as picture_globals
@@ -58,7 +59,7 @@ def _secret_key(settings: Settings, instance_path: str) -> str:
 
 
 def create_app(config: dict[str, Any] | None = None, platform: Platform | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
+    app = CivicfundFlask(__name__, instance_path=str(Path.cwd() / "instance"))
     app.config.from_mapping(
         MAX_CONTENT_LENGTH=1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,

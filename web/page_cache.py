@@ -12,7 +12,8 @@ its template (about a tenth of the CPU).
 Only plain visits are kept: no cookie but the language one, no credentials, no `?lang=` pick
 (which sets the cookie). Anyone signed in, and every form answer, is rendered for them. A page
 is kept from its second visit: a page seen once costs nothing extra. Not on SQLite, which has
-no such snapshot (and no round trip to save)."""
+no such snapshot (and no round trip to save). `KEPT_PAGES=False` in the app's config turns it
+off (bench/pledges.py measures rendered pages so)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ class PageCache:
         self.hits = 0
 
     def page(self, render: Callable[[], tuple[str, int]]) -> tuple[str, int]:
-        address = _plain_visit()
+        address = _plain_visit() if current_app.config.get("KEPT_PAGES", True) else None
         if address is None:
             return render()
         with self._lock:

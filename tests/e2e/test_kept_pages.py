@@ -5,8 +5,6 @@ People signed in, and visitors picking a language, always get a page rendered fo
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from tests.conftest import World, csrf_from, login
