@@ -1,6 +1,6 @@
-"""Public pages kept while the database stays as it was.
+"""Public pages, and the API's read of a project, kept while the database stays as it was.
 
-A pilot's page for a visitor who is not signed in depends on the database, the address, the
+A pilot's page (or its API answer) for a visitor who is not signed in depends on the database, the address, the
 language the request asks for, the host it was asked on and the minute (a campaign's time
 left). On PostgreSQL a snapshot (`pg_current_snapshot()`) says exactly which transactions a
 read sees: two reads under the same snapshot see the same data in every table. So a page kept

@@ -90,3 +90,23 @@ def test_signed_in_people_and_language_picks_get_their_own_page(web, pilot):
     again = web.test_client().get(f"{page}?lang=en")
     assert kept(web) == 1 and "civicfund_lang=en" in again.headers["Set-Cookie"]
     assert picked.status_code == again.status_code == 200
+
+
+def test_the_apis_project_read_is_kept_for_callers_without_credentials(web, pilot, pg_platform):
+    world, project, citizen = pilot
+    address = f"/api/v1/projects/{project}"
+    anonymous = web.test_client()
+    answers = [anonymous.get(address) for _ in range(3)]
+    assert kept(web) == 1 and answers[2].json == answers[0].json
+    assert answers[2].mimetype == "application/json" and answers[2].json["raised"] == "0.00"
+
+    world.pledge(project, citizen, "12.50")
+    assert anonymous.get(address).json["raised"] == "12.50" and kept(web) == 1
+
+    token = world.token(citizen)
+    for _ in range(3):
+        mine = anonymous.get(address, headers={"Authorization": f"Bearer {token}"})
+        assert mine.json["raised"] == "12.50"
+    assert kept(web) == 1
+    assert anonymous.get("/api/v1/projects/00000000-0000-4000-8000-000000000000"
+                         ).status_code == 404

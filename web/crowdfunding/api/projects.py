@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from uuid import UUID
 
-from flask import jsonify, url_for
+from flask import current_app, jsonify, url_for
 
 from adapters.queries import ProjectView
 from domain.crowdfunding.project import DRAFT, BudgetLine, suggested_amounts
@@ -24,6 +24,7 @@ from web.api.schemas import (
     SuggestedAmountsSchema,
     one,
 )
+from web.page_cache import kept_pages
 from web.services import command, platform
 from web.users import User
 
@@ -123,7 +124,12 @@ def list_projects():
 
 @bp.get("/projects/<uuid:project_id>")
 def get_project(project_id: UUID):
-    return jsonify(project_json(visible_project(project_id, caller())))
+    def answer() -> tuple[str, int]:
+        return jsonify(project_json(visible_project(project_id, caller()))).get_data(
+            as_text=True), 200
+
+    body, status = kept_pages().page(answer)  # kept for callers without credentials
+    return current_app.response_class(body, status=status, mimetype="application/json")
 
 
 def _budget_lines(lines: list[dict], currency: str) -> list[BudgetLine]:
