@@ -1,13 +1,13 @@
 """Public pages, and the API's read of a project, kept while the database stays as it was.
 
-A pilot's page (or its API answer) for a visitor who is not signed in depends on the database, the address, the
-language the request asks for, the host it was asked on and the minute (a campaign's time
-left). On PostgreSQL a snapshot (`pg_current_snapshot()`) says exactly which transactions a
-read sees: two reads under the same snapshot see the same data in every table. So a page kept
-under the snapshot its data was read after is the page a fresh render would give, for as long
-as the snapshot is unchanged; any write anywhere (a pledge, a comment, a renamed account, a
-picture) changes it. The saving: one small statement instead of the page's own statement and
-its template (about a tenth of the CPU).
+A pilot's page (or its API answer) for a visitor who is not signed in depends on the database,
+the address, the language the request asks for, the host it was asked on and the minute (a
+campaign's time left). On PostgreSQL a snapshot (`pg_current_snapshot()`) says exactly which
+transactions a read sees: two reads under the same snapshot see the same data in every table.
+So a page kept under the snapshot its data was read after is the page a fresh render would
+give, for as long as the snapshot is unchanged; any write anywhere (a pledge, a comment, a
+renamed account, a picture) changes it. The saving: one small statement instead of the page's
+own statement and its template (about a fifth of the instructions).
 
 Only plain visits are kept: no cookie but the language one, no credentials, no `?lang=` pick
 (which sets the cookie). Anyone signed in, and every form answer, is rendered for them. A page

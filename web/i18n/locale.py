@@ -12,8 +12,8 @@ from uuid import UUID
 from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, Domain, get_locale, refresh
 from flask_login import current_user
-from jinja2 import pass_context
-from jinja2.runtime import Context
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
 from domain.i18n.languages import LANGUAGES, SOURCE, city_language, is_language
@@ -102,22 +102,24 @@ def request_translations():
 
 
 # Templates call these a few hundred times a page: they are Jinja's "newstyle" gettext (escaped,
-# always %-formatted with the keyword arguments) without its extra indirections per call. As in
-# Jinja, a catalog's text is trusted markup; the values formatted into it are escaped.
-@pass_context
-def template_gettext(context: Context, string: str, **variables: Any) -> str:
+# always %-formatted with the keyword arguments) without its extra indirections per call, and
+# taking the evaluation context rather than the whole context (for which Jinja copies the
+# context at every call inside a loop or block). As in Jinja, a catalog's text is trusted
+# markup; the values formatted into it are escaped.
+@pass_eval_context
+def template_gettext(eval_context: EvalContext, string: str, **variables: Any) -> str:
     text = request_translations().ugettext(string)
-    if context.eval_ctx.autoescape:
+    if eval_context.autoescape:
         text = Markup(text)  # noqa: S704 (our catalogs' text, as Jinja's own gettext)
     return text % variables if variables or "%" in text else text
 
 
-@pass_context
-def template_ngettext(context: Context, singular: str, plural: str, number: int,
+@pass_eval_context
+def template_ngettext(eval_context: EvalContext, singular: str, plural: str, number: int,
                       **variables: Any) -> str:
     variables.setdefault("num", number)
     text = request_translations().ungettext(singular, plural, number)
-    if context.eval_ctx.autoescape:
+    if eval_context.autoescape:
         text = Markup(text)  # noqa: S704 (our catalogs' text, as Jinja's own gettext)
     return text % variables
 
