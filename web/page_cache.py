@@ -77,11 +77,18 @@ def kept_pages() -> PageCache:
 
 def _plain_visit() -> tuple[Any, ...] | None:
     """What a page for a visitor who is not signed in depends on besides the database, or
-    None when the request is not such a visit."""
-    if request.method != "GET" or "Authorization" in request.headers:
+    None when the request is not such a visit. Read from the WSGI environment as it arrives
+    (after ProxyFix): the address as asked, the host and scheme, the languages asked for."""
+    environ = request.environ
+    query = environ.get("QUERY_STRING", "")
+    if (environ.get("REQUEST_METHOD") != "GET" or "HTTP_AUTHORIZATION" in environ
+            or "lang" in query):
         return None
-    if any(name != LANGUAGE_COOKIE for name in request.cookies) or "lang" in request.args:
+    if any(name != LANGUAGE_COOKIE for name in request.cookies):
         return None
     minute = int(platform().clock.now().timestamp() // 60)
-    return (request.full_path, request.host_url, request.headers.get("Accept-Language", ""),
-            request.cookies.get(LANGUAGE_COOKIE, ""), minute)
+    return (environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), query,
+            environ.get("wsgi.url_scheme", ""), environ.get("HTTP_HOST", ""),
+            environ.get("SERVER_NAME", ""), environ.get("SERVER_PORT", ""),
+            environ.get("HTTP_ACCEPT_LANGUAGE", ""), request.cookies.get(LANGUAGE_COOKIE, ""),
+            minute)
