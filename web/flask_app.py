@@ -1,4 +1,5 @@
-"""The Flask application class: Flask's own, with addresses built once per process."""
+"""The Flask application class: Flask's own, with addresses built once per process and the
+session cookie's signer made once per secret key."""
 
 from __future__ import annotations
 
@@ -6,6 +7,21 @@ from typing import Any
 
 from flask import Flask
 from flask.globals import _cv_request
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
+
+
+class KeptSignerSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions. Flask makes the signer (and derives its keys) for every
+    request, the first thing every request does; it depends only on the secret keys."""
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        kept = app.__dict__.setdefault("_kept_signers", {})
+        signer = kept.get(key)
+        if signer is None:
+            signer = kept[key] = super().get_signing_serializer(app)
+        return signer
 
 
 class CivicfundFlask(Flask):
@@ -16,6 +32,7 @@ class CivicfundFlask(Flask):
 
     _kept_urls: dict[tuple[Any, ...], str]
     KEPT_URLS = 8192
+    session_interface = KeptSignerSessions()
 
     def url_for(self, /, endpoint: str, *, _anchor: str | None = None,
                 _method: str | None = None, _scheme: str | None = None,

@@ -1,6 +1,7 @@
-"""Addresses are built once per process and kept: the kept path is the one Flask builds, for
-every kind of value, and what cannot be kept (external addresses, relative endpoints, values
-that cannot be keys) is built by Flask each time."""
+"""The application class. Addresses are built once per process and kept: the kept path is the
+one Flask builds, for every kind of value, and what cannot be kept (external addresses, relative
+endpoints, values that cannot be keys) is built by Flask each time. The session cookie's signer
+is made once per secret key and follows a new one."""
 
 from __future__ import annotations
 
@@ -42,3 +43,25 @@ def test_kept_addresses_are_flasks_own():
                     expected.append(url_for(endpoint, **values))
             assert expected[0] == expected[1] == expected[2], (endpoint, values)
     assert len(kept.__dict__["_kept_urls"]) == 8  # four kept paths under each script root
+
+
+def test_the_kept_session_signer_follows_the_secret_key():
+    app = CivicfundFlask(__name__)
+    app.secret_key = "first secret"
+
+    @app.get("/set")
+    def set_value():
+        from flask import session
+        session["n"] = 7
+        return ""
+
+    @app.get("/get")
+    def get_value():
+        from flask import session
+        return str(session.get("n"))
+
+    client = app.test_client()
+    client.get("/set")
+    assert client.get("/get").text == "7"
+    app.secret_key = "second secret"  # a cookie signed under the old key no longer counts
+    assert client.get("/get").text == "None"
