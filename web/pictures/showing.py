@@ -80,17 +80,6 @@ def picture_url(picture: PictureView, width: int | None = None, external: bool =
     return path
 
 
-@lru_cache(maxsize=4096)
-def _srcset(files_path: str, content_hash: str, widths: tuple[int, ...]) -> str:
-    return ", ".join(f"{files_path}{rendition_key(content_hash, w)} {w}w" for w in widths)
-
-
-def srcset(picture: PictureView) -> str:
-    """Every width of a picture for the browser to choose from (the same text for the same
-    picture every time: kept)."""
-    return _srcset(_files_path(), picture.content_hash, tuple(w for w, _ in picture.sizes))
-
-
 def picture(pic: PictureView, sizes: str, css: str, lazy: bool = True) -> Markup:
     """One picture as a responsive image: `sizes` says how wide it shows on the page, so the
     browser picks the narrowest file that is sharp enough. A page shows a dozen of these: the
@@ -103,7 +92,7 @@ def picture(pic: PictureView, sizes: str, css: str, lazy: bool = True) -> Markup
 def _img(files_path: str, content_hash: str, dimensions: tuple[tuple[int, int], ...], alt: str,
          sizes: str, css: str, lazy: bool) -> Markup:
     narrowest, (width, height) = dimensions[0][0], dimensions[-1]
-    srcset = _srcset(files_path, content_hash, tuple(w for w, _ in dimensions))
+    srcset = ", ".join(f"{files_path}{rendition_key(content_hash, w)} {w}w" for w, _ in dimensions)
     return Markup('<img class="{}" src="{}" srcset="{}" sizes="{}" width="{}" height="{}" '
                   'alt="{}"{} decoding="async">').format(
         css, files_path + rendition_key(content_hash, narrowest), srcset, sizes, width, height,
@@ -118,5 +107,5 @@ def page_url() -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         pilot_pictures=pilot_pictures, fund_pictures=fund_pictures, card_cover=card_cover,
-        sponsor_logo=sponsor_logo, picture_url=picture_url, srcset=srcset, page_url=page_url,
+        sponsor_logo=sponsor_logo, picture_url=picture_url, page_url=page_url,
         picture=picture)
