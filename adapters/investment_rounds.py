@@ -54,7 +54,8 @@ def move_investment_money(app: Civicfund, engine: sa.Engine,
             except Exception:  # the next round retries it; the other offers go on
                 log.exception("could not move the money of offer %s; retrying next round",
                               offer_id)
-    projections.catch_up()
+    if reports:
+        projections.catch_up()
     return reports
 
 

@@ -9,10 +9,10 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from adapters import tables as t
+from adapters.many_rows import ManyRows
 from domain.kernel.money import Money
 from domain.ledger.bookkeeping import Bookkeeper
 from domain.ledger.postings import Posting
@@ -42,17 +42,31 @@ class SqlFacts:
     def flush(self) -> None:
         if not self.dirty:
             return
-        insert = _insert(self.conn)(t.ledger_facts)
-        self.conn.execute(
-            insert.on_conflict_do_update(index_elements=["key"],
-                                         set_={"value": insert.excluded.value}),
-            [{"key": key, "value": self.cache[key]} for key in sorted(self.dirty)],
-        )
+        _FACTS.run(self.conn, [{"key": key, "value": self.cache[key]}
+                               for key in sorted(self.dirty)])
         self.dirty.clear()
 
 
-def _insert(conn: Connection) -> Any:
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+def _facts(insert: Any) -> Any:
+    statement = insert(t.ledger_facts)
+    return statement.on_conflict_do_update(index_elements=["key"],
+                                           set_={"value": statement.excluded.value})
+
+
+def _balances(insert: Any) -> Any:
+    statement = insert(t.ledger_balances)
+    b = t.ledger_balances.c
+    return statement.on_conflict_do_update(
+        index_elements=["account"],
+        set_={"balance": b.balance + statement.excluded.balance,
+              "postings": b.postings + statement.excluded.postings,
+              "position": statement.excluded.position},
+    )
+
+
+_FACTS = ManyRows(_facts)
+_POSTINGS = ManyRows(t.ledger_postings.insert())
+_BALANCES = ManyRows(_balances)
 
 
 class _Batch:
@@ -83,17 +97,8 @@ class _Batch:
 
     def flush(self, conn: Connection) -> None:
         self.facts.flush()
-        if self.postings:
-            conn.execute(t.ledger_postings.insert(), self.postings)
-        if self.balances:
-            b = t.ledger_balances
-            insert = _insert(conn)(b)
-            conn.execute(insert.on_conflict_do_update(
-                index_elements=["account"],
-                set_={"balance": b.c.balance + insert.excluded.balance,
-                      "postings": b.c.postings + insert.excluded.postings,
-                      "position": insert.excluded.position},
-            ), [self.balances[name] for name in sorted(self.balances)])
+        _POSTINGS.run(conn, self.postings)
+        _BALANCES.run(conn, [self.balances[name] for name in sorted(self.balances)])
         self.postings, self.balances = [], {}
 
 

@@ -18,11 +18,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from adapters import tables as t
 from adapters.i18n import format_local_moment, format_locale, format_money, translations
+from adapters.many_rows import ManyRows
 from domain.crowdfunding.pledge import Pledge
 from domain.kernel.money import Money
 
@@ -181,6 +181,11 @@ def write_mail(conn: Connection, event: Any, pledge: Any = None,
         held.append((kind, event, pledge))
 
 
+_OUTBOX = ManyRows(
+    lambda insert: insert(t.mail_outbox).on_conflict_do_nothing(index_elements=["event_key"])
+)
+
+
 def write_held_mail(conn: Connection, held: list[tuple[str, Any, Any]]) -> None:
     """Compose and write the held messages, once per event: a replay of the log (a rebuild)
     writes nothing again. Empties `held`."""
@@ -202,10 +207,7 @@ def write_held_mail(conn: Connection, held: list[tuple[str, Any, Any]]) -> None:
             "sent_at": sent_at,
         })
     held.clear()
-    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)
-    conn.execute(
-        insert(t.mail_outbox).on_conflict_do_nothing(index_elements=["event_key"]), messages
-    )
+    _OUTBOX.run(conn, messages)
 
 
 def _erased(conn: Connection, account_ids: set[Any]) -> tuple[set[Any], dict[Any, str | None]]:

@@ -23,6 +23,7 @@ from adapters.department_models import DepartmentModels
 from adapters.impact_models import ImpactModels
 from adapters.ledger import LedgerModels
 from adapters.mail import MAIL_CACHE, write_held_mail, write_mail
+from adapters.many_rows import ManyRows
 from adapters.offer_models import OfferModels
 from adapters.picture_models import PictureModels
 from adapters.portfolio_models import PortfolioModels
@@ -79,13 +80,27 @@ def batch_rows(conn: Connection) -> BatchRows:
     return conn.info.get(BATCH_ROWS) or BatchRows()
 
 
+_NEW_PLEDGES = ManyRows(t.pledges.insert())
+
+
+def _backer_counts(insert: Any) -> Any:
+    statement = insert(t.project_backers)
+    return statement.on_conflict_do_update(
+        index_elements=["project_id", "citizen_id"],
+        set_={"live_pledges": statement.excluded.live_pledges},
+    )
+
+
+_BACKER_COUNTS = ManyRows(_backer_counts)
+
+
 def flush_pledges(conn: Connection, rows: BatchRows) -> None:
     """Write what pledge events held back: new pledge rows (as their batch left them), their
     mail, each (project, citizen)'s count of live pledges, and each project's pledge count,
     backers and time. A citizen is a backer of a project while they have a live pledge on it, so the
     backers move by whether that count was above zero before and after."""
     if rows.new_pledges:
-        conn.execute(t.pledges.insert(), list(rows.new_pledges.values()))
+        _NEW_PLEDGES.run(conn, list(rows.new_pledges.values()))
         rows.new_pledges.clear()
     changes = {pair: step for pair, step in rows.live_changes.items() if step}
     rows.live_changes.clear()
@@ -102,27 +117,16 @@ def flush_pledges(conn: Connection, rows: BatchRows) -> None:
                     .where(sa.tuple_(b.project_id, b.citizen_id).in_(pairs[start:start + 500]))
                 )
             }
-        inserts, updates = [], []
+        counts = []
         for (project_id, citizen_id), step in changes.items():
             live = before.get((project_id, citizen_id))
             after = (live or 0) + step
-            if live is None:
-                inserts.append({"project_id": project_id, "citizen_id": citizen_id,
-                                "live_pledges": max(after, 0)})
-            else:
-                updates.append({"p": project_id, "c": citizen_id, "live": after})
+            counts.append({"project_id": project_id, "citizen_id": citizen_id,
+                           "live_pledges": max(after, 0) if live is None else after})
             moved = (after > 0) - ((live or 0) > 0)
             if moved:
                 backers[project_id] = backers.get(project_id, 0) + moved
-        if inserts:
-            conn.execute(t.project_backers.insert(), inserts)
-        if updates:
-            conn.execute(
-                t.project_backers.update()
-                .where(b.project_id == sa.bindparam("p"), b.citizen_id == sa.bindparam("c"))
-                .values(live_pledges=sa.bindparam("live")),
-                updates,
-            )
+        _BACKER_COUNTS.run(conn, counts)
     if rows.projects:
         p = t.projects.c
         conn.execute(

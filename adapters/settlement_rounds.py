@@ -51,10 +51,10 @@ def settle_due(
     # deciding now to count their share.
     with acting_as(SYSTEM, new_correlation_id("close-funds")):
         try:
-            app.close_due_matching_funds()
+            if app.close_due_matching_funds():
+                projections.catch_up()
         except DomainError as error:
             log.warning("could not close the due matching funds: %s", error.message)
-    projections.catch_up()
     now = app.clock.now()
     targets = [project_id] if project_id else due_projects(engine, now)
     reports = []
@@ -65,10 +65,12 @@ def settle_due(
             except DomainError as error:
                 log.warning("could not settle %s: %s", target, error.message)
         projections.catch_up()
-    for pledge_id, _fix_by in failed_payments(engine):
+    failed = failed_payments(engine)
+    for pledge_id, _fix_by in failed:
         # The pledge decides: retry the card when a retry is due, drop it once the window ends.
         with acting_as(SYSTEM, new_correlation_id("retry")):
             app.retry_charge(pledge_id)
             app.drop_unpaid(pledge_id)
-    projections.catch_up()
+    if failed:
+        projections.catch_up()
     return reports

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from adapters import tables as t
 from adapters.follower import read_log
+from adapters.many_rows import ManyRows
 from adapters.storage import EVENTS_TABLE
 from adapters.transparency_leaves import leaf_hashes
 from adapters.transparency_tables import tlog_leaves, tlog_nodes
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 
 POSITION = "transparency-log"
 BATCH = 2000
+_LEAVES = ManyRows(tlog_leaves.insert())
+_NODES = ManyRows(tlog_nodes.insert())
 
 
 class Unsealed(Exception):
@@ -204,18 +207,26 @@ class TransparencyLog:
         self.nodes = NodeCache()
         # The tree only grows: a size once seen needs no reading again.
         self._held = 0
+        # As the projection follower's: ask the log's head first, and do nothing if the tree
+        # already holds it (`head` answers the log's last position).
+        self.looks_first: Callable[[], int] | None = None
+        self._sealed_to = 0  # the furthest log position this process has seen in the tree
 
     # -- sealing -----------------------------------------------------------------------------
 
     def seal(self, attempts: int = 20) -> int:
         """Append every event not yet in the tree. Returns how many were appended here."""
         sealed = 0
+        if self.looks_first is not None and self.looks_first() <= self._sealed_to:
+            return sealed
         with self._local:
             failures = 0
             while True:
                 try:
+                    self._moved_to = 0
                     with self.engine.begin() as conn:
                         count = self._seal_batch(conn)
+                    self._sealed_to = max(self._sealed_to, self._moved_to)
                 except (PositionMoved, OperationalError, IntegrityError) as error:
                     failures += 1
                     if failures >= attempts:
@@ -231,6 +242,7 @@ class TransparencyLog:
         start = self._locked_position(conn)
         notifications = read_log(conn, after=start, limit=BATCH)
         if not notifications:
+            self._moved_to = start
             return 0
         size = tree_size(conn)
         # The right edge of the tree so far: the subtrees new leaves complete pairs with.
@@ -248,9 +260,8 @@ class TransparencyLog:
                                             nodes[level - 1, 2 * node_index + 1])
                 nodes[level, node_index] = combined
                 inner.append({"level": level, "node_index": node_index, "node_hash": combined})
-        conn.execute(tlog_leaves.insert(), leaves)
-        if inner:
-            conn.execute(tlog_nodes.insert(), inner)
+        _LEAVES.run(conn, leaves)
+        _NODES.run(conn, inner)
         moved = conn.execute(
             t.projection_positions.update()
             .where(t.projection_positions.c.name == POSITION)
@@ -259,6 +270,7 @@ class TransparencyLog:
         )
         if moved.rowcount != 1:
             raise PositionMoved
+        self._moved_to = notifications[-1].id
         return len(notifications)
 
     def _locked_position(self, conn: sa.Connection) -> int:

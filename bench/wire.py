@@ -144,6 +144,7 @@ class Result:
     errors: int = 0
     seconds: float = 0.0
     cpu: float | None = None  # CPU seconds the servers spent during the run (Linux)
+    cpu_parts: dict[str, float] = field(default_factory=dict)  # the same, per kind of process
 
     @property
     def rate(self) -> float:
@@ -156,26 +157,34 @@ class Result:
         return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))] * 1000
 
 
-def cpu_seconds(parents: list[int], database: str) -> float | None:
-    """CPU time so far of these processes' children (gunicorn's workers), the processes
-    themselves and PostgreSQL's backends serving `database`; None without /proc."""
+def cpu_seconds(parents: list[int], database: str,
+                worker: int | None = None) -> dict[str, float] | None:
+    """CPU time so far, by kind: "web" for these processes' children (gunicorn's workers) and
+    the processes themselves, "db" for PostgreSQL's backends serving `database`, "worker" for
+    the process `worker` (`civicfund worker`); None without /proc."""
     if not Path("/proc/self/stat").exists():
         return None
     with psycopg.connect(libpq(ADMIN), autocommit=True) as conn:
         backends = {row[0] for row in conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = %s", (database,))}
-    ticks = 0
+    ticks = {"web": 0, "db": 0, "worker": 0}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            stat = (entry / "stat").read_text()
         except OSError:
             continue
+        fields = stat.rsplit(")", 1)[1].split()
         pid, ppid = int(entry.name), int(fields[1])
-        if ppid in parents or pid in parents or pid in backends:
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+        used = int(fields[11]) + int(fields[12])
+        if pid in backends:
+            ticks["db"] += used
+        elif pid == worker:
+            ticks["worker"] += used
+        elif pid in parents or ppid in parents:
+            ticks["web"] += used
+    return {kind: n / os.sysconf("SC_CLK_TCK") for kind, n in ticks.items()}
 
 
 def drive(name: str, port: int, clients: int, seconds: float, make_request,
@@ -220,7 +229,8 @@ def drive(name: str, port: int, clients: int, seconds: float, make_request,
     result.seconds = time.perf_counter() - began
     cpu_after = measure_cpu() if measure_cpu else None
     if cpu_before is not None and cpu_after is not None:
-        result.cpu = cpu_after - cpu_before
+        result.cpu_parts = {kind: cpu_after[kind] - cpu_before[kind] for kind in cpu_after}
+        result.cpu = sum(result.cpu_parts.values())
     return result
 
 
@@ -292,17 +302,18 @@ def main() -> int:
         # Warm both servers up (imports, pools, prepared statements).
         for kind, (port, make) in kinds.items():
             drive(kind, port, args.clients, 1.0, make)
-        servers = {"bare": [processes[1].pid],
-                   "app": [p.pid for p in processes if p is not processes[1]]}
+        servers = {"bare": [processes[1].pid], "app": [processes[0].pid]}
+        worker = None if args.no_worker else processes[2].pid
         results: dict[str, list[Result]] = {kind: [] for kind in kinds}
         for round_number in range(args.rounds):
             order = list(kinds) if round_number % 2 == 0 else list(reversed(kinds))
             for kind in order:
                 port, make = kinds[kind]
                 parents = servers["bare" if kind == "bare" else "app"]
+                mine = None if kind == "bare" else worker
                 results[kind].append(drive(
                     kind, port, args.clients, args.seconds, make,
-                    lambda parents=parents: cpu_seconds(parents, name)))
+                    lambda parents=parents, mine=mine: cpu_seconds(parents, name, mine)))
         return report(results, args)
     finally:
         for process in processes:
@@ -315,6 +326,16 @@ def main() -> int:
         log.close()
         with psycopg.connect(libpq(ADMIN), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def cpu_split(runs: list[Result]) -> str:
+    """'  [web 2.51 db 2.10 worker 0.25]': CPU ms per request of each kind of process."""
+    counted = [r for r in runs if r.cpu_parts and r.latencies]
+    if not counted:
+        return ""
+    shares = {part: statistics.median(r.cpu_parts[part] * 1000 / len(r.latencies)
+                                      for r in counted) for part in ("web", "db", "worker")}
+    return "  [" + " ".join(f"{part} {ms:.2f}" for part, ms in shares.items()) + "]"
 
 
 def report(results: dict[str, list[Result]], args) -> int:
@@ -336,6 +357,7 @@ def report(results: dict[str, list[Result]], args) -> int:
         costs = [r.cpu * 1000 / len(r.latencies) for r in runs
                  if r.cpu is not None and r.latencies]
         cpu = f"{statistics.median(costs):7.2f}" if costs else f"{'-':>7}"
+        parts = "" if kind == "bare" else cpu_split(runs)
         target = TARGETS.get(kind)
         verdict = ""
         if target is not None:
@@ -348,9 +370,10 @@ def report(results: dict[str, list[Result]], args) -> int:
             verdict += "  PASS" if met else "  FAIL"
             ok = ok and met
         print(f"{kind:<8} {rate:8.0f} {p50:8.1f} {p95:8.1f} {errors:7d} {ratio:6.2f} {cpu}  "
-              f"{verdict}")
+              f"{verdict}{parts}")
     print("cpu ms: CPU time per request of the servers (web workers, or the bare app's; "
-          "PostgreSQL's backends for the database; civicfund worker), median of the rounds")
+          "PostgreSQL's backends for the database; civicfund worker), median of the rounds; "
+          "in brackets, civicfund's split between them")
     return 0 if ok else 1
 
 
