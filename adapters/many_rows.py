@@ -93,6 +93,8 @@ class ManyRows:
             with psycopg.RawCursor(driver) as cursor:
                 cursor.execute(sql, values, prepare=False)
         except psycopg.Error as error:
+            # SQLAlchemy's error; a connection found dead is dropped when the caller's
+            # transaction rolls back.
             raise sa.exc.DBAPIError.instance(sql, values, error, psycopg.Error) from error
 
     def _template(self, keys: tuple[str, ...]) -> _Template | None:

@@ -95,3 +95,23 @@ def test_a_duplicate_key_is_sqlalchemys_integrity_error_and_writes_nothing(engin
             {"id": uuid.UUID(int=1), "name": "again", "count": 3, "note": None},
         ])
     assert [name for _, name, _, _ in _rows(engine, items)] == ["first"]
+
+
+def test_a_connection_the_database_dropped_is_replaced_for_the_next_batch(postgres_url):
+    engine = create_engine(postgres_url)
+    metadata.create_all(engine)
+    try:
+        rows = [{"id": uuid.UUID(int=n), "name": "x", "count": n, "note": None} for n in (1, 2)]
+        with pytest.raises(sa.exc.OperationalError) as raised, engine.begin() as conn:
+            backend = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+            with engine.connect() as other:
+                other.execute(sa.text("SELECT pg_terminate_backend(:pid, 5000)"),
+                              {"pid": backend})
+            ManyRows(items.insert()).run(conn, rows)
+        assert raised.value.connection_invalidated
+
+        with engine.begin() as conn:
+            ManyRows(items.insert()).run(conn, rows)
+        assert [count for _, _, count, _ in _rows(engine, items)] == [1, 2]
+    finally:
+        engine.dispose()
