@@ -143,7 +143,8 @@ class Platform:
 def build_payments(settings: Settings, engine: sa.Engine,
                    relaxed: sa.Engine | None = None) -> PaymentGateway:
     if settings.payments == "sandbox":
-        return SandboxGateway(SqlStore(engine, relaxed=relaxed))
+        # On PostgreSQL a pledge's hold is written in the transaction that records the pledge.
+        return SandboxGateway(SqlStore(engine, relaxed=relaxed, writes_along=True))
     if settings.payments == "stripe":
         if not settings.stripe_secret_key:
             raise ConfigurationError(

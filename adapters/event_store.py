@@ -20,6 +20,7 @@ import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, nullcontext, suppress
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -41,6 +42,17 @@ from domain.kernel.errors import ConcurrentChange
 from domain.kernel.ports import ChecksUnchanged, DecidesExclusively
 
 Versions = Mapping[UUID, int]
+
+
+@dataclass(frozen=True)
+class AlongWrite:
+    """A row another adapter keeps in the platform's own database, written in the transaction
+    that records a save's events (`insert_events(..., along=[...])`) and committed with it,
+    whether or not the checks let the events in: never without that transaction. `statement`
+    is one SQL statement with psycopg's `%s` placeholders for `params`."""
+
+    statement: str
+    params: tuple[Any, ...]
 
 # How often `exclusive` takes its locks again on a fresh connection when one dies first.
 EXCLUSIVE_ATTEMPTS = 3
@@ -83,15 +95,17 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
         self._table = SQL("{0}.{1}").format(
             Identifier(self.datastore.schema), Identifier(self.events_table_name)
         )
-        self._statements: dict[tuple[int, int, bool], bytes] = {}
+        self._statements: dict[tuple[int, int, bool, tuple[str, ...]], bytes] = {}
         self._held = threading.local()
 
     def _statement(
-        self, conn: Connection[Any], rows: int, checks: int, *, begin: bool = True
+        self, conn: Connection[Any], rows: int, checks: int, *, begin: bool = True,
+        along: tuple[str, ...] = (),
     ) -> bytes:
-        """BEGIN, lock, insert `rows` events if `checks` aggregates are unchanged, COMMIT.
-        Without `begin`, the insert finishes a transaction already open (see `exclusive`)."""
-        key = (rows, checks, begin)
+        """BEGIN, lock, insert `rows` events if `checks` aggregates are unchanged, the `along`
+        statements, COMMIT. Without `begin`, the insert finishes a transaction already open
+        (see `exclusive`)."""
+        key = (rows, checks, begin, along)
         statement = self._statements.get(key)
         if statement is None:
             current = SQL(
@@ -103,10 +117,11 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
                 "{4}SET LOCAL lock_timeout = '{0}s'; LOCK TABLE {1} IN EXCLUSIVE MODE; "
                 "INSERT INTO {1} (originator_id, originator_version, topic, state) "
                 "SELECT * FROM (VALUES {2}) AS new_events WHERE {3} "
-                "RETURNING notification_id; COMMIT"
+                "RETURNING notification_id; {5}COMMIT"
             ).format(
                 self.datastore.lock_timeout, self._table, SQL(", ").join([_ROW] * rows), condition,
                 SQL("BEGIN; " if begin else ""),
+                SQL("").join(SQL(written + "; ") for written in along),
             ).as_bytes(conn)
             self._statements[key] = statement
         return statement
@@ -198,6 +213,7 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
         stored_events: Sequence[StoredEvent],
         *,
         unchanged_since: Versions | None = None,
+        along: Sequence[AlongWrite] = (),
         **kwargs: Any,
     ) -> Sequence[int] | None:
         if not stored_events:
@@ -208,6 +224,8 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
             params += (event.originator_id, event.originator_version, event.topic, event.state)
         for aggregate_id, version in checks.items():
             params += (aggregate_id, version)
+        for written in along:
+            params += written.params
         held = getattr(self._held, "conn", None)
         if held is not None:
             self._held.conn = None  # one save finishes the transaction `exclusive` opened
@@ -217,7 +235,8 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
             curs = ClientCursor(conn, row_factory=tuple_row)
             try:
                 statement = self._statement(
-                    conn, len(stored_events), len(checks), begin=held is None
+                    conn, len(stored_events), len(checks), begin=held is None,
+                    along=tuple(written.statement for written in along),
                 )
                 curs.execute(statement, params, prepare=False)
                 while curs.statusmessage is None or not curs.statusmessage.startswith("INSERT"):
@@ -249,8 +268,11 @@ class CheckingSQLiteRecorder(SQLiteApplicationRecorder, ChecksUnchanged):
         stored_events: Sequence[StoredEvent],
         *,
         unchanged_since: Versions | None = None,
+        along: Sequence[AlongWrite] = (),
         **kwargs: Any,
     ) -> Sequence[int] | None:
+        if along:  # adapters on SQLite write their rows themselves
+            raise ProgrammingError("rows are written along with events on PostgreSQL only")
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
         for aggregate_id, version in (unchanged_since or {}).items():
             c.execute(

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters import tables as t
+from adapters.event_store import AlongWrite
 from adapters.i18n import N_
 from adapters.storage import Prepared
 from domain.kernel.errors import PaymentDeclined
@@ -76,6 +77,10 @@ class SandboxStore(Protocol):
     ) -> dict[str, Any]:
         """Store the answer (and intent and charge changes) once; returns the first answer."""
         ...
+    def intent_along(self, intent: dict[str, Any]) -> AlongWrite | None:
+        """The intent's placing as a write for the pledge's save to carry, if this store's
+        rows can go in the event store's transaction; None: `place_intent` it now."""
+        ...
 
 
 class MemoryStore:
@@ -110,19 +115,41 @@ class MemoryStore:
         with self._lock:
             return dict(self.intents.setdefault(intent["reference"], dict(intent)))
 
+    def intent_along(self, intent: dict[str, Any]) -> None:
+        return None
+
     def open_intents(self, created_from: datetime, created_to: datetime) -> list[dict[str, Any]]:
         with self._lock:
             return [dict(i) for i in self.intents.values()
                     if i["status"] in OPEN and created_from <= i["created_at"] < created_to]
 
 
-class SqlStore:
-    """The ledger in SQL tables; one transaction per gateway call."""
+# The placing of an intent as a row the pledge's save writes (PostgreSQL, psycopg's placeholders).
+_PLACE_ALONG = (
+    "INSERT INTO sandbox_intents (reference, kind, pledge_id, amount, currency, payment_method, "
+    "status, refunded, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (reference) DO NOTHING"
+)
+_INTENT_COLUMNS = ("reference", "kind", "pledge_id", "amount", "currency", "payment_method",
+                   "status", "refunded", "created_at")
 
-    def __init__(self, engine: sa.Engine, *, relaxed: sa.Engine | None = None):
+
+class SqlStore:
+    """The ledger in SQL tables; one transaction per gateway call. With `writes_along` (the
+    event store is PostgreSQL, in the same database) a hold for a pledge about to be saved is
+    written in the save's transaction instead."""
+
+    def __init__(self, engine: sa.Engine, *, relaxed: sa.Engine | None = None,
+                 writes_along: bool = False):
         self.engine = engine
         self.relaxed = relaxed or engine  # one statement, not waiting for the disk
+        self.writes_along = writes_along and engine.dialect.name == "postgresql"
         self._place: dict[str, Any] = {}  # the placing statement, built once per dialect
+
+    def intent_along(self, intent: dict[str, Any]) -> AlongWrite | None:
+        if not self.writes_along:
+            return None
+        return AlongWrite(_PLACE_ALONG, tuple(intent[column] for column in _INTENT_COLUMNS))
 
     def answer(self, key: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
@@ -217,11 +244,12 @@ class SandboxGateway:
 
     def authorise(
         self, *, pledge_id: UUID, amount: Money, payment_method: str, hold: bool,
-        idempotency_key: str,
+        idempotency_key: str, saved_with_pledge: bool = False,
     ) -> Authorisation:
         """A decline depends on the test card alone, so a retry gets it again; an accepted card
         places its intent under a reference derived from the key, once, so a retry gets the
-        first authorisation (one statement: no answer is looked up first)."""
+        first authorisation (one statement: no answer is looked up first), or with
+        `saved_with_pledge` leaves that statement to the pledge's save where the store can."""
         if payment_method in DECLINED_AT_PLEDGE:
             raise PaymentDeclined(DECLINED_AT_PLEDGE[payment_method])
         if payment_method not in ACCEPTED:
@@ -229,13 +257,21 @@ class SandboxGateway:
                 f"{payment_method!r} is not a sandbox test card; try pm_card_visa"
             )
         kind = HOLD if hold else SAVED_CARD
-        placed = self.store.place_intent({
+        intent = {
             "reference": _reference("pi" if hold else "seti", idempotency_key), "kind": kind,
             "pledge_id": str(pledge_id), "amount": amount.minor, "currency": amount.currency,
             "payment_method": payment_method,
             "status": "requires_capture" if hold else "succeeded", "refunded": 0,
             "created_at": datetime.now(UTC),
-        })
+        }
+        along = self.store.intent_along(intent) if saved_with_pledge else None
+        if along is not None:
+            # Placed in the save's transaction, committed with it even if the save is refused
+            # (the pledge then releases it, as any hold for a pledge not recorded); a
+            # transaction that fails places nothing. A second call with the same key writes
+            # nothing new: the reference is the key's.
+            return Authorisation(reference=intent["reference"], kind=kind, with_pledge=along)
+        placed = self.store.place_intent(intent)
         return Authorisation(reference=placed["reference"], kind=placed["kind"])
 
     def release(self, *, reference: str, idempotency_key: str) -> None:

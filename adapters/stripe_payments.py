@@ -92,6 +92,7 @@ class StripeGateway:
         payment_method: str,
         hold: bool,
         idempotency_key: str,
+        saved_with_pledge: bool = False,  # Stripe keeps its own ledger: placed at once
     ) -> Authorisation:
         if hold:
             return self._place_hold(pledge_id, amount, payment_method, idempotency_key)

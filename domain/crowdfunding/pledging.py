@@ -24,13 +24,20 @@ from domain.kernel.errors import (
     PaymentDeclined,
 )
 from domain.kernel.money import Money
-from domain.kernel.payments import authorisation_key, idempotency_key
+from domain.kernel.payments import Authorisation, authorisation_key, idempotency_key
 
 PAYMENT_METHOD = re.compile(r"^[A-Za-z0-9_]{1,80}$")
 # Projects (and cities) kept as read for pledging (each re-checked when a pledge is saved).
 PLEDGE_PROJECT_CACHE = 1024
 # How often a pledge that storage failed to record (and says it did not) is tried again at once.
 STORAGE_RETRIES = 2
+
+
+def _carrying(authorisation: Authorisation) -> dict[str, Any]:
+    """The save's share of the authorisation: what the gateway left it to write."""
+    if authorisation.with_pledge is None:
+        return {}
+    return {"along": [authorisation.with_pledge]}
 
 
 class Pledging(FundingPartners):
@@ -91,14 +98,21 @@ class Pledging(FundingPartners):
                     project, pledge_id, citizen_id, amount, payment_method, fresh=fresh
                 )
                 city = self._city_to_pledge_in(project.city_id, fresh=fresh)
-                placed = self._authorise(pledge, project, execution)
+                # A pledge saved on its own carries the gateway's own record of the hold, if
+                # the gateway left it to the save (one transaction, not two); one that waits
+                # its turn for matching funds is saved with others, and the hold goes first.
+                alone = not city.matching_funds
+                authorisation = self._authorise(pledge, project, execution,
+                                                saved_with_pledge=alone)
+                placed = authorisation.reference
                 checks = {project.id: project.version, city.id: city.version}
-                if city.matching_funds:
+                if alone:
+                    self._save_or_conflict(pledge, **self._checks(checks),
+                                           **_carrying(authorisation))
+                else:
                     self._save_pledge_with_matches(
                         pledge, project, city.matching_funds, unchanged=checks
                     )
-                else:
-                    self._save_or_conflict(pledge, **self._checks(checks))
                 return pledge
             except ConcurrentChange:
                 self._forget_for_pledging(project_id)
@@ -164,8 +178,9 @@ class Pledging(FundingPartners):
             raise PaymentDeclined("Choose a payment method")
         return pledge
 
-    def _authorise(self, pledge: Pledge, project: Project, execution: int) -> str:
-        """Place a hold, or save the card, for the pledge; returns its reference."""
+    def _authorise(self, pledge: Pledge, project: Project, execution: int, *,
+                   saved_with_pledge: bool = False) -> Authorisation:
+        """Place a hold, or save the card, for the pledge."""
         now = self.clock.now()
         hold = (project.closes_at - now).total_seconds() <= self.hold_max_days * 86400
         authorisation = self.payments.authorise(
@@ -174,9 +189,10 @@ class Pledging(FundingPartners):
             payment_method=pledge.payment_method,
             hold=hold and self.hold_max_days > 0,
             idempotency_key=authorisation_key(pledge.id, execution),
+            saved_with_pledge=saved_with_pledge,
         )
         pledge.authorised(payment_reference=authorisation.reference, kind=authorisation.kind)
-        return authorisation.reference
+        return authorisation
 
     def _pledge_recorded(self, pledge_id: UUID, citizen_id: UUID) -> bool:
         """Whether a retried request's pledge is already in the log (it must be the caller's)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from domain.kernel.money import Money
@@ -28,6 +28,9 @@ AUTHENTICATION_REQUIRED = "authentication_required"  # the customer must confirm
 class Authorisation:
     reference: str  # the hold (payment intent id) or the saved card (setup intent id)
     kind: str  # HOLD or SAVED_CARD
+    # What the gateway left for the pledge's save to write (see `PaymentGateway.authorise`):
+    # the save passes it to the event store as `along=[...]`. None: nothing left.
+    with_pledge: Any = None
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,14 @@ class PaymentGateway(Protocol):
         payment_method: str,
         hold: bool,
         idempotency_key: str,
+        saved_with_pledge: bool = False,
     ) -> Authorisation:
-        """Place a hold (hold=True) or save the card. Raises PaymentDeclined."""
+        """Place a hold (hold=True) or save the card. Raises PaymentDeclined.
+
+        `saved_with_pledge`: the caller saves the pledge right after and passes the answer's
+        `with_pledge`, if any, to that save. A gateway whose ledger is in the platform's own
+        database may then leave its record of the hold to the save's transaction (one commit,
+        not two); a processor elsewhere places it as always and leaves nothing."""
         ...
 
     def release(self, *, reference: str, idempotency_key: str) -> None:
