@@ -12,6 +12,8 @@ is dead weight, and for our small saves the pipeline costs more Python time than
 recorder keeps the same table and the same ordering guarantee — the table lock is held from before
 the insert until commit, so notification ids become visible in commit order — and sends BEGIN,
 LOCK, a conditional multi-row INSERT ... RETURNING and COMMIT as one message: one round trip.
+Rows another adapter keeps in the same database can go in that message too (`AlongWrite`: the
+sandbox's record of a pledge's hold), committed with the events instead of on their own.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 Its ledger (intents, charges and the answers given per idempotency key) lives in a store: in
 memory for unit tests, or SQL tables in the platform's database, so a settlement killed half-way
-and restarted in another process gets the same answers for the same keys, as with Stripe.
+and restarted in another process gets the same answers for the same keys, as with Stripe. On
+PostgreSQL the hold (or saved card) a new pledge places is written by the transaction that
+records the pledge (`saved_with_pledge`), not by one of its own.
 """
 
 from __future__ import annotations
