@@ -294,15 +294,20 @@ class Sealer:
             self.process.terminate()
 
 
-def timed_round(sides: dict[str, Callable[[int], None]], count: int) -> dict[str, float]:
-    """Alternate small chunks so every side sees the same moments of a noisy machine."""
+def timed_round(sides: dict[str, Callable[[int], None]], count: int,
+                cpu: dict[str, float] | None = None) -> dict[str, float]:
+    """Alternate small chunks so every side sees the same moments of a noisy machine. Adds each
+    side's CPU time in this process to `cpu`, if given."""
     seconds = dict.fromkeys(sides, 0.0)
     done = 0
     while done < count:
         chunk = min(CHUNK, count - done)
         order = list(sides) if (done // CHUNK) % 2 == 0 else list(reversed(sides))
         for name in order:
+            started = time.process_time()
             seconds[name] += timed(lambda run=sides[name], n=chunk: run(n))
+            if cpu is not None:
+                cpu[name] = cpu.get(name, 0.0) + time.process_time() - started
         done += chunk
     return seconds
 
@@ -334,6 +339,7 @@ def bench_pledges(admin_url: str, count: int, rounds: int, warmup: int,
         raw.run(warmup)
         runs: dict[str, dict[str, list[tuple[int, float]]]] = {
             phase: {"app": [], "raw": [], "full": []} for phase in phases}
+        cpu: dict[str, float] = {}  # CPU seconds of this process per side, every round
         lags: list[tuple[int, float]] = []
         try:
             if sealer:
@@ -352,7 +358,7 @@ def bench_pledges(admin_url: str, count: int, rounds: int, warmup: int,
                     sides = {"app": commands.run, "raw": raw.run}
                     if with_read_models:
                         sides["full"] = commands.run_with_read_models
-                    seconds = timed_round(sides, count)
+                    seconds = timed_round(sides, count, cpu)
                     for name, spent in seconds.items():
                         runs[phase][name].append((count, spent))
                     text = (f"{phase} sealer: " if sealer else "") + (
@@ -404,6 +410,12 @@ def bench_pledges(admin_url: str, count: int, rounds: int, warmup: int,
         print(f"  ratio app/raw = {ratio:.2f} (median of the rounds' ratios; lowest "
               f"{min(ratios):.2f})   target >= {PLEDGE_RATIO_TARGET} in every round   "
               f"{'PASS' if ok else 'FAIL'}")
+    pledged = count * rounds * len(phases)
+    walls = {side: 1000 / median_rate([run for phase in phases for run in runs[phase][side]])
+             for side in ("app", "raw")}
+    print(f"  info per pledge, CPU of this process (the disk's waits left out): app "
+          f"{cpu['app'] * 1000 / pledged:.3f} ms, raw {cpu['raw'] * 1000 / pledged:.3f} ms; "
+          f"time: app {walls['app']:.3f} ms, raw {walls['raw']:.3f} ms (medians of the rounds)")
     if lags:
         print(f"  sealer lag at the end of the rounds: {', '.join(str(n) for n, _ in lags)} "
               f"events not yet sealed (of {count * EVENTS_PER_PLEDGE * (1 + with_read_models)} "
