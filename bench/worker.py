@@ -23,6 +23,7 @@ import os
 import random
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -32,21 +33,10 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from bench.pledges import bench_database  # noqa: E402
 from bench.wire import ADMIN, SEED, libpq  # noqa: E402
-
-
-class OneRound:
-    """A stop event that lets `work_rounds` run one round."""
-
-    def __init__(self) -> None:
-        self.asked = 0
-
-    def is_set(self) -> bool:
-        self.asked += 1
-        return self.asked > 1
-
-    def wait(self, _seconds: float) -> None:
-        pass
 
 
 def backend_cpu(database: str) -> float:
@@ -72,19 +62,12 @@ def main() -> int:
     parser.add_argument("--quiet-rounds", type=int, default=100)
     args = parser.parse_args()
 
-    name = f"civicfund_worker_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(libpq(ADMIN), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = ADMIN.rsplit("/", 1)[0] + "/" + name
-    try:
+    with bench_database(ADMIN) as url:
         seeded = subprocess.run([sys.executable, "-c", SEED, url, "8", "20"], cwd=ROOT,
                                 env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True,
                                 capture_output=True, text=True)
         seed = json.loads(seeded.stdout.strip().splitlines()[-1])
-        return measure(url, name, seed, args)
-    finally:
-        with psycopg.connect(libpq(ADMIN), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return measure(url, make_url(url).database, seed, args)
 
 
 def measure(url: str, database: str, seed: dict, args) -> int:
@@ -110,7 +93,7 @@ def measure(url: str, database: str, seed: dict, args) -> int:
 
     def one_round() -> float:
         started = time.process_time()
-        work_rounds(worker, OneRound(), 0, echo=lambda _line: None)
+        work_rounds(worker, threading.Event(), 0, echo=lambda _line: None, rounds=1)
         return time.process_time() - started
 
     def decode(after: int) -> float:

@@ -345,10 +345,11 @@ def seal_and_sign(platform, signed_at: float) -> float:
     return signed_at
 
 
-def work_rounds(platform, stop: threading.Event, interval: float, echo=click.echo) -> None:
+def work_rounds(platform, stop: threading.Event, interval: float, echo=click.echo,
+                rounds: int | None = None) -> None:
     """Follow the log, settle due campaigns, pay investors in and bond payments out, drop expired
     failures, send mail, and now and then release authorisations no pledge stands on and forget
-    old idempotency keys; until stopped."""
+    old idempotency keys; until stopped (or after `rounds` rounds)."""
     swept_at = signed_at = 0.0
     # Most of a round's steps catch up first, and mostly find nothing new: ask the log first.
     platform.projections.looks_first = True
@@ -375,6 +376,10 @@ def work_rounds(platform, stop: threading.Event, interval: float, echo=click.ech
                 swept_at = time.monotonic()
         except Exception:  # keep working; the next round retries where this one stopped
             logging.getLogger(__name__).exception("worker round failed; retrying")
+        if rounds is not None:
+            rounds -= 1
+            if rounds <= 0:
+                return
         stop.wait(interval)
 
 

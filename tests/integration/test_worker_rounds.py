@@ -3,42 +3,17 @@ transparency log's tree, and a round that finds nothing new leaves the tables al
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-import sqlalchemy as sa
+import threading
 
 from domain.kernel.context import Actor, acting_as
 from domain.kernel.money import Money
 from tests.conftest import World, make_platform
+from tests.e2e.test_discovery_pages import counting
 from web.cli import work_rounds
 
 
-class OneRound:
-    """A stop event that lets `work_rounds` run exactly one round."""
-
-    def __init__(self) -> None:
-        self.asked = 0
-
-    def is_set(self) -> bool:
-        self.asked += 1
-        return self.asked > 1
-
-    def wait(self, _seconds: float) -> None:
-        pass
-
-
-@contextmanager
-def statements_on(engine: sa.Engine):
-    ran: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        ran.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield ran
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
+def one_round(platform) -> None:
+    work_rounds(platform, threading.Event(), 0, echo=lambda _line: None, rounds=1)
 
 
 def test_a_round_follows_what_the_web_recorded_and_a_quiet_catch_up_reads_no_table(
@@ -50,7 +25,7 @@ def test_a_round_follows_what_the_web_recorded_and_a_quiet_catch_up_reads_no_tab
     citizen = world.citizen()
     worker = make_platform(any_platform.settings.database_url, clock)
     try:
-        work_rounds(worker, OneRound(), 0, echo=lambda _line: None)
+        one_round(worker)
         # A pledge recorded by the web process, which left the read models to the worker.
         with acting_as(Actor(str(citizen), "citizen"), "test"):
             pledge_id = any_platform.app.make_pledge(
@@ -58,7 +33,7 @@ def test_a_round_follows_what_the_web_recorded_and_a_quiet_catch_up_reads_no_tab
                 payment_method="pm_card_visa")
         assert worker.read.pledge(pledge_id) is None
 
-        work_rounds(worker, OneRound(), 0, echo=lambda _line: None)
+        one_round(worker)
 
         assert worker.read.pledge(pledge_id).amount == Money(2500, "EUR")
         assert worker.read.project(project).raised == Money(2500, "EUR")
@@ -67,7 +42,7 @@ def test_a_round_follows_what_the_web_recorded_and_a_quiet_catch_up_reads_no_tab
         assert worker.transparency.positions([head]) != {}
 
         # Nothing new since: catching up and sealing ask the log's head and stop there.
-        with statements_on(worker.engine) as ran:
+        with counting(worker.engine) as ran:
             assert worker.projections.catch_up() == 0
             assert worker.transparency.seal() == 0
         assert ran == []
