@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Protocol
 from uuid import UUID, uuid5
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 
 from adapters import tables as t
 from adapters.event_store import AlongWrite
@@ -126,14 +128,20 @@ class MemoryStore:
                     if i["status"] in OPEN and created_from <= i["created_at"] < created_to]
 
 
-# The placing of an intent as a row the pledge's save writes (PostgreSQL, psycopg's placeholders).
-_PLACE_ALONG = (
-    "INSERT INTO sandbox_intents (reference, kind, pledge_id, amount, currency, payment_method, "
-    "status, refunded, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-    "ON CONFLICT (reference) DO NOTHING"
-)
-_INTENT_COLUMNS = ("reference", "kind", "pledge_id", "amount", "currency", "payment_method",
-                   "status", "refunded", "created_at")
+def _placing(dialect: Any) -> Any:
+    """An intent's placing: stored unless one has its reference."""
+    return dialect.insert(t.sandbox_intents).on_conflict_do_nothing(index_elements=["reference"])
+
+
+@cache
+def _placing_along() -> tuple[str, tuple[str, ...]]:
+    """The same statement as a row the pledge's save writes: psycopg's `%s` placeholders, and
+    the intent's columns in their order."""
+    compiled = _placing(postgresql).compile(
+        dialect=postgresql_psycopg.dialect(paramstyle="format"),
+        column_keys=[column.name for column in t.sandbox_intents.columns],
+    )
+    return str(compiled), tuple(compiled.positiontup or ())
 
 
 class SqlStore:
@@ -151,7 +159,8 @@ class SqlStore:
     def intent_along(self, intent: dict[str, Any]) -> AlongWrite | None:
         if not self.writes_along:
             return None
-        return AlongWrite(_PLACE_ALONG, tuple(intent[column] for column in _INTENT_COLUMNS))
+        statement, columns = _placing_along()
+        return AlongWrite(statement, tuple(intent[name] for name in columns))
 
     def answer(self, key: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
@@ -175,11 +184,7 @@ class SqlStore:
         if insert is None:
             dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
             insert = self._place[self.engine.dialect.name] = Prepared(
-                dialect.insert(t.sandbox_intents)
-                .on_conflict_do_nothing(index_elements=["reference"])
-                .returning(t.sandbox_intents.c.reference),
-                writes=True,
-            )
+                _placing(dialect).returning(t.sandbox_intents.c.reference), writes=True)
         placed = insert.rows(self.relaxed, intent)
         return intent if placed else (self.intent(intent["reference"]) or intent)
 

@@ -200,16 +200,18 @@ def root_at(conn: sa.Connection, size: int) -> bytes:
 
 
 class TransparencyLog:
-    def __init__(self, engine: sa.Engine, reads: sa.Engine | None = None):
+    def __init__(self, engine: sa.Engine, reads: sa.Engine | None = None,
+                 log_head: Callable[[], int | None] | None = None):
         self.engine = engine
         self.reads = reads or engine
         self._local = threading.Lock()
         self.nodes = NodeCache()
         # The tree only grows: a size once seen needs no reading again.
         self._held = 0
-        # As the projection follower's: ask the log's head first, and do nothing if the tree
-        # already holds it (`head` answers the log's last position).
-        self.looks_first: Callable[[], int] | None = None
+        # As the projection follower's: ask the log's head first (`log_head`, the event store's
+        # last position), and do nothing if the tree already holds it.
+        self.log_head = log_head
+        self.looks_first = False
         self._sealed_to = 0  # the furthest log position this process has seen in the tree
 
     # -- sealing -----------------------------------------------------------------------------
@@ -217,7 +219,8 @@ class TransparencyLog:
     def seal(self, attempts: int = 20) -> int:
         """Append every event not yet in the tree. Returns how many were appended here."""
         sealed = 0
-        if self.looks_first is not None and self.looks_first() <= self._sealed_to:
+        if (self.looks_first and self.log_head is not None
+                and (self.log_head() or 0) <= self._sealed_to):
             return sealed
         with self._local:
             failures = 0

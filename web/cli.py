@@ -352,8 +352,7 @@ def work_rounds(platform, stop: threading.Event, interval: float, echo=click.ech
     old idempotency keys; until stopped (or after `rounds` rounds)."""
     swept_at = signed_at = 0.0
     # Most of a round's steps catch up first, and mostly find nothing new: ask the log first.
-    platform.projections.looks_first = True
-    platform.transparency.looks_first = lambda: platform.app.recorder.max_notification_id() or 0
+    platform.projections.looks_first = platform.transparency.looks_first = True
     while not stop.is_set():
         try:
             for report in settle_due(platform.app, platform.engine, platform.projections):
