@@ -18,9 +18,9 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 
-_DOLLAR_PARAMS = postgresql_psycopg.dialect(paramstyle="numeric_dollar")
+from adapters.storage import DOLLAR_PARAMS
+
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 # PostgreSQL takes at most 65,535 parameters in one statement.
 MOST_PARAMETERS = 65_535
@@ -103,7 +103,7 @@ class ManyRows:
         by `executemany`."""
         if keys in self._templates:
             return self._templates[keys]
-        compiled = self.insert.compile(dialect=_DOLLAR_PARAMS, column_keys=list(keys),
+        compiled = self.insert.compile(dialect=DOLLAR_PARAMS, column_keys=list(keys),
                                        for_executemany=True)
         sql, names = str(compiled), tuple(compiled.positiontup or ())
         template = None
@@ -117,8 +117,8 @@ class ManyRows:
                 template = _Template(
                     head=sql[:open_at], group=group, tail=sql[end + 1:], names=names,
                     processors=tuple(
-                        compiled.binds[name].type.dialect_impl(_DOLLAR_PARAMS)
-                        .bind_processor(_DOLLAR_PARAMS)
+                        compiled.binds[name].type.dialect_impl(DOLLAR_PARAMS)
+                        .bind_processor(DOLLAR_PARAMS)
                         for name in names),
                 )
         self._templates[keys] = template

@@ -109,7 +109,8 @@ def read_all(engine: sa.Engine, statement: Any, params: dict[str, Any] | None = 
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-_DOLLAR_PARAMS = postgresql_psycopg.dialect(paramstyle="numeric_dollar")
+# PostgreSQL's own `$1` placeholders: psycopg sends such SQL as it is, without parsing it.
+DOLLAR_PARAMS = postgresql_psycopg.dialect(paramstyle="numeric_dollar")
 
 
 class Prepared:
@@ -134,7 +135,7 @@ class Prepared:
         for statements under 4 KB (a pilot page's is 6 KB)."""
         found = self._sql.get(keys)
         if found is None:
-            compiled = self.statement.compile(dialect=_DOLLAR_PARAMS, column_keys=list(keys))
+            compiled = self.statement.compile(dialect=DOLLAR_PARAMS, column_keys=list(keys))
             found = self._sql[keys] = (str(compiled), tuple(compiled.positiontup or ()),
                                        dict(compiled.params))
         return found
