@@ -1,0 +1,85 @@
+"""How a save reaches PostgreSQL (issue 10): as a statement each connection prepared once, not
+planned anew for each pledge, on the connection the process used last, not on each of its pooled
+connections in turn."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from datetime import timedelta
+
+from tests.conftest import World
+from tests.integration.test_connection_recovery import terminate_backends
+
+INSERT = "civicfund_insert_civicfund_events_2_2"  # a pledge: two events, two checks
+
+
+def prepared_inserts(platform) -> dict[str, int]:
+    """The recorder's prepared inserts on the connection its next save will use, and how often
+    each was planned."""
+    with platform.app.recorder.datastore.get_connection() as conn:
+        rows = conn.execute(
+            "SELECT name, generic_plans + custom_plans AS plans FROM pg_prepared_statements "
+            "WHERE name LIKE 'civicfund_insert_%'").fetchall()
+    return {row["name"]: row["plans"] for row in rows}
+
+
+def pledges_saved_by_each_connection(platform) -> list[int]:
+    """How many pledges each of the recorder's open connections saved, for those that saved."""
+    datastore = platform.app.recorder.datastore
+    with ExitStack() as held:
+        connections = [held.enter_context(datastore.get_connection())
+                       for _ in range(datastore.pool.get_stats()["pool_size"])]
+        saved = [conn.execute(
+            "SELECT generic_plans + custom_plans AS plans FROM pg_prepared_statements "
+            "WHERE name = %s", (INSERT,)).fetchone() for conn in connections]
+    return [row["plans"] for row in saved if row]
+
+
+def test_pledges_are_saved_by_a_statement_prepared_once_per_connection(pg_platform, clock):
+    world = World(pg_platform, clock)
+    city = world.city()
+    project = world.project(city, world.officer(city))
+    citizen = world.citizen()
+    world.pledge(project, citizen, "5.00")
+    before = prepared_inserts(pg_platform)
+
+    for _ in range(7):
+        world.pledge(project, citizen, "5.00")
+
+    after = prepared_inserts(pg_platform)
+    assert after[INSERT] == before[INSERT] + 7  # the same statement, executed once a pledge
+    assert len(pg_platform.read.pledges_of_project(project)) == 8
+
+
+def test_one_save_after_another_uses_the_same_connection(pg_platform, clock):
+    world = World(pg_platform, clock)
+    city = world.city()
+    project = world.project(city, world.officer(city))
+    citizen = world.citizen()
+    # Open more connections than one: a save while another connection is out takes a second.
+    pool = pg_platform.app.recorder.datastore
+    with pool.get_connection(), pool.get_connection():
+        pass
+
+    for _ in range(6):
+        world.pledge(project, citizen, "5.00")
+
+    # A queue would have handed each pledge the connection idle longest, one after another.
+    assert pledges_saved_by_each_connection(pg_platform) == [6]
+
+
+def test_saves_prepare_again_on_connections_opened_after_the_database_dropped_them(
+        pg_platform, clock, postgres_url):
+    world = World(pg_platform, clock)
+    city = world.city()
+    project = world.project(city, world.officer(city), closes_in=timedelta(days=20))
+    citizen = world.citizen()
+    world.pledge(project, citizen, "5.00")
+
+    assert terminate_backends(postgres_url) >= 1
+    world.pledge(project, citizen, "6.00")
+    world.pledge(project, citizen, "7.00")
+
+    assert prepared_inserts(pg_platform)[INSERT] == 2  # a new connection, prepared afresh
+    assert sorted(p.amount.minor for p in pg_platform.read.pledges_of_project(project)) == [
+        500, 600, 700]
