@@ -38,6 +38,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import retry
 from psycopg import ClientCursor, Connection
+from psycopg.errors import DuplicatePreparedStatement, InvalidSqlStatementName
 from psycopg.pq import TransactionStatus
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier
@@ -184,18 +185,22 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
         return Identifier(f"civicfund_insert_{self.events_table_name}_{rows}_{checks}")
 
     def _prepare(self, conn: Connection[Any], rows: int, checks: int) -> None:
-        """Prepare the insert of this shape on this connection, once per connection. Planning
-        the checks' subqueries anew for each save took longer than all the rest of the save in
-        the server; a prepared statement is planned once (PostgreSQL then keeps its generic
-        plan). A prepared statement lives as long as its connection, even through a rollback."""
+        """Prepare the insert of this shape on this connection (outside any transaction), once.
+        Planning the checks' subqueries anew for each save took longer in the server than all
+        the rest of the save; a prepared statement is planned once (PostgreSQL then keeps its
+        generic plan). It lives as long as its connection, through rollbacks, except that
+        psycopg deallocates all of a connection's statements when it rolls back one where it
+        had prepared its own: our rollbacks forget what was prepared (`_rolled_back`), and a
+        save that finds its statement gone prepares it again (`insert_events`)."""
         shapes = self._prepared.get(conn)
         if shapes is None:
             shapes = self._prepared[conn] = set()
         if (rows, checks) not in shapes:
-            conn.execute(SQL("PREPARE {0} AS {1}").format(
-                self._prepared_name(rows, checks),
-                self._insert(rows, checks, lambda number: SQL(f"${number}")),
-            ), prepare=False)
+            with suppress(DuplicatePreparedStatement):  # still there after a rollback
+                conn.execute(SQL("PREPARE {0} AS {1}").format(
+                    self._prepared_name(rows, checks),
+                    self._insert(rows, checks, lambda number: SQL(f"${number}")),
+                ), prepare=False)
             shapes.add((rows, checks))
 
     @contextmanager
@@ -227,7 +232,7 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
             finally:
                 self._held.conn = None
                 if conn.info.transaction_status != TransactionStatus.IDLE:
-                    conn.rollback()
+                    self._rolled_back(conn)
 
     def _locked_and_read(
         self, keys: Sequence[UUID], after: Mapping[UUID, int]
@@ -301,32 +306,56 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
         held = getattr(self._held, "conn", None)
         if held is not None:
             self._held.conn = None  # one save finishes the transaction `exclusive` opened
+        rows, along_statements = len(stored_events), tuple(w.statement for w in along)
+        # A save finishing a transaction `exclusive` opened cannot try again, so it does not
+        # count on a prepared statement (see `_prepare`).
+        prepared = held is None and rows <= PREPARED_ROWS and len(checks) <= PREPARED_CHECKS
         with nullcontext(held) if held is not None else self.datastore.get_connection() as conn:
-            # Client-side binding lets the whole transaction travel as one simple-protocol
-            # message; psycopg escapes every value (bytea included) as a literal.
-            curs = ClientCursor(conn, row_factory=tuple_row)
             try:
-                prepared = len(stored_events) <= PREPARED_ROWS and len(checks) <= PREPARED_CHECKS
-                if prepared:
-                    self._prepare(conn, len(stored_events), len(checks))
-                statement = self._statement(
-                    conn, len(stored_events), len(checks), begin=held is None,
-                    along=tuple(written.statement for written in along), prepared=prepared,
-                )
-                curs.execute(statement, params, prepare=False)
-                while curs.statusmessage is None or not curs.statusmessage.startswith("INSERT"):
-                    if not curs.nextset():
-                        raise ProgrammingError("the insert returned no notification ids")
-                notification_ids = [row[0] for row in curs.fetchall()]
-            except BaseException:
-                if conn.info.transaction_status != TransactionStatus.IDLE:
-                    conn.rollback()
-                raise
-            finally:
-                curs.close()
+                notification_ids = self._send(conn, rows, len(checks), params, along_statements,
+                                              begin=held is None, prepared=prepared)
+            except InvalidSqlStatementName:
+                # The connection's prepared statements were deallocated since it prepared ours
+                # (the transaction failed at its first statement: nothing was written).
+                self._rolled_back(conn)
+                notification_ids = self._send(conn, rows, len(checks), params, along_statements,
+                                              begin=True, prepared=True)
         if len(notification_ids) != len(stored_events):
             raise _changed()
         return notification_ids
+
+    def _send(
+        self, conn: Connection[Any], rows: int, checks: int, params: list[Any],
+        along: tuple[str, ...], *, begin: bool, prepared: bool,
+    ) -> list[int]:
+        """Run the save's transaction as one message; the new events' notification ids."""
+        # Client-side binding lets the whole transaction travel as one simple-protocol
+        # message; psycopg escapes every value (bytea included) as a literal.
+        curs = ClientCursor(conn, row_factory=tuple_row)
+        try:
+            if prepared:
+                self._prepare(conn, rows, checks)
+            statement = self._statement(conn, rows, checks, begin=begin, along=along,
+                                        prepared=prepared)
+            curs.execute(statement, params, prepare=False)
+            while curs.statusmessage is None or not curs.statusmessage.startswith("INSERT"):
+                if not curs.nextset():
+                    raise ProgrammingError("the insert returned no notification ids")
+            return [row[0] for row in curs.fetchall()]
+        except InvalidSqlStatementName:
+            raise
+        except BaseException:
+            if conn.info.transaction_status != TransactionStatus.IDLE:
+                self._rolled_back(conn)
+            raise
+        finally:
+            curs.close()
+
+    def _rolled_back(self, conn: Connection[Any]) -> None:
+        """Roll back the connection's transaction. psycopg then deallocates every statement
+        prepared on the connection if it had prepared one of its own, so ours are forgotten."""
+        self._prepared.pop(conn, None)
+        conn.rollback()
 
 
 class CheckingSQLiteRecorder(SQLiteApplicationRecorder, ChecksUnchanged):

@@ -83,3 +83,40 @@ def test_saves_prepare_again_on_connections_opened_after_the_database_dropped_th
     assert prepared_inserts(pg_platform)[INSERT] == 2  # a new connection, prepared afresh
     assert sorted(p.amount.minor for p in pg_platform.read.pledges_of_project(project)) == [
         500, 600, 700]
+
+
+def test_a_pledge_after_the_connections_statements_were_deallocated_is_recorded(pg_platform,
+                                                                                clock):
+    world = World(pg_platform, clock)
+    city = world.city()
+    project = world.project(city, world.officer(city))
+    citizen = world.citizen()
+    world.pledge(project, citizen, "5.00")
+    with pg_platform.app.recorder.datastore.get_connection() as conn:
+        conn.execute("DEALLOCATE ALL")  # the connection the next save takes
+
+    world.pledge(project, citizen, "6.00")
+
+    assert prepared_inserts(pg_platform)[INSERT] == 1
+    assert sorted(p.amount.minor for p in pg_platform.read.pledges_of_project(project)) == [
+        500, 600]
+
+
+def test_a_pledge_after_a_decision_that_changed_nothing_is_recorded(pg_platform, clock):
+    world = World(pg_platform, clock)
+    city = world.city()
+    project = world.project(city, world.officer(city))
+    citizen = world.citizen()
+    world.pledge(project, citizen, "5.00")
+    recorder = pg_platform.app.recorder
+    # A decision reads what it decides on (psycopg prepares that read on the connection), then
+    # finds nothing to do: its transaction is rolled back, and psycopg deallocates every
+    # statement prepared on the connection, ours too.
+    recorder.select_events(project)
+    with recorder.exclusive([project], after={project: 1}):
+        pass
+
+    world.pledge(project, citizen, "6.00")
+
+    assert sorted(p.amount.minor for p in pg_platform.read.pledges_of_project(project)) == [
+        500, 600]
