@@ -10,8 +10,9 @@ PostgreSQL: eventsourcing's recorder pipelines SET LOCAL, LOCK TABLE, NOTIFY and
 composite-type array. civicfund's projections pull from the log (they never LISTEN), so the NOTIFY
 is dead weight, and for our small saves the pipeline costs more Python time than it saves. This
 recorder keeps the same table and the same ordering guarantee — the table lock is held from before
-the insert until commit, so notification ids become visible in commit order — and sends BEGIN,
-LOCK, a conditional multi-row INSERT ... RETURNING and COMMIT as one message: one round trip.
+the insert until commit, so notification ids become visible in commit order — and sends LOCK and a
+conditional multi-row INSERT ... RETURNING as one message, which PostgreSQL runs as one
+transaction: one round trip. The insert is a statement each connection prepares once.
 Rows another adapter keeps in the same database can go in that message too (`AlongWrite`: the
 sandbox's record of a pledge's hold), committed with the events instead of on their own.
 """
@@ -135,14 +136,15 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
         )
 
     def _statement(
-        self, conn: Connection[Any], rows: int, checks: int, *, begin: bool = True,
+        self, conn: Connection[Any], rows: int, checks: int, *, finishes: bool = False,
         along: tuple[str, ...] = (), prepared: bool = False,
     ) -> bytes:
-        """BEGIN, lock, insert `rows` events if `checks` aggregates are unchanged, the `along`
-        statements, COMMIT. Without `begin`, the insert finishes a transaction already open
-        (see `exclusive`). With `prepared`, the insert is the connection's prepared statement
-        for the shape (`_prepare`)."""
-        key = (rows, checks, begin, along, prepared)
+        """Lock, insert `rows` events if `checks` aggregates are unchanged, then the `along`
+        statements: one message, which PostgreSQL runs as one transaction of its own. With
+        `finishes`, the message finishes a transaction already open instead (see `exclusive`).
+        With `prepared`, the insert is the connection's prepared statement for the shape
+        (`_prepare`)."""
+        key = (rows, checks, finishes, along, prepared)
         statement = self._statements.get(key)
         if statement is None:
             if prepared:
@@ -152,12 +154,14 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
                 )
             else:
                 insert = self._insert(rows, checks, lambda _: SQL("%s"))
+            # Without BEGIN and COMMIT, the statements of one message are one transaction
+            # (implicit: SET LOCAL and LOCK hold until its end), and there are two fewer.
             statement = SQL(
-                "{0}SET LOCAL lock_timeout = '{1}s'; LOCK TABLE {2} IN EXCLUSIVE MODE; "
-                "{3}; {4}COMMIT"
+                "SET LOCAL lock_timeout = '{0}s'; LOCK TABLE {1} IN EXCLUSIVE MODE; {2}{3}{4}"
             ).format(
-                SQL("BEGIN; " if begin else ""), self.datastore.lock_timeout, self._table,
-                insert, SQL("").join(SQL(written + "; ") for written in along),
+                self.datastore.lock_timeout, self._table, insert,
+                SQL("").join(SQL("; " + written) for written in along),
+                SQL("; COMMIT" if finishes else ""),
             ).as_bytes(conn)
             self._statements[key] = statement
         return statement
@@ -313,20 +317,20 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
         with nullcontext(held) if held is not None else self.datastore.get_connection() as conn:
             try:
                 notification_ids = self._send(conn, rows, len(checks), params, along_statements,
-                                              begin=held is None, prepared=prepared)
+                                              finishes=held is not None, prepared=prepared)
             except InvalidSqlStatementName:
                 # The connection's prepared statements were deallocated since it prepared ours
                 # (the transaction failed at its first statement: nothing was written).
                 self._rolled_back(conn)
                 notification_ids = self._send(conn, rows, len(checks), params, along_statements,
-                                              begin=True, prepared=True)
+                                              finishes=False, prepared=True)
         if len(notification_ids) != len(stored_events):
             raise _changed()
         return notification_ids
 
     def _send(
         self, conn: Connection[Any], rows: int, checks: int, params: list[Any],
-        along: tuple[str, ...], *, begin: bool, prepared: bool,
+        along: tuple[str, ...], *, finishes: bool, prepared: bool,
     ) -> list[int]:
         """Run the save's transaction as one message; the new events' notification ids."""
         # Client-side binding lets the whole transaction travel as one simple-protocol
@@ -335,7 +339,7 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
         try:
             if prepared:
                 self._prepare(conn, rows, checks)
-            statement = self._statement(conn, rows, checks, begin=begin, along=along,
+            statement = self._statement(conn, rows, checks, finishes=finishes, along=along,
                                         prepared=prepared)
             curs.execute(statement, params, prepare=False)
             while curs.statusmessage is None or not curs.statusmessage.startswith("INSERT"):
