@@ -39,10 +39,10 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import retry
 from psycopg import ClientCursor, Connection
-from psycopg.errors import DuplicatePreparedStatement, InvalidSqlStatementName
+from psycopg.errors import InvalidSqlStatementName
 from psycopg.pq import TransactionStatus
 from psycopg.rows import tuple_row
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from domain.kernel.errors import ConcurrentChange
 from domain.kernel.ports import ChecksUnchanged, DecidesExclusively
@@ -64,7 +64,7 @@ class AlongWrite:
 EXCLUSIVE_ATTEMPTS = 3
 
 # Saves of at most this many events, checking at most this many aggregates, use a statement
-# each connection prepares once (`_prepare`); larger ones are planned as they come.
+# each connection prepares once (`_preparing`); larger ones are planned as they come.
 PREPARED_ROWS = 16
 PREPARED_CHECKS = 8
 
@@ -134,6 +134,7 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
         self._prepared: WeakKeyDictionary[Connection[Any], set[tuple[int, int]]] = (
             WeakKeyDictionary()
         )
+        self._blocks: dict[tuple[int, int], bytes] = {}
 
     def _statement(
         self, conn: Connection[Any], rows: int, checks: int, *, finishes: bool = False,
@@ -143,13 +144,13 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
         statements: one message, which PostgreSQL runs as one transaction of its own. With
         `finishes`, the message finishes a transaction already open instead (see `exclusive`).
         With `prepared`, the insert is the connection's prepared statement for the shape
-        (`_prepare`)."""
+        (`_preparing`)."""
         key = (rows, checks, finishes, along, prepared)
         statement = self._statements.get(key)
         if statement is None:
             if prepared:
                 insert = SQL("EXECUTE {0}({1})").format(
-                    self._prepared_name(rows, checks),
+                    Identifier(f"civicfund_insert_{self.events_table_name}_{rows}_{checks}"),
                     SQL(", ").join([SQL("%s")] * (4 * rows + 2 * checks)),
                 )
             else:
@@ -185,27 +186,30 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
             "SELECT * FROM (VALUES {1}) AS new_events WHERE {2} RETURNING notification_id"
         ).format(self._table, values, SQL(" AND ").join(current) if current else SQL("true"))
 
-    def _prepared_name(self, rows: int, checks: int) -> Identifier:
-        return Identifier(f"civicfund_insert_{self.events_table_name}_{rows}_{checks}")
+    def _preparing(self, conn: Connection[Any], rows: int, checks: int) -> bytes:
+        """What a save's message starts with so that the connection has the insert of this shape
+        prepared: nothing where it was seen prepared, else a block preparing it unless it is.
 
-    def _prepare(self, conn: Connection[Any], rows: int, checks: int) -> None:
-        """Prepare the insert of this shape on this connection (outside any transaction), once.
         Planning the checks' subqueries anew for each save took longer in the server than all
         the rest of the save; a prepared statement is planned once (PostgreSQL then keeps its
         generic plan). It lives as long as its connection, through rollbacks, except that
         psycopg deallocates all of a connection's statements when it rolls back one where it
-        had prepared its own: our rollbacks forget what was prepared (`_rolled_back`), and a
-        save that finds its statement gone prepares it again (`insert_events`)."""
-        shapes = self._prepared.get(conn)
-        if shapes is None:
-            shapes = self._prepared[conn] = set()
-        if (rows, checks) not in shapes:
-            with suppress(DuplicatePreparedStatement):  # still there after a rollback
-                conn.execute(SQL("PREPARE {0} AS {1}").format(
-                    self._prepared_name(rows, checks),
-                    self._insert(rows, checks, lambda number: SQL(f"${number}")),
-                ), prepare=False)
-            shapes.add((rows, checks))
+        had prepared its own: our rollbacks forget what was seen (`_rolled_back`), and a save
+        that finds its statement gone anyway is tried again (`insert_events`). Preparing in
+        the message itself costs no round trip and works inside a transaction already open."""
+        if (rows, checks) in self._prepared.get(conn, ()):
+            return b""
+        block = self._blocks.get((rows, checks))
+        if block is None:
+            name = f"civicfund_insert_{self.events_table_name}_{rows}_{checks}"
+            prepare = SQL("PREPARE {0} AS {1}").format(
+                Identifier(name), self._insert(rows, checks, lambda number: SQL(f"${number}")))
+            block = SQL(
+                "DO $civicfund$ BEGIN IF NOT EXISTS (SELECT FROM pg_prepared_statements "
+                "WHERE name = {0}) THEN EXECUTE {1}; END IF; END $civicfund$; "
+            ).format(Literal(name), Literal(prepare.as_string(conn))).as_bytes(conn)
+            block = self._blocks[(rows, checks)] = block.replace(b"%", b"%%")
+        return block
 
     @contextmanager
     def exclusive(
@@ -311,17 +315,17 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
         if held is not None:
             self._held.conn = None  # one save finishes the transaction `exclusive` opened
         rows, along_statements = len(stored_events), tuple(w.statement for w in along)
-        # A save finishing a transaction `exclusive` opened cannot try again, so it does not
-        # count on a prepared statement (see `_prepare`).
-        prepared = held is None and rows <= PREPARED_ROWS and len(checks) <= PREPARED_CHECKS
+        prepared = rows <= PREPARED_ROWS and len(checks) <= PREPARED_CHECKS
         with nullcontext(held) if held is not None else self.datastore.get_connection() as conn:
             try:
                 notification_ids = self._send(conn, rows, len(checks), params, along_statements,
                                               finishes=held is not None, prepared=prepared)
             except InvalidSqlStatementName:
-                # The connection's prepared statements were deallocated since it prepared ours
-                # (the transaction failed at its first statement: nothing was written).
+                # The connection's prepared statements were deallocated after it was seen to
+                # have ours: the transaction failed at that statement, nothing was written.
                 self._rolled_back(conn)
+                if held is not None:  # the locks `exclusive` took are gone: decide again
+                    raise _changed() from None
                 notification_ids = self._send(conn, rows, len(checks), params, along_statements,
                                               finishes=False, prepared=True)
         if len(notification_ids) != len(stored_events):
@@ -337,15 +341,18 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
         # message; psycopg escapes every value (bytea included) as a literal.
         curs = ClientCursor(conn, row_factory=tuple_row)
         try:
-            if prepared:
-                self._prepare(conn, rows, checks)
             statement = self._statement(conn, rows, checks, finishes=finishes, along=along,
                                         prepared=prepared)
+            if prepared:
+                statement = self._preparing(conn, rows, checks) + statement
             curs.execute(statement, params, prepare=False)
             while curs.statusmessage is None or not curs.statusmessage.startswith("INSERT"):
                 if not curs.nextset():
                     raise ProgrammingError("the insert returned no notification ids")
-            return [row[0] for row in curs.fetchall()]
+            notification_ids = [row[0] for row in curs.fetchall()]
+            if prepared:
+                self._prepared.setdefault(conn, set()).add((rows, checks))
+            return notification_ids
         except InvalidSqlStatementName:
             raise
         except BaseException:

@@ -4,9 +4,17 @@ connections in turn."""
 
 from __future__ import annotations
 
+import uuid
 from contextlib import ExitStack
 from datetime import timedelta
 
+import pytest
+from eventsourcing.persistence import StoredEvent
+
+from domain.kernel.context import Actor, acting_as
+from domain.kernel.errors import ConcurrentChange
+from domain.kernel.money import Money
+from domain.matching.rules import parse_rules
 from tests.conftest import World
 from tests.integration.test_connection_recovery import terminate_backends
 
@@ -120,3 +128,45 @@ def test_a_pledge_after_a_decision_that_changed_nothing_is_recorded(pg_platform,
 
     assert sorted(p.amount.minor for p in pg_platform.read.pledges_of_project(project)) == [
         500, 600]
+
+
+def test_a_matched_pledge_after_the_connections_statements_were_deallocated_is_recorded(
+        pg_platform, clock):
+    world = World(pg_platform, clock)
+    city = world.city()
+    officer = world.officer(city)
+    project = world.project(city, officer)
+    with acting_as(Actor(str(officer), "city"), "test-seed"):
+        pg_platform.app.create_matching_fund(
+            city_id=city, name="Porto match", sponsor="Porto Foundation", currency="EUR",
+            pool=Money.parse("100.00", "EUR"), opens_at=clock.now() - timedelta(hours=1),
+            closes_at=clock.now() + timedelta(days=60), themes=[], areas=[],
+            rules=parse_rules({"kind": "ratio", "factor": "1"}, "EUR"),
+        )
+    citizen = world.citizen()
+    world.pledge(project, citizen, "5.00")  # the pledge and its match, saved in the fund's turn
+    with pg_platform.app.recorder.datastore.get_connection() as conn:
+        conn.execute("DEALLOCATE ALL")
+
+    world.pledge(project, citizen, "6.00")
+
+    pledges = pg_platform.read.pledges_of_project(project)
+    assert sorted(p.amount.minor for p in pledges) == [500, 600]
+    assert pg_platform.read.project(project).matched == Money.parse("11.00", "EUR")
+
+
+def test_a_decision_whose_statement_was_deallocated_is_refused_whole_and_decided_again(
+        pg_platform):
+    recorder = pg_platform.app.recorder
+    fund = uuid.uuid4()
+    recorder.insert_events([StoredEvent(fund, 1, "test:Made", b"{}")])  # prepared, seen so
+    with recorder.datastore.get_connection() as conn:
+        conn.execute("DEALLOCATE ALL")
+
+    with pytest.raises(ConcurrentChange), recorder.exclusive([fund], after={fund: 1}):
+        recorder.insert_events([StoredEvent(fund, 2, "test:Changed", b"{}")])
+    assert [e.originator_version for e in recorder.select_events(fund)] == [1]
+
+    with recorder.exclusive([fund], after={fund: 1}):  # deciding again
+        recorder.insert_events([StoredEvent(fund, 2, "test:Changed", b"{}")])
+    assert [e.originator_version for e in recorder.select_events(fund)] == [1, 2]
