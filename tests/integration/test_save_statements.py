@@ -21,6 +21,12 @@ from tests.integration.test_connection_recovery import terminate_backends
 INSERT = "civicfund_insert_civicfund_events_2_2"  # a pledge: two events, two checks
 
 
+def a_pilot_and_a_citizen(platform, clock):
+    world = World(platform, clock)
+    city = world.city()
+    return world, world.project(city, world.officer(city)), world.citizen()
+
+
 def prepared_inserts(platform) -> dict[str, int]:
     """The recorder's prepared inserts on the connection its next save will use, and how often
     each was planned."""
@@ -44,10 +50,7 @@ def pledges_saved_by_each_connection(platform) -> list[int]:
 
 
 def test_pledges_are_saved_by_a_statement_prepared_once_per_connection(pg_platform, clock):
-    world = World(pg_platform, clock)
-    city = world.city()
-    project = world.project(city, world.officer(city))
-    citizen = world.citizen()
+    world, project, citizen = a_pilot_and_a_citizen(pg_platform, clock)
     world.pledge(project, citizen, "5.00")
     before = prepared_inserts(pg_platform)
 
@@ -60,10 +63,7 @@ def test_pledges_are_saved_by_a_statement_prepared_once_per_connection(pg_platfo
 
 
 def test_one_save_after_another_uses_the_same_connection(pg_platform, clock):
-    world = World(pg_platform, clock)
-    city = world.city()
-    project = world.project(city, world.officer(city))
-    citizen = world.citizen()
+    world, project, citizen = a_pilot_and_a_citizen(pg_platform, clock)
     # Open more connections than one: a save while another connection is out takes a second.
     pool = pg_platform.app.recorder.datastore
     with pool.get_connection(), pool.get_connection():
@@ -95,10 +95,7 @@ def test_saves_prepare_again_on_connections_opened_after_the_database_dropped_th
 
 def test_a_pledge_after_the_connections_statements_were_deallocated_is_recorded(pg_platform,
                                                                                 clock):
-    world = World(pg_platform, clock)
-    city = world.city()
-    project = world.project(city, world.officer(city))
-    citizen = world.citizen()
+    world, project, citizen = a_pilot_and_a_citizen(pg_platform, clock)
     world.pledge(project, citizen, "5.00")
     with pg_platform.app.recorder.datastore.get_connection() as conn:
         conn.execute("DEALLOCATE ALL")  # the connection the next save takes
@@ -111,10 +108,7 @@ def test_a_pledge_after_the_connections_statements_were_deallocated_is_recorded(
 
 
 def test_a_pledge_after_a_decision_that_changed_nothing_is_recorded(pg_platform, clock):
-    world = World(pg_platform, clock)
-    city = world.city()
-    project = world.project(city, world.officer(city))
-    citizen = world.citizen()
+    world, project, citizen = a_pilot_and_a_citizen(pg_platform, clock)
     world.pledge(project, citizen, "5.00")
     recorder = pg_platform.app.recorder
     # A decision reads what it decides on (psycopg prepares that read on the connection), then
