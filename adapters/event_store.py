@@ -134,18 +134,20 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
         self._prepared: WeakKeyDictionary[Connection[Any], set[tuple[int, int]]] = (
             WeakKeyDictionary()
         )
-        self._blocks: dict[tuple[int, int], bytes] = {}
 
     def _statement(
         self, conn: Connection[Any], rows: int, checks: int, *, finishes: bool = False,
-        along: tuple[str, ...] = (), prepared: bool = False,
+        along: tuple[str, ...] = (), prepared: bool = False, preparing: bool = False,
     ) -> bytes:
         """Lock, insert `rows` events if `checks` aggregates are unchanged, then the `along`
         statements: one message, which PostgreSQL runs as one transaction of its own. With
         `finishes`, the message finishes a transaction already open instead (see `exclusive`).
-        With `prepared`, the insert is the connection's prepared statement for the shape
-        (`_preparing`)."""
-        key = (rows, checks, finishes, along, prepared)
+        With `prepared`, the insert is the connection's prepared statement for the shape, and
+        with `preparing` the message prepares it first unless the connection has it
+        (`_preparing`): after the lock, since preparing an insert takes a weaker lock on the
+        table, and two saves each holding that while asking for the table's lock would wait
+        for each other."""
+        key = (rows, checks, finishes, along, prepared, preparing)
         statement = self._statements.get(key)
         if statement is None:
             if prepared:
@@ -157,14 +159,15 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
                 insert = self._insert(rows, checks, lambda _: SQL("%s"))
             # Without BEGIN and COMMIT, the statements of one message are one transaction
             # (implicit: SET LOCAL and LOCK hold until its end), and there are two fewer.
-            statement = SQL(
-                "SET LOCAL lock_timeout = '{0}s'; LOCK TABLE {1} IN EXCLUSIVE MODE; {2}{3}{4}"
-            ).format(
-                self.datastore.lock_timeout, self._table, insert,
-                SQL("").join(SQL("; " + written) for written in along),
+            lock = SQL(
+                "SET LOCAL lock_timeout = '{0}s'; LOCK TABLE {1} IN EXCLUSIVE MODE; "
+            ).format(self.datastore.lock_timeout, self._table).as_bytes(conn)
+            rest = SQL("{0}{1}{2}").format(
+                insert, SQL("").join(SQL("; " + written) for written in along),
                 SQL("; COMMIT" if finishes else ""),
             ).as_bytes(conn)
-            self._statements[key] = statement
+            block = self._preparation(conn, rows, checks) if preparing else b""
+            statement = self._statements[key] = lock + block + rest
         return statement
 
     def _insert(self, rows: int, checks: int, param: Callable[[int], SQL]) -> Composed:
@@ -186,9 +189,9 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
             "SELECT * FROM (VALUES {1}) AS new_events WHERE {2} RETURNING notification_id"
         ).format(self._table, values, SQL(" AND ").join(current) if current else SQL("true"))
 
-    def _preparing(self, conn: Connection[Any], rows: int, checks: int) -> bytes:
-        """What a save's message starts with so that the connection has the insert of this shape
-        prepared: nothing where it was seen prepared, else a block preparing it unless it is.
+    def _preparing(self, conn: Connection[Any], rows: int, checks: int) -> bool:
+        """Whether a save's message must prepare the insert of this shape: unless the connection
+        was seen with it prepared.
 
         Planning the checks' subqueries anew for each save took longer in the server than all
         the rest of the save; a prepared statement is planned once (PostgreSQL then keeps its
@@ -197,19 +200,18 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
         had prepared its own: our rollbacks forget what was seen (`_rolled_back`), and a save
         that finds its statement gone anyway is tried again (`insert_events`). Preparing in
         the message itself costs no round trip and works inside a transaction already open."""
-        if (rows, checks) in self._prepared.get(conn, ()):
-            return b""
-        block = self._blocks.get((rows, checks))
-        if block is None:
-            name = f"civicfund_insert_{self.events_table_name}_{rows}_{checks}"
-            prepare = SQL("PREPARE {0} AS {1}").format(
-                Identifier(name), self._insert(rows, checks, lambda number: SQL(f"${number}")))
-            block = SQL(
-                "DO $civicfund$ BEGIN IF NOT EXISTS (SELECT FROM pg_prepared_statements "
-                "WHERE name = {0}) THEN EXECUTE {1}; END IF; END $civicfund$; "
-            ).format(Literal(name), Literal(prepare.as_string(conn))).as_bytes(conn)
-            block = self._blocks[(rows, checks)] = block.replace(b"%", b"%%")
-        return block
+        return (rows, checks) not in self._prepared.get(conn, ())
+
+    def _preparation(self, conn: Connection[Any], rows: int, checks: int) -> bytes:
+        """A block preparing the insert of this shape unless the connection has it."""
+        name = f"civicfund_insert_{self.events_table_name}_{rows}_{checks}"
+        prepare = SQL("PREPARE {0} AS {1}").format(
+            Identifier(name), self._insert(rows, checks, lambda number: SQL(f"${number}")))
+        block = SQL(
+            "DO $civicfund$ BEGIN IF NOT EXISTS (SELECT FROM pg_prepared_statements "
+            "WHERE name = {0}) THEN EXECUTE {1}; END IF; END $civicfund$; "
+        ).format(Literal(name), Literal(prepare.as_string(conn))).as_bytes(conn)
+        return block.replace(b"%", b"%%")  # the message's parameters are bound client-side
 
     @contextmanager
     def exclusive(
@@ -341,10 +343,10 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
         # message; psycopg escapes every value (bytea included) as a literal.
         curs = ClientCursor(conn, row_factory=tuple_row)
         try:
-            statement = self._statement(conn, rows, checks, finishes=finishes, along=along,
-                                        prepared=prepared)
-            if prepared:
-                statement = self._preparing(conn, rows, checks) + statement
+            statement = self._statement(
+                conn, rows, checks, finishes=finishes, along=along, prepared=prepared,
+                preparing=prepared and self._preparing(conn, rows, checks),
+            )
             curs.execute(statement, params, prepare=False)
             while curs.statusmessage is None or not curs.statusmessage.startswith("INSERT"):
                 if not curs.nextset():

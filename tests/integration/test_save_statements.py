@@ -4,18 +4,20 @@ connections in turn."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from contextlib import ExitStack
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from eventsourcing.persistence import StoredEvent
 
 from domain.kernel.context import Actor, acting_as
 from domain.kernel.errors import ConcurrentChange
 from domain.kernel.money import Money
 from domain.matching.rules import parse_rules
-from tests.conftest import World
+from tests.conftest import World, make_platform
 from tests.integration.test_connection_recovery import terminate_backends
 
 INSERT = "civicfund_insert_civicfund_events_2_2"  # a pledge: two events, two checks
@@ -164,3 +166,49 @@ def test_a_decision_whose_statement_was_deallocated_is_refused_whole_and_decided
     with recorder.exclusive([fund], after={fund: 1}):  # deciding again
         recorder.insert_events([StoredEvent(fund, 2, "test:Changed", b"{}")])
     assert [e.originator_version for e in recorder.select_events(fund)] == [1, 2]
+
+
+def test_first_saves_on_new_connections_at_once_all_go_in(pg_platform, clock):
+    """Each connection's first save prepares its insert in the same transaction. Preparing an
+    insert locks the table weakly, so preparing before taking the table's lock let two such
+    saves each wait for the other: PostgreSQL broke the deadlock after a second by refusing one
+    save (which the recorder tried again, or a decision reported)."""
+    threads, rounds = 8, 4
+    errors: list[BaseException] = []
+    deadlocks_before = deadlocks(pg_platform)
+    for _ in range(rounds):
+        fresh = make_platform(pg_platform.settings.database_url, clock)  # new connections
+        start = threading.Barrier(threads)
+
+        def save(recorder=fresh.app.recorder, start=start) -> None:
+            dependency = uuid.uuid4()
+            try:
+                recorder.insert_events([StoredEvent(dependency, 1, "test:Made", b"{}")])
+                start.wait(timeout=30)
+                recorder.insert_events(
+                    [StoredEvent(uuid.uuid4(), 1, "test:Made", b"{}"),
+                     StoredEvent(uuid.uuid4(), 1, "test:Made", b"{}")],
+                    unchanged_since={dependency: 1})
+            except BaseException as error:  # reported below
+                errors.append(error)
+
+        workers = [threading.Thread(target=save) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        fresh.close()
+
+    assert errors == []
+    assert deadlocks(pg_platform) == deadlocks_before  # closed connections report theirs
+    with pg_platform.engine.connect() as conn:
+        assert conn.execute(sa.text(
+            "SELECT count(*) FROM civicfund_events WHERE topic = 'test:Made'")).scalar() == (
+            rounds * threads * 3)
+
+
+def deadlocks(platform) -> int:
+    with platform.engine.connect() as conn:
+        conn.execute(sa.text("SELECT pg_stat_clear_snapshot()"))
+        return conn.execute(sa.text(
+            "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")).scalar()
