@@ -152,7 +152,7 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
         if statement is None:
             if prepared:
                 insert = SQL("EXECUTE {0}({1})").format(
-                    Identifier(f"civicfund_insert_{self.events_table_name}_{rows}_{checks}"),
+                    Identifier(self._prepared_name(rows, checks)),
                     SQL(", ").join([SQL("%s")] * (4 * rows + 2 * checks)),
                 )
             else:
@@ -189,6 +189,9 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
             "SELECT * FROM (VALUES {1}) AS new_events WHERE {2} RETURNING notification_id"
         ).format(self._table, values, SQL(" AND ").join(current) if current else SQL("true"))
 
+    def _prepared_name(self, rows: int, checks: int) -> str:
+        return f"civicfund_insert_{self.events_table_name}_{rows}_{checks}"
+
     def _preparing(self, conn: Connection[Any], rows: int, checks: int) -> bool:
         """Whether a save's message must prepare the insert of this shape: unless the connection
         was seen with it prepared.
@@ -204,7 +207,7 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
 
     def _preparation(self, conn: Connection[Any], rows: int, checks: int) -> bytes:
         """A block preparing the insert of this shape unless the connection has it."""
-        name = f"civicfund_insert_{self.events_table_name}_{rows}_{checks}"
+        name = self._prepared_name(rows, checks)
         prepare = SQL("PREPARE {0} AS {1}").format(
             Identifier(name), self._insert(rows, checks, lambda number: SQL(f"${number}")))
         block = SQL(
@@ -325,7 +328,6 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
             except InvalidSqlStatementName:
                 # The connection's prepared statements were deallocated after it was seen to
                 # have ours: the transaction failed at that statement, nothing was written.
-                self._rolled_back(conn)
                 if held is not None:  # the locks `exclusive` took are gone: decide again
                     raise _changed() from None
                 notification_ids = self._send(conn, rows, len(checks), params, along_statements,
@@ -355,20 +357,19 @@ class OrderedPostgresRecorder(PostgresApplicationRecorder, ChecksUnchanged, Deci
             if prepared:
                 self._prepared.setdefault(conn, set()).add((rows, checks))
             return notification_ids
-        except InvalidSqlStatementName:
-            raise
         except BaseException:
-            if conn.info.transaction_status != TransactionStatus.IDLE:
-                self._rolled_back(conn)
+            self._rolled_back(conn)
             raise
         finally:
             curs.close()
 
     def _rolled_back(self, conn: Connection[Any]) -> None:
-        """Roll back the connection's transaction. psycopg then deallocates every statement
-        prepared on the connection if it had prepared one of its own, so ours are forgotten."""
+        """Roll back the connection's transaction, if one is open (a failed message's own
+        transaction is over). psycopg then deallocates every statement prepared on the
+        connection if it had prepared one of its own, so what it was seen with is forgotten."""
         self._prepared.pop(conn, None)
-        conn.rollback()
+        if conn.info.transaction_status != TransactionStatus.IDLE:
+            conn.rollback()
 
 
 class CheckingSQLiteRecorder(SQLiteApplicationRecorder, ChecksUnchanged):
